@@ -1,0 +1,31 @@
+"""Composition root: build the write-model application from settings.
+
+Nothing connects at import time; every process calls these from main()."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from deploy.settings import Settings
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from the environment; a bad value is a one-line error."""
+    from deploy.cli import CommandError
+
+    try:
+        settings = Settings(**overrides)
+        settings.require_postgres()
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = "EDFLOW_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise CommandError(f"{field}: {first['msg']}") from None
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    return settings
+
+
+def hospital(settings: Settings):
+    from services.hospital import Hospital
+
+    return Hospital(settings)

@@ -1,0 +1,1 @@
+"""One module per `edflow` subcommand; see deploy/cli.py."""

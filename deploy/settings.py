@@ -1,0 +1,61 @@
+"""One typed settings object, read from the environment (prefix EDFLOW_).
+
+The defaults run on a laptop: an SQLite event store under ./var and a local
+broker on 127.0.0.1:9092.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from events.topics import Topics
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EDFLOW_", extra="ignore")
+
+    data_dir: Path = Path("var")
+    # "sqlite" (a file under data_dir) or "postgres" (postgres_dsn).
+    event_store: Literal["sqlite", "postgres"] = "sqlite"
+    postgres_dsn: str = ""
+    # Optional AES key (base64, 16/24/32 bytes) to encrypt stored events at rest.
+    cipher_key: str = Field(default="", repr=False)
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: str = ""
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: str = Field(default="", repr=False)
+    kafka_ssl_cafile: str = ""
+    topic_prefix: str = "edflow"
+    topic_partitions: int = Field(default=3, ge=1)
+    topic_replication: int = Field(default=1, ge=1)
+
+    relay_batch: int = Field(default=500, ge=1)
+    relay_poll_seconds: float = Field(default=0.05, gt=0)
+
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)
+
+    facility_timezone: str = "America/Chicago"
+
+    @field_validator("postgres_dsn")
+    @classmethod
+    def _no_blank_dsn(cls, value: str) -> str:
+        return value.strip()
+
+    @property
+    def topics(self) -> Topics:
+        return Topics(self.topic_prefix)
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "events.sqlite"
+
+    def require_postgres(self) -> None:
+        if self.event_store == "postgres" and not self.postgres_dsn:
+            raise ValueError("EDFLOW_EVENT_STORE=postgres needs EDFLOW_POSTGRES_DSN (postgresql://user:pass@host:port/db)")

@@ -1,0 +1,176 @@
+"""The write model's application: load -> decide -> save, atomically.
+
+`Hospital` is one eventsourcing Application (one event store, one
+notification log) holding every aggregate, so that a command touching several
+aggregates is saved in one transaction and the relay follows one ordered log.
+Command methods live in the bounded contexts (`services.ed`, `services.access`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+from urllib.parse import unquote, urlparse
+
+import msgspec
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, Transcoder
+
+from deploy.settings import Settings
+from events.envelope import event_id_for
+from services.errors import ConcurrentChange, IdempotencyKeyReused, NotFound
+from services.recording import FlowAggregate, Meta, MsgspecTranscoder
+
+ID_NAMESPACE = uuid.UUID("0b7f6d1e-0d5c-4f57-a1a8-7a3c8f0a2d11")
+MAX_ATTEMPTS = 5
+
+A = TypeVar("A", bound=FlowAggregate)
+
+
+def derived_id(kind: str, facility_id: str, *key: str) -> uuid.UUID:
+    """Aggregate ids are derived from natural keys (visit number, bed code), so
+    an HL7 feed or a retry finds the same aggregate without a lookup table."""
+    return uuid.uuid5(ID_NAMESPACE, ":".join((kind, facility_id, *key)))
+
+
+class CommandReceipt(Aggregate):
+    """The first result of a command sent with an Idempotency-Key."""
+
+    TOPIC = "edflow:CommandReceipt"
+
+    class Created(Aggregate.Created):
+        TOPIC = "edflow:CommandReceipt.Created"
+        receipt: bytes
+        request_hash: str
+
+    def __init__(self, receipt: bytes, request_hash: str):
+        self.receipt = receipt
+        self.request_hash = request_hash
+
+
+class Outcome(msgspec.Struct, kw_only=True):
+    """What a command returns to its caller."""
+
+    id: str
+    events: list[dict[str, Any]]
+
+
+def store_environment(settings: Settings) -> dict[str, str]:
+    env = {"CREATE_TABLE": "y"}
+    if settings.event_store == "postgres":
+        settings.require_postgres()
+        dsn = urlparse(settings.postgres_dsn)
+        env.update(
+            PERSISTENCE_MODULE="eventsourcing.postgres",
+            POSTGRES_DBNAME=dsn.path.lstrip("/"),
+            POSTGRES_HOST=dsn.hostname or "127.0.0.1",
+            POSTGRES_PORT=str(dsn.port or 5432),
+            POSTGRES_USER=unquote(dsn.username or ""),
+            POSTGRES_PASSWORD=unquote(dsn.password or ""),
+        )
+    else:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        env.update(PERSISTENCE_MODULE="eventsourcing.sqlite", SQLITE_DBNAME=str(settings.sqlite_path))
+    if settings.cipher_key:
+        env.update(CIPHER_TOPIC="eventsourcing.cipher:AESCipher", CIPHER_KEY=settings.cipher_key)
+    return env
+
+
+class HospitalBase(Application):
+    name = "edflow"
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        # Only our settings configure the store: never stray eventsourcing
+        # variables from the process environment.
+        super().__init__(env=store_environment(settings))
+
+    def construct_env(self, name: str, env: Any = None):  # type: ignore[override]
+        from eventsourcing.utils import Environment
+
+        return Environment(name, dict(env or {}))
+
+    def construct_transcoder(self) -> Transcoder:
+        return MsgspecTranscoder()
+
+    # --- loading ------------------------------------------------------------
+
+    def load(self, cls: type[A], aggregate_id: uuid.UUID, facility_id: str, what: str) -> A:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"{what} not found") from None
+        if not isinstance(aggregate, cls) or aggregate.facility_id != facility_id:
+            raise NotFound(f"{what} not found")
+        return aggregate
+
+    def find(self, cls: type[A], aggregate_id: uuid.UUID) -> A | None:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, cls) else None
+
+    # --- the command loop ---------------------------------------------------
+
+    def run(
+        self,
+        decide: Callable[[], tuple[str, Iterable[Aggregate]]],
+        idempotency_key: str | None = None,
+        request: Any = None,
+        facility_id: str = "",
+    ) -> Outcome:
+        """Decide and save. On a concurrent write, decide again against the
+        new state: the second decision either succeeds or raises the specific
+        domain error (bed taken, visit closed) that names what changed."""
+        receipt_id = derived_id("receipt", facility_id, idempotency_key) if idempotency_key else None
+        request_hash = hashlib.sha256(msgspec.json.encode(request)).hexdigest() if idempotency_key else ""
+        for _ in range(MAX_ATTEMPTS):
+            if receipt_id is not None and (earlier := self._receipt(receipt_id, request_hash)) is not None:
+                return earlier
+            result_id, aggregates = decide()
+            aggregates = [a for a in aggregates if a is not None]
+            outcome = Outcome(id=result_id, events=_describe(aggregates))
+            if receipt_id is not None:
+                receipt = CommandReceipt._create(
+                    CommandReceipt.Created,
+                    id=receipt_id,
+                    receipt=msgspec.json.encode(outcome),
+                    request_hash=request_hash,
+                )
+                aggregates.append(receipt)
+            try:
+                self.save(*aggregates)
+            except IntegrityError:
+                continue
+            return outcome
+        raise ConcurrentChange("the record kept changing while this command was decided; try again")
+
+    def _receipt(self, receipt_id: uuid.UUID, request_hash: str) -> Outcome | None:
+        receipt = self.find(CommandReceipt, receipt_id)  # type: ignore[type-var]
+        if receipt is None:
+            return None
+        if receipt.request_hash != request_hash:
+            raise IdempotencyKeyReused("this Idempotency-Key was already used for a different request")
+        return msgspec.json.decode(receipt.receipt, type=Outcome)
+
+
+def _describe(aggregates: list[Aggregate]) -> list[dict[str, Any]]:
+    described = []
+    for aggregate in aggregates:
+        for event in aggregate.pending_events:
+            fact = getattr(event, "fact", None)
+            if fact is None:
+                continue
+            described.append(
+                {
+                    "event_id": str(event_id_for(event.originator_id, event.originator_version)),
+                    "type": type(fact).__name__,
+                    "aggregate_id": str(event.originator_id),
+                    "aggregate_version": event.originator_version,
+                }
+            )
+    return described

@@ -1,0 +1,177 @@
+"""ED commands: arrival to departure, and the beds the patients move through."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from events.catalogue import (
+    ArrivalMode,
+    BedRegistered,
+    BedType,
+    Disposition,
+    LevelOfCare,
+    PatientArrived,
+    PatientDetailsUpdated,
+    Person,
+)
+from services.application import HospitalBase, Outcome, derived_id
+from services.ed.domainmodel import Bed, Encounter
+from services.errors import AlreadyExists, InvalidTransition, NotFound
+from services.recording import Meta
+
+
+def encounter_id_for(facility_id: str, visit_number: str) -> uuid.UUID:
+    return derived_id("encounter", facility_id, visit_number)
+
+
+def bed_aggregate_id(facility_id: str, bed_id: str) -> uuid.UUID:
+    return derived_id("bed", facility_id, bed_id)
+
+
+class EDCommands(HospitalBase):
+    # --- beds ---------------------------------------------------------------
+
+    def register_bed(
+        self, meta: Meta, bed_id: str, unit: str, bed_type: BedType = "acute", label: str = "", **idem: Any
+    ) -> Outcome:
+        aggregate_id = bed_aggregate_id(meta.facility_id, bed_id)
+
+        def decide():
+            if self.find(Bed, aggregate_id) is not None:
+                raise AlreadyExists(f"bed {bed_id} is already registered", bed_id=bed_id)
+            fact = BedRegistered(bed_id=bed_id, unit=unit, bed_type=bed_type, label=label or bed_id)
+            return bed_id, [Bed.register(aggregate_id, fact, meta)]
+
+        return self.run(decide, facility_id=meta.facility_id, **idem)
+
+    def bed(self, facility_id: str, bed_id: str) -> Bed:
+        return self.load(Bed, bed_aggregate_id(facility_id, bed_id), facility_id, f"bed {bed_id}")
+
+    def _bed_command(self, meta: Meta, bed_id: str, action: str, *args: Any, **idem: Any) -> Outcome:
+        def decide():
+            bed = self.bed(meta.facility_id, bed_id)
+            getattr(bed, action)(*args, meta)
+            return bed_id, [bed]
+
+        return self.run(decide, facility_id=meta.facility_id, **idem)
+
+    def start_cleaning(self, meta: Meta, bed_id: str, **idem: Any) -> Outcome:
+        return self._bed_command(meta, bed_id, "start_cleaning", **idem)
+
+    def finish_cleaning(self, meta: Meta, bed_id: str, **idem: Any) -> Outcome:
+        return self._bed_command(meta, bed_id, "finish_cleaning", **idem)
+
+    def block_bed(self, meta: Meta, bed_id: str, reason: str, **idem: Any) -> Outcome:
+        return self._bed_command(meta, bed_id, "block", reason, **idem)
+
+    def unblock_bed(self, meta: Meta, bed_id: str, **idem: Any) -> Outcome:
+        return self._bed_command(meta, bed_id, "unblock", **idem)
+
+    def release_bed(self, meta: Meta, bed_id: str, **idem: Any) -> Outcome:
+        """The patient in this bed leaves it (stays in the department)."""
+
+        def decide():
+            bed = self.bed(meta.facility_id, bed_id)
+            encounter = self._occupant(bed)
+            encounter.vacate_bed(meta)
+            bed.release(str(encounter.id), meta)
+            return bed_id, [encounter, bed]
+
+        return self.run(decide, facility_id=meta.facility_id, **idem)
+
+    def _occupant(self, bed: Bed) -> Encounter:
+        if bed.encounter_id is None:
+            raise InvalidTransition(f"bed {bed.bed_id} is {bed.status}, not occupied", status=bed.status)
+        return self.load(Encounter, uuid.UUID(bed.encounter_id), bed.facility_id, "visit")
+
+    # --- encounters ---------------------------------------------------------
+
+    def encounter(self, facility_id: str, encounter_id: str | uuid.UUID) -> Encounter:
+        try:
+            aggregate_id = encounter_id if isinstance(encounter_id, uuid.UUID) else uuid.UUID(encounter_id)
+        except ValueError:
+            raise NotFound(f"visit {encounter_id} not found") from None
+        return self.load(Encounter, aggregate_id, facility_id, f"visit {encounter_id}")
+
+    def arrive(
+        self,
+        meta: Meta,
+        visit_number: str,
+        patient: Person,
+        arrival_mode: ArrivalMode = "walk-in",
+        chief_complaint: str = "",
+        **idem: Any,
+    ) -> Outcome:
+        aggregate_id = encounter_id_for(meta.facility_id, visit_number)
+
+        def decide():
+            if self.find(Encounter, aggregate_id) is not None:
+                raise AlreadyExists(f"visit {visit_number} is already registered", visit_number=visit_number)
+            fact = PatientArrived(
+                visit_number=visit_number, patient=patient, arrival_mode=arrival_mode, chief_complaint=chief_complaint
+            )
+            return str(aggregate_id), [Encounter.arrive(aggregate_id, fact, meta)]
+
+        return self.run(decide, facility_id=meta.facility_id, **idem)
+
+    def _encounter_command(self, meta: Meta, encounter_id: str, action: str, *args: Any, **idem: Any) -> Outcome:
+        """One encounter decision; if the patient leaves a bed, the bed is released in the same save."""
+
+        def decide():
+            encounter = self.encounter(meta.facility_id, encounter_id)
+            left_bed = getattr(encounter, action)(*args, meta)
+            touched = [encounter]
+            if isinstance(left_bed, str):
+                bed = self.bed(meta.facility_id, left_bed)
+                bed.release(str(encounter.id), meta)
+                touched.append(bed)
+            return str(encounter.id), touched
+
+        return self.run(decide, facility_id=meta.facility_id, **idem)
+
+    def triage(self, meta: Meta, encounter_id: str, esi: int, **idem: Any) -> Outcome:
+        return self._encounter_command(meta, encounter_id, "triage", esi, **idem)
+
+    def assign_provider(self, meta: Meta, encounter_id: str, provider_id: str, **idem: Any) -> Outcome:
+        return self._encounter_command(meta, encounter_id, "assign_provider", provider_id, **idem)
+
+    def decide_admit(
+        self, meta: Meta, encounter_id: str, level_of_care: LevelOfCare = "ward", inpatient_unit: str | None = None, **idem: Any
+    ) -> Outcome:
+        return self._encounter_command(meta, encounter_id, "decide_admit", level_of_care, inpatient_unit, **idem)
+
+    def discharge(
+        self, meta: Meta, encounter_id: str, disposition: Disposition, destination: str | None = None, **idem: Any
+    ) -> Outcome:
+        return self._encounter_command(meta, encounter_id, "discharge", disposition, destination, **idem)
+
+    def leave_without_being_seen(self, meta: Meta, encounter_id: str, **idem: Any) -> Outcome:
+        return self._encounter_command(meta, encounter_id, "leave_without_being_seen", **idem)
+
+    def cancel_arrival(self, meta: Meta, encounter_id: str, reason: str, **idem: Any) -> Outcome:
+        return self._encounter_command(meta, encounter_id, "cancel_arrival", reason, **idem)
+
+    def cancel_discharge(self, meta: Meta, encounter_id: str, reason: str, **idem: Any) -> Outcome:
+        return self._encounter_command(meta, encounter_id, "cancel_discharge", reason, **idem)
+
+    def update_details(self, meta: Meta, encounter_id: str, update: PatientDetailsUpdated, **idem: Any) -> Outcome:
+        return self._encounter_command(meta, encounter_id, "update_details", update, **idem)
+
+    def assign_bed(self, meta: Meta, encounter_id: str, bed_id: str, **idem: Any) -> Outcome:
+        """Into a bed, or from one bed to another: every touched aggregate in one save."""
+
+        def decide():
+            encounter = self.encounter(meta.facility_id, encounter_id)
+            bed = self.bed(meta.facility_id, bed_id)
+            previous_bed_id = encounter.bed_id
+            encounter.move_to_bed(bed_id, bed.unit, meta)
+            bed.occupy(str(encounter.id), meta)
+            touched = [encounter, bed]
+            if previous_bed_id is not None:
+                previous = self.bed(meta.facility_id, previous_bed_id)
+                previous.release(str(encounter.id), meta)
+                touched.append(previous)
+            return str(encounter.id), touched
+
+        return self.run(decide, facility_id=meta.facility_id, **idem)

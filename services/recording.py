@@ -1,0 +1,114 @@
+"""How facts are recorded by eventsourcing aggregates, and read back as envelopes.
+
+Every aggregate records two event classes: `Created` (its first fact) and
+`Recorded` (every later fact). Both carry the catalogue fact and its `Meta`
+(facility, when it happened, who caused it, correlation). Stored topics are
+explicit (`edflow:<Aggregate>.<Event>`), so moving a module never orphans a
+stored event.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+from uuid import UUID
+
+import msgspec
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import Notification, Transcoder
+
+from events.catalogue import Fact
+from events.envelope import Actor, AnyFact, Envelope, event_id_for
+
+
+class Meta(msgspec.Struct, frozen=True, kw_only=True):
+    facility_id: str
+    occurred_at: datetime
+    actor: Actor
+    correlation_id: str | None = None
+
+
+class FlowAggregate(Aggregate):
+    """An aggregate whose events are catalogue facts. Subclasses implement
+    `_apply(fact, meta)` (state change only, no checks) and decide in their methods."""
+
+
+    class Created(Aggregate.Created):
+        fact: Fact
+        meta: Meta
+
+    class Recorded(Aggregate.Event):
+        fact: Fact
+        meta: Meta
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate._apply(self.fact, self.meta)
+
+    def __init__(self, fact: Fact, meta: Meta):
+        self.facility_id = meta.facility_id
+        self._apply(fact, meta)
+
+    def _record(self, fact: Fact, meta: Meta) -> None:
+        if meta.facility_id != self.facility_id:
+            raise ValueError("an aggregate only records facts of its own facility")
+        self.trigger_event(self.Recorded, fact=fact, meta=meta)
+
+    def _apply(self, fact: Fact, meta: Meta) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class StoredState(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Everything our aggregates store in an event's state."""
+
+    timestamp: datetime
+    originator_topic: str | msgspec.UnsetType = msgspec.UNSET
+    fact: AnyFact | msgspec.UnsetType = msgspec.UNSET  # type: ignore[valid-type]
+    meta: Meta | msgspec.UnsetType = msgspec.UNSET
+    receipt: bytes | msgspec.UnsetType = msgspec.UNSET
+    request_hash: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class MsgspecTranscoder(Transcoder):
+    """Stores event state as compact JSON with msgspec; typed on the way back."""
+
+    _encoder: ClassVar = msgspec.json.Encoder()
+    _decoder: ClassVar = msgspec.json.Decoder(StoredState)
+
+    def encode(self, obj: Any) -> bytes:
+        return self._encoder.encode(obj)
+
+    def decode(self, data: bytes) -> dict[str, Any]:
+        state = self._decoder.decode(data)
+        return {
+            f: v for f in state.__struct_fields__ if (v := getattr(state, f)) is not msgspec.UNSET
+        }
+
+
+def aggregate_type_of(topic: str) -> str:
+    """'edflow:Encounter.Recorded' -> 'Encounter'."""
+    return topic.rsplit(":", 1)[-1].split(".")[0]
+
+
+def to_envelope(notification: Notification, domain_event: Any) -> Envelope | None:
+    """The published form of a stored event; None for internal records
+    (idempotency receipts) that are not part of the public contract."""
+    fact = getattr(domain_event, "fact", None)
+    if fact is None:
+        return None
+    meta: Meta = domain_event.meta
+    aggregate_id: UUID = domain_event.originator_id
+    return Envelope(
+        event_id=event_id_for(aggregate_id, domain_event.originator_version),
+        type=type(fact).__name__,
+        schema_version=type(fact).SCHEMA_VERSION,
+        facility_id=meta.facility_id,
+        aggregate_type=aggregate_type_of(notification.topic),
+        aggregate_id=aggregate_id,
+        aggregate_version=domain_event.originator_version,
+        position=notification.id,
+        occurred_at=meta.occurred_at,
+        recorded_at=domain_event.timestamp,
+        actor=meta.actor,
+        correlation_id=meta.correlation_id,
+        data=fact,
+    )
