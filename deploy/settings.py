@@ -42,6 +42,29 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8000, ge=1, le=65535)
 
     facility_timezone: str = "America/Chicago"
+    # Where the demo hospital and other facility configurations live.
+    facility_config: Path = Path(__file__).parent / "facilities" / "demo.toml"
+
+    # Authentication: a shared HS256 secret for one site, or an OpenID
+    # Connect issuer's JWKS for a hospital identity provider. With neither
+    # set, a random secret is generated once under data_dir.
+    jwt_secret: str = Field(default="", repr=False)
+    jwt_jwks_url: str = ""
+    jwt_issuer: str = "edflow"
+    jwt_audience: str = "edflow"
+    # Origins allowed to open the board WebSocket (cross-site hijacking guard).
+    allowed_origins: list[str] = ["http://127.0.0.1:8000", "http://localhost:8000"]
+
+    # Projection worker (faust-streaming).
+    worker_id: str = "edflow-projections"
+    worker_web_port: int = Field(default=6066, ge=1, le=65535)
+    table_store: Literal["rocksdb", "memory"] = "rocksdb"
+    board_snapshot_every: int = Field(default=200, ge=1)
+
+    # HL7 v2 over MLLP.
+    mllp_host: str = "127.0.0.1"
+    mllp_port: int = Field(default=2575, ge=1, le=65535)
+    mllp_max_frame_bytes: int = Field(default=1_048_576, ge=1024)
 
     @field_validator("postgres_dsn")
     @classmethod
