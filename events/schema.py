@@ -1,0 +1,82 @@
+"""JSON Schema for every published event, generated from the catalogue.
+
+The committed files under events/schemas/ let an outside consumer validate
+what it reads from Kafka without Python. `python -m events.schema` rewrites
+them; a test fails when they drift from the catalogue.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from events.catalogue import ALL_FACTS, Fact
+from events.envelope import Envelope
+
+SCHEMA_DIR = Path(__file__).parent / "schemas"
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def event_schema(fact: type[Fact]) -> dict[str, Any]:
+    (envelope_ref,), components = msgspec.json.schema_components([Envelope], ref_template="#/$defs/{name}")
+    envelope = dict(components["Envelope"])
+    envelope["properties"] = dict(envelope["properties"])
+    (fact_ref,), fact_components = msgspec.json.schema_components([fact], ref_template="#/$defs/{name}")
+    envelope["properties"]["data"] = fact_ref
+    envelope["properties"]["type"] = {"const": fact.__name__}
+    envelope["properties"]["schema_version"] = {"const": fact.SCHEMA_VERSION}
+    available = {**components, **fact_components}
+    schema = {
+        "$schema": DIALECT,
+        "$id": f"https://edflow.dev/schemas/events/{fact.__name__}.v{fact.SCHEMA_VERSION}.json",
+        "title": fact.__name__,
+        "description": (fact.__doc__ or f"{fact.__name__} event").strip().splitlines()[0],
+        **envelope,
+    }
+    schema["$defs"] = {name: available[name] for name in sorted(_referenced(schema, available))}
+    return schema
+
+
+def _referenced(node: Any, available: dict[str, Any]) -> set[str]:
+    """Names of the $defs reachable from node."""
+    found: set[str] = set()
+    pending = [node]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            ref = item.get("$ref")
+            if isinstance(ref, str) and (name := ref.rsplit("/", 1)[-1]) not in found:
+                found.add(name)
+                pending.append(available[name])
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return found
+
+
+def render_all() -> dict[str, str]:
+    """File name -> file text for every event type."""
+    return {
+        f"{fact.__name__}.json": json.dumps(event_schema(fact), indent=2, sort_keys=True) + "\n"
+        for fact in ALL_FACTS
+    }
+
+
+def main() -> int:
+    SCHEMA_DIR.mkdir(exist_ok=True)
+    rendered = render_all()
+    for stale in SCHEMA_DIR.glob("*.json"):
+        if stale.name not in rendered:
+            stale.unlink()
+    for name, text in rendered.items():
+        (SCHEMA_DIR / name).write_text(text)
+    print(f"wrote {len(rendered)} schemas to {SCHEMA_DIR}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
