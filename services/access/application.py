@@ -34,20 +34,25 @@ class AccessCommands(HospitalBase):
         aggregate_id = appointment_aggregate_id(facility_id, appointment_id)
         return self.load(Appointment, aggregate_id, facility_id, f"appointment {appointment_id}")
 
-    def _reserve(self, meta: Meta, provider_id: str, appointment_id: str, start: datetime, end: datetime) -> list:
-        """Reserve [start, end) on every provider day it touches; raises SlotAlreadyBooked."""
+    def _reserve(
+        self, meta: Meta, provider_id: str, appointment_id: str, start: datetime, end: datetime, loaded: dict | None = None
+    ) -> list:
+        """Reserve [start, end) on every provider day it touches; raises SlotAlreadyBooked.
+        `loaded` holds calendars this decision already changed, so each is saved once."""
+        loaded = {} if loaded is None else loaded
         check_interval(start, end)
         if end - start > MAX_APPOINTMENT:
             raise Invalid("an appointment lasts at most 24 hours", field="end")
         days = []
         for day in days_touched(start, end):
             day_id = provider_day_id(meta.facility_id, provider_id, day)
-            calendar = self.find(ProviderDay, day_id)
+            calendar = loaded.get(day_id) or self.find(ProviderDay, day_id)
             if calendar is None:
                 fact = ProviderTimeReserved(appointment_id=appointment_id, start=start, end=end)
                 calendar = ProviderDay.open_with(day_id, fact, meta)
             else:
                 calendar.reserve(appointment_id, start, end, meta)
+            loaded[day_id] = calendar
             days.append(calendar)
         return days
 
@@ -102,10 +107,11 @@ class AccessCommands(HospitalBase):
             appointment = self.appointment(meta.facility_id, appointment_id)
             released = self._release(meta, appointment, appointment_id)
             new_provider = provider_id or appointment.provider_id
-            reserved = self._reserve(meta, new_provider, appointment_id, start, end)
+            loaded = {calendar.id: calendar for calendar in released}
+            reserved = self._reserve(meta, new_provider, appointment_id, start, end, loaded)
             appointment.reschedule(new_provider, start, end, meta)
             # A day both released and reserved is one object: save it once.
-            touched = {id(a): a for a in [appointment, *released, *reserved]}
+            touched = {a.id: a for a in [appointment, *released, *reserved]}
             return appointment_id, list(touched.values())
 
         return self.run(decide, facility_id=meta.facility_id, **idem)
