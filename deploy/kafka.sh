@@ -20,7 +20,8 @@ Commands:
   wait     Wait until the broker serves requests (EDFLOW_KAFKA_START_TIMEOUT).
   stop     Stop the broker: SIGTERM, up to 30 s for a clean shutdown, then
            SIGKILL. Data is kept.
-  status   Say whether the broker is running; exit 0 if it is, 1 if not.
+  status   Say whether the broker is running: exit 0 if it is and answers,
+           1 if it is not running, 3 if the process is up but not answering.
   help     Show this text.
 
 Environment:
@@ -127,7 +128,7 @@ cmd_fetch() {
   rm -rf "$LIBS_DIR"
   mv "$tmp" "$LIBS_DIR"
   fetch_stamp > "$FETCH_MARKER"
-  log "fetched $(ls "$LIBS_DIR" | wc -l) jars for Kafka $VERSION"
+  log "fetched $(find "$LIBS_DIR" -name '*.jar' | wc -l) jars for Kafka $VERSION"
 }
 
 # --- format ------------------------------------------------------------------
@@ -145,6 +146,9 @@ java_opts() {
     -XX:TieredStopAtLevel=1
     -Djava.awt.headless=true
     -Dlog4j2.configurationFile="$LOG4J_CONFIG"
+    # Kafka shuts its own components down on SIGTERM; a log4j hook racing it
+    # only adds a spurious warning and cuts off the last log lines.
+    -Dlog4j2.shutdownHookEnabled=false
     -Dkafka.logs.dir="$LOGS_DIR"
     "${extra[@]}"
     -cp "$LIBS_DIR/*"
@@ -329,6 +333,7 @@ cmd_start() {
   } >> "$OUT_FILE"
   # New session so the broker outlives the shell (and a Ctrl-C) that started
   # it; the inner shell records its own pid and then becomes the JVM.
+  # shellcheck disable=SC2016  # $$ and $@ belong to the inner shell
   PID_FILE="$PID_FILE" nohup setsid bash -c 'echo $$ > "$PID_FILE"; exec "$@"' kafka-broker \
     "$JAVA" "${JAVA_OPTS[@]}" kafka.Kafka "$PROPS" \
     </dev/null >>"$OUT_FILE" 2>&1 &
@@ -369,10 +374,10 @@ cmd_status() {
   if pid="$(broker_pid)"; then
     if probe; then
       echo "running: Kafka $VERSION, pid $pid, $HOST:$PORT, data in $KAFKA_DIR"
-    else
-      echo "starting: pid $pid, not answering on $HOST:$PORT yet"
+      return 0
     fi
-    return 0
+    echo "not ready: pid $pid is up but not answering on $HOST:$PORT (starting, or hung; see $LOGS_DIR/server.log)"
+    return 3
   fi
   echo "not running (data dir $KAFKA_DIR)"
   return 1

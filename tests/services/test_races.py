@@ -1,0 +1,38 @@
+"""Two nurses racing for one bed: exactly one wins, the other is told why."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from events.catalogue import Person
+from services.errors import BedNotAvailable, Conflict
+from services.hospital import Hospital
+
+
+def test_concurrent_assignments_of_one_bed_have_exactly_one_winner(settings, clock):
+    app = Hospital(settings)
+    app.register_bed(clock.meta(), "A1", "Acute")
+    visits = [app.arrive(clock.meta(), f"V{n}", Person(sex="U")).id for n in range(12)]
+    meta = clock.meta()
+
+    def attempt(visit):
+        try:
+            app.assign_bed(meta, visit, "A1")
+            return "won"
+        except BedNotAvailable as error:
+            assert "occupied" in error.message
+            return "conflict"
+        except Conflict:
+            return "conflict"
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(attempt, visits))
+
+    assert results.count("won") == 1
+    assert results.count("conflict") == 11
+    occupied = [
+        n for n in app.recorder.select_notifications(start=1, limit=10_000)
+        if type(getattr(app.mapper.to_domain_event(n), "fact", None)).__name__ == "BedOccupied"
+    ]
+    assert len(occupied) == 1
+    app.close()
