@@ -44,4 +44,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run through the package module, so commands and this entry point share
+    # one CommandError class.
+    from deploy.cli import main as package_main
+
+    sys.exit(package_main())
