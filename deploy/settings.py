@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     # "sqlite" (a file under data_dir) or "postgres" (postgres_dsn).
     event_store: Literal["sqlite", "postgres"] = "sqlite"
     postgres_dsn: str = ""
+    # Hash-chain every stored event (tamper evidence). Off only to measure its cost.
+    hash_chain: bool = True
     # Optional AES key (base64, 16/24/32 bytes) to encrypt stored events at rest.
     cipher_key: str = Field(default="", repr=False)
 

@@ -70,15 +70,17 @@ def store_environment(settings: Settings) -> dict[str, str]:
             POSTGRES_PORT=str(dsn.port or 5432),
             POSTGRES_USER=unquote(dsn.username or ""),
             POSTGRES_PASSWORD=unquote(dsn.password or ""),
-            APPLICATION_RECORDER_TOPIC="services.audit.chain:ChainedPostgresRecorder",
         )
+        if settings.hash_chain:
+            env["APPLICATION_RECORDER_TOPIC"] = "services.audit.chain:ChainedPostgresRecorder"
     else:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         env.update(
             PERSISTENCE_MODULE="eventsourcing.sqlite",
             SQLITE_DBNAME=str(settings.sqlite_path),
-            APPLICATION_RECORDER_TOPIC="services.audit.chain:ChainedSQLiteRecorder",
         )
+        if settings.hash_chain:
+            env["APPLICATION_RECORDER_TOPIC"] = "services.audit.chain:ChainedSQLiteRecorder"
     if settings.cipher_key:
         env.update(CIPHER_TOPIC="eventsourcing.cipher:AESCipher", CIPHER_KEY=settings.cipher_key)
     return env
