@@ -1,0 +1,138 @@
+"""The projection table's values: one small entry per key.
+
+Entries are msgspec Structs in one tagged union, so a table changelog (faust,
+RocksDB) stores them as compact JSON and reads them back typed. Adding an
+optional field is a compatible change; renaming a class is not (the tag is
+the class name).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, Union
+
+import msgspec
+
+Phase = Literal["open", "departed", "cancelled"]
+
+
+class _Entry(msgspec.Struct, kw_only=True, tag=True, tag_field="entry", omit_defaults=True):
+    pass
+
+
+class FacilitySummary(_Entry, kw_only=True):
+    """Per facility: the watermark and the running counts the capacity panel needs."""
+
+    facility_id: str
+    # Highest store position applied, per event stream ("ed", "access").
+    positions: dict[str, int] = {}
+    last_event_at: datetime | None = None
+    census: int = 0
+    waiting: int = 0
+    untriaged: int = 0
+    # Open visits with an admit decision -> when it was decided (few at a time).
+    boarders: dict[str, datetime] = {}
+    beds: dict[str, int] = {}  # bed status -> count
+    beds_total: int = 0
+    last_bedded_wait_minutes: float | None = None
+
+
+class EncounterEntry(_Entry, kw_only=True):
+    id: str
+    visit_number: str
+    given_initial: str = ""
+    family_initial: str = ""
+    age_years: int | None = None
+    sex: str = "U"
+    chief_complaint: str = ""
+    arrival_mode: str = "walk-in"
+    arrived_at: datetime
+    esi: int | None = None
+    triaged_at: datetime | None = None
+    provider_id: str | None = None
+    provider_at: datetime | None = None
+    bed_id: str | None = None
+    unit: str | None = None
+    roomed_at: datetime | None = None
+    admit_decided_at: datetime | None = None
+    phase: Phase = "open"
+    departed_at: datetime | None = None
+    disposition: str | None = None
+    lwbs: bool = False
+
+
+class BedEntry(_Entry, kw_only=True):
+    id: str  # the bed aggregate id; bed_id is the floor's code
+    bed_id: str
+    unit: str
+    bed_type: str = "acute"
+    label: str = ""
+    status: str = "available"
+    encounter_id: str | None = None
+    since: datetime
+    reason: str | None = None
+    status_before_block: str = "available"
+
+
+class Sample(msgspec.Struct, array_like=True):
+    """One interval that ended at `at`, in minutes."""
+
+    at: datetime
+    minutes: float
+
+
+class VisitSamples(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What one visit contributed to one day's flow metrics."""
+
+    arrived_at: datetime | None = None  # counted as a visit of this day
+    door_to_triage: Sample | None = None
+    door_to_provider: Sample | None = None
+    los_discharged: Sample | None = None
+    los_admitted: Sample | None = None
+    boarding: Sample | None = None
+    lwbs_at: datetime | None = None
+
+
+class DayBucket(_Entry, kw_only=True):
+    """One calendar day (facility time zone): the raw samples, by visit."""
+
+    day: str
+    visits: dict[str, VisitSamples] = {}
+
+
+class AppointmentEntry(_Entry, kw_only=True):
+    id: str
+    department: str
+    appointment_type: str
+    start: datetime
+    end: datetime
+    status: str = "booked"
+    insurance: str = "unverified"
+    provider_id: str
+    given_initial: str = ""
+    family_initial: str = ""
+    encounter_id: str | None = None
+
+
+class ScheduleBook(_Entry, kw_only=True):
+    """Per facility: counts per f"{department}|{date}"."""
+
+    counts: dict[str, dict[str, int]] = {}
+
+
+Entry = Union[FacilitySummary, EncounterEntry, BedEntry, DayBucket, AppointmentEntry, ScheduleBook]
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(Entry)
+
+
+def encode_entry(entry: Entry) -> bytes:
+    return _encoder.encode(entry)
+
+
+def decode_entry(raw: bytes | str) -> Entry:
+    return _decoder.decode(raw)
+
+
+def initials(given_initial: str, family_initial: str) -> str:
+    return f"{given_initial}{family_initial}"

@@ -1,0 +1,260 @@
+"""The projection fold: one pure reducer for the faust worker, replay and tests.
+
+State is a key -> entry table (see `projections.entries`). For one event the
+caller reads the keys `keys_for` names, passes their current values to `step`,
+writes back `Step.changes` and publishes `Step.board` as a board delta. Writes
+per event are O(1): one visit or bed or appointment, the facility summary and
+at most one day bucket (the schedule counts for appointment events).
+
+Idempotent: the facility summary holds the highest store position applied per
+stream; an event at or below it changes nothing. Pass the same
+`FacilityProfile` to `keys_for` and `step` (it sets the day boundaries).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from msgspec.structs import replace
+
+from events.board import EntityChange
+from events.catalogue import (
+    ArrivalCancelled,
+    AppointmentBooked,
+    BedRegistered,
+    DischargeCancelled,
+    ENCOUNTER_FACTS,
+    PatientArrived,
+    ProviderTimeReleased,
+    ProviderTimeReserved,
+)
+from events.envelope import Envelope
+from events.topics import ED_FACTS
+from projections import beds, capacity, encounters, metrics, schedule
+from projections.entries import (
+    AppointmentEntry,
+    BedEntry,
+    DayBucket,
+    EncounterEntry,
+    Entry,
+    FacilitySummary,
+    ScheduleBook,
+    decode_entry,
+    encode_entry,
+)
+from projections.profile import (
+    CORRECTION_WINDOW_DAYS,
+    DEFAULT_PROFILE,
+    FacilityProfile,
+    appointment_key,
+    bed_key,
+    day_key,
+    days_back,
+    encounter_key,
+    facility_key,
+    schedule_key,
+)
+
+__all__ = [
+    "Step",
+    "keys_for",
+    "step",
+    "board_snapshot",
+    "fold_into",
+    "encode_entry",
+    "decode_entry",
+    "Entry",
+    "FacilityProfile",
+    "DEFAULT_PROFILE",
+]
+
+_ENCOUNTER_FACTS = ENCOUNTER_FACTS
+_CORRECTIONS = (ArrivalCancelled, DischargeCancelled)
+_CALENDAR_FACTS = (ProviderTimeReserved, ProviderTimeReleased)
+
+
+@dataclass(frozen=True)
+class Step:
+    changes: dict[str, Entry | None] = field(default_factory=dict)
+    board: list[EntityChange] = field(default_factory=list)
+
+
+def stream_of(envelope: Envelope) -> str:
+    return "ed" if type(envelope.data) in ED_FACTS else "access"
+
+
+def _days(envelope: Envelope, profile: FacilityProfile) -> list[str]:
+    # A correction may retract samples from earlier days; anything else only
+    # touches its own day, and metrics read the day before for rolling 24 h.
+    count = CORRECTION_WINDOW_DAYS if isinstance(envelope.data, _CORRECTIONS) else 2
+    return days_back(profile.day_of(envelope.occurred_at), count)
+
+
+def keys_for(envelope: Envelope, profile: FacilityProfile = DEFAULT_PROFILE) -> list[str]:
+    """Table keys this event reads or writes; the facility summary first."""
+    facility, fact, aggregate = envelope.facility_id, envelope.data, str(envelope.aggregate_id)
+    keys = [facility_key(facility)]
+    if isinstance(fact, _ENCOUNTER_FACTS):
+        keys.append(encounter_key(facility, aggregate))
+        keys.extend(day_key(facility, day) for day in _days(envelope, profile))
+    elif type(fact) in ED_FACTS:
+        keys.append(bed_key(facility, aggregate))
+    elif not isinstance(fact, _CALENDAR_FACTS):
+        keys.extend((appointment_key(facility, aggregate), schedule_key(facility)))
+    return keys
+
+
+class _Builder:
+    """Collects one step's changed entries and board entities."""
+
+    def __init__(self, entries: Mapping[str, Entry | None]):
+        self.entries = entries
+        self.changes: dict[str, Entry | None] = {}
+        self.board: list[EntityChange] = []
+
+    def write(self, key: str, old: Any, new: Any) -> None:
+        if old != new:
+            self.changes[key] = new
+
+    def publish(self, kind: str, entity_id: str, old: Any, new: Any) -> None:
+        if old != new:
+            self.board.append(EntityChange(kind=kind, id=entity_id, value=new))
+
+
+def step(entries: Mapping[str, Entry | None], envelope: Envelope, profile: FacilityProfile = DEFAULT_PROFILE) -> Step:
+    """Fold one event into the entries named by `keys_for(envelope)`."""
+    facility = envelope.facility_id
+    summary = entries.get(facility_key(facility)) or FacilitySummary(facility_id=facility)
+    stream = stream_of(envelope)
+    if envelope.position <= summary.positions.get(stream, 0):
+        return Step()
+    advanced = replace(summary, positions={**summary.positions, stream: envelope.position})
+    if stream == "ed":
+        last = summary.last_event_at
+        advanced = replace(advanced, last_event_at=envelope.occurred_at if last is None else max(last, envelope.occurred_at))
+    out = _Builder(entries)
+    fact = envelope.data
+    if isinstance(fact, _ENCOUNTER_FACTS):
+        new_summary = _encounter_step(out, summary, advanced, envelope, profile)
+    elif stream == "ed":
+        new_summary = _bed_step(out, advanced, envelope)
+    else:
+        new_summary = _appointment_step(out, advanced, envelope, profile)
+    if stream == "ed":
+        out.publish("capacity", "ed", capacity.capacity_value(summary, profile), capacity.capacity_value(new_summary, profile))
+    out.write(facility_key(facility), summary, new_summary)
+    return Step(out.changes, out.board)
+
+
+def _encounter_step(
+    out: _Builder, before: FacilitySummary, summary: FacilitySummary, envelope: Envelope, profile: FacilityProfile
+) -> FacilitySummary:
+    facility, encounter_id, fact, at = envelope.facility_id, str(envelope.aggregate_id), envelope.data, envelope.occurred_at
+    key = encounter_key(facility, encounter_id)
+    old: EncounterEntry | None = out.entries.get(key)
+    if old is None:
+        # A fact about a visit this table never saw arrive (a stream joined
+        # mid-way) has nothing to amend.
+        new = encounters.arrived(encounter_id, fact, at) if isinstance(fact, PatientArrived) else None
+    else:
+        new = old if isinstance(fact, PatientArrived) else encounters.apply_fact(old, fact, at)
+    out.write(key, old, new)
+    targets = profile.wait_targets
+    out.publish("encounter", encounter_id, encounters.board_value(old, at, targets), encounters.board_value(new, at, targets))
+
+    days = _days(envelope, profile)
+    old_buckets: dict[str, DayBucket | None] = {d: out.entries.get(day_key(facility, d)) for d in days}
+    new_buckets = dict(old_buckets)
+    old_samples, new_samples = metrics.visit_samples(old, profile), metrics.visit_samples(new, profile)
+    for day in old_samples.keys() | new_samples.keys():
+        if day not in new_buckets or old_samples.get(day) == new_samples.get(day):
+            continue  # unchanged, or older than the correction window reaches
+        bucket = metrics.with_visit(new_buckets[day] or DayBucket(day=day), encounter_id, new_samples.get(day))
+        new_buckets[day] = bucket if bucket.visits else None
+        out.write(day_key(facility, day), old_buckets[day], new_buckets[day])
+    old_metrics = metrics.metrics_entities(old_buckets, before.last_event_at, profile)
+    new_metrics = metrics.metrics_entities(new_buckets, summary.last_event_at, profile)
+    for name, value in new_metrics.items():
+        out.publish("metrics", name, old_metrics.get(name), value)
+    return capacity.with_encounter(summary, old, new)
+
+
+def _bed_step(out: _Builder, summary: FacilitySummary, envelope: Envelope) -> FacilitySummary:
+    key = bed_key(envelope.facility_id, str(envelope.aggregate_id))
+    old: BedEntry | None = out.entries.get(key)
+    fact, at = envelope.data, envelope.occurred_at
+    if old is None:
+        new = beds.registered(str(envelope.aggregate_id), fact, at) if isinstance(fact, BedRegistered) else None
+    else:
+        new = beds.apply_fact(old, fact, at)
+    out.write(key, old, new)
+    if new is not None:
+        out.publish("bed", new.bed_id, beds.board_value(old), beds.board_value(new))
+    return capacity.with_bed(summary, old, new)
+
+
+def _appointment_step(
+    out: _Builder, summary: FacilitySummary, envelope: Envelope, profile: FacilityProfile
+) -> FacilitySummary:
+    fact = envelope.data
+    if isinstance(fact, _CALENDAR_FACTS):
+        return summary  # provider calendars are the write model's concern
+    appointment_id = str(envelope.aggregate_id)
+    key = appointment_key(envelope.facility_id, appointment_id)
+    old: AppointmentEntry | None = out.entries.get(key)
+    if old is None:
+        new = schedule.booked(appointment_id, fact) if isinstance(fact, AppointmentBooked) else None
+    else:
+        new = schedule.apply_fact(old, fact)
+    out.write(key, old, new)
+    out.publish("appointment", appointment_id, schedule.appointment_value(old), schedule.appointment_value(new))
+    book_key = schedule_key(envelope.facility_id)
+    book: ScheduleBook = out.entries.get(book_key) or ScheduleBook()
+    new_book, changed = schedule.with_appointment(book, old, new, profile)
+    out.write(book_key, out.entries.get(book_key), new_book if new_book.counts else None)
+    for sid in sorted(changed):
+        out.publish("schedule", sid, schedule.schedule_value(book, sid), schedule.schedule_value(new_book, sid))
+    return summary
+
+
+def board_snapshot(entries: Iterable[tuple[str, Entry]], profile: FacilityProfile = DEFAULT_PROFILE) -> list[EntityChange]:
+    """Every board entity of one facility, from all its entries."""
+    values = [entry for _, entry in entries if entry is not None]
+    summary = next((e for e in values if isinstance(e, FacilitySummary)), None)
+    as_of = summary.last_event_at if summary else None
+    board: list[EntityChange] = []
+    for entry in values:
+        if isinstance(entry, EncounterEntry) and encounters.on_board(entry):
+            value = encounters.board_value(entry, as_of or entry.arrived_at, profile.wait_targets)
+            board.append(EntityChange(kind="encounter", id=entry.id, value=value))
+        elif isinstance(entry, BedEntry):
+            board.append(EntityChange(kind="bed", id=entry.bed_id, value=beds.board_value(entry)))
+        elif isinstance(entry, AppointmentEntry):
+            board.append(EntityChange(kind="appointment", id=entry.id, value=schedule.appointment_value(entry)))
+        elif isinstance(entry, ScheduleBook):
+            for sid in sorted(entry.counts):
+                board.append(EntityChange(kind="schedule", id=sid, value=schedule.schedule_value(entry, sid)))
+    if summary is not None:
+        board.append(EntityChange(kind="capacity", id="ed", value=capacity.capacity_value(summary, profile)))
+    if as_of is not None:
+        buckets = {e.day: e for e in values if isinstance(e, DayBucket)}
+        wanted = days_back(profile.day_of(as_of), 2)
+        for name, value in metrics.metrics_entities({d: buckets.get(d) for d in wanted}, as_of, profile).items():
+            board.append(EntityChange(kind="metrics", id=name, value=value))
+    return board
+
+
+def fold_into(
+    table: MutableMapping[str, Entry], envelopes: Iterable[Envelope], profile: FacilityProfile = DEFAULT_PROFILE
+) -> MutableMapping[str, Entry]:
+    """Fold events into an in-memory table (replay and tests); returns it."""
+    for envelope in envelopes:
+        result = step({k: table.get(k) for k in keys_for(envelope, profile)}, envelope, profile)
+        for key, entry in result.changes.items():
+            if entry is None:
+                table.pop(key, None)
+            else:
+                table[key] = entry
+    return table

@@ -1,0 +1,71 @@
+"""Facility configuration the fold needs, and the table's key scheme.
+
+What the ED's events cannot know (hospital inpatient beds, ventilated
+patients, the facility's time zone, wait targets) is passed in as a
+`FacilityProfile`; the reducers stay pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+# Minutes an ESI level may wait for a bed before the board flags it; levels
+# absent from the mapping have no target. ESI 1 is immediate: any wait is over.
+DEFAULT_WAIT_TARGETS: dict[int, int] = {1: 0, 2: 10, 3: 60}
+# How far back (days) a correction can retract metric samples.
+CORRECTION_WINDOW_DAYS = 31
+
+
+@dataclass(frozen=True)
+class FacilityProfile:
+    timezone: str = "America/Chicago"
+    inpatient_beds: int = 300
+    ventilated: int = 0
+    wait_targets: dict[int, int] = field(default_factory=lambda: dict(DEFAULT_WAIT_TARGETS))
+
+    def __hash__(self) -> int:  # dict field: hash what identifies the profile
+        return hash((self.timezone, self.inpatient_beds, self.ventilated, tuple(sorted(self.wait_targets.items()))))
+
+    def day_of(self, moment: datetime) -> str:
+        return moment.astimezone(_zone(self.timezone)).date().isoformat()
+
+
+DEFAULT_PROFILE = FacilityProfile()
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def days_back(day: str, count: int) -> list[str]:
+    """`day` and the `count - 1` days before it, newest first."""
+    first = date.fromisoformat(day)
+    return [(first - timedelta(days=n)).isoformat() for n in range(count)]
+
+
+def facility_key(facility_id: str) -> str:
+    return f"{facility_id}|facility"
+
+
+def encounter_key(facility_id: str, encounter_id: str) -> str:
+    return f"{facility_id}|enc|{encounter_id}"
+
+
+def bed_key(facility_id: str, bed_aggregate_id: str) -> str:
+    return f"{facility_id}|bed|{bed_aggregate_id}"
+
+
+def day_key(facility_id: str, day: str) -> str:
+    return f"{facility_id}|day|{day}"
+
+
+def appointment_key(facility_id: str, appointment_id: str) -> str:
+    return f"{facility_id}|appt|{appointment_id}"
+
+
+def schedule_key(facility_id: str) -> str:
+    return f"{facility_id}|schedule"
