@@ -1,0 +1,72 @@
+"""Reading and tidying the real broker from tests: plain aiokafka clients,
+the way any consumer of edflow's topics would."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from aiokafka.structs import ConsumerRecord
+
+from deploy.settings import Settings
+from deploy.topics import create_topics, planned_topics
+from services import kafka_clients
+
+EDFLOW = str(Path(sys.executable).parent / "edflow")
+
+
+async def delete_topics(settings: Settings) -> None:
+    admin = kafka_clients.admin(settings)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        names = [p.name for p in planned_topics(settings) if p.name in existing]
+        if names:
+            await admin.delete_topics(names)
+    finally:
+        await admin.close()
+
+
+def with_topics(settings: Settings) -> Settings:
+    asyncio.run(create_topics(settings))
+    return settings
+
+
+def relay_environment(settings: Settings) -> dict[str, str]:
+    """The EDFLOW_* variables that make a subprocess use these settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EDFLOW_")}
+    env.update(
+        EDFLOW_DATA_DIR=str(settings.data_dir),
+        EDFLOW_EVENT_STORE=settings.event_store,
+        EDFLOW_POSTGRES_DSN=settings.postgres_dsn,
+        EDFLOW_KAFKA_BOOTSTRAP=settings.kafka_bootstrap,
+        EDFLOW_TOPIC_PREFIX=settings.topic_prefix,
+        EDFLOW_RELAY_BATCH=str(settings.relay_batch),
+        EDFLOW_RELAY_POLL_SECONDS=str(settings.relay_poll_seconds),
+    )
+    return env
+
+
+async def read_records(
+    settings: Settings, topics: list[str], at_least: int, timeout: float = 30.0
+) -> list[ConsumerRecord]:
+    """Every record on the topics, in partition order, once `at_least` have
+    arrived (or the timeout passed: the caller's assertion then says what is missing)."""
+    consumer = kafka_clients.consumer(settings, *topics, group_id=None)
+    await consumer.start()
+    records: list[ConsumerRecord] = []
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(records) < at_least and asyncio.get_running_loop().time() < deadline:
+            batches = await consumer.getmany(timeout_ms=200)
+            for batch in batches.values():
+                records.extend(batch)
+        # Anything more that is already there (repeats) is read too.
+        while batches := await consumer.getmany(timeout_ms=500):
+            for batch in batches.values():
+                records.extend(batch)
+    finally:
+        await consumer.stop()
+    return records
