@@ -82,7 +82,7 @@ def store_environment(settings: Settings) -> dict[str, str]:
         if settings.hash_chain:
             env["APPLICATION_RECORDER_TOPIC"] = "services.audit.chain:ChainedSQLiteRecorder"
     if settings.cipher_key:
-        env.update(CIPHER_TOPIC="eventsourcing.cipher:AESCipher", CIPHER_KEY=settings.cipher_key)
+        env.update(CIPHER_TOPIC="eventsourcing.cryptography:AESCipher", CIPHER_KEY=settings.cipher_key)
     return env
 
 
