@@ -1,0 +1,59 @@
+"""`edflow serve`: the command API (and dashboard) over HTTP with uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="run the HTTP API and dashboard",
+        description="Run the HTTP command API (docs at /docs) and the dashboard with uvicorn. "
+        "Host and port default to EDFLOW_HTTP_HOST / EDFLOW_HTTP_PORT.",
+    )
+    parser.add_argument("--host", help="interface to listen on (default: EDFLOW_HTTP_HOST, 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="TCP port (default: EDFLOW_HTTP_PORT, 8000)")
+    parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+    from eventsourcing.persistence import PersistenceError
+
+    from deploy.bootstrap import load_settings
+    from deploy.cli import CommandError
+    from deploy.server import build_app
+
+    overrides = {}
+    if args.host:
+        overrides["http_host"] = args.host
+    if args.port is not None:
+        overrides["http_port"] = args.port
+    settings = load_settings(**overrides)
+    _check_port_free(settings.http_host, settings.http_port)
+    try:
+        app = build_app(settings)
+    except (PersistenceError, OSError) as error:
+        raise CommandError(f"cannot open the {settings.event_store} event store: {error}") from None
+    config = uvicorn.Config(
+        app, host=settings.http_host, port=settings.http_port, log_level=args.log_level, proxy_headers=True
+    )
+    server = uvicorn.Server(config)
+    server.run()
+    return 0 if server.started else 1
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """A taken port is a one-line error, not a log line and exit code 1."""
+    import socket
+
+    from deploy.cli import CommandError
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise CommandError(f"cannot listen on {host}:{port}: {error.strerror}; choose another --port") from None

@@ -1,0 +1,16 @@
+"""The HTTP server process: the command API and, beside it, the dashboard.
+
+Built by `edflow serve`; nothing here runs at import."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from deploy.settings import Settings
+
+
+def build_app(settings: Settings) -> FastAPI:
+    from services.api.app import create_app
+
+    app = create_app(settings)
+    return app

@@ -1,0 +1,1 @@
+"""The HTTP command API (FastAPI): `services.api.app.create_app`."""

@@ -1,0 +1,69 @@
+"""The HTTP command API: one FastAPI app, one router per resource, all under
+/api/v1/facilities/{facility_id}. Docs at /docs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Path
+from fastapi.routing import APIRoute
+
+from deploy.settings import Settings
+from services.api import appointments, beds, encounters, errors
+from services.api.limits import BodyLimits
+from services.api.permissions import ALLOWED
+from services.hospital import Hospital
+
+API_PREFIX = "/api/v1/facilities/{facility_id}"
+FacilityId = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="facility code")
+]
+
+TAGS = [
+    {"name": "encounters", "description": "ED visits: arrival, triage, beds, disposition, corrections."},
+    {"name": "beds", "description": "Beds and their cleaning and blocking cycle."},
+    {"name": "appointments", "description": "Scheduling without double bookings; check-in; insurance."},
+]
+
+
+def _facility(facility_id: FacilityId) -> str:
+    """Validates the facility segment of every path (422 on a malformed code)."""
+    return facility_id
+
+
+def create_app(settings: Settings, hospital: Hospital | None = None) -> FastAPI:
+    owns_hospital = hospital is None
+    hospital = hospital if hospital is not None else Hospital(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_hospital:
+            hospital.close()
+
+    app = FastAPI(
+        title="edflow command API",
+        version="1",
+        description="Commands and current state for ED visits, beds and appointments. "
+        "Authenticate with `Authorization: Bearer <token>`; retry safely with `Idempotency-Key`.",
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.hospital = hospital
+    facility = APIRouter(prefix=API_PREFIX, dependencies=[Depends(_facility)])
+    for module in (encounters, beds, appointments):
+        _check_every_route_has_permissions(module.router)
+        facility.include_router(module.router)
+    app.include_router(facility)
+    errors.install(app)
+    app.add_middleware(BodyLimits)
+    return app
+
+
+def _check_every_route_has_permissions(router: APIRouter) -> None:
+    for route in router.routes:
+        if isinstance(route, APIRoute) and route.name not in ALLOWED:
+            raise RuntimeError(f"route {route.name} ({route.path}) has no entry in services/api/permissions.py")

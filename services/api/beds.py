@@ -1,0 +1,53 @@
+"""Beds: registration, and the cycle occupied -> dirty -> cleaning -> available."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from services.api.deps import Command, Reader
+from services.api.schemas import ERROR_RESPONSES, BlockBed, CommandBody, OutcomeOut, RegisterBed
+from services.api.views import bed_view
+
+router = APIRouter(prefix="/beds", tags=["beds"], responses=ERROR_RESPONSES)
+
+BedId = Annotated[str, Path(min_length=1, max_length=64, description="the bed's code, e.g. ED-12")]
+
+
+@router.post("", name="beds.register", status_code=201, response_model=OutcomeOut)
+def register(body: RegisterBed, command: Command):
+    return command(
+        "register_bed", body, bed_id=body.bed_id, unit=body.unit, bed_type=body.bed_type, label=body.label or ""
+    )
+
+
+@router.get("/{bed_id}", name="beds.read")
+def read(bed_id: BedId, reader: Reader) -> dict:
+    return bed_view(reader.hospital, reader.facility_id, bed_id)
+
+
+@router.post("/{bed_id}/release", name="beds.release", response_model=OutcomeOut)
+def release(bed_id: BedId, command: Command, body: CommandBody | None = None):
+    """The patient in this bed leaves it but stays in the department; the bed turns dirty."""
+    return command("release_bed", body or CommandBody(), bed_id)
+
+
+@router.post("/{bed_id}/cleaning-started", name="beds.cleaning-started", response_model=OutcomeOut)
+def start_cleaning(bed_id: BedId, command: Command, body: CommandBody | None = None):
+    return command("start_cleaning", body or CommandBody(), bed_id)
+
+
+@router.post("/{bed_id}/cleaned", name="beds.cleaned", response_model=OutcomeOut)
+def cleaned(bed_id: BedId, command: Command, body: CommandBody | None = None):
+    return command("finish_cleaning", body or CommandBody(), bed_id)
+
+
+@router.post("/{bed_id}/block", name="beds.block", response_model=OutcomeOut)
+def block(bed_id: BedId, body: BlockBed, command: Command):
+    return command("block_bed", body, bed_id, reason=body.reason)
+
+
+@router.post("/{bed_id}/unblock", name="beds.unblock", response_model=OutcomeOut)
+def unblock(bed_id: BedId, command: Command, body: CommandBody | None = None):
+    return command("unblock_bed", body or CommandBody(), bed_id)

@@ -1,0 +1,120 @@
+"""Dependencies every route shares: the application, the verified caller
+(checked against the permissions table for the route being called), and the
+command runner that turns a validated body into a Hospital command."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from deploy.settings import Settings
+from events.envelope import Actor
+from services.api.auth import AuthError, Principal, verify_token
+from services.api.errors import Forbidden
+from services.api.permissions import is_allowed, sees_identity
+from services.api.schemas import CommandBody
+from services.hospital import Hospital
+from services.recording import Meta
+
+# auto_error=False: we answer a missing token ourselves, in our error shape.
+bearer = HTTPBearer(auto_error=False, description="JWT from `edflow token` or the hospital identity provider")
+
+
+def get_hospital(request: Request) -> Hospital:
+    return request.app.state.hospital
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def route_name(request: Request) -> str:
+    return request.scope["route"].name
+
+
+def authorized(
+    request: Request,
+    settings: Annotated[Settings, Depends(get_settings)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The caller, allowed to call this route for this facility; else 401/403.
+    Reads the raw facility from the path so auth is decided before any body."""
+    if credentials is None:
+        raise AuthError("missing bearer token: send Authorization: Bearer <token>")
+    principal = verify_token(settings, credentials.credentials)
+    name = route_name(request)
+    if not is_allowed(name, principal.role):
+        raise Forbidden(f"role {principal.role} may not call {name}")
+    facility_id = request.path_params.get("facility_id", "")
+    if not principal.may_act_for(facility_id):
+        raise Forbidden(f"this token is not valid for facility {facility_id}")
+    return principal
+
+
+HospitalDep = Annotated[Hospital, Depends(get_hospital)]
+PrincipalDep = Annotated[Principal, Depends(authorized)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", min_length=1, max_length=200, description="retry-safe key; a retry returns the first result"),
+]
+
+
+class CommandRunner:
+    """Runs one Hospital command for the verified caller."""
+
+    def __init__(self, request: Request, hospital: Hospital, principal: Principal, key: str | None):
+        self.hospital, self.principal, self.key = hospital, principal, key
+        self.route = route_name(request)
+        self.path_params = dict(request.path_params)
+        self.facility_id = self.path_params["facility_id"]
+
+    def meta(self, body: CommandBody) -> Meta:
+        return Meta(
+            facility_id=self.facility_id,
+            occurred_at=body.occurred_at or datetime.now(timezone.utc),
+            actor=Actor(id=self.principal.subject, role=self.principal.role),
+            correlation_id=body.correlation_id,
+        )
+
+    def __call__(self, command: str, body: CommandBody, *args: Any, **kwargs: Any) -> dict:
+        idem: dict[str, Any] = {}
+        if self.key is not None:
+            # The route and path are part of the request: one key reused on
+            # another visit or another command is a different request (409).
+            idem = {
+                "idempotency_key": self.key,
+                "request": {"route": self.route, "path": self.path_params, "body": body.for_idempotency()},
+            }
+        outcome = getattr(self.hospital, command)(self.meta(body), *args, **kwargs, **idem)
+        return {"id": outcome.id, "events": outcome.events}
+
+
+def command_runner(
+    request: Request,
+    hospital: HospitalDep,
+    principal: PrincipalDep,
+    idempotency_key: IdempotencyKey = None,
+) -> CommandRunner:
+    return CommandRunner(request, hospital, principal, idempotency_key)
+
+
+Command = Annotated[CommandRunner, Depends(command_runner)]
+
+
+class ReadAccess:
+    """A verified caller reading one facility's records."""
+
+    def __init__(self, request: Request, hospital: Hospital, principal: Principal):
+        self.hospital, self.principal = hospital, principal
+        self.facility_id = request.path_params["facility_id"]
+        self.sees_identity = sees_identity(route_name(request), principal.role)
+
+
+def read_access(request: Request, hospital: HospitalDep, principal: PrincipalDep) -> ReadAccess:
+    return ReadAccess(request, hospital, principal)
+
+
+Reader = Annotated[ReadAccess, Depends(read_access)]

@@ -1,0 +1,114 @@
+"""ED visits: arrival to departure. Routes parse, delegate, and map errors."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+from fastapi import APIRouter, Path
+
+from events.catalogue import Person, PatientDetailsUpdated
+from services.api.deps import Command, Reader
+from services.api.schemas import (
+    ERROR_RESPONSES,
+    Arrive,
+    AssignBed,
+    AssignProvider,
+    CommandBody,
+    Correction,
+    DecideAdmit,
+    Discharge,
+    OutcomeOut,
+    Triage,
+    UpdateDetails,
+)
+from services.api.views import current_patient, encounter_view, encounter_with_facts
+
+router = APIRouter(prefix="/encounters", tags=["encounters"], responses=ERROR_RESPONSES)
+
+EncounterId = Annotated[str, Path(min_length=1, max_length=64, description="the encounter id returned on arrival")]
+
+
+def _person(patient) -> Person:
+    return Person(**patient.model_dump(exclude_none=True))
+
+
+@router.post("", name="encounters.arrive", status_code=201, response_model=OutcomeOut)
+def arrive(body: Arrive, command: Command):
+    """Register an arrival; the id of the new visit is returned."""
+    return command(
+        "arrive",
+        body,
+        visit_number=body.visit_number,
+        patient=_person(body.patient),
+        arrival_mode=body.arrival_mode,
+        chief_complaint=body.chief_complaint or "",
+    )
+
+
+@router.get("/{encounter_id}", name="encounters.read")
+def read(encounter_id: EncounterId, reader: Reader) -> dict:
+    """The visit as it stands now. Identity only for roles that need it."""
+    return encounter_view(reader.hospital, reader.facility_id, encounter_id, reader.sees_identity)
+
+
+@router.post("/{encounter_id}/triage", name="encounters.triage", response_model=OutcomeOut)
+def triage(encounter_id: EncounterId, body: Triage, command: Command):
+    return command("triage", body, encounter_id, esi=body.esi)
+
+
+@router.post("/{encounter_id}/provider", name="encounters.provider", response_model=OutcomeOut)
+def assign_provider(encounter_id: EncounterId, body: AssignProvider, command: Command):
+    return command("assign_provider", body, encounter_id, provider_id=body.provider_id)
+
+
+@router.post("/{encounter_id}/bed", name="encounters.bed", response_model=OutcomeOut)
+def assign_bed(encounter_id: EncounterId, body: AssignBed, command: Command):
+    """Into a bed, or a transfer if the patient is already in one."""
+    return command("assign_bed", body, encounter_id, bed_id=body.bed_id)
+
+
+@router.post("/{encounter_id}/admit-decision", name="encounters.admit-decision", response_model=OutcomeOut)
+def decide_admit(encounter_id: EncounterId, body: DecideAdmit, command: Command):
+    return command(
+        "decide_admit", body, encounter_id, level_of_care=body.level_of_care, inpatient_unit=body.inpatient_unit
+    )
+
+
+@router.post("/{encounter_id}/discharge", name="encounters.discharge", response_model=OutcomeOut)
+def discharge(encounter_id: EncounterId, body: Discharge, command: Command):
+    return command("discharge", body, encounter_id, disposition=body.disposition, destination=body.destination)
+
+
+@router.post(
+    "/{encounter_id}/left-without-being-seen", name="encounters.left-without-being-seen", response_model=OutcomeOut
+)
+def leave_without_being_seen(encounter_id: EncounterId, command: Command, body: CommandBody | None = None):
+    return command("leave_without_being_seen", body or CommandBody(), encounter_id)
+
+
+@router.post("/{encounter_id}/arrival-cancellation", name="encounters.arrival-cancellation", response_model=OutcomeOut)
+def cancel_arrival(encounter_id: EncounterId, body: Correction, command: Command):
+    """Correction: the arrival was recorded in error."""
+    return command("cancel_arrival", body, encounter_id, reason=body.reason)
+
+
+@router.post(
+    "/{encounter_id}/discharge-cancellation", name="encounters.discharge-cancellation", response_model=OutcomeOut
+)
+def cancel_discharge(encounter_id: EncounterId, body: Correction, command: Command):
+    """Correction: the discharge was recorded in error; the stay goes on."""
+    return command("cancel_discharge", body, encounter_id, reason=body.reason)
+
+
+@router.patch("/{encounter_id}", name="encounters.update", response_model=OutcomeOut)
+def update_details(encounter_id: EncounterId, body: UpdateDetails, command: Command):
+    """Correct demographics, complaint or arrival mode; fields not sent keep their value."""
+    patient = None
+    if body.patient is not None:
+        # The fact carries the whole corrected identity, so readers need no history.
+        _, facts = encounter_with_facts(command.hospital, command.facility_id, encounter_id)
+        patient = msgspec.structs.replace(current_patient(facts), **body.patient.model_dump(exclude_none=True))
+    update = PatientDetailsUpdated(patient=patient, chief_complaint=body.chief_complaint, arrival_mode=body.arrival_mode)
+    return command("update_details", body, encounter_id, update)

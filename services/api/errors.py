@@ -1,0 +1,135 @@
+"""Every refusal in one shape: {"error": {"code", "message", "details"}}.
+
+Domain errors map by class (NotFound 404, Conflict 409, Invalid 422), request
+validation to 422 with one entry per bad field, tokens to 401, roles and
+facilities to 403. An unexpected exception is logged by type and route only
+(request bodies carry patient data) and answered 500 as a last resort.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from eventsourcing.persistence import InterfaceError, OperationalError
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.api.auth import AuthError
+from services.errors import Conflict, DomainError, Invalid, NotFound
+
+log = logging.getLogger("edflow.api")
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+}
+
+
+class Forbidden(Exception):
+    """The caller is known but may not do this (role or facility)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None, headers=None):
+    body = {"error": {"code": code, "message": message, "details": details or {}}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def field_path(loc: tuple | list) -> str:
+    """('body', 'patient', 'sex') -> 'patient.sex'; list indexes as [n]."""
+    parts = [p for p in loc if p not in ("body", "path", "query", "header")]
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "body"
+
+
+def _field_errors(error: RequestValidationError) -> list[dict[str, str]]:
+    fields = []
+    for item in error.errors():
+        if item.get("type") == "json_invalid":
+            reason = (item.get("ctx") or {}).get("error", "malformed JSON")
+            fields.append({"field": "body", "message": f"body is not valid JSON: {reason}"})
+            continue
+        message = str(item.get("msg", "invalid value"))
+        # Pydantic prefixes custom validator messages with "Value error, ".
+        message = message.removeprefix("Value error, ")
+        fields.append({"field": field_path(tuple(item.get("loc", ()))), "message": message})
+    return fields
+
+
+async def on_validation_error(request: Request, error: RequestValidationError):
+    fields = _field_errors(error)
+    summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields[:3])
+    return error_response(422, "invalid", f"request is invalid: {summary}", {"fields": fields})
+
+
+async def on_domain_error(request: Request, error: DomainError):
+    details = {k: v for k, v in error.details.items() if isinstance(v, (str, int, float, bool)) or v is None}
+    if isinstance(error, NotFound):
+        return error_response(404, error.code, error.message, details)
+    if isinstance(error, Conflict):
+        return error_response(409, error.code, error.message, details)
+    if isinstance(error, Invalid):
+        field = str(details.get("field", "body"))
+        return error_response(422, "invalid", error.message, {**details, "fields": [{"field": field, "message": error.message}]})
+    return error_response(409, error.code, error.message, details)
+
+
+async def on_auth_error(request: Request, error: AuthError):
+    return error_response(401, "unauthorized", error.reason, headers={"WWW-Authenticate": 'Bearer realm="edflow"'})
+
+
+async def on_forbidden(request: Request, error: Forbidden):
+    return error_response(403, "forbidden", error.message)
+
+
+async def on_http_error(request: Request, error: StarletteHTTPException):
+    code = HTTP_CODES.get(error.status_code, "error")
+    message = error.detail if isinstance(error.detail, str) else code.replace("_", " ")
+    return error_response(error.status_code, code, message, headers=getattr(error, "headers", None))
+
+
+async def on_store_unavailable(request: Request, error: Exception):
+    log.warning("event store unavailable on %s %s: %s", request.method, _route_of(request), type(error).__name__)
+    return error_response(
+        503, "store_unavailable", "the event store is busy or unreachable; nothing was recorded, try again",
+        headers={"Retry-After": "1"},
+    )
+
+
+async def on_unexpected(request: Request, error: Exception):
+    # Type and route only: messages and bodies may contain patient data.
+    log.error("unexpected %s on %s %s", type(error).__name__, request.method, _route_of(request))
+    return error_response(500, "internal", "unexpected server error; it was logged")
+
+
+def _route_of(request: Request) -> str:
+    route = request.scope.get("route")
+    return getattr(route, "path", "?")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(DomainError, on_domain_error)
+    app.add_exception_handler(AuthError, on_auth_error)
+    app.add_exception_handler(Forbidden, on_forbidden)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    # Pool exhausted, lock timeout, connection lost: the store said no, try again.
+    app.add_exception_handler(OperationalError, on_store_unavailable)
+    app.add_exception_handler(InterfaceError, on_store_unavailable)
+    app.add_exception_handler(Exception, on_unexpected)

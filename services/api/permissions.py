@@ -1,0 +1,93 @@
+"""Who may do what: the one table of role rules.
+
+`ALLOWED` maps every API route (by its route name) to the roles allowed to
+call it; a route missing from this table is refused at start-up, a role
+missing from a route's set gets 403. `PERMISSIONS.md` beside this file is
+rendered from this table (`python -m services.api.permissions`), and a test
+fails if the two drift apart.
+
+Why these roles: intake registers arrivals and keeps demographics current;
+charge nurses run the floor (beds, triage, moves); providers see and
+disposition patients; schedulers own appointments and insurance; coordinators
+watch (read only); auditors read everything, change nothing; admin does all.
+"""
+
+from __future__ import annotations
+
+from services.api.auth import ROLES
+
+ADMIN = "admin"
+FLOOR = frozenset({"charge-nurse", ADMIN})
+EVERYONE_CLINICAL = frozenset({"intake", "charge-nurse", "provider", "coordinator", "auditor", ADMIN})
+
+ALLOWED: dict[str, frozenset[str]] = {
+    # beds
+    "beds.register": FLOOR,
+    "beds.read": EVERYONE_CLINICAL,
+    "beds.release": FLOOR,
+    "beds.cleaning-started": FLOOR,
+    "beds.cleaned": FLOOR,
+    "beds.block": FLOOR,
+    "beds.unblock": FLOOR,
+    # encounters
+    "encounters.arrive": frozenset({"intake", "charge-nurse", ADMIN}),
+    "encounters.read": EVERYONE_CLINICAL,
+    "encounters.triage": frozenset({"charge-nurse", "provider", ADMIN}),
+    "encounters.provider": frozenset({"charge-nurse", "provider", ADMIN}),
+    "encounters.bed": FLOOR,
+    "encounters.admit-decision": frozenset({"provider", ADMIN}),
+    "encounters.discharge": frozenset({"provider", "charge-nurse", ADMIN}),
+    "encounters.left-without-being-seen": frozenset({"intake", "charge-nurse", ADMIN}),
+    "encounters.arrival-cancellation": frozenset({"intake", "charge-nurse", ADMIN}),
+    "encounters.discharge-cancellation": frozenset({"provider", "charge-nurse", ADMIN}),
+    "encounters.update": frozenset({"intake", "charge-nurse", ADMIN}),
+    # appointments
+    "appointments.book": frozenset({"scheduler", ADMIN}),
+    "appointments.read": frozenset({"scheduler", "intake", "provider", "coordinator", "auditor", ADMIN}),
+    "appointments.reschedule": frozenset({"scheduler", ADMIN}),
+    "appointments.cancel": frozenset({"scheduler", ADMIN}),
+    "appointments.check-in": frozenset({"scheduler", "intake", ADMIN}),
+    "appointments.no-show": frozenset({"scheduler", ADMIN}),
+    "appointments.complete": frozenset({"scheduler", "provider", ADMIN}),
+    "appointments.insurance-verification": frozenset({"scheduler", ADMIN}),
+    "appointments.insurance-verification-result": frozenset({"scheduler", ADMIN}),
+}
+
+# Roles that see names, MRN and birth date in read endpoints; everyone else
+# sees initials, age and sex (the minimum the job needs).
+SEES_IDENTITY: dict[str, frozenset[str]] = {
+    "encounters.read": frozenset({"provider", "intake", "auditor", ADMIN}),
+    "appointments.read": frozenset({"scheduler", "provider", "intake", "auditor", ADMIN}),
+}
+
+
+def is_allowed(route_name: str, role: str) -> bool:
+    return role in ALLOWED.get(route_name, frozenset())
+
+
+def sees_identity(route_name: str, role: str) -> bool:
+    return role in SEES_IDENTITY.get(route_name, frozenset())
+
+
+def render_markdown() -> str:
+    """PERMISSIONS.md: the table above, one row per route, one column per role."""
+    lines = [
+        "# Who may call which edflow API route",
+        "",
+        "Rendered from `services/api/permissions.py` (`python -m services.api.permissions > services/api/PERMISSIONS.md`).",
+        "The code enforces exactly this table: any other role gets 403. A token's `facilities`",
+        "must also include the facility in the path (or `*`).",
+        "",
+        "| route | " + " | ".join(ROLES) + " |",
+        "|---|" + "---|" * len(ROLES),
+    ]
+    for route, roles in ALLOWED.items():
+        lines.append(f"| `{route}` | " + " | ".join("yes" if r in roles else "" for r in ROLES) + " |")
+    lines += ["", "Patient identity (names, MRN, birth date) in read routes; other roles see initials, age and sex:", ""]
+    for route, roles in SEES_IDENTITY.items():
+        lines.append(f"- `{route}`: " + ", ".join(r for r in ROLES if r in roles))
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(render_markdown(), end="")

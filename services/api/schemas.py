@@ -1,0 +1,204 @@
+"""Request and response bodies of the command API.
+
+Constraints live here so a malformed request is refused with a field-level
+422 before any command runs. Unknown fields are refused too: a typo in a
+field name must not silently record less than the caller meant.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from events.catalogue import AppointmentType, ArrivalMode, BedType, Disposition, LevelOfCare, Sex
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+# Ids that appear in URLs: letters, digits and . _ - only.
+Key = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+Esi = Annotated[int, Field(strict=True, ge=1, le=5, description="Emergency Severity Index, 1 (most urgent) to 5")]
+Age = Annotated[int, Field(strict=True, ge=0, le=130)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CommandBody(Body):
+    """What every command accepts besides its own fields."""
+
+    occurred_at: AwareDatetime | None = Field(
+        default=None, description="when it happened, ISO 8601 with offset; default: now"
+    )
+    correlation_id: Code | None = None
+
+    def for_idempotency(self) -> dict:
+        return self.model_dump(mode="json")
+
+
+class Patient(Body):
+    mrn: Code | None = None
+    family_name: Name | None = None
+    given_name: Name | None = None
+    birth_date: date | None = None
+    age_years: Age | None = None
+    sex: Sex = "U"
+
+    @model_validator(mode="after")
+    def _birth_date_not_in_future(self):
+        if self.birth_date is not None and self.birth_date > date.today():
+            raise ValueError("birth_date is in the future")
+        return self
+
+
+class PatientCorrection(Patient):
+    """Only the fields sent change; the rest keep their recorded value."""
+
+    sex: Sex | None = None  # type: ignore[assignment]
+
+
+# --- beds -------------------------------------------------------------------
+
+
+class RegisterBed(CommandBody):
+    bed_id: Key
+    unit: Code
+    bed_type: BedType = "acute"
+    label: Name | None = None
+
+
+class BlockBed(CommandBody):
+    reason: Text
+
+
+# --- encounters -------------------------------------------------------------
+
+
+class Arrive(CommandBody):
+    visit_number: Key
+    patient: Patient
+    arrival_mode: ArrivalMode = "walk-in"
+    chief_complaint: Text | None = None
+
+
+class Triage(CommandBody):
+    esi: Esi
+
+
+class AssignProvider(CommandBody):
+    provider_id: Code
+
+
+class AssignBed(CommandBody):
+    bed_id: Key
+
+
+class DecideAdmit(CommandBody):
+    level_of_care: LevelOfCare = "ward"
+    inpatient_unit: Code | None = None
+
+
+class Discharge(CommandBody):
+    disposition: Disposition
+    destination: Text | None = None
+
+
+class Correction(CommandBody):
+    reason: Text
+
+
+class UpdateDetails(CommandBody):
+    patient: PatientCorrection | None = None
+    chief_complaint: Text | None = None
+    arrival_mode: ArrivalMode | None = None
+
+    @model_validator(mode="after")
+    def _something_to_update(self):
+        if self.patient is None and self.chief_complaint is None and self.arrival_mode is None:
+            raise ValueError("send at least one of patient, chief_complaint, arrival_mode")
+        return self
+
+
+# --- appointments -----------------------------------------------------------
+
+
+class Interval(CommandBody):
+    start: AwareDatetime
+    end: AwareDatetime
+
+    @model_validator(mode="after")
+    def _end_after_start(self):
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class Book(Interval):
+    appointment_id: Key | None = None
+    patient: Patient
+    provider_id: Code
+    department: Code
+    appointment_type: AppointmentType
+    reason: Text | None = None
+    encounter_id: Code | None = None
+
+
+class Reschedule(Interval):
+    provider_id: Code | None = None
+
+
+class CoverageIn(Body):
+    payer: Name
+    member_id: Code
+    plan: Name | None = None
+    effective_from: date | None = None
+    effective_to: date | None = None
+
+
+class RequestVerification(CommandBody):
+    coverage: CoverageIn
+
+
+class VerificationResult(CommandBody):
+    verified: Annotated[bool, Field(strict=True)]
+    detail: Text | None = None
+
+
+# --- responses --------------------------------------------------------------
+
+
+class EventRef(BaseModel):
+    event_id: str
+    type: str
+    aggregate_id: str
+    aggregate_version: int
+
+
+class OutcomeOut(BaseModel):
+    id: str
+    events: list[EventRef]
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: dict = {}
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+ERROR_RESPONSES = {
+    status: {"model": ErrorOut, "description": why}
+    for status, why in {
+        401: "missing, expired or invalid token",
+        403: "role or facility not allowed",
+        404: "unknown id",
+        409: "conflicts with the current state",
+        422: "malformed request (field-level messages)",
+    }.items()
+}
