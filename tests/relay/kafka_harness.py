@@ -8,10 +8,10 @@ import os
 import sys
 from pathlib import Path
 
-from aiokafka.structs import ConsumerRecord
+from aiokafka.structs import ConsumerRecord, TopicPartition
 
 from deploy.settings import Settings
-from deploy.topics import create_topics, planned_topics
+from deploy.topics import create_topics, describe_topics, planned_topics
 from services import kafka_clients
 
 EDFLOW = str(Path(sys.executable).parent / "edflow")
@@ -70,3 +70,15 @@ async def read_records(
     finally:
         await consumer.stop()
     return records
+
+
+async def published_count(settings: Settings) -> int:
+    """How many records the event topics hold (the sum of their end offsets)."""
+    states = await describe_topics(settings, list(settings.topics.event_topics))
+    partitions = [TopicPartition(s.name, p) for s in states for p in range(s.partitions)]
+    consumer = kafka_clients.consumer(settings, group_id=None)
+    await consumer.start()
+    try:
+        return sum((await consumer.end_offsets(partitions)).values())
+    finally:
+        await consumer.stop()
