@@ -19,6 +19,7 @@ from eventsourcing.persistence import Notification, Transcoder
 
 from events.catalogue import Fact
 from events.envelope import Actor, AnyFact, Envelope, event_id_for
+from services.audit.access import AccessEntry
 
 
 class Meta(msgspec.Struct, frozen=True, kw_only=True):
@@ -65,6 +66,7 @@ class StoredState(msgspec.Struct, kw_only=True, omit_defaults=True):
     fact: AnyFact | msgspec.UnsetType = msgspec.UNSET  # type: ignore[valid-type]
     meta: Meta | msgspec.UnsetType = msgspec.UNSET
     receipt: bytes | msgspec.UnsetType = msgspec.UNSET
+    access: AccessEntry | msgspec.UnsetType = msgspec.UNSET
     request_hash: str | msgspec.UnsetType = msgspec.UNSET
 
 

@@ -29,6 +29,27 @@ def register(sub) -> None:
     timeline.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
     timeline.set_defaults(func=run_timeline)
 
+    access = actions.add_parser("access", help="who read which patient's identifiable data, when, from where")
+    access.add_argument("--facility", help="only this facility")
+    access.add_argument("--actor", help="only this user id")
+    access.add_argument("--resource-id", help="only reads of this record (e.g. an encounter id)")
+    access.add_argument("--since", type=_instant, help="ISO 8601 time with offset")
+    access.add_argument("--until", type=_instant, help="ISO 8601 time with offset")
+    access.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
+    access.set_defaults(func=run_access)
+
+
+def _instant(text: str) -> datetime:
+    import argparse
+
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"add a time zone offset, e.g. {text}+00:00")
+    return value
+
 
 def _app():
     from deploy.bootstrap import hospital, load_settings
@@ -89,6 +110,7 @@ def run_timeline(args) -> int:
         rows = visit_timeline(app, args.facility, args.visit)
     except NotFound as error:
         raise CommandError(f"{error.message}; check --facility and --visit") from None
+    _record_cli_access(app, args.facility, "timeline", args.visit)
     if args.json:
         for row in rows:
             print(json.dumps(row))
@@ -99,5 +121,41 @@ def run_timeline(args) -> int:
     table = Table("pos", "event", "occurred at", "recorded at", "actor", "role", "detail")
     for row in rows:
         table.add_row(str(row["position"]), row["type"], row["occurred_at"], row["recorded_at"], row["actor"], row["role"], row["detail"])
+    Console().print(table)
+    return 0
+
+
+def _record_cli_access(app, facility_id: str, resource: str, resource_id: str) -> None:
+    import getpass
+    import socket
+
+    from services.audit.access import AccessEntry, record_access
+
+    record_access(
+        app,
+        AccessEntry(
+            at=datetime.now(timezone.utc), facility_id=facility_id, actor_id=f"os:{getpass.getuser()}",
+            role="auditor", action="read", resource=resource, resource_id=resource_id, client=socket.gethostname(),
+        ),
+    )
+
+
+def run_access(args) -> int:
+    import msgspec
+
+    from services.audit.access import access_log
+
+    _, app = _app()
+    entries = list(access_log(app, args.facility, args.actor, args.resource_id, args.since, args.until))
+    if args.json:
+        for entry in entries:
+            print(msgspec.json.encode(entry).decode())
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("at", "facility", "actor", "role", "action", "resource", "record", "from")
+    for e in entries:
+        table.add_row(e.at.isoformat(), e.facility_id, e.actor_id, e.role, e.action, e.resource, e.resource_id, e.client)
     Console().print(table)
     return 0

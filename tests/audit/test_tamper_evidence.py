@@ -139,3 +139,17 @@ def _visit_id(app):
     from services.ed.application import encounter_id_for
 
     return encounter_id_for("fac-1", "V0")
+
+
+def test_timeline_reads_are_in_the_access_log_and_chained(recorded, settings):
+    assert run_cli(settings, "audit", "timeline", "--facility", "fac-1", "--visit", "V2").returncode == 0
+    result = run_cli(settings, "audit", "access", "--facility", "fac-1", "--json")
+    assert result.returncode == 0, result.stderr
+    entries = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(e["resource"], e["resource_id"], e["role"]) for e in entries] == [("timeline", "V2", "auditor")]
+    assert verify(recorded).intact and verify(recorded).checked == 8
+
+
+def test_access_log_bad_time_is_one_line(recorded, settings):
+    result = run_cli(settings, "audit", "access", "--since", "yesterday")
+    assert result.returncode == 2 and "ISO 8601" in result.stderr and "Traceback" not in result.stderr
