@@ -1,0 +1,143 @@
+"""What the worker's agent does with one record: fold it into the table and
+publish the board message. Runs inside a faust stream (the table picks the
+partition from the current event), but knows nothing else of faust.
+
+Per event, writes are O(1): the fold's changed entries plus the facility's
+board cursor. Order matters for a crash at any instant:
+1. the cursor, carrying the event's encoded changes (`pending`), then
+2. the changes themselves, then
+3. the board message.
+A worker killed between 1 and 2 finishes the pending writes before it folds
+the facility's next event (`_finish`); one killed between 2 and 3 leaves a
+seq gap, which the snapshot published at every start closes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from events.board import encode_board
+from events.envelope import Envelope, decode
+from projections import board_stream as bs
+from projections.facility_entries import facility_items
+
+log = logging.getLogger("edflow.worker")
+
+
+class LiveFold:
+    def __init__(self, fold: Any, entries: Any, facilities: Any, board_topic: Any,
+                 streams: Mapping[str, bs.Stream], snapshot_every: int):
+        self.fold, self.entries, self.facilities = fold, entries, facilities
+        self.board_topic, self.streams, self.snapshot_every = board_topic, streams, snapshot_every
+        self.counts: Counter[str] = Counter()
+        self._finished: set[str] = set()
+
+    def on_rebalance(self) -> None:
+        self._finished.clear()
+
+    async def on_event_record(self, topic: str, partition: int, offset: int, value: bytes | None) -> None:
+        try:
+            envelope = decode(value or b"")
+        except (msgspec.DecodeError, msgspec.ValidationError) as error:
+            # The record can never fold; say where it is (no payload: PHI) and go on.
+            self.counts["rejected"] += 1
+            log.error("skipped undecodable record %s[%d]@%d: %s", topic, partition, offset, error)
+            return
+        try:
+            await self.apply(envelope, self.streams[topic], partition)
+        except Exception:
+            log.exception("fold failed on %s event %s (%s[%d]@%d)", envelope.type, envelope.event_id,
+                          topic, partition, offset)
+            raise
+
+    async def apply(self, envelope: Envelope, stream: bs.Stream, partition: int) -> None:
+        facility_id = envelope.facility_id
+        cursor = self._cursor(facility_id, partition)
+        keys = self.fold.keys_for(envelope)
+        current = {key: self._entry(key) for key in keys}
+        step = self.fold.step(current, envelope)
+        self.counts["events"] += 1
+        if not step.changes and not step.board:
+            self.counts["unchanged"] += 1
+            return
+        pending = {k: None if v is None else self.fold.encode_entry(v) for k, v in step.changes.items()}
+        cursor = bs.advance(cursor, envelope, stream, pending, publishes=bool(step.board))
+        self._put(bs.cursor_key(facility_id), bs.encode_cursor(cursor))
+        self._write(pending)
+        if step.board:
+            if bs.snapshot_due(cursor.seq, self.snapshot_every):
+                await self._send(bs.snapshot(cursor, self._entities(cursor)))
+            else:
+                await self._send(bs.delta(cursor, step.board))
+
+    async def publish_snapshots(self, partition: int, wanted: str | None) -> None:
+        """A snapshot for every facility of `partition` (or only `wanted`)."""
+        for facility_id in [raw.decode() for raw in self.facilities.keys()]:
+            if wanted is not None and facility_id != wanted:
+                continue
+            cursor = self._stored_cursor(facility_id)
+            if cursor is None or cursor.partition != partition:
+                continue
+            self._finish(cursor)
+            cursor = bs.renumbered(msgspec.structs.replace(cursor, pending={}))
+            self._put(bs.cursor_key(facility_id), bs.encode_cursor(cursor))
+            await self._send(bs.snapshot(cursor, self._entities(cursor)))
+
+    # --- table access -------------------------------------------------------
+
+    def _stored_cursor(self, facility_id: str) -> bs.BoardCursor | None:
+        raw = self._get(bs.cursor_key(facility_id))
+        return None if raw is None else bs.decode_cursor(raw)
+
+    def _cursor(self, facility_id: str, partition: int) -> bs.BoardCursor:
+        cursor = self._stored_cursor(facility_id)
+        if cursor is None:
+            self.facilities[facility_id.encode()] = str(partition).encode()
+            return bs.BoardCursor(facility_id=facility_id, partition=partition)
+        self._finish(cursor)
+        return cursor
+
+    def _finish(self, cursor: bs.BoardCursor) -> None:
+        """Complete the last event's writes if a crash cut them short (once per facility per start)."""
+        if cursor.facility_id in self._finished:
+            return
+        stored = {key: self._get(key) for key in cursor.pending}
+        unfinished = bs.unfinished_changes(cursor, stored)
+        if unfinished:
+            log.warning("completing %d interrupted table writes of facility %s", len(unfinished), cursor.facility_id)
+            self._write(unfinished)
+        self._finished.add(cursor.facility_id)
+
+    def _entry(self, key: str) -> Any:
+        raw = self._get(key)
+        return None if raw is None else self.fold.decode_entry(raw)
+
+    def _get(self, key: str) -> bytes | None:
+        return self.entries.get(key.encode())
+
+    def _put(self, key: str, raw: bytes) -> None:
+        self.entries[key.encode()] = raw
+
+    def _write(self, changes: Mapping[str, bytes | None]) -> None:
+        for key, raw in changes.items():
+            if raw is None:
+                self.entries.pop(key.encode(), None)
+            else:
+                self._put(key, raw)
+
+    def _entities(self, cursor: bs.BoardCursor) -> list:
+        items = (
+            (key, self.fold.decode_entry(raw))
+            for key, raw in facility_items(self.entries, cursor.partition, cursor.facility_id)
+            if not bs.is_cursor_key(key)
+        )
+        return list(self.fold.board_snapshot(items))
+
+    async def _send(self, message: Any) -> None:
+        self.counts[message.type] += 1
+        await self.board_topic.send(key=message.facility_id.encode(), value=encode_board(message))

@@ -1,0 +1,145 @@
+"""The live projection worker (faust-streaming).
+
+One agent folds the ED and access event topics (keyed, so co-partitioned, by
+facility id) into one table of fine-grained entries with the pure reducers of
+`projections.fold`, and publishes each facility's board as numbered deltas and
+periodic snapshots. Everything is built in `create_app`; nothing connects at
+import.
+
+At-least-once: a redelivered event is dropped by the fold's watermark, so it
+changes nothing and publishes nothing. faust's exactly-once mode is not used
+(it has open duplicate/loss bugs in 0.15).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from deploy.settings import Settings
+from projections.live_fold import LiveFold
+
+log = logging.getLogger("edflow.worker")
+
+
+def board_requests_topic(settings: Settings) -> str:
+    """Snapshot requests: value empty = every facility of the record's
+    partition (sent at worker start), else one facility id (a dashboard that
+    saw a gap may send it, keyed by facility id)."""
+    return f"{settings.topics.board}.requests"
+
+
+def broker_credentials(settings: Settings) -> Any:
+    """faust's form of the TLS/SASL options every edflow Kafka client uses."""
+    import faust
+
+    from services.kafka_clients import connection_options
+
+    options = connection_options(settings)
+    context = options.get("ssl_context")
+    if "sasl_mechanism" in options:
+        return faust.SASLCredentials(
+            username=options["sasl_plain_username"],
+            password=options["sasl_plain_password"],
+            mechanism=options["sasl_mechanism"],
+            ssl_context=context,
+        )
+    return faust.SSLCredentials(context) if context else None
+
+
+def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
+    import faust
+
+    if fold is None:
+        from projections import fold
+    topics = settings.topics
+    datadir = settings.data_dir / "worker"
+    datadir.mkdir(parents=True, exist_ok=True)
+    raw = dict(key_serializer="raw", value_serializer="raw")
+
+    # --- app ------------------------------------------------------------------
+    app = faust.App(
+        settings.worker_id,
+        broker=[f"kafka://{host.strip()}" for host in settings.kafka_bootstrap.split(",")],
+        broker_credentials=broker_credentials(settings),
+        processing_guarantee="at_least_once",
+        producer_acks=-1,
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=settings.topic_replication,
+        store="rocksdb://" if settings.table_store == "rocksdb" else "memory://",
+        datadir=datadir,
+        consumer_auto_offset_reset="earliest",
+        web_enabled=web,
+        web_port=settings.worker_web_port,
+        autodiscover=False,
+    )
+
+    # --- topics ---------------------------------------------------------------
+    sources = app.topic(
+        topics.ed, topics.access, board_requests_topic(settings),
+        key_type=bytes, value_type=bytes, partitions=settings.topic_partitions,
+        replicas=settings.topic_replication, **raw,
+    )
+    board = app.topic(
+        topics.board, key_type=bytes, value_type=bytes, partitions=settings.topic_partitions,
+        replicas=settings.topic_replication, **raw,
+    )
+    requests = app.topic(board_requests_topic(settings), key_type=bytes, value_type=bytes, **raw)
+
+    # --- tables ---------------------------------------------------------------
+    def table(name: str, help: str) -> Any:
+        changelog = app.topic(
+            f"{settings.worker_id}-{name}-changelog", key_type=bytes, value_type=bytes,
+            partitions=settings.topic_partitions, replicas=settings.topic_replication,
+            compacting=True, deleting=False, internal=True, **raw,
+        )
+        # bytes keys and values: stored and logged exactly as given (raw), so
+        # RocksDB keeps a facility's keys in one sorted range.
+        return app.Table(
+            name, key_type=bytes, value_type=bytes, partitions=settings.topic_partitions,
+            changelog_topic=changelog, help=help,
+        )
+
+    entries = table("entries", "Fold entries (encounter, bed, facility, day, ...) and board cursors, by key.")
+    facilities = table("facilities", "Facilities seen, so a start can snapshot each one.")
+    live = LiveFold(
+        fold, entries, facilities, board,
+        streams={topics.ed: "ed", topics.access: "access"},
+        snapshot_every=settings.board_snapshot_every,
+    )
+
+    # --- agents ---------------------------------------------------------------
+    @app.agent(sources, name="project")
+    async def project(stream: Any) -> None:
+        async for event in stream.events():
+            message = event.message
+            if message.topic == requests.get_topic_name():
+                wanted = message.value.decode() if message.value else None
+                await live.publish_snapshots(message.partition, wanted)
+            else:
+                await live.on_event_record(message.topic, message.partition, message.offset, message.value)
+
+    @entries.on_recover
+    async def request_start_snapshots() -> None:
+        # Tables are recovered: every facility of every partition we own
+        # gets a snapshot, so late or out-of-sync board consumers can rebuild.
+        live.on_rebalance()
+        owned = sorted(tp.partition for tp in app.consumer.assignment() if tp.topic == topics.ed)
+        log.info("tables recovered; requesting board snapshots for partitions %s", owned)
+        for partition in owned:
+            await requests.send(value=b"", partition=partition)
+
+    # --- timers ---------------------------------------------------------------
+    reported: dict[str, int] = {}
+
+    @app.timer(interval=1.0)
+    async def report_progress() -> None:
+        counts = dict(live.counts)
+        if counts != reported:
+            reported.clear()
+            reported.update(counts)
+            log.info("projected events=%d unchanged=%d rejected=%d deltas=%d snapshots=%d",
+                     *(counts.get(k, 0) for k in ("events", "unchanged", "rejected", "delta", "snapshot")))
+
+    app.live_fold = live
+    return app
