@@ -96,11 +96,12 @@ def keys_for(envelope: Envelope, profile: FacilityProfile = DEFAULT_PROFILE) -> 
     """Table keys this event reads or writes; the facility summary first."""
     facility, fact, aggregate = envelope.facility_id, envelope.data, str(envelope.aggregate_id)
     keys = [facility_key(facility)]
-    if isinstance(fact, _ENCOUNTER_FACTS):
-        keys.append(encounter_key(facility, aggregate))
+    if type(fact) in ED_FACTS:
+        owner = encounter_key if isinstance(fact, _ENCOUNTER_FACTS) else bed_key
+        keys.append(owner(facility, aggregate))
+        # Day buckets: written by visits, read by every ED event because the
+        # "today" and rolling metrics move on with event time.
         keys.extend(day_key(facility, day) for day in _days(envelope, profile))
-    elif type(fact) in ED_FACTS:
-        keys.append(bed_key(facility, aggregate))
     elif not isinstance(fact, _CALENDAR_FACTS):
         keys.extend((appointment_key(facility, aggregate), schedule_key(facility)))
     return keys
@@ -135,22 +136,33 @@ def step(entries: Mapping[str, Entry | None], envelope: Envelope, profile: Facil
         last = summary.last_event_at
         advanced = replace(advanced, last_event_at=envelope.occurred_at if last is None else max(last, envelope.occurred_at))
     out = _Builder(entries)
-    fact = envelope.data
-    if isinstance(fact, _ENCOUNTER_FACTS):
-        new_summary = _encounter_step(out, summary, advanced, envelope, profile)
-    elif stream == "ed":
-        new_summary = _bed_step(out, advanced, envelope)
-    else:
+    if stream == "access":
         new_summary = _appointment_step(out, advanced, envelope, profile)
-    if stream == "ed":
+    else:
+        days = _days(envelope, profile)
+        old_buckets: dict[str, DayBucket | None] = {d: entries.get(day_key(facility, d)) for d in days}
+        new_buckets = dict(old_buckets)
+        if isinstance(envelope.data, _ENCOUNTER_FACTS):
+            new_summary = _encounter_step(out, advanced, envelope, profile, new_buckets)
+        else:
+            new_summary = _bed_step(out, advanced, envelope)
+        old_metrics = metrics.metrics_entities(old_buckets, summary.last_event_at, profile)
+        new_metrics = metrics.metrics_entities(new_buckets, new_summary.last_event_at, profile)
+        for name, value in new_metrics.items():
+            out.publish("metrics", name, old_metrics.get(name), value)
         out.publish("capacity", "ed", capacity.capacity_value(summary, profile), capacity.capacity_value(new_summary, profile))
     out.write(facility_key(facility), summary, new_summary)
     return Step(out.changes, out.board)
 
 
 def _encounter_step(
-    out: _Builder, before: FacilitySummary, summary: FacilitySummary, envelope: Envelope, profile: FacilityProfile
+    out: _Builder,
+    summary: FacilitySummary,
+    envelope: Envelope,
+    profile: FacilityProfile,
+    buckets: dict[str, DayBucket | None],
 ) -> FacilitySummary:
+    """The visit's entry and its metric samples; `buckets` is updated in place."""
     facility, encounter_id, fact, at = envelope.facility_id, str(envelope.aggregate_id), envelope.data, envelope.occurred_at
     key = encounter_key(facility, encounter_id)
     old: EncounterEntry | None = out.entries.get(key)
@@ -164,20 +176,14 @@ def _encounter_step(
     targets = profile.wait_targets
     out.publish("encounter", encounter_id, encounters.board_value(old, at, targets), encounters.board_value(new, at, targets))
 
-    days = _days(envelope, profile)
-    old_buckets: dict[str, DayBucket | None] = {d: out.entries.get(day_key(facility, d)) for d in days}
-    new_buckets = dict(old_buckets)
     old_samples, new_samples = metrics.visit_samples(old, profile), metrics.visit_samples(new, profile)
     for day in old_samples.keys() | new_samples.keys():
-        if day not in new_buckets or old_samples.get(day) == new_samples.get(day):
+        if day not in buckets or old_samples.get(day) == new_samples.get(day):
             continue  # unchanged, or older than the correction window reaches
-        bucket = metrics.with_visit(new_buckets[day] or DayBucket(day=day), encounter_id, new_samples.get(day))
-        new_buckets[day] = bucket if bucket.visits else None
-        out.write(day_key(facility, day), old_buckets[day], new_buckets[day])
-    old_metrics = metrics.metrics_entities(old_buckets, before.last_event_at, profile)
-    new_metrics = metrics.metrics_entities(new_buckets, summary.last_event_at, profile)
-    for name, value in new_metrics.items():
-        out.publish("metrics", name, old_metrics.get(name), value)
+        before = buckets[day]
+        bucket = metrics.with_visit(before or DayBucket(day=day), encounter_id, new_samples.get(day))
+        buckets[day] = bucket if bucket.visits else None
+        out.write(day_key(facility, day), before, buckets[day])
     return capacity.with_encounter(summary, old, new)
 
 
