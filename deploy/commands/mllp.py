@@ -1,0 +1,104 @@
+"""`edflow mllp`: receive HL7 v2 ADT and SIU over MLLP into the event store."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import ssl
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+FACILITY_FIELDS = {"MSH-4": 4, "MSH-6": 6}
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "mllp",
+        help="listen for HL7 v2 ADT/SIU messages over MLLP and apply them",
+        description="Listen for HL7 v2 ADT (A01-A04, A08, A11-A13) and SIU (S12-S15, S26) messages over MLLP, "
+        "record them as edflow events and answer each with an ACK (AA/AE/AR). Field mapping: services/hl7/MAPPING.md.",
+    )
+    parser.add_argument("--host", help="address to listen on (default: EDFLOW_MLLP_HOST)")
+    parser.add_argument("--port", type=int, help="TCP port (default: EDFLOW_MLLP_PORT; 0 picks a free port)")
+    parser.add_argument("--facility", default="main", help="facility id when the message names none (default: main)")
+    parser.add_argument("--facility-field", choices=sorted(FACILITY_FIELDS), default="MSH-4",
+                        help="which MSH field names the facility (default: MSH-4, the sending facility)")
+    parser.add_argument("--bed-id", default="{point_of_care}-{bed}", metavar="TEMPLATE",
+                        help="our bed id from PV1-3 components {point_of_care} {room} {bed} {facility} "
+                        "(default: {point_of_care}-{bed})")
+    parser.add_argument("--timezone", help="zone for times sent without an offset (default: EDFLOW_FACILITY_TIMEZONE)")
+    parser.add_argument("--processing-id", action="append", choices=["P", "T", "D"], dest="processing_ids",
+                        help="MSH-11 processing ids to accept; repeat for several (default: P only)")
+    parser.add_argument("--tls-cert", help="PEM certificate: serve MLLP over TLS (needs --tls-key)")
+    parser.add_argument("--tls-key", help="PEM private key for --tls-cert")
+    parser.set_defaults(func=run)
+
+
+def _options(args, settings):
+    from deploy.cli import CommandError
+    from services.hl7.context import FeedOptions
+
+    zone = args.timezone or settings.facility_timezone
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise CommandError(f"unknown time zone {zone!r}: use an IANA name such as America/Chicago") from None
+    try:
+        args.bed_id.format(point_of_care="W", room="1", bed="2", facility="F")
+    except (KeyError, IndexError, ValueError):
+        raise CommandError(f"--bed-id {args.bed_id!r} may only use {{point_of_care}} {{room}} {{bed}} {{facility}}") from None
+    return FeedOptions(
+        default_facility=args.facility,
+        facility_field=FACILITY_FIELDS[args.facility_field],
+        bed_template=args.bed_id,
+        timezone=zone,
+        processing_ids=frozenset(args.processing_ids or ["P"]),
+    )
+
+
+def _tls(args) -> ssl.SSLContext | None:
+    from deploy.cli import CommandError
+
+    if not args.tls_cert and not args.tls_key:
+        return None
+    if not (args.tls_cert and args.tls_key):
+        raise CommandError("TLS needs both --tls-cert and --tls-key")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+    except (OSError, ssl.SSLError) as error:
+        raise CommandError(f"cannot load the TLS certificate/key: {error}") from None
+    return context
+
+
+def run(args) -> int:
+    from deploy.bootstrap import hospital, load_settings
+    from deploy.cli import CommandError
+    from services.hl7.intake import Intake
+    from services.hl7.mllp import MllpListener
+
+    settings = load_settings()
+    options, tls = _options(args, settings), _tls(args)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("eventsourcing").setLevel(logging.WARNING)
+    app = hospital(settings)
+    host = args.host or settings.mllp_host
+    port = settings.mllp_port if args.port is None else args.port
+    listener = MllpListener(Intake(app, options), host, port, settings.mllp_max_frame_bytes, tls)
+
+    async def serve() -> None:
+        try:
+            bound_host, bound_port = await listener.start()
+        except OSError as error:
+            raise CommandError(f"cannot listen on {host}:{port} ({error.strerror}); choose another --port") from None
+        print(f"edflow mllp listening on {bound_host}:{bound_port}{' (TLS)' if tls else ''}", flush=True)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await listener.close()
+
+    try:
+        asyncio.run(serve())
+    finally:
+        app.close()
+    return 0

@@ -1,0 +1,152 @@
+"""From one MLLP frame to its acknowledgement.
+
+A message is checked (type, version, processing id), routed on MSH-9, applied
+through Hospital commands, and answered. The ACK of every applied or refused
+message is kept in the event store under (sender, control id, MSH-9): a resent
+message gets the same ACK and records nothing new. The ACK goes out only after
+the message's events are stored, so an AA is never lost.
+
+Logs name the sender, message type, control id and ACK code; never patient data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import traceback
+import uuid
+
+from eventsourcing.persistence import IntegrityError
+
+from services.application import CommandReceipt, derived_id
+from services.hl7 import adt, siu
+from services.hl7.ack import build_ack, wrap_batch
+from services.hl7.context import FeedOptions, MessageContext
+from services.hl7.parse import Message, Segment, Unparseable, decode_text, parse_message, separators_of, split_segments
+from services.hl7.problems import (
+    APPLICATION_ERROR,
+    REQUIRED_MISSING,
+    SEGMENT_SEQUENCE,
+    UNSUPPORTED_EVENT,
+    UNSUPPORTED_PROCESSING_ID,
+    UNSUPPORTED_TYPE,
+    UNSUPPORTED_VERSION,
+    ContentError,
+    Location,
+    Problem,
+    Rejection,
+)
+
+log = logging.getLogger("edflow.hl7")
+ROUTES = {"ADT": adt.ROUTES, "SIU": siu.ROUTES}
+VERSION = re.compile(r"^2\.\d+(\.\d+)?$")
+MSH9 = Location("MSH", 9)
+
+
+class Intake:
+    def __init__(self, hospital, options: FeedOptions | None = None):
+        self.hospital = hospital
+        self.options = options or FeedOptions()
+
+    # --- frames -------------------------------------------------------------
+
+    def handle_frame(self, raw: bytes) -> bytes:
+        """One MLLP frame (a message, a batch or a file) -> its reply."""
+        lines = split_segments(decode_text(raw))
+        headers: list[Segment] = []
+        items: list[list[str] | str] = []  # message lines, or the name of a stray segment
+        for line in lines:
+            name = line[:3].upper()
+            if name in ("FHS", "BHS"):
+                headers.append(Segment(line, separators_of(line)))
+                items.append("")  # a header closes the message before it
+            elif name in ("BTS", "FTS"):
+                items.append("")
+            elif name == "MSH":
+                items.append([line])
+            elif items and isinstance(items[-1], list):
+                items[-1].append(line)
+            elif not items or items[-1] == "":
+                items.append(name)
+        replies = [self._reply(item) for item in items if item != ""]
+        if not replies:
+            replies = [build_ack(None, "AR", [Problem("the frame holds no HL7 message", None, SEGMENT_SEQUENCE)])]
+        if not headers and len(replies) == 1:
+            return replies[0].encode()
+        return wrap_batch(replies, headers).encode()
+
+    def _reply(self, item: list[str] | str) -> str:
+        if isinstance(item, str):
+            problem = Problem(f"segment {item} appears before any MSH segment", None, SEGMENT_SEQUENCE)
+            log.info("hl7 frame rejected: segments before MSH")
+            return build_ack(None, "AR", [problem])
+        try:
+            message = parse_message(item)
+        except Unparseable as error:
+            return build_ack(None, "AR", [Problem(str(error), None, SEGMENT_SEQUENCE)])
+        return self.handle_message(message)
+
+    # --- one message ----------------------------------------------------------
+
+    def handle_message(self, message: Message) -> str:
+        msh = message.msh
+        try:
+            handler, event = self._route(message)
+        except Rejection as rejection:
+            log.info("hl7 rejected control=%s: %s", msh.get(10), rejection.problem.code)
+            return build_ack(msh, "AR", [rejection.problem])
+        sender = msh.get(3) or msh.get(4) or "unknown"
+        facility = msh.get(self.options.facility_field) or self.options.default_facility
+        ack_id = derived_id("hl7-ack", facility, sender, msh.get(10), event)
+        stored = self.hospital.find(CommandReceipt, ack_id)
+        if stored is not None:
+            log.info("hl7 repeat %s %s control=%s: same ACK", sender, event, msh.get(10))
+            return stored.receipt.decode()
+        try:
+            context = MessageContext(self.hospital, message, self.options, sender, facility, event)
+            handler(context)
+            code, problems = "AA", context.notes
+        except ContentError as error:
+            code, problems = "AE", [error.problem]
+        except Exception as error:  # a bug or a store outage: AR (resend later), logged loudly, not kept
+            stack = "".join(traceback.format_tb(error.__traceback__))
+            log.error("hl7 %s %s control=%s failed with %s\n%s", sender, event, msh.get(10), type(error).__name__, stack)
+            problem = Problem("edflow could not process this message now; resend it later", None, APPLICATION_ERROR)
+            return build_ack(msh, "AR", [problem])
+        log.info("hl7 %s %s control=%s -> %s %s", sender, event, msh.get(10), code, [p.code for p in problems])
+        return self._keep(ack_id, build_ack(msh, code, problems), message)
+
+    def _route(self, message: Message):
+        msh = message.msh
+        kind, trigger = msh.get(9, 1).upper(), msh.get(9, 2).upper()
+        if not kind or not trigger:
+            raise Rejection("MSH-9 message type (type^trigger) is required", MSH9, REQUIRED_MISSING)
+        if not msh.get(10):
+            raise Rejection("MSH-10 message control id is required", Location("MSH", 10), REQUIRED_MISSING)
+        processing = msh.get(11).upper()
+        if processing not in self.options.processing_ids:
+            allowed = "/".join(sorted(self.options.processing_ids))
+            raise Rejection(f"MSH-11 processing id {processing!r} is not accepted here ({allowed})",
+                            Location("MSH", 11), UNSUPPORTED_PROCESSING_ID)  # fmt: skip
+        version = msh.get(12)
+        if not VERSION.match(version):
+            raise Rejection(f"MSH-12 version {version!r} is not supported (HL7 v2.x)", Location("MSH", 12),
+                            UNSUPPORTED_VERSION)  # fmt: skip
+        if kind not in ROUTES:
+            raise Rejection(f"message type {kind} is not supported (ADT, SIU)", MSH9, UNSUPPORTED_TYPE)
+        handler = ROUTES[kind].get(trigger)
+        if handler is None:
+            supported = ", ".join(sorted(ROUTES[kind]))
+            raise Rejection(f"{kind}^{trigger} is not supported ({supported})", MSH9, UNSUPPORTED_EVENT)
+        return handler, f"{kind}^{trigger}"
+
+    def _keep(self, ack_id: uuid.UUID, ack: str, message: Message) -> str:
+        digest = hashlib.sha256("\r".join("|".join(s.fields) for s in message.segments).encode()).hexdigest()
+        receipt = CommandReceipt._create(CommandReceipt.Created, id=ack_id, receipt=ack.encode(), request_hash=digest)
+        try:
+            self.hospital.save(receipt)
+        except IntegrityError:
+            # The same message on two connections at once: both answer with the first ACK.
+            return self.hospital.find(CommandReceipt, ack_id).receipt.decode()
+        return ack

@@ -1,0 +1,120 @@
+"""MLLP over TCP (optionally TLS): 0x0B message 0x1C 0x0D, one ACK per frame.
+
+The listener only frames bytes and hands each frame to `Intake` on a worker
+thread (Hospital commands are synchronous). Frames on one connection are
+applied in order, so a feed's A04 is always applied before its A03.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+
+from services.hl7.ack import build_ack
+from services.hl7.intake import Intake
+from services.hl7.parse import Segment, decode_text, separators_of, split_segments
+from services.hl7.problems import APPLICATION_ERROR, Problem
+
+START, END, CR = b"\x0b", b"\x1c", b"\x0d"
+READ_CHUNK = 65536
+log = logging.getLogger("edflow.mllp")
+
+
+class FrameReader:
+    """Bytes in, frames out. Bytes outside a frame are dropped (line noise,
+    keep-alives); a frame over `max_bytes` is reported once and skipped to its
+    end; a frame cut short by a new start byte is reported as abandoned."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.buffer = bytearray()
+        self.in_frame = False
+        self.skipping = False
+
+    def feed(self, data: bytes) -> list[tuple[str, bytes]]:
+        out: list[tuple[str, bytes]] = []
+        self.buffer += data
+        while True:
+            if not self.in_frame:
+                start = self.buffer.find(START)
+                if start < 0:
+                    self.buffer.clear()
+                    return out
+                del self.buffer[: start + 1]
+                self.in_frame, self.skipping = True, False
+            end, restart = self.buffer.find(END), self.buffer.find(START)
+            if restart >= 0 and (end < 0 or restart < end):
+                if not self.skipping:
+                    out.append(("abandoned", bytes(self.buffer[:restart])))
+                del self.buffer[:restart]
+                self.in_frame = False
+                continue
+            if end < 0:
+                if self.skipping:
+                    self.buffer.clear()
+                elif len(self.buffer) > self.max_bytes:
+                    out.append(("oversized", bytes(self.buffer[:4096])))
+                    self.buffer.clear()
+                    self.skipping = True
+                return out
+            body = bytes(self.buffer[:end])
+            del self.buffer[: end + (2 if self.buffer[end + 1 : end + 2] == CR else 1)]
+            self.in_frame = False
+            if self.skipping:
+                self.skipping = False
+            elif len(body) > self.max_bytes:
+                out.append(("oversized", body[:4096]))
+            else:
+                out.append(("frame", body))
+
+
+def refusal(kind: str, head: bytes, max_bytes: int) -> bytes:
+    """AR for a frame we could not take whole, naming its MSH-10 when readable."""
+    lines = split_segments(decode_text(head))
+    msh = Segment(lines[0], separators_of(lines[0])) if lines and lines[0].startswith("MSH") else None
+    if kind == "oversized":
+        text = f"frame exceeds {max_bytes} bytes; split the batch or raise EDFLOW_MLLP_MAX_FRAME_BYTES"
+    else:
+        text = "frame ended without 0x1C 0x0D before the next frame started; resend it"
+    return build_ack(msh, "AR", [Problem(text, None, APPLICATION_ERROR)]).encode()
+
+
+class MllpListener:
+    def __init__(self, intake: Intake, host: str, port: int, max_frame_bytes: int, tls: ssl.SSLContext | None = None):
+        self.intake, self.host, self.port = intake, host, port
+        self.max_frame_bytes, self.tls = max_frame_bytes, tls
+        self.server: asyncio.AbstractServer | None = None
+
+    async def start(self) -> tuple[str, int]:
+        self.server = await asyncio.start_server(self._serve, self.host, self.port, ssl=self.tls)
+        host, port = self.server.sockets[0].getsockname()[:2]
+        return host, port
+
+    async def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        frames = FrameReader(self.max_frame_bytes)
+        peer = writer.get_extra_info("peername")
+        try:
+            while data := await reader.read(READ_CHUNK):
+                for kind, body in frames.feed(data):
+                    if kind == "frame":
+                        reply = await asyncio.to_thread(self.intake.handle_frame, body)
+                    else:
+                        log.info("mllp %s from %s", kind, peer)
+                        reply = refusal(kind, body, self.max_frame_bytes)
+                    writer.write(START + reply + END + CR)
+                    await writer.drain()
+        except (ConnectionError, ssl.SSLError, asyncio.IncompleteReadError):
+            # The peer went away; whatever it sent whole was applied and is kept.
+            log.info("mllp peer %s left mid-conversation", peer)
+        finally:
+            writer.close()
+            try:
+                await writer.wait_closed()
+            except (ConnectionError, ssl.SSLError):
+                pass
