@@ -100,8 +100,19 @@ class Relay:
         )
         if not notifications:
             return None
-        records = [r for n in notifications if (r := self._to_outgoing(n)) is not None]
-        return Batch(notifications[-1].id, records, internal=len(notifications) - len(records))
+        records, last = [], after
+        for notification in notifications:
+            try:
+                record = self._to_outgoing(notification)
+            except RelayHalted:
+                if last == after:
+                    raise
+                break  # publish what precedes it; the next batch starts at it and halts
+            if record is not None:
+                records.append(record)
+            last = notification.id
+        passed = sum(1 for n in notifications if after < n.id <= last)
+        return Batch(last, records, internal=passed - len(records))
 
     def _to_outgoing(self, notification: Notification) -> Outgoing | None:
         try:

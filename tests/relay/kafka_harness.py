@@ -41,6 +41,7 @@ def relay_environment(settings: Settings) -> dict[str, str]:
         EDFLOW_DATA_DIR=str(settings.data_dir),
         EDFLOW_EVENT_STORE=settings.event_store,
         EDFLOW_POSTGRES_DSN=settings.postgres_dsn,
+        EDFLOW_CIPHER_KEY=settings.cipher_key,
         EDFLOW_KAFKA_BOOTSTRAP=settings.kafka_bootstrap,
         EDFLOW_TOPIC_PREFIX=settings.topic_prefix,
         EDFLOW_RELAY_BATCH=str(settings.relay_batch),
