@@ -92,8 +92,16 @@ class Story:
         self.record(bed["id"], BedRegistered(bed_id=bed_id, unit=unit), "Bed")
         return bed["id"]
 
+    def visit_id(self, visit_number: str) -> uuid.UUID:
+        return uuid.uuid5(uuid.NAMESPACE_URL, f"visit:{self.facility_id}:{visit_number}")
+
+    def at(self, minute: float) -> Story:
+        """Set event time to `minute` minutes after the story's start."""
+        self.now = START + timedelta(minutes=minute)
+        return self
+
     def arrive(self, visit_number: str, age: int = 40, given: str = "Ana", family: str = "Diaz") -> uuid.UUID:
-        visit = uuid.uuid5(uuid.NAMESPACE_URL, f"visit:{self.facility_id}:{visit_number}")
+        visit = self.visit_id(visit_number)
         self.visits[visit] = {"status": "waiting", "bed": None, "provider": None, "admitted": False, "discharged": False}
         person = Person(given_name=given, family_name=family, age_years=age, sex="F", mrn="MRN" + visit_number)
         self.record(visit, PatientArrived(visit_number=visit_number, patient=person, chief_complaint="chest pain"), "Encounter")
