@@ -99,6 +99,12 @@ async def on_forbidden(request: Request, error: Forbidden):
 
 
 async def on_http_error(request: Request, error: StarletteHTTPException):
+    if error.status_code == 400:
+        # FastAPI's only 400: a body it could not decode at all (e.g. not UTF-8).
+        message = "body is not valid JSON (it could not be decoded)"
+        return error_response(422, "invalid", message, {"fields": [{"field": "body", "message": message}]})
+    if error.status_code == 404 and error.detail == "Not Found":
+        return error_response(404, "not_found", f"no API route at {request.method} {request.url.path}")
     code = HTTP_CODES.get(error.status_code, "error")
     message = error.detail if isinstance(error.detail, str) else code.replace("_", " ")
     return error_response(error.status_code, code, message, headers=getattr(error, "headers", None))
