@@ -1,0 +1,111 @@
+"""`edflow simulate`: run a synthetic emergency department against the HTTP API."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from datetime import datetime, timedelta, timezone
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhd]?)\s*$")
+_UNIT_MINUTES = {"m": 1, "h": 60, "d": 24 * 60, "": 60}
+ROLES = ("intake", "charge-nurse", "provider", "scheduler")
+# Long enough for a demo left running over a weekend; these tokens act only
+# for the simulated facility.
+TOKEN_TTL_SECONDS = 7 * 24 * 3600
+
+
+def duration(text: str) -> timedelta:
+    match = _DURATION.match(text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration; write e.g. 90m, 6h, 2d (a bare number is hours)")
+    return timedelta(minutes=float(match.group(1)) * _UNIT_MINUTES[match.group(2)])
+
+
+def instant(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time, e.g. 2026-03-02T06:00-06:00") from None
+
+
+def triage_mix(text: str) -> dict[int, float]:
+    try:
+        shares = [float(part) for part in text.split(",")]
+    except ValueError:
+        shares = []
+    if len(shares) != 5 or min(shares) < 0 or sum(shares) <= 0:
+        raise argparse.ArgumentTypeError("give five non-negative shares for ESI 1-5, e.g. 5.6,15.2,59.9,17.7,1.7")
+    return dict(zip(range(1, 6), shares))
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "simulate",
+        help="drive a synthetic ED through the HTTP API",
+        description="Simulate a busy emergency department: arrivals by the published hourly profile, triage, "
+        "rooming, provider, admissions with boarding, discharges, LWBS, bed cleaning and corrections, each "
+        "sent to the HTTP API with occurred_at = simulated time. Prints a status line every few seconds "
+        "(counts only, no patient data).",
+    )
+    parser.add_argument("--url", help="API base URL (default: http://EDFLOW_HTTP_HOST:EDFLOW_HTTP_PORT)")
+    parser.add_argument("--speed", type=float, default=60.0, help="simulated seconds per real second; 0 = as fast as possible (default 60)")
+    parser.add_argument("--seed", type=int, default=1, help="random seed: the same seed replays the same visits (default 1)")
+    parser.add_argument("--start", type=instant, help="simulated start time, ISO 8601 (default: now minus --warmup)")
+    parser.add_argument("--duration", type=duration, help="simulated time to run after the warm-up, e.g. 6h, 2d (default: until Ctrl-C)")
+    parser.add_argument("--warmup", type=duration, default=timedelta(0), help="run this first simulated span unpaced, so the board starts busy (e.g. 6h)")
+    parser.add_argument("--file", help="facility TOML (default: EDFLOW_FACILITY_CONFIG, the demo hospital)")
+    parser.add_argument("--per-day", type=float, default=None, help="mean arrivals per day (default 159)")
+    parser.add_argument("--triage-mix", type=triage_mix, default=None, help="shares of ESI 1-5, comma separated (default 5.6,15.2,59.9,17.7,1.7)")
+    parser.add_argument("--status-every", type=float, default=5.0, help="real seconds between status lines (default 5)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from deploy.bootstrap import load_settings
+    from deploy.cli import CommandError
+    from deploy.facility import FacilityError, load_facility
+    from services.api.auth import mint_token
+    from services.arrivals import ArrivalModel
+    from services.command_client import ApiUnavailable, CommandClient
+    from services.simulator import SimulationError, SimulationPlan, Simulator
+
+    settings = load_settings()
+    try:
+        facility = load_facility(args.file or settings.facility_config)
+    except FacilityError as error:
+        raise CommandError(str(error)) from None
+    start = args.start or datetime.now(timezone.utc).replace(second=0, microsecond=0) - args.warmup
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=facility.zone)
+    model = ArrivalModel(zone=facility.zone)
+    if args.per_day is not None or args.triage_mix is not None:
+        model = ArrivalModel(
+            per_day=args.per_day if args.per_day is not None else model.per_day,
+            triage_mix=args.triage_mix or model.triage_mix,
+            zone=facility.zone,
+        )
+    plan = SimulationPlan(
+        facility=facility, start=start, duration=args.duration, speed=args.speed, seed=args.seed,
+        warmup=args.warmup, model=model, status_every=args.status_every,
+    )  # fmt: skip
+    tokens = {role: mint_token(settings, f"simulator-{role}", role, [facility.id], TOKEN_TTL_SECONDS) for role in ROLES}
+    url = args.url or f"http://{settings.http_host}:{settings.http_port}"
+    client = CommandClient(url, facility.id, tokens)
+    simulator = Simulator(plan, client, out=lambda line: print(line, flush=True))
+    print(f"simulating {facility.id} from {start.astimezone(facility.zone):%Y-%m-%d %H:%M %Z} at speed {args.speed:g} (seed {args.seed}) against {url}", flush=True)
+    interrupted = False
+    try:
+        simulator.run()
+    except ApiUnavailable:
+        raise CommandError(f"no edflow API answering at {url}: start it with `edflow serve`, or pass --url") from None
+    except SimulationError as error:
+        raise CommandError(str(error)) from None
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        client.close()
+    for line in simulator.summary_lines():
+        print(line, flush=True)
+    if interrupted:
+        return 130
+    return 1 if client.counts.unexpected_total else 0
