@@ -1,0 +1,126 @@
+"""`edflow replay`: the board exactly as it stood at a past instant.
+
+Rebuilds the projections from the event store or the Kafka topics with the
+same fold the projection worker runs, and prints the waiting room, bed board,
+capacity and flow metrics (or JSON).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+from deploy.cli import CommandError
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "replay",
+        help="rebuild the board as it stood at any instant (auditors)",
+        description=(
+            "Fold recorded events with the projection worker's reducers up to an instant and show the "
+            "board as it stood then: waiting room, bed board, capacity (NEDOCS) and flow metrics."
+        ),
+    )
+    parser.add_argument("--at", type=_instant, default=None, help="ISO 8601 instant with offset, e.g. 2026-03-02T14:00:00-06:00 (default: now)")
+    parser.add_argument("--by", choices=("recorded", "occurred"), default="recorded",
+                        help="fold events recorded by --at (what the live board held; default) or that happened by then")
+    parser.add_argument("--source", choices=("store", "kafka"), default="store", help="read the event store (default) or the Kafka event topics")
+    parser.add_argument("--facility", help="facility id; required when the events hold several")
+    parser.add_argument("--json", action="store_true", help="print the board as JSON instead of tables")
+    parser.set_defaults(func=run)
+
+
+def _instant(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r} (e.g. 2026-03-02T14:00:00-06:00)") from None
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"add a time zone offset, e.g. {text}-06:00")
+    return value
+
+
+def profiles(settings: Any):
+    """Per-facility fold configuration: the configured facility file's, else the default time zone."""
+    from deploy.facility import FacilityError, load_facility
+    from projections.profile import FacilityProfile
+
+    default = FacilityProfile(timezone=settings.facility_timezone)
+    try:
+        facility = load_facility(settings.facility_config)
+    except FacilityError as error:
+        raise CommandError(str(error)) from None
+    known = {facility.id: FacilityProfile(timezone=facility.timezone, inpatient_beds=facility.inpatient_beds)}
+    return lambda facility_id: known.get(facility_id, default)
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from deploy.bootstrap import load_settings
+    from projections.replay import Replay, ReplayError, board_view
+
+    settings = load_settings()
+    at = args.at or datetime.now(timezone.utc)
+    replay = Replay(at=at, by=args.by, profile_for=profiles(settings))
+    progress = Progress(TextColumn("replaying {task.fields[source]}"), BarColumn(), MofNCompleteColumn(),
+                        console=Console(stderr=True), transient=True)
+    try:
+        with progress:
+            task = progress.add_task("replay", total=None, source=args.source)
+            if args.source == "store":
+                _from_store(settings, replay, lambda n, total: progress.update(task, completed=n, total=total))
+            else:
+                _from_kafka(settings, replay, lambda n, total: progress.update(task, completed=n, total=total))
+        facility_id, entries = replay.entries_of(args.facility)
+    except ReplayError as error:
+        raise CommandError(str(error)) from None
+    view = board_view(facility_id, entries, at, replay.profile_for(facility_id))
+    view.update(by=args.by, source=args.source, events_read=replay.read, events_folded=replay.folded)
+    if args.json:
+        print(json.dumps(view, indent=2))
+    else:
+        from deploy.replay_board import print_board
+
+        print_board(view)
+    return 0
+
+
+def _from_store(settings: Any, replay: Any, progressed) -> None:
+    from eventsourcing.persistence import PersistenceError
+
+    from deploy.bootstrap import hospital
+    from projections.replay import store_envelopes
+
+    try:
+        app = hospital(settings)
+    except PersistenceError as error:
+        raise CommandError(f"cannot open the {settings.event_store} event store ({type(error).__name__}); check EDFLOW_EVENT_STORE") from None
+    try:
+        total = app.recorder.max_notification_id() or 0
+        for envelope in store_envelopes(app, on_page=lambda last: progressed(last, total)):
+            replay.feed(envelope)
+    finally:
+        app.close()
+
+
+def _from_kafka(settings: Any, replay: Any, progressed) -> None:
+    import logging
+
+    from projections.replay import kafka_envelopes
+    from services.kafka_clients import KafkaSettingsError
+
+    # The client logs every failed connection attempt; the one-line error says it all.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    topics = settings.topics
+    try:
+        envelopes = asyncio.run(kafka_envelopes(settings, topics.event_topics, on_record=progressed))
+    except KafkaSettingsError as error:
+        raise CommandError(str(error)) from None
+    for envelope in envelopes:
+        replay.feed(envelope)

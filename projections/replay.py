@@ -1,0 +1,167 @@
+"""Auditor replay: the projections as they stood at any instant, rebuilt from
+the event store or from the Kafka topics with the same fold the worker runs.
+
+"As of T" folds every event recorded at or before T (what the live projection
+held after the last event recorded by then), or with `by="occurred"` every
+event that happened at or before T. Events are folded in store order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import msgspec
+
+from events.envelope import Envelope, decode
+from projections import fold
+from projections.beds import bed_board
+from projections.entries import Entry, FacilitySummary, ScheduleBook
+from projections.profile import DEFAULT_PROFILE, FacilityProfile
+from projections.waiting import waiting_queue
+
+Order = Literal["recorded", "occurred"]
+STORE_PAGE = 1000
+
+
+class ReplayError(ValueError):
+    """Replay cannot answer; the message says what to change."""
+
+
+@dataclass
+class Replay:
+    """Folds envelopes of every facility into one in-memory table."""
+
+    at: datetime | None = None
+    by: Order = "recorded"
+    profile_for: Callable[[str], FacilityProfile] = lambda facility_id: DEFAULT_PROFILE
+    table: dict[str, Entry] = field(default_factory=dict)
+    facilities: set[str] = field(default_factory=set)
+    read: int = 0
+    folded: int = 0
+
+    def feed(self, envelope: Envelope) -> None:
+        self.read += 1
+        self.facilities.add(envelope.facility_id)
+        moment = envelope.recorded_at if self.by == "recorded" else envelope.occurred_at
+        if self.at is not None and moment > self.at:
+            return
+        profile = self.profile_for(envelope.facility_id)
+        result = fold.step({k: self.table.get(k) for k in fold.keys_for(envelope, profile)}, envelope, profile)
+        for key, entry in result.changes.items():
+            if entry is None:
+                self.table.pop(key, None)
+            else:
+                self.table[key] = entry
+        self.folded += bool(result.changes)
+
+    def entries_of(self, facility_id: str | None) -> tuple[str, list[tuple[str, Entry]]]:
+        """The chosen facility and its entries; a ReplayError names the choices."""
+        known = sorted(self.facilities)
+        if facility_id is None:
+            if len(known) > 1:
+                raise ReplayError(f"events of several facilities ({', '.join(known)}): choose one with --facility")
+            if not known:
+                raise ReplayError("no events to replay: the source holds none")
+            facility_id = known[0]
+        elif facility_id not in self.facilities:
+            raise ReplayError(f"no events of facility {facility_id!r}; known: {', '.join(known) or 'none'}")
+        prefix = f"{facility_id}|"
+        return facility_id, [(k, v) for k, v in self.table.items() if k.startswith(prefix)]
+
+
+def store_envelopes(app: Any, on_page: Callable[[int], None] | None = None) -> Iterator[Envelope]:
+    """Every published event in the store, in store order."""
+    from services.recording import to_envelope
+
+    start = 1
+    while notifications := app.recorder.select_notifications(start, STORE_PAGE):
+        for notification in notifications:
+            envelope = to_envelope(notification, app.mapper.to_domain_event(notification))
+            if envelope is not None:
+                yield envelope
+        start = notifications[-1].id + 1
+        if on_page is not None:
+            on_page(notifications[-1].id)
+
+
+async def kafka_envelopes(
+    settings: Any, topics: tuple[str, ...] | list[str], on_record: Callable[[int, int], None] | None = None, timeout: float = 15.0
+) -> list[Envelope]:
+    """Every event on the topics from the beginning to their end offsets now,
+    without a consumer group, duplicates dropped by event id, in store order."""
+    from aiokafka.errors import KafkaError
+
+    from services import kafka_clients
+
+    consumer = kafka_clients.consumer(settings, group_id=None, request_timeout_ms=int(timeout * 1000))
+    try:
+        await asyncio.wait_for(consumer.start(), timeout)
+        existing = await asyncio.wait_for(consumer.topics(), timeout)
+    except (KafkaError, OSError, asyncio.TimeoutError) as error:
+        await consumer.stop()
+        raise ReplayError(f"cannot reach Kafka at {settings.kafka_bootstrap} ({type(error).__name__}); is the broker up?") from None
+    try:
+        missing = [t for t in topics if t not in existing]
+        if missing:
+            raise ReplayError(f"topic {missing[0]} does not exist on {settings.kafka_bootstrap}; check EDFLOW_TOPIC_PREFIX")
+        # Without a group, a subscription is assigned every partition of its topics.
+        consumer.subscribe(topics=list(topics))
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not consumer.assignment():
+            if asyncio.get_running_loop().time() > deadline:
+                raise ReplayError(f"no partitions of {', '.join(topics)} were assigned within {timeout:.0f} s")
+            await asyncio.sleep(0.05)
+        partitions = sorted(consumer.assignment())
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        total = sum(ends.values())
+        seen: dict[Any, Envelope] = {}
+        done = 0
+        pending = {tp for tp in partitions if ends[tp] > 0}
+        while pending:
+            batches = await consumer.getmany(*pending, timeout_ms=500)
+            for tp, records in batches.items():
+                for record in records:
+                    if record.offset >= ends[tp]:
+                        continue  # recorded after the replay began
+                    envelope = _decoded(record)
+                    seen.setdefault(envelope.event_id, envelope)
+                    done += 1
+                if on_record is not None:
+                    on_record(done, total)
+            pending = {tp for tp in pending if await consumer.position(tp) < ends[tp]}
+    finally:
+        await consumer.stop()
+    return sorted(seen.values(), key=lambda e: e.position)
+
+
+def _decoded(record: Any) -> Envelope:
+    try:
+        return decode(record.value)
+    except (msgspec.ValidationError, msgspec.DecodeError) as error:
+        # Where, not what: the payload may hold patient data.
+        raise ReplayError(f"undecodable record at {record.topic}[{record.partition}]@{record.offset}: {error}") from None
+
+
+def board_view(facility_id: str, entries: list[tuple[str, Entry]], as_of: datetime, profile: FacilityProfile) -> dict[str, Any]:
+    """What the coordinators' board showed: JSON-ready. Waits and bed times
+    run to `as_of`; capacity and metrics are the fold's, as of the last event."""
+    changes = {(c.kind, c.id): c.value for c in fold.board_snapshot(entries, profile)}
+    summary = next((e for _, e in entries if isinstance(e, FacilitySummary)), None)
+    values = [e for _, e in entries]
+    schedule = next((e for e in values if isinstance(e, ScheduleBook)), None)
+    return {
+        "facility_id": facility_id,
+        "as_of": as_of.isoformat(),
+        "last_event_at": summary.last_event_at.isoformat() if summary and summary.last_event_at else None,
+        "positions": dict(summary.positions) if summary else {},
+        "waiting": waiting_queue(values, as_of, profile.wait_targets),
+        "beds": bed_board(values, as_of),
+        "capacity": changes.get(("capacity", "ed")),
+        "metrics": {name: changes.get(("metrics", name)) for name in ("today", "rolling24h")},
+        "schedule": {sid: v for (kind, sid), v in sorted(changes.items()) if kind == "schedule"} if schedule else {},
+    }
