@@ -68,6 +68,20 @@ class Settings(BaseSettings):
     mllp_port: int = Field(default=2575, ge=1, le=65535)
     mllp_max_frame_bytes: int = Field(default=1_048_576, ge=1024)
 
+    # Patient access: how long a waitlist offer stands; reminder lead times;
+    # how many days ahead unverified coverage is flagged; where reminders go
+    # ("log" writes an outbox under data_dir, "smtp" sends e-mail).
+    waitlist_offer_minutes: int = Field(default=120, ge=1)
+    reminder_leads_minutes: list[int] = [48 * 60, 120]
+    insurance_flag_days: int = Field(default=3, ge=0)
+    reminder_channel: Literal["log", "smtp"] = "log"
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: str = Field(default="", repr=False)
+    smtp_starttls: bool = True
+    smtp_sender: str = "edflow@localhost"
+
     @field_validator("postgres_dsn")
     @classmethod
     def _no_blank_dsn(cls, value: str) -> str:

@@ -8,7 +8,7 @@ change; anything else bumps `SCHEMA_VERSION` of that class.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import ClassVar, Literal
 
 import msgspec
@@ -19,6 +19,8 @@ Disposition = Literal["home", "admitted", "transferred", "left-against-advice", 
 LevelOfCare = Literal["ward", "icu", "observation"]
 BedType = Literal["resus", "acute", "fast-track", "hallway", "observation", "psych", "exam"]
 AppointmentType = Literal["ed-follow-up", "outpatient-visit", "outpatient-procedure", "surgical-case"]
+ResourceKind = Literal["provider", "room", "department"]
+ChecklistItem = Literal["consent", "labs", "anaesthesia-review", "insurance-authorisation"]
 
 
 class Fact(msgspec.Struct, frozen=True, kw_only=True, tag=True, tag_field="type"):
@@ -147,6 +149,13 @@ class BedUnblocked(Fact, frozen=True, kw_only=True):
 # --- scheduling -------------------------------------------------------------
 
 
+class Contact(msgspec.Struct, frozen=True, kw_only=True):
+    """Where reminders go. Only the reminder sender reads it."""
+
+    email: str | None = None
+    phone: str | None = None
+
+
 class AppointmentBooked(Fact, frozen=True, kw_only=True):
     patient: Person
     provider_id: str
@@ -156,6 +165,8 @@ class AppointmentBooked(Fact, frozen=True, kw_only=True):
     end: datetime
     reason: str = ""
     encounter_id: str | None = None
+    room_id: str | None = None
+    contact: Contact | None = None
 
 
 class AppointmentRescheduled(Fact, frozen=True, kw_only=True):
@@ -216,6 +227,138 @@ class ProviderTimeReleased(Fact, frozen=True, kw_only=True):
     appointment_id: str
 
 
+class WorkingHours(msgspec.Struct, frozen=True, kw_only=True):
+    """One working interval on one weekday (0 = Monday), in the schedule's time zone."""
+
+    weekday: int
+    start: time
+    end: time
+
+
+class SlotLength(msgspec.Struct, frozen=True, kw_only=True):
+    appointment_type: AppointmentType
+    minutes: int
+
+
+class ScheduleDefined(Fact, frozen=True, kw_only=True):
+    """A provider's, room's or department's working week; replaces the previous one."""
+
+    resource_kind: ResourceKind
+    resource_id: str
+    department: str
+    time_zone: str
+    hours: tuple[WorkingHours, ...]
+    slot_lengths: tuple[SlotLength, ...] = ()
+
+
+class TimeBlocked(Fact, frozen=True, kw_only=True):
+    """[start, end) of a resource cannot be booked (leave, maintenance, meeting)."""
+
+    block_id: str
+    start: datetime
+    end: datetime
+    reason: str
+
+
+class TimeUnblocked(Fact, frozen=True, kw_only=True):
+    block_id: str
+
+
+class HolidayDeclared(Fact, frozen=True, kw_only=True):
+    """A whole local day off for a resource."""
+
+    day: date
+    name: str
+
+
+class RoomTimeReserved(Fact, frozen=True, kw_only=True):
+    """A room's calendar day holds [start, end) for one appointment."""
+
+    appointment_id: str
+    start: datetime
+    end: datetime
+
+
+class RoomTimeReleased(Fact, frozen=True, kw_only=True):
+    appointment_id: str
+
+
+class AppointmentModified(Fact, frozen=True, kw_only=True):
+    """Details changed without moving the time; unset fields keep their value."""
+
+    reason: str | None = None
+    appointment_type: AppointmentType | None = None
+    room_id: str | None = None
+    previous_room_id: str | None = None
+
+
+class PreOpItemCompleted(Fact, frozen=True, kw_only=True):
+    """One item of a surgical case's pre-operative checklist is done."""
+
+    item: ChecklistItem
+    note: str = ""
+
+
+class AppointmentConfirmed(Fact, frozen=True, kw_only=True):
+    """Confirmed for the day: a surgical case only with its checklist complete."""
+
+
+class InsuranceRecheckNeeded(Fact, frozen=True, kw_only=True):
+    """An earlier verification no longer holds (dates moved, coverage changed)."""
+
+    reason: str
+
+
+class ReminderSent(Fact, frozen=True, kw_only=True):
+    """The reminder `lead_minutes` before the start was handed to the notifier."""
+
+    lead_minutes: int
+    channel: str
+    message_id: str
+
+
+class WaitlistJoined(Fact, frozen=True, kw_only=True):
+    """A patient waits for an earlier slot with a provider or a department."""
+
+    entry_id: str
+    patient: Person
+    department: str
+    appointment_type: AppointmentType
+    duration_minutes: int
+    provider_id: str | None = None
+    before: datetime | None = None
+    appointment_id: str | None = None
+    contact: Contact | None = None
+
+
+class WaitlistLeft(Fact, frozen=True, kw_only=True):
+    entry_id: str
+    reason: str
+
+
+class WaitlistSlotOffered(Fact, frozen=True, kw_only=True):
+    """A freed slot is offered to a waiting patient until `expires_at`."""
+
+    entry_id: str
+    provider_id: str
+    start: datetime
+    end: datetime
+    expires_at: datetime
+
+
+class WaitlistOfferAccepted(Fact, frozen=True, kw_only=True):
+    entry_id: str
+    appointment_id: str
+
+
+class WaitlistOfferDeclined(Fact, frozen=True, kw_only=True):
+    entry_id: str
+
+
+class WaitlistOfferExpired(Fact, frozen=True, kw_only=True):
+    entry_id: str
+
+
 ENCOUNTER_FACTS: tuple[type[Fact], ...] = (
     PatientArrived,
     PatientTriaged,
@@ -251,6 +394,23 @@ SCHEDULING_FACTS: tuple[type[Fact], ...] = (
     InsuranceVerificationFailed,
     ProviderTimeReserved,
     ProviderTimeReleased,
+    ScheduleDefined,
+    TimeBlocked,
+    TimeUnblocked,
+    HolidayDeclared,
+    RoomTimeReserved,
+    RoomTimeReleased,
+    AppointmentModified,
+    PreOpItemCompleted,
+    AppointmentConfirmed,
+    InsuranceRecheckNeeded,
+    ReminderSent,
+    WaitlistJoined,
+    WaitlistLeft,
+    WaitlistSlotOffered,
+    WaitlistOfferAccepted,
+    WaitlistOfferDeclined,
+    WaitlistOfferExpired,
 )
 ALL_FACTS: tuple[type[Fact], ...] = ENCOUNTER_FACTS + BED_FACTS + SCHEDULING_FACTS
 FACTS_BY_TYPE: dict[str, type[Fact]] = {cls.__name__: cls for cls in ALL_FACTS}

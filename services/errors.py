@@ -65,3 +65,23 @@ class ConcurrentChange(Conflict):
 
 class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
+
+
+class OutsideWorkingHours(Conflict):
+    code = "outside_working_hours"
+
+
+class TimeBlockedError(Conflict):
+    code = "time_blocked"
+
+
+class ChecklistIncomplete(Conflict):
+    code = "checklist_incomplete"
+
+
+class ReminderAlreadySent(Conflict):
+    code = "reminder_already_sent"
+
+
+class OfferExpired(Conflict):
+    code = "offer_expired"

@@ -1,4 +1,9 @@
-"""Patient-access commands: booking, rescheduling, check-in, insurance."""
+"""Patient-access commands: booking, rescheduling, modifying, check-in, insurance.
+
+Schedules and availability are in `schedule_commands`, the waitlist in
+`waitlist_commands`, pre-op and reminders in `preparation_commands`; all are
+mixed into `AccessCommands`, which `Hospital` composes.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,14 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from events.catalogue import AppointmentBooked, AppointmentType, Coverage, Person, ProviderTimeReserved
-from services.access.domainmodel import Appointment, ProviderDay, check_interval
+from events.catalogue import AppointmentBooked, AppointmentType, Contact, Coverage, Person
+from services.access.calendars import CalendarDay, ProviderDay, RoomDay
+from services.access.domainmodel import Appointment, check_interval
+from services.access.preparation_commands import PreparationCommands
+from services.access.schedule_commands import ScheduleCommands
+from services.access.waitlist_commands import WaitlistCommands
 from services.application import HospitalBase, Outcome, derived_id
+from services.ed.domainmodel import Encounter
 from services.errors import AlreadyExists, Invalid
 from services.recording import Meta
 
@@ -23,47 +33,91 @@ def provider_day_id(facility_id: str, provider_id: str, day: str) -> uuid.UUID:
     return derived_id("provider-day", facility_id, provider_id, day)
 
 
+def room_day_id(facility_id: str, room_id: str, day: str) -> uuid.UUID:
+    return derived_id("room-day", facility_id, room_id, day)
+
+
 def days_touched(start: datetime, end: datetime) -> list[str]:
     first = start.astimezone(timezone.utc).date()
     last = (end - timedelta(microseconds=1)).astimezone(timezone.utc).date()
     return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
 
-class AccessCommands(HospitalBase):
+CALENDARS: dict[str, tuple[type[CalendarDay], Any]] = {
+    "provider": (ProviderDay, provider_day_id),
+    "room": (RoomDay, room_day_id),
+}
+
+
+class AccessCommands(ScheduleCommands, WaitlistCommands, PreparationCommands, HospitalBase):
     def appointment(self, facility_id: str, appointment_id: str) -> Appointment:
         aggregate_id = appointment_aggregate_id(facility_id, appointment_id)
         return self.load(Appointment, aggregate_id, facility_id, f"appointment {appointment_id}")
 
+    # --- calendars ----------------------------------------------------------
+
     def _reserve(
-        self, meta: Meta, provider_id: str, appointment_id: str, start: datetime, end: datetime, loaded: dict | None = None
+        self, meta: Meta, provider_id: str, appointment_id: str, start: datetime, end: datetime,
+        loaded: dict | None = None, kind: str = "provider",
     ) -> list:
-        """Reserve [start, end) on every provider day it touches; raises SlotAlreadyBooked.
+        """Reserve [start, end) on every calendar day of the resource it touches,
+        inside its working hours; raises SlotAlreadyBooked / OutsideWorkingHours.
         `loaded` holds calendars this decision already changed, so each is saved once."""
         loaded = {} if loaded is None else loaded
         check_interval(start, end)
         if end - start > MAX_APPOINTMENT:
             raise Invalid("an appointment lasts at most 24 hours", field="end")
+        schedule = self.resource_schedule(meta.facility_id, kind, provider_id)
+        if schedule is not None:
+            schedule.check_bookable(start, end)
+        cls, day_id_for = CALENDARS[kind]
         days = []
         for day in days_touched(start, end):
-            day_id = provider_day_id(meta.facility_id, provider_id, day)
-            calendar = loaded.get(day_id) or self.find(ProviderDay, day_id)
+            day_id = day_id_for(meta.facility_id, provider_id, day)
+            calendar = loaded.get(day_id) or self.find(cls, day_id)
             if calendar is None:
-                fact = ProviderTimeReserved(appointment_id=appointment_id, start=start, end=end)
-                calendar = ProviderDay.open_with(day_id, fact, meta)
+                fact = cls.RESERVED(appointment_id=appointment_id, start=start, end=end)
+                calendar = cls.open_with(day_id, fact, meta)
             else:
                 calendar.reserve(appointment_id, start, end, meta)
             loaded[day_id] = calendar
             days.append(calendar)
         return days
 
-    def _release(self, meta: Meta, appointment: Appointment, appointment_id: str) -> list:
+    def _release_resource(
+        self, meta: Meta, kind: str, resource_id: str, appointment_id: str, start: datetime, end: datetime, loaded: dict
+    ) -> list:
+        cls, day_id_for = CALENDARS[kind]
         days = []
-        for day in days_touched(appointment.start, appointment.end):
-            calendar = self.find(ProviderDay, provider_day_id(meta.facility_id, appointment.provider_id, day))
+        for day in days_touched(start, end):
+            day_id = day_id_for(meta.facility_id, resource_id, day)
+            calendar = loaded.get(day_id) or self.find(cls, day_id)
             if calendar is not None:
                 calendar.release(appointment_id, meta)
+                loaded[day_id] = calendar
                 days.append(calendar)
         return days
+
+    def _release(self, meta: Meta, appointment: Appointment, appointment_id: str, loaded: dict | None = None) -> list:
+        loaded = {} if loaded is None else loaded
+        days = self._release_resource(
+            meta, "provider", appointment.provider_id, appointment_id, appointment.start, appointment.end, loaded
+        )
+        if appointment.room_id:
+            days += self._release_resource(
+                meta, "room", appointment.room_id, appointment_id, appointment.start, appointment.end, loaded
+            )
+        return days
+
+    def _check_encounter(self, facility_id: str, encounter_id: str) -> None:
+        try:
+            aggregate_id = uuid.UUID(encounter_id)
+        except ValueError:
+            aggregate_id = None
+        if aggregate_id is None or (e := self.find(Encounter, aggregate_id)) is None or e.facility_id != facility_id:
+            raise Invalid(f"encounter_id {encounter_id} names no visit of this facility", field="encounter_id")
+
+    # --- commands -----------------------------------------------------------
 
     def book(
         self,
@@ -77,42 +131,80 @@ class AccessCommands(HospitalBase):
         appointment_id: str | None = None,
         reason: str = "",
         encounter_id: str | None = None,
+        room_id: str | None = None,
+        contact: Contact | None = None,
         **idem: Any,
     ) -> Outcome:
         appointment_id = appointment_id or str(uuid.uuid4())
-        aggregate_id = appointment_aggregate_id(meta.facility_id, appointment_id)
+        fact = AppointmentBooked(
+            patient=patient, provider_id=provider_id, department=department, appointment_type=appointment_type,
+            start=start, end=end, reason=reason, encounter_id=encounter_id, room_id=room_id, contact=contact,
+        )
 
         def decide():
-            if self.find(Appointment, aggregate_id) is not None:
-                raise AlreadyExists(f"appointment {appointment_id} already exists", appointment_id=appointment_id)
-            days = self._reserve(meta, provider_id, appointment_id, start, end)
-            fact = AppointmentBooked(
-                patient=patient,
-                provider_id=provider_id,
-                department=department,
-                appointment_type=appointment_type,
-                start=start,
-                end=end,
-                reason=reason,
-                encounter_id=encounter_id,
-            )
-            return appointment_id, [Appointment.book(aggregate_id, fact, meta), *days]
+            return appointment_id, self._book(meta, appointment_id, fact)
 
         return self.run(decide, facility_id=meta.facility_id, **idem)
+
+    def _book(self, meta: Meta, appointment_id: str, fact: AppointmentBooked, loaded: dict | None = None) -> list:
+        aggregate_id = appointment_aggregate_id(meta.facility_id, appointment_id)
+        if self.find(Appointment, aggregate_id) is not None:
+            raise AlreadyExists(f"appointment {appointment_id} already exists", appointment_id=appointment_id)
+        if fact.encounter_id is not None:
+            self._check_encounter(meta.facility_id, fact.encounter_id)
+        loaded = {} if loaded is None else loaded
+        days = self._reserve(meta, fact.provider_id, appointment_id, fact.start, fact.end, loaded)
+        department = self.resource_schedule(meta.facility_id, "department", fact.department)
+        if department is not None:
+            department.check_bookable(fact.start, fact.end)
+        if fact.room_id:
+            days += self._reserve(meta, fact.room_id, appointment_id, fact.start, fact.end, loaded, kind="room")
+        return [Appointment.book(aggregate_id, fact, meta), *days]
 
     def reschedule(
         self, meta: Meta, appointment_id: str, start: datetime, end: datetime, provider_id: str | None = None, **idem: Any
     ) -> Outcome:
         def decide():
+            return appointment_id, self._move(meta, appointment_id, start, end, provider_id, {})
+
+        return self.run(decide, facility_id=meta.facility_id, **idem)
+
+    def _move(
+        self, meta: Meta, appointment_id: str, start: datetime, end: datetime, provider_id: str | None, loaded: dict
+    ) -> list:
+        """Move an appointment and offer the time it frees to the waitlist."""
+        appointment = self.appointment(meta.facility_id, appointment_id)
+        old_provider, old_start, old_end = appointment.provider_id, appointment.start, appointment.end
+        released = self._release(meta, appointment, appointment_id, loaded)
+        new_provider = provider_id or appointment.provider_id
+        reserved = self._reserve(meta, new_provider, appointment_id, start, end, loaded)
+        if appointment.room_id:
+            reserved += self._reserve(meta, appointment.room_id, appointment_id, start, end, loaded, kind="room")
+        appointment.reschedule(new_provider, start, end, meta)
+        offers = self._offer_freed(meta, old_provider, appointment.department, old_start, old_end, loaded)
+        # A day both released and reserved is one object: save it once.
+        touched = {a.id: a for a in [appointment, *released, *reserved, *offers]}
+        return list(touched.values())
+
+    def modify_appointment(
+        self, meta: Meta, appointment_id: str, reason: str | None = None,
+        appointment_type: AppointmentType | None = None, room_id: str | None = None, **idem: Any,
+    ) -> Outcome:
+        """Change reason, type or room without moving the time."""
+
+        def decide():
             appointment = self.appointment(meta.facility_id, appointment_id)
-            released = self._release(meta, appointment, appointment_id)
-            new_provider = provider_id or appointment.provider_id
-            loaded = {calendar.id: calendar for calendar in released}
-            reserved = self._reserve(meta, new_provider, appointment_id, start, end, loaded)
-            appointment.reschedule(new_provider, start, end, meta)
-            # A day both released and reserved is one object: save it once.
-            touched = {a.id: a for a in [appointment, *released, *reserved]}
-            return appointment_id, list(touched.values())
+            old_room = appointment.room_id
+            appointment.modify(meta, reason=reason, appointment_type=appointment_type, room_id=room_id)
+            days: list = []
+            if room_id is not None and room_id != old_room:
+                loaded: dict = {}
+                if old_room:
+                    days += self._release_resource(
+                        meta, "room", old_room, appointment_id, appointment.start, appointment.end, loaded
+                    )
+                days += self._reserve(meta, room_id, appointment_id, appointment.start, appointment.end, loaded, kind="room")
+            return appointment_id, [appointment, *{d.id: d for d in days}.values()]
 
         return self.run(decide, facility_id=meta.facility_id, **idem)
 
@@ -120,7 +212,12 @@ class AccessCommands(HospitalBase):
         def decide():
             appointment = self.appointment(meta.facility_id, appointment_id)
             appointment.cancel(reason, meta)
-            return appointment_id, [appointment, *self._release(meta, appointment, appointment_id)]
+            loaded: dict = {}
+            days = self._release(meta, appointment, appointment_id, loaded)
+            offers = self._offer_freed(
+                meta, appointment.provider_id, appointment.department, appointment.start, appointment.end, loaded
+            )
+            return appointment_id, [appointment, *days, *offers]
 
         return self.run(decide, facility_id=meta.facility_id, **idem)
 

@@ -1,8 +1,8 @@
-"""Appointments and provider calendars.
+"""Appointments: their lifecycle, pre-op checklist, insurance and reminders.
 
-A `ProviderDay` holds one provider's reserved intervals for one calendar day
-(UTC). Booking saves the appointment and every day it touches atomically, so
-two bookings racing for one slot cannot both win.
+Calendars (`ProviderDay`, `RoomDay`) live in `services.access.calendars`;
+booking saves the appointment and every day it touches atomically, so two
+bookings racing for one slot cannot both win.
 """
 
 from __future__ import annotations
@@ -14,22 +14,29 @@ from events.catalogue import (
     AppointmentBooked,
     AppointmentCancelled,
     AppointmentCompleted,
+    AppointmentConfirmed,
+    AppointmentModified,
     AppointmentNoShow,
     AppointmentRescheduled,
+    AppointmentType,
     Coverage,
     Fact,
+    InsuranceRecheckNeeded,
     InsuranceVerificationFailed,
     InsuranceVerificationRequested,
     InsuranceVerified,
     PatientCheckedIn,
-    ProviderTimeReleased,
-    ProviderTimeReserved,
+    PreOpItemCompleted,
+    ReminderSent,
 )
-from services.errors import Invalid, InvalidTransition, SlotAlreadyBooked
+from services.access.calendars import ProviderDay, RoomDay
+from services.access.checklist import missing_items
+from services.errors import ChecklistIncomplete, Invalid, InvalidTransition, ReminderAlreadySent
 from services.recording import FlowAggregate, Meta
 
 AppointmentStatus = Literal["booked", "checked-in", "fulfilled", "cancelled", "noshow"]
-InsuranceStatus = Literal["unverified", "requested", "verified", "failed"]
+InsuranceStatus = Literal["unverified", "requested", "verified", "failed", "recheck"]
+__all__ = ["Appointment", "ProviderDay", "RoomDay", "check_interval"]
 
 
 def check_interval(start: datetime, end: datetime) -> None:
@@ -73,8 +80,44 @@ class Appointment(FlowAggregate):
         self._check_status({"booked", "checked-in"}, "cancelled")
         self._record(AppointmentCancelled(reason=reason), meta)
 
+    def modify(
+        self, meta: Meta, reason: str | None = None, appointment_type: AppointmentType | None = None,
+        room_id: str | None = None,
+    ) -> None:
+        self._check_status({"booked"}, "modified")
+        if reason is None and appointment_type is None and room_id is None:
+            raise Invalid("nothing to change: send reason, appointment_type or room_id", field="body")
+        previous_room = self.room_id if room_id is not None else None
+        self._record(
+            AppointmentModified(
+                reason=reason, appointment_type=appointment_type, room_id=room_id, previous_room_id=previous_room
+            ),
+            meta,
+        )
+
+    def complete_checklist_item(self, item: str, note: str, meta: Meta) -> None:
+        self._check_status({"booked"}, "prepared")
+        if self.appointment_type != "surgical-case":
+            raise InvalidTransition("only a surgical case has a pre-operative checklist", appointment_type=self.appointment_type)
+        if item in self.checklist_done:
+            raise InvalidTransition(f"checklist item {item} is already complete", item=item)
+        self._record(PreOpItemCompleted(item=item, note=note), meta)  # type: ignore[arg-type]
+
+    def confirm(self, meta: Meta) -> None:
+        self._check_status({"booked"}, "confirmed")
+        if self.confirmed:
+            raise InvalidTransition("the appointment is already confirmed")
+        missing = missing_items(self.appointment_type, self.checklist_done)
+        if missing:
+            raise ChecklistIncomplete(
+                "the pre-operative checklist is incomplete: " + ", ".join(missing), missing=", ".join(missing)
+            )
+        self._record(AppointmentConfirmed(), meta)
+
     def check_in(self, meta: Meta) -> None:
         self._check_status({"booked"}, "checked in")
+        if self.appointment_type == "surgical-case" and not self.confirmed:
+            raise ChecklistIncomplete("a surgical case is checked in only after it is confirmed")
         self._record(PatientCheckedIn(), meta)
 
     def no_show(self, meta: Meta) -> None:
@@ -95,6 +138,18 @@ class Appointment(FlowAggregate):
         fact = InsuranceVerified(method=method, reference=detail) if verified else InsuranceVerificationFailed(reason=detail)
         self._record(fact, meta)
 
+    def need_recheck(self, reason: str, meta: Meta) -> None:
+        if self.insurance not in ("verified", "failed"):
+            raise InvalidTransition("only a verified or failed coverage can need a re-check", insurance=self.insurance)
+        self._record(InsuranceRecheckNeeded(reason=reason), meta)
+
+    def record_reminder(self, lead_minutes: int, channel: str, message_id: str, meta: Meta) -> None:
+        """One reminder per lead time, ever: a restarted sender cannot record twice."""
+        if lead_minutes in self.reminders_sent:
+            raise ReminderAlreadySent(f"the {lead_minutes}-minute reminder was already sent", lead_minutes=lead_minutes)
+        self._check_status({"booked"}, "reminded")
+        self._record(ReminderSent(lead_minutes=lead_minutes, channel=channel, message_id=message_id), meta)
+
     def _check_status(self, allowed: set[str], what: str) -> None:
         if self.status not in allowed:
             raise InvalidTransition(f"a {self.status} appointment cannot be {what}", status=self.status)
@@ -105,8 +160,27 @@ class Appointment(FlowAggregate):
                 self.status, self.provider_id = "booked", fact.provider_id
                 self.start, self.end = fact.start, fact.end
                 self.insurance, self.coverage = "unverified", None
+                self.department, self.appointment_type = fact.department, fact.appointment_type
+                self.room_id, self.encounter_id = fact.room_id, fact.encounter_id
+                self.checklist_done: set[str] = set()
+                self.confirmed = False
+                self.reminders_sent: set[int] = set()
+            case AppointmentModified():
+                self.appointment_type = fact.appointment_type or self.appointment_type
+                self.room_id = fact.room_id if fact.room_id is not None else self.room_id
+            case PreOpItemCompleted():
+                self.checklist_done.add(fact.item)
+            case AppointmentConfirmed():
+                self.confirmed = True
+            case InsuranceRecheckNeeded():
+                self.insurance = "recheck"
+            case ReminderSent():
+                self.reminders_sent.add(fact.lead_minutes)
             case AppointmentRescheduled():
                 self.provider_id, self.start, self.end = fact.provider_id, fact.start, fact.end
+                # A new day needs a new confirmation and new reminders.
+                self.confirmed = False
+                self.reminders_sent = set()
             case AppointmentCancelled():
                 self.status = "cancelled"
             case PatientCheckedIn():
@@ -121,43 +195,3 @@ class Appointment(FlowAggregate):
                 self.insurance = "verified"
             case InsuranceVerificationFailed():
                 self.insurance = "failed"
-
-
-class ProviderDay(FlowAggregate):
-    TOPIC = "edflow:ProviderDay"
-
-    class Created(FlowAggregate.Created):
-        TOPIC = "edflow:ProviderDay.Created"
-
-    class Recorded(FlowAggregate.Recorded):
-        TOPIC = "edflow:ProviderDay.Recorded"
-
-
-    @classmethod
-    def open_with(cls, aggregate_id, fact: ProviderTimeReserved, meta: Meta) -> ProviderDay:
-        return cls._create(cls.Created, id=aggregate_id, fact=fact, meta=meta)
-
-    def reserve(self, appointment_id: str, start: datetime, end: datetime, meta: Meta) -> None:
-        self.check_free(appointment_id, start, end)
-        self._record(ProviderTimeReserved(appointment_id=appointment_id, start=start, end=end), meta)
-
-    def release(self, appointment_id: str, meta: Meta) -> None:
-        if appointment_id in self.reserved:
-            self._record(ProviderTimeReleased(appointment_id=appointment_id), meta)
-
-    def check_free(self, appointment_id: str, start: datetime, end: datetime) -> None:
-        for other, (s, e) in self.reserved.items():
-            if other != appointment_id and s < end and start < e:
-                raise SlotAlreadyBooked(
-                    f"provider already has an appointment from {s.isoformat()} to {e.isoformat()}",
-                    conflicting_appointment=other,
-                )
-
-    def _apply(self, fact: Fact, meta: Meta) -> None:
-        match fact:
-            case ProviderTimeReserved():
-                if not hasattr(self, "reserved"):
-                    self.reserved = {}
-                self.reserved[fact.appointment_id] = (fact.start, fact.end)
-            case ProviderTimeReleased():
-                self.reserved.pop(fact.appointment_id, None)

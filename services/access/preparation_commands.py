@@ -1,0 +1,52 @@
+"""Getting an appointment ready: pre-op checklist, confirmation, insurance
+re-checks and eligibility answers, and recording sent reminders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.access.eligibility import EligibilityChecker
+from services.application import HospitalBase, Outcome
+from services.errors import InvalidTransition
+from services.recording import Meta
+
+
+class PreparationCommands(HospitalBase):
+    def _on_appointment(self, meta: Meta, appointment_id: str, act, **idem: Any) -> Outcome:
+        def decide():
+            appointment = self.appointment(meta.facility_id, appointment_id)  # type: ignore[attr-defined]
+            act(appointment)
+            return appointment_id, [appointment]
+
+        return self.run(decide, facility_id=meta.facility_id, **idem)
+
+    def complete_checklist_item(self, meta: Meta, appointment_id: str, item: str, note: str = "", **idem: Any) -> Outcome:
+        return self._on_appointment(meta, appointment_id, lambda a: a.complete_checklist_item(item, note, meta), **idem)
+
+    def confirm_appointment(self, meta: Meta, appointment_id: str, **idem: Any) -> Outcome:
+        return self._on_appointment(meta, appointment_id, lambda a: a.confirm(meta), **idem)
+
+    def require_insurance_recheck(self, meta: Meta, appointment_id: str, reason: str, **idem: Any) -> Outcome:
+        return self._on_appointment(meta, appointment_id, lambda a: a.need_recheck(reason, meta), **idem)
+
+    def record_reminder(
+        self, meta: Meta, appointment_id: str, lead_minutes: int, channel: str, message_id: str, **idem: Any
+    ) -> Outcome:
+        return self._on_appointment(
+            meta, appointment_id, lambda a: a.record_reminder(lead_minutes, channel, message_id, meta), **idem
+        )
+
+    def check_eligibility(self, meta: Meta, appointment_id: str, checker: EligibilityChecker, **idem: Any) -> Outcome | None:
+        """Ask `checker` about the pending coverage and record its answer.
+        Returns None when the checker leaves it to a person (manual verification)."""
+        appointment = self.appointment(meta.facility_id, appointment_id)  # type: ignore[attr-defined]
+        if appointment.insurance != "requested" or appointment.coverage is None:
+            raise InvalidTransition("no insurance verification is pending for this appointment", insurance=appointment.insurance)
+        answer = checker.check(appointment.coverage, appointment.start.date())
+        if answer is None:
+            return None
+
+        def record(a):
+            a.record_verification(answer.verified, answer.detail, meta, method=answer.method)
+
+        return self._on_appointment(meta, appointment_id, record, **idem)
