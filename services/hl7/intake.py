@@ -97,6 +97,16 @@ class Intake:
             log.info("hl7 rejected control=%s: %s", msh.get(10), rejection.problem.code)
             return build_ack(msh, "AR", [rejection.problem])
         sender = msh.get(3) or msh.get(4) or "unknown"
+        try:
+            return self._apply(message, handler, event, sender)
+        except Exception as error:  # a bug or a store outage: AR (resend later), logged loudly, not kept
+            stack = "".join(traceback.format_tb(error.__traceback__))
+            log.error("hl7 %s %s control=%s failed with %s\n%s", sender, event, msh.get(10), type(error).__name__, stack)
+            problem = Problem("edflow could not process this message now; resend it later", None, APPLICATION_ERROR)
+            return build_ack(msh, "AR", [problem])
+
+    def _apply(self, message: Message, handler, event: str, sender: str) -> str:
+        msh = message.msh
         facility = msh.get(self.options.facility_field) or self.options.default_facility
         ack_id = derived_id("hl7-ack", facility, sender, msh.get(10), event)
         stored = self.hospital.find(CommandReceipt, ack_id)
@@ -109,11 +119,6 @@ class Intake:
             code, problems = "AA", context.notes
         except ContentError as error:
             code, problems = "AE", [error.problem]
-        except Exception as error:  # a bug or a store outage: AR (resend later), logged loudly, not kept
-            stack = "".join(traceback.format_tb(error.__traceback__))
-            log.error("hl7 %s %s control=%s failed with %s\n%s", sender, event, msh.get(10), type(error).__name__, stack)
-            problem = Problem("edflow could not process this message now; resend it later", None, APPLICATION_ERROR)
-            return build_ack(msh, "AR", [problem])
         log.info("hl7 %s %s control=%s -> %s %s", sender, event, msh.get(10), code, [p.code for p in problems])
         return self._keep(ack_id, build_ack(msh, code, problems), message)
 

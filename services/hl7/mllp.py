@@ -85,6 +85,7 @@ class MllpListener:
         self.intake, self.host, self.port = intake, host, port
         self.max_frame_bytes, self.tls = max_frame_bytes, tls
         self.server: asyncio.AbstractServer | None = None
+        self.connections: set[asyncio.Task] = set()
 
     async def start(self) -> tuple[str, int]:
         self.server = await asyncio.start_server(self._serve, self.host, self.port, ssl=self.tls)
@@ -92,13 +93,22 @@ class MllpListener:
         return host, port
 
     async def close(self) -> None:
+        """Stop listening and end open connections. A message already handed to
+        a worker thread still completes; its ACK may not reach the peer."""
         if self.server is not None:
             self.server.close()
+        for task in list(self.connections):
+            task.cancel()
+        await asyncio.gather(*self.connections, return_exceptions=True)
+        if self.server is not None:
             await self.server.wait_closed()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         frames = FrameReader(self.max_frame_bytes)
         peer = writer.get_extra_info("peername")
+        task = asyncio.current_task()
+        if task is not None:
+            self.connections.add(task)
         try:
             while data := await reader.read(READ_CHUNK):
                 for kind, body in frames.feed(data):
@@ -113,6 +123,8 @@ class MllpListener:
             # The peer went away; whatever it sent whole was applied and is kept.
             log.info("mllp peer %s left mid-conversation", peer)
         finally:
+            if task is not None:
+                self.connections.discard(task)
             writer.close()
             try:
                 await writer.wait_closed()
