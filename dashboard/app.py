@@ -1,0 +1,111 @@
+"""The dashboard inside the server process: the board WebSocket, the page,
+and two small read endpoints the page uses (facilities, census history).
+
+`attach(app, settings)` adds the routes and runs the board-topic reader for
+the app's lifetime; nothing connects until the app starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Header, Query, WebSocket
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from dashboard.board_feed import BoardFeed
+from dashboard.board_socket import serve_board
+from dashboard.fanout import Fanout
+from dashboard.protocol import NAME_PATTERN
+from dashboard.subscriber import Tuning
+from deploy.settings import Settings
+from services.api.auth import AuthError, Principal, verify_token
+from services.api.errors import error_response
+
+STATIC = Path(__file__).parent / "static"
+# The page loads only its own files and talks only to its own origin.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+                               "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+
+
+def attach(app: FastAPI, settings: Settings, tuning: Tuning | None = None) -> Fanout:
+    fanout = Fanout(tuning)
+    feed = BoardFeed(settings, fanout)
+    app.state.board_fanout = fanout
+    _run_during_lifespan(app, feed)
+    app.include_router(_routes(settings, fanout))
+    app.mount("/board/static", StaticFiles(directory=STATIC), name="board-static")
+    return fanout
+
+
+def _run_during_lifespan(app: FastAPI, feed: BoardFeed) -> None:
+    outer = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(scope_app):
+        async with outer(scope_app) as state:
+            reader = asyncio.create_task(feed.run(), name="board-feed")
+            try:
+                yield state
+            finally:
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reader
+
+    app.router.lifespan_context = lifespan
+
+
+def _routes(settings: Settings, fanout: Fanout) -> APIRouter:
+    router = APIRouter(tags=["board"])
+
+    def caller(authorization: str | None, facility: str | None = None) -> Principal | JSONResponse:
+        """The verified caller, or the error response to send instead."""
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return error_response(401, "unauthorized", "missing bearer token: send Authorization: Bearer <token>")
+        try:
+            principal = verify_token(settings, token)
+        except AuthError as error:
+            return error_response(401, "unauthorized", error.reason)
+        if facility is not None and not NAME_PATTERN.match(facility):
+            return error_response(422, "invalid", "facility must be 1-64 letters, digits or . _ : -")
+        if facility is not None and not principal.may_act_for(facility):
+            return error_response(403, "forbidden", f"this token is not valid for facility {facility}")
+        return principal
+
+    @router.get("/", include_in_schema=False)
+    async def page() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers=PAGE_HEADERS)
+
+    @router.get("/board/facilities")
+    async def facilities(authorization: Annotated[str | None, Header()] = None):
+        """Facilities with a board that this token may watch."""
+        principal = caller(authorization)
+        if isinstance(principal, JSONResponse):
+            return principal
+        return {"facilities": [f for f in fanout.facilities() if principal.may_act_for(f)]}
+
+    @router.get("/board/history")
+    async def history(facility: Annotated[str, Query()], authorization: Annotated[str | None, Header()] = None):
+        """Census and waiting count over the last 24 hours of event time, one point a minute at most."""
+        principal = caller(authorization, facility)
+        if isinstance(principal, JSONResponse):
+            return principal
+        board = fanout.boards.get(facility)
+        points = list(board.history) if board else []
+        return {"facility": facility,
+                "points": [{"at": at.isoformat(), "census": census, "waiting": waiting} for at, census, waiting in points]}
+
+    @router.websocket("/ws/board")
+    async def board_socket(websocket: WebSocket) -> None:
+        await serve_board(websocket, settings, fanout)
+
+    return router

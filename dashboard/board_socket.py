@@ -1,0 +1,146 @@
+"""`/ws/board`: one WebSocket per board client.
+
+Handshake: the token travels as the `bearer.<token>` subprotocol next to
+`edflow.v1` (browsers cannot set headers on a WebSocket), and the Origin must
+be one the site allows. Any failure closes with 1008 before a single frame.
+Then three tasks per client: read its messages, drain its outbox, beat the
+heart; the first to finish ends the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from fastapi import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocketState
+
+from dashboard.fanout import Fanout
+from dashboard.protocol import (
+    PROTOCOL, BadMessage, Error, Ping, Pong, Resync, Subscribe, check_name, decode_client_message, encode_frame,
+    offered_token,
+)
+from dashboard.subscriber import Subscriber
+from deploy.settings import Settings
+from services.api.auth import AuthError, Principal, verify_token
+
+log = logging.getLogger("edflow.dashboard")
+POLICY_VIOLATION = 1008
+TRY_AGAIN_LATER = 1013
+
+
+class Refused(Exception):
+    pass
+
+
+def admit(websocket: WebSocket, settings: Settings) -> tuple[Principal, str, str | None, int | None, str | None]:
+    """Who is connecting, to what; raises Refused with a reason safe to show."""
+    origin = websocket.headers.get("origin")
+    if origin not in settings.allowed_origins:
+        raise Refused("origin not allowed")
+    offered = websocket.scope.get("subprotocols", [])
+    if PROTOCOL not in offered:
+        raise Refused(f"offer the {PROTOCOL} subprotocol")
+    token = offered_token(offered)
+    if not token:
+        raise Refused("missing token: offer bearer.<token> as a subprotocol")
+    try:
+        principal = verify_token(settings, token)
+    except AuthError as error:
+        raise Refused(error.reason) from None
+    query = websocket.query_params
+    try:
+        facility = check_name("facility", query.get("facility", ""))
+        unit = check_name("unit", query["unit"]) if query.get("unit") else None
+        since = int(query["since"]) if query.get("since") else None
+    except (BadMessage, ValueError) as error:
+        raise Refused(str(error)[:100]) from None
+    if not principal.may_act_for(facility):
+        raise Refused(f"token not valid for facility {facility}")
+    return principal, facility, unit, since, query.get("epoch") or None
+
+
+async def serve_board(websocket: WebSocket, settings: Settings, fanout: Fanout) -> None:
+    try:
+        principal, facility, unit, since, epoch = admit(websocket, settings)
+    except Refused as refusal:
+        # Accept only to say why: a close before accept would read as a bare 403.
+        offered = websocket.scope.get("subprotocols", [])
+        await websocket.accept(subprotocol=PROTOCOL if PROTOCOL in offered else None)
+        await websocket.close(code=POLICY_VIOLATION, reason=str(refusal)[:120])
+        return
+    await websocket.accept(subprotocol=PROTOCOL)
+    sub = Subscriber(principal.subject, fanout.tuning)
+    fanout.subscribe(sub, facility, unit, since, epoch)
+    tasks = [asyncio.create_task(coro) for coro in
+             (_read(websocket, sub, principal, fanout), _drain(websocket, sub), _beat(sub), sub.dropped.wait())]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        fanout.unsubscribe(sub)
+        if sub.drop_reason and websocket.client_state is WebSocketState.CONNECTED:
+            log.info("board client %s dropped: %s", sub.who, sub.drop_reason)
+            try:
+                await asyncio.wait_for(websocket.close(code=TRY_AGAIN_LATER, reason=sub.drop_reason[:120]), 1.0)
+            except (asyncio.TimeoutError, RuntimeError, OSError):
+                pass  # the client is gone or not reading; the server closes the socket
+
+
+async def _read(websocket: WebSocket, sub: Subscriber, principal: Principal, fanout: Fanout) -> None:
+    while True:
+        try:
+            message = await websocket.receive()
+        except WebSocketDisconnect:
+            return
+        if message["type"] == "websocket.disconnect":
+            return
+        sub.heard()
+        raw = message.get("text") if message.get("text") is not None else message.get("bytes")
+        try:
+            request = decode_client_message(raw or b"")
+        except BadMessage as bad:
+            sub.offer(encode_frame(Error(code=bad.code, message=bad.message)))
+            continue
+        if isinstance(request, Ping):
+            sub.offer(encode_frame(Pong(t=request.t)))
+        elif isinstance(request, Resync):
+            fanout.resync(sub)
+        elif isinstance(request, Subscribe):
+            if not principal.may_act_for(request.facility):
+                sub.offer(encode_frame(Error(code="forbidden", message=f"token not valid for facility {request.facility}")))
+            elif not fanout.knows(request.facility):
+                sub.offer(encode_frame(Error(code="unknown_facility",
+                                             message=f"no board for facility {request.facility}; subscription unchanged")))
+            else:
+                fanout.subscribe(sub, request.facility, request.unit, request.since, request.epoch)
+        # Pong: being heard is all it is for.
+
+
+async def _drain(websocket: WebSocket, sub: Subscriber) -> None:
+    while sub.drop_reason is None:
+        if not sub.outbox:
+            sub.wake.clear()
+            await sub.wake.wait()
+            continue
+        frame = sub.outbox.popleft()
+        try:
+            await asyncio.wait_for(websocket.send_bytes(frame), sub.tuning.send_timeout_seconds)
+        except asyncio.TimeoutError:
+            sub.drop("not reading: a frame could not be sent in time")
+            return
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return
+        sub.delivered += 1
+
+
+async def _beat(sub: Subscriber) -> None:
+    while sub.drop_reason is None:
+        await asyncio.sleep(sub.tuning.ping_seconds)
+        if time.monotonic() - sub.last_heard > sub.tuning.silent_seconds:
+            sub.drop("no heartbeat from the client")
+            return
+        sub.offer(encode_frame(Ping(t=time.time())))

@@ -1,0 +1,73 @@
+"""One connected board client: its subscription and a bounded outbox.
+
+The fan-out never awaits a client. It drops encoded frames into the outbox;
+the client's own sender task drains it. A client that falls a whole outbox
+behind has its outbox replaced by one fresh snapshot (it resyncs instead of
+stalling anyone), and one that keeps falling behind is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """How the fan-out treats clients; the defaults suit a hospital LAN."""
+
+    outbox_frames: int = 256  # frames a client may be behind before a resync
+    resyncs_before_drop: int = 3  # overflows within `resync_window` before dropping
+    resync_window_seconds: float = 60.0
+    ping_seconds: float = 15.0  # server heartbeat
+    silent_seconds: float = 45.0  # no frame from the client for this long = dead
+    send_timeout_seconds: float = 20.0  # one frame that cannot be written = dead
+    recent_deltas: int = 512  # how far back a reconnect can resume
+
+
+class Subscriber:
+    def __init__(self, principal_subject: str, tuning: Tuning):
+        self.who = principal_subject
+        self.tuning = tuning
+        self.facility: str | None = None
+        self.unit: str | None = None
+        self.synced = False  # has had a snapshot (or a resume) for its facility
+        self.outbox: deque[bytes] = deque()
+        self.wake = asyncio.Event()
+        self.last_heard = time.monotonic()
+        self.drop_reason: str | None = None
+        self.dropped = asyncio.Event()
+        self.resyncs: deque[float] = deque()
+        self.delivered = 0
+
+    def offer(self, frame: bytes) -> bool:
+        """Queue a frame; False when the outbox is full (the caller resyncs)."""
+        if len(self.outbox) >= self.tuning.outbox_frames:
+            return False
+        self.outbox.append(frame)
+        self.wake.set()
+        return True
+
+    def replace_with(self, snapshot: bytes) -> None:
+        """Overflow: forget what was queued, send the current board instead."""
+        now = time.monotonic()
+        self.resyncs.append(now)
+        while self.resyncs and now - self.resyncs[0] > self.tuning.resync_window_seconds:
+            self.resyncs.popleft()
+        if len(self.resyncs) > self.tuning.resyncs_before_drop:
+            self.drop("too slow: fell behind the board repeatedly")
+            return
+        self.outbox.clear()
+        self.outbox.append(snapshot)
+        self.wake.set()
+
+    def drop(self, reason: str) -> None:
+        self.drop_reason = reason
+        self.outbox.clear()
+        self.wake.set()
+        self.dropped.set()
+
+    def heard(self) -> None:
+        self.last_heard = time.monotonic()

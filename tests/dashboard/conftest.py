@@ -1,0 +1,112 @@
+"""A real dashboard: uvicorn on a free port in the test's loop, reading a
+board topic on the real broker that the test itself publishes to."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import uvicorn
+import websockets
+from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
+
+from dashboard.app import attach
+from dashboard.fanout import Fanout
+from dashboard.protocol import PROTOCOL, decode_frame, frame_type
+from dashboard.subscriber import Tuning
+from deploy.settings import Settings
+from deploy.topics import create_topics
+from events.board import BoardMessage, EntityChange, encode_board
+from services.api.auth import mint_token
+
+ORIGIN = "http://board.test"
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def board_settings(tmp_path: Path, kafka_bootstrap: str, topic_prefix: str) -> Settings:
+    return Settings(data_dir=tmp_path, kafka_bootstrap=kafka_bootstrap, topic_prefix=topic_prefix,
+                    jwt_secret="dashboard-test-secret-0123456789abcdef", allowed_origins=[ORIGIN])
+
+
+@pytest.fixture
+def token(board_settings: Settings) -> str:
+    return mint_token(board_settings, "nurse-1", "charge-nurse", ["demo", "north"])
+
+
+class Board:
+    """Publishes a facility's board stream the way the projection worker does."""
+
+    def __init__(self, producer: AIOKafkaProducer, topic: str):
+        self.producer, self.topic = producer, topic
+
+    async def publish(self, facility: str, seq: int, kind: str = "delta", changes: list[EntityChange] = ()) -> None:
+        message = BoardMessage(facility_id=facility, seq=seq, type=kind, as_of=T0 + timedelta(minutes=seq),
+                               changes=list(changes))
+        await self.producer.send_and_wait(self.topic, encode_board(message), key=facility.encode())
+
+
+@pytest.fixture
+async def board(board_settings: Settings) -> AsyncIterator[Board]:
+    await create_topics(board_settings)
+    producer = AIOKafkaProducer(bootstrap_servers=board_settings.kafka_bootstrap, linger_ms=0)
+    await producer.start()
+    yield Board(producer, board_settings.topics.board)
+    await producer.stop()
+
+
+class Server:
+    def __init__(self, url: str, fanout: Fanout, settings: Settings):
+        self.url, self.fanout, self.settings = url, fanout, settings
+
+    def connect(self, token: str, facility: str = "demo", origin: str = ORIGIN, query: dict | None = None,
+                **options) -> websockets.connect:
+        params = "&".join(f"{k}={v}" for k, v in {"facility": facility, **(query or {})}.items())
+        return websockets.connect(f"{self.url}/ws/board?{params}", origin=origin,
+                                  subprotocols=[PROTOCOL, f"bearer.{token}"], open_timeout=10, max_size=None,
+                                  **options)
+
+
+@pytest.fixture
+def tuning() -> Tuning:
+    return Tuning(ping_seconds=30, silent_seconds=90)
+
+
+@pytest.fixture
+async def server(board_settings: Settings, board: Board, tuning: Tuning) -> AsyncIterator[Server]:
+    app = FastAPI()
+    fanout = attach(app, board_settings, tuning)
+    port = free_port()
+    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    serving = asyncio.create_task(uv.serve())
+    while not uv.started:
+        assert not serving.done(), "uvicorn did not start"
+        await asyncio.sleep(0.05)
+    yield Server(f"ws://127.0.0.1:{port}", fanout, board_settings)
+    uv.should_exit = True
+    await asyncio.wait_for(serving, 15)
+
+
+async def next_frame(ws, timeout: float = 15.0, skip: tuple[str, ...] = ("ping", "status")):
+    """The next frame that is not a heartbeat (or a waiting notice)."""
+    while True:
+        frame = decode_frame(await asyncio.wait_for(ws.recv(), timeout))
+        if frame_type(frame) not in skip:
+            return frame
+
+
+def bed(bed_id: str, status: str, unit: str = "A", encounter_id: str | None = None) -> EntityChange:
+    return EntityChange(kind="bed", id=bed_id, value={"unit": unit, "bed_type": "stretcher", "label": bed_id,
+                                                      "status": status, "encounter_id": encounter_id,
+                                                      "since": T0.isoformat(), "reason": None})
