@@ -167,6 +167,8 @@ class AppointmentBooked(Fact, frozen=True, kw_only=True):
     encounter_id: str | None = None
     room_id: str | None = None
     contact: Contact | None = None
+    # The scheduler's own id for the appointment (the one in API paths).
+    appointment_id: str | None = None
 
 
 class AppointmentRescheduled(Fact, frozen=True, kw_only=True):

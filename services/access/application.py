@@ -11,6 +11,8 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import msgspec
+
 from events.catalogue import AppointmentBooked, AppointmentType, Contact, Coverage, Person
 from services.access.calendars import CalendarDay, ProviderDay, RoomDay
 from services.access.domainmodel import Appointment, check_interval
@@ -148,6 +150,7 @@ class AccessCommands(ScheduleCommands, WaitlistCommands, PreparationCommands, Ho
 
     def _book(self, meta: Meta, appointment_id: str, fact: AppointmentBooked, loaded: dict | None = None) -> list:
         aggregate_id = appointment_aggregate_id(meta.facility_id, appointment_id)
+        fact = msgspec.structs.replace(fact, appointment_id=appointment_id)
         if self.find(Appointment, aggregate_id) is not None:
             raise AlreadyExists(f"appointment {appointment_id} already exists", appointment_id=appointment_id)
         if fact.encounter_id is not None:

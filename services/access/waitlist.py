@@ -121,6 +121,8 @@ class Waitlist(FlowAggregate):
             self.entries: dict[str, Waiting] = {}
         match fact:
             case WaitlistJoined():
+                if not hasattr(self, "scope"):
+                    self.scope = waitlist_scope(fact.provider_id, fact.department)
                 self.entries[fact.entry_id] = Waiting(fact, meta.occurred_at)
             case WaitlistLeft() | WaitlistOfferAccepted():
                 self.entries.pop(fact.entry_id, None)
