@@ -69,6 +69,7 @@ class CommandClient:
         self._prefix = f"/api/v1/facilities/{facility_id}"
         self._tokens = tokens
         self._retries = retries
+        self._answered = False
         self.counts = CommandCounts()
 
     def close(self) -> None:
@@ -97,12 +98,14 @@ class CommandClient:
                 response = self._http.request(method, self._prefix + path, json=body, headers=headers)
                 break
             except httpx.TransportError as error:
-                # A retried POST may have been recorded once already; the
-                # resulting 409 is counted like any other conflict.
-                if attempt == self._retries:
+                # Mid-run, ride out a server restart. A retried POST may have
+                # been recorded once already; the 409 it then gets is counted
+                # like any other conflict. Before any answer, fail at once.
+                if attempt == self._retries or not self._answered:
                     raise ApiUnavailable(f"{type(error).__name__} from {self._http.base_url}") from None
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
+        self._answered = True
         try:
             parsed = response.json()
         except ValueError:
