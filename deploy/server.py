@@ -10,7 +10,9 @@ from deploy.settings import Settings
 
 
 def build_app(settings: Settings) -> FastAPI:
+    from dashboard import app as dashboard
     from services.api.app import create_app
 
     app = create_app(settings)
+    dashboard.attach(app, settings)
     return app
