@@ -9,6 +9,7 @@ facilities to 403. An unexpected exception is logged by type and route only
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
 from eventsourcing.persistence import InterfaceError, OperationalError
@@ -119,9 +120,17 @@ async def on_store_unavailable(request: Request, error: Exception):
 
 
 async def on_unexpected(request: Request, error: Exception):
-    # Type and route only: messages and bodies may contain patient data.
-    log.error("unexpected %s on %s %s", type(error).__name__, request.method, _route_of(request))
+    # Type, route and where it was raised only: messages, bodies and local
+    # values may contain patient data, so no message and no traceback text.
+    log.error(
+        "unexpected %s on %s %s at %s", type(error).__name__, request.method, _route_of(request), _raised_at(error)
+    )
     return error_response(500, "internal", "unexpected server error; it was logged")
+
+
+def _raised_at(error: BaseException) -> str:
+    frame = traceback.extract_tb(error.__traceback__)[-1:] if error.__traceback__ else []
+    return f"{frame[0].filename}:{frame[0].lineno}" if frame else "?"
 
 
 def _route_of(request: Request) -> str:

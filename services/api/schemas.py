@@ -157,6 +157,12 @@ class CoverageIn(Body):
     effective_from: date | None = None
     effective_to: date | None = None
 
+    @model_validator(mode="after")
+    def _period_in_order(self):
+        if self.effective_from and self.effective_to and self.effective_to < self.effective_from:
+            raise ValueError("effective_to is before effective_from")
+        return self
+
 
 class RequestVerification(CommandBody):
     coverage: CoverageIn

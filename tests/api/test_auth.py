@@ -16,7 +16,13 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from deploy.settings import Settings
 from services.api.auth import AuthError, Principal, mint_token, signing_secret, verify_token
-from tests.api.conftest import BASE, Api
+from tests.api.conftest import BASE, Api, with_secret
+
+
+@pytest.fixture
+def api_settings(sqlite_settings: Settings) -> Settings:
+    """Token checks happen before any store access: one backend is enough here."""
+    return with_secret(sqlite_settings)
 
 
 def claims(settings: Settings, **changes) -> dict:

@@ -170,3 +170,31 @@ def _booking(appointment_id: str) -> dict:
     from tests.api.conftest import book_body
 
     return book_body(appointment_id, "2026-03-03T09:00:00+00:00", "2026-03-03T09:30:00+00:00")
+
+
+def test_a_coverage_period_that_ends_before_it_starts_is_refused(api: Api):
+    api.book("A1")
+    coverage = {"payer": "Acme", "member_id": "M1", "effective_from": "2026-02-01", "effective_to": "2026-01-01"}
+    response = api.post("/appointments/A1/insurance-verification", {"coverage": coverage})
+    assert response.status_code == 422
+    assert fields(response) == {"coverage": "effective_to is before effective_from"}
+
+
+def test_an_unexpected_failure_is_a_500_in_the_error_shape_without_patient_data(sqlite_settings, caplog):
+    """A store closed under the app is not a case any route handles: the last resort answers."""
+    from fastapi.testclient import TestClient
+
+    from services.api.app import create_app
+    from services.hospital import Hospital
+    from tests.api.conftest import with_secret
+
+    settings = with_secret(sqlite_settings)
+    hospital = Hospital(settings)
+    client = TestClient(create_app(settings, hospital), raise_server_exceptions=False)
+    api = Api(client, settings, hospital)
+    hospital.close()
+    response = api.post("/encounters", {"visit_number": "V1", "patient": {"family_name": "Zyxwoski", "sex": "F"}})
+    assert response.status_code == 500
+    assert response.json() == {"error": {"code": "internal", "message": "unexpected server error; it was logged", "details": {}}}
+    assert "Zyxwoski" not in caplog.text and "Traceback" not in response.text
+    assert any("unexpected" in r.getMessage() for r in caplog.records)
