@@ -42,9 +42,11 @@ def _relay(args: argparse.Namespace) -> int:
     from services.kafka_clients import KafkaSettingsError, connection_options
     from services.relay import RelayHalted
 
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # Connection failures are reported once per retry by the relay itself.
-    logging.getLogger("aiokafka").setLevel(logging.DEBUG if args.verbose else logging.CRITICAL)
+    level = logging.DEBUG if args.verbose else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The relay reports connection failures once per retry itself. The client's
+    # debug output is never shown: at that level it may describe record contents.
+    logging.getLogger("aiokafka").setLevel(logging.WARNING if args.verbose else logging.CRITICAL)
     settings = load_settings()
     try:
         connection_options(settings)
@@ -53,14 +55,20 @@ def _relay(args: argparse.Namespace) -> int:
     try:
         app = hospital(settings)
     except PersistenceError as error:
-        raise CommandError(f"cannot open the {settings.event_store} event store ({type(error).__name__}); check EDFLOW_EVENT_STORE and its location") from None
+        raise CommandError(
+            f"cannot open the {settings.event_store} event store ({type(error).__name__}); "
+            "check EDFLOW_EVENT_STORE and EDFLOW_DATA_DIR or EDFLOW_POSTGRES_DSN"
+        ) from None
     try:
         start, progress = asyncio.run(_run(app, settings, args.once))
     except RelayHalted as error:
         raise CommandError(f"stopped without skipping: {error}") from None
     finally:
         app.close()
-    print(f"relayed {progress.published} events ({progress.internal} internal records passed) up to position {progress.position or start}")
+    print(
+        f"relayed {progress.published} events ({progress.internal} internal records passed) "
+        f"up to position {progress.position or start}"
+    )
     return 0
 
 
