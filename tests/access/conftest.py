@@ -46,3 +46,24 @@ def desk(hospital, clock) -> Desk:
 
 def types(outcome) -> list[str]:
     return [e["type"] for e in outcome.events]
+
+
+@pytest.fixture
+def sqlite_hospital_with_history(sqlite_settings, clock):
+    """Published events of a small, busy scheduling history."""
+    from events.catalogue import Coverage
+    from services.access.queue_reader import envelopes_after
+    from services.hospital import Hospital
+
+    app = Hospital(sqlite_settings)
+    desk = Desk(app, clock)
+    for n in range(6):
+        desk.book(at(1, 9 + n), appointment_id=f"H{n}")
+    desk.app.cancel_appointment(desk.meta(), "H1", "ill")
+    desk.app.reschedule(desk.meta(), "H2", at(2, 9), at(2, 9, 30))
+    desk.app.request_verification(desk.meta(), "H3", Coverage(payer="Acme", member_id="M"))
+    desk.app.check_in(desk.meta(), "H4")
+    desk.app.record_reminder(desk.meta(), "H5", 120, "log", "m")
+    envelopes, _ = envelopes_after(app, 0, limit=100_000)
+    app.close()
+    return envelopes
