@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 from datetime import datetime, timedelta, timezone
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhd]?)\s*$")
@@ -36,6 +37,12 @@ def triage_mix(text: str) -> dict[int, float]:
     if len(shares) != 5 or min(shares) < 0 or sum(shares) <= 0:
         raise argparse.ArgumentTypeError("give five non-negative shares for ESI 1-5, e.g. 5.6,15.2,59.9,17.7,1.7")
     return dict(zip(range(1, 6), shares))
+
+
+def _stop_on_sigterm(signum, frame) -> None:
+    # A supervisor (deploy/demo.sh, systemd) stops us with SIGTERM: end like
+    # Ctrl-C, with the summary.
+    raise KeyboardInterrupt
 
 
 def register(subparsers) -> None:
@@ -94,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
     simulator = Simulator(plan, client, out=lambda line: print(line, flush=True))
     print(f"simulating {facility.id} from {start.astimezone(facility.zone):%Y-%m-%d %H:%M %Z} at speed {args.speed:g} (seed {args.seed}) against {url}", flush=True)
     interrupted = False
+    previous_sigterm = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:
         simulator.run()
     except ApiUnavailable:
@@ -103,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         interrupted = True
     finally:
+        signal.signal(signal.SIGTERM, previous_sigterm)
         client.close()
     for line in simulator.summary_lines():
         print(line, flush=True)
