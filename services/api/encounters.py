@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-
 from fastapi import APIRouter, Path
 
-from events.catalogue import Person, PatientDetailsUpdated
+from events.catalogue import PatientDetailsUpdated, Person
 from services.api.deps import Command, Reader
 from services.api.schemas import (
     ERROR_RESPONSES,

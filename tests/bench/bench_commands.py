@@ -9,13 +9,14 @@ Prints commands per second for
      uvicorn server, keep-alive httpx clients, a few of them concurrent;
 and the ratios between them, all measured in this run.
 
-    .venv/bin/python tests/bench/bench_commands.py [--commands 600] [--clients 4]
+    .venv/bin/python tests/bench/bench_commands.py [--commands 200] [--clients 4] [--rounds 5]
 """
 
 from __future__ import annotations
 
 import argparse
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -119,24 +120,34 @@ def http_rate(settings: Settings, count: int, clients: int, progress: Progress) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--commands", type=int, default=600, help="commands per measurement (default 600)")
+    parser.add_argument("--commands", type=int, default=200, help="commands per measurement (default 200)")
     parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients (default 4)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; medians are reported (default 5)")
     args = parser.parse_args()
     console = Console()
+    rates: dict[str, list[float]] = {"raw": [], "app": [], "http": []}
+    # Rounds interleave the three paths so a noisy disk (shared machines)
+    # weighs on each of them alike.
     with tempfile.TemporaryDirectory() as scratch, Progress(console=console, transient=True) as progress:
-        root = Path(scratch)
-        raw = raw_sqlite_rate(root / "raw.sqlite", args.commands * 2, progress)
-        app = application_rate(Settings(data_dir=root / "app", jwt_secret="b" * 40), args.commands, progress)
-        http = http_rate(Settings(data_dir=root / "http", jwt_secret="b" * 40), args.commands, args.clients, progress)
-    table = Table(title=f"single-event commands/s (SQLite event store, {args.commands} commands each)")
-    table.add_column("path")
-    table.add_column("commands/s", justify="right")
-    table.add_column("vs raw SQLite commit", justify="right")
-    for name, rate in [("raw SQLite INSERT+COMMIT (baseline)", raw), ("application (Hospital.triage)", app),
-                       (f"HTTP API ({args.clients} keep-alive clients)", http)]:
-        table.add_row(name, f"{rate:,.0f}", f"{rate / raw:.2f}x")
+        for round_number in range(args.rounds):
+            root = Path(scratch) / f"round-{round_number}"
+            root.mkdir()
+            rates["raw"].append(raw_sqlite_rate(root / "raw.sqlite", args.commands, progress))
+            settings = Settings(data_dir=root / "app", jwt_secret="b" * 40)
+            rates["app"].append(application_rate(settings, args.commands, progress))
+            settings = Settings(data_dir=root / "http", jwt_secret="b" * 40)
+            rates["http"].append(http_rate(settings, args.commands, args.clients, progress))
+    medians = {name: statistics.median(values) for name, values in rates.items()}
+    table = Table(title=f"single-event commands/s, SQLite event store ({args.rounds} rounds x {args.commands} commands)")
+    for column in ("path", "median/s", "min-max/s", "vs raw SQLite commit"):
+        table.add_column(column, justify="left" if column == "path" else "right")
+    labels = {"raw": "raw SQLite INSERT+COMMIT (baseline)", "app": "application (Hospital.triage)",
+              "http": f"HTTP API ({args.clients} keep-alive clients)"}
+    for name, label in labels.items():
+        low, high = min(rates[name]), max(rates[name])
+        table.add_row(label, f"{medians[name]:,.0f}", f"{low:,.0f}-{high:,.0f}", f"{medians[name] / medians['raw']:.2f}x")
     console.print(table)
-    console.print(f"HTTP / application: {http / app:.2f}x")
+    console.print(f"HTTP / application: {medians['http'] / medians['app']:.2f}x")
 
 
 if __name__ == "__main__":
