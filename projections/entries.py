@@ -35,6 +35,9 @@ class FacilitySummary(_Entry, kw_only=True):
     beds: dict[str, int] = {}  # bed status -> count
     beds_total: int = 0
     last_bedded_wait_minutes: float | None = None
+    # Event times the published "today" and "rolling24h" metrics were computed at.
+    metrics_at: datetime | None = None
+    rolling_at: datetime | None = None
 
 
 class EncounterEntry(_Entry, kw_only=True):
@@ -74,15 +77,16 @@ class BedEntry(_Entry, kw_only=True):
     status_before_block: str = "available"
 
 
-class Sample(msgspec.Struct, array_like=True):
-    """One interval that ended at `at`, in minutes."""
+class Sample(msgspec.Struct, array_like=True, frozen=True, order=True):
+    """One interval, in minutes, that ended at `at`. Ordered by minutes first,
+    so a day's samples are kept sorted for its percentiles."""
 
-    at: datetime
     minutes: float
+    at: datetime
 
 
-class VisitSamples(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """What one visit contributed to one day's flow metrics."""
+class VisitSamples(msgspec.Struct, kw_only=True, frozen=True):
+    """What one visit contributes to one day's flow metrics (derived, not stored)."""
 
     arrived_at: datetime | None = None  # counted as a visit of this day
     door_to_triage: Sample | None = None
@@ -94,10 +98,19 @@ class VisitSamples(msgspec.Struct, kw_only=True, omit_defaults=True):
 
 
 class DayBucket(_Entry, kw_only=True):
-    """One calendar day (facility time zone): the raw samples, by visit."""
+    """One calendar day (facility time zone): its raw samples, each list kept
+    sorted, so percentiles are read off and a sample is added or retracted by
+    bisection. A visit's samples are derived from its entry, so nothing here
+    needs to say which visit a sample came from."""
 
     day: str
-    visits: dict[str, VisitSamples] = {}
+    arrivals: list[datetime] = []
+    lwbs: list[datetime] = []
+    door_to_triage: list[Sample] = []
+    door_to_provider: list[Sample] = []
+    los_discharged: list[Sample] = []
+    los_admitted: list[Sample] = []
+    boarding: list[Sample] = []
 
 
 class AppointmentEntry(_Entry, kw_only=True):

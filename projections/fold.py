@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from msgspec.structs import replace
@@ -73,6 +74,9 @@ __all__ = [
 _ENCOUNTER_FACTS = ENCOUNTER_FACTS
 _CORRECTIONS = (ArrivalCancelled, DischargeCancelled)
 _CALENDAR_FACTS = (ProviderTimeReserved, ProviderTimeReleased)
+# Flow metrics are republished at least this often in event time, so the
+# rolling 24 h window moves on even while no sample changes.
+METRICS_REFRESH = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,11 @@ class _Builder:
         self.entries = entries
         self.changes: dict[str, Entry | None] = {}
         self.board: list[EntityChange] = []
+        # Earliest time of a metric sample added or retracted in this step.
+        self.earliest_sample: datetime | None = None
+
+    def sampled(self, moments: Iterable[datetime]) -> None:
+        self.earliest_sample = min([*moments, *([self.earliest_sample] if self.earliest_sample else [])], default=None)
 
     def write(self, key: str, old: Any, new: Any) -> None:
         if old != new:
@@ -146,13 +155,41 @@ def step(entries: Mapping[str, Entry | None], envelope: Envelope, profile: Facil
             new_summary = _encounter_step(out, advanced, envelope, profile, new_buckets)
         else:
             new_summary = _bed_step(out, advanced, envelope)
-        old_metrics = metrics.metrics_entities(old_buckets, summary.last_event_at, profile)
-        new_metrics = metrics.metrics_entities(new_buckets, new_summary.last_event_at, profile)
-        for name, value in new_metrics.items():
-            out.publish("metrics", name, old_metrics.get(name), value)
+        new_summary = _refresh_metrics(out, new_summary, new_buckets, old_buckets, profile)
         out.publish("capacity", "ed", capacity.capacity_value(summary, profile), capacity.capacity_value(new_summary, profile))
     out.write(facility_key(facility), summary, new_summary)
     return Step(out.changes, out.board)
+
+
+def _refresh_metrics(
+    out: _Builder,
+    summary: FacilitySummary,
+    buckets: dict[str, DayBucket | None],
+    before: dict[str, DayBucket | None],
+    profile: FacilityProfile,
+) -> FacilitySummary:
+    """Publish "today" when a sample changed, and the rolling 24 h when a
+    sample was retracted or event time moved on by METRICS_REFRESH: the
+    window is a pass over two days of samples, too dear for every event.
+    The snapshot computes each at the time stored here, so both agree."""
+    last = summary.last_event_at
+    sampled = [day for day in buckets if buckets[day] is not before[day]]
+    due = lambda at: at is None or last - at >= METRICS_REFRESH  # noqa: E731
+    changes: dict[str, Any] = {}
+    if sampled or due(summary.metrics_at):
+        today = metrics.today_entity(buckets, last, profile)
+        if today is not None:
+            out.publish("metrics", "today", None, today)
+            changes["metrics_at"] = last
+    # A sample at or before the window's end (a correction, or an event at the
+    # same instant) changes the published window: recompute it.
+    inside = out.earliest_sample is not None and summary.rolling_at is not None and out.earliest_sample <= summary.rolling_at
+    if inside or due(summary.rolling_at):
+        rolling = metrics.rolling_entity(buckets, last, profile)
+        if rolling is not None:
+            out.publish("metrics", "rolling24h", None, rolling)
+            changes["rolling_at"] = last
+    return replace(summary, **changes) if changes else summary
 
 
 def _encounter_step(
@@ -181,8 +218,8 @@ def _encounter_step(
         if day not in buckets or old_samples.get(day) == new_samples.get(day):
             continue  # unchanged, or older than the correction window reaches
         before = buckets[day]
-        bucket = metrics.with_visit(before or DayBucket(day=day), encounter_id, new_samples.get(day))
-        buckets[day] = bucket if bucket.visits else None
+        out.sampled(metrics.changed_times(old_samples.get(day), new_samples.get(day)))
+        buckets[day] = metrics.with_samples(before or DayBucket(day=day), old_samples.get(day), new_samples.get(day))
         out.write(day_key(facility, day), before, buckets[day])
     return capacity.with_encounter(summary, old, new)
 
@@ -244,11 +281,14 @@ def board_snapshot(entries: Iterable[tuple[str, Entry]], profile: FacilityProfil
                 board.append(EntityChange(kind="schedule", id=sid, value=schedule.schedule_value(entry, sid)))
     if summary is not None:
         board.append(EntityChange(kind="capacity", id="ed", value=capacity.capacity_value(summary, profile)))
-    if as_of is not None:
-        buckets = {e.day: e for e in values if isinstance(e, DayBucket)}
-        wanted = days_back(profile.day_of(as_of), 2)
-        for name, value in metrics.metrics_entities({d: buckets.get(d) for d in wanted}, as_of, profile).items():
-            board.append(EntityChange(kind="metrics", id=name, value=value))
+    buckets = {e.day: e for e in values if isinstance(e, DayBucket)}
+    for name, at, entity in (
+        ("today", summary and summary.metrics_at, metrics.today_entity),
+        ("rolling24h", summary and summary.rolling_at, metrics.rolling_entity),
+    ):
+        if at is not None:
+            wanted = {d: buckets.get(d) for d in days_back(profile.day_of(at), 2)}
+            board.append(EntityChange(kind="metrics", id=name, value=entity(wanted, at, profile)))
     return board
 
 

@@ -5,6 +5,8 @@ zone) on which it ended: door-to-triage on the triage's day, LOS and boarding
 on the departure's day; a visit counts on its arrival's day. A visit's samples
 are derived from its state, so a correction that changes the state (arrival
 cancelled, discharge cancelled) retracts exactly the samples it no longer has.
+Each day keeps its samples sorted: "today" is read off in O(1) per interval,
+the rolling 24 h merges two sorted days.
 
 Percentiles interpolate linearly between closest ranks (the "inclusive"
 method of Python's statistics.quantiles and numpy's default).
@@ -12,7 +14,8 @@ method of Python's statistics.quantiles and numpy's default).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +25,8 @@ from projections.entries import DayBucket, EncounterEntry, Sample, VisitSamples
 from projections.profile import FacilityProfile, days_back
 
 INTERVALS = ("door_to_triage", "door_to_provider", "los_discharged", "los_admitted", "boarding")
+# DayBucket series and the VisitSamples field that feeds each.
+SERIES = (("arrivals", "arrived_at"), ("lwbs", "lwbs_at")) + tuple((name, name) for name in INTERVALS)
 
 
 def _minutes(start: datetime, end: datetime) -> float:
@@ -39,9 +44,9 @@ def visit_samples(entry: EncounterEntry | None, profile: FacilityProfile) -> dic
 
     put(entry.arrived_at, "arrived_at", entry.arrived_at)
     if entry.triaged_at is not None:
-        put(entry.triaged_at, "door_to_triage", Sample(entry.triaged_at, _minutes(entry.arrived_at, entry.triaged_at)))
+        put(entry.triaged_at, "door_to_triage", Sample(_minutes(entry.arrived_at, entry.triaged_at), entry.triaged_at))
     if entry.provider_at is not None:
-        put(entry.provider_at, "door_to_provider", Sample(entry.provider_at, _minutes(entry.arrived_at, entry.provider_at)))
+        put(entry.provider_at, "door_to_provider", Sample(_minutes(entry.arrived_at, entry.provider_at), entry.provider_at))
     left = entry.departed_at
     if entry.phase == "departed" and left is not None:
         if entry.lwbs:
@@ -49,69 +54,102 @@ def visit_samples(entry: EncounterEntry | None, profile: FacilityProfile) -> dic
         else:
             admitted = entry.disposition == "admitted" or entry.admit_decided_at is not None
             los = "los_admitted" if admitted else "los_discharged"
-            put(left, los, Sample(left, _minutes(entry.arrived_at, left)))
+            put(left, los, Sample(_minutes(entry.arrived_at, left), left))
         if entry.admit_decided_at is not None:
-            put(left, "boarding", Sample(left, _minutes(entry.admit_decided_at, left)))
+            put(left, "boarding", Sample(_minutes(entry.admit_decided_at, left), left))
     return {day: VisitSamples(**fields) for day, fields in by_day.items()}
 
 
-def with_visit(bucket: DayBucket, visit_id: str, samples: VisitSamples | None) -> DayBucket:
-    visits = dict(bucket.visits)
-    if samples is None:
-        visits.pop(visit_id, None)
-    else:
-        visits[visit_id] = samples
-    return replace(bucket, visits=visits)
+def with_samples(bucket: DayBucket, old: VisitSamples | None, new: VisitSamples | None) -> DayBucket | None:
+    """The day after one visit's samples changed from `old` to `new`; None when it holds nothing."""
+    changed: dict[str, list] = {}
+    for name, field in SERIES:
+        before = getattr(old, field) if old is not None else None
+        after = getattr(new, field) if new is not None else None
+        if before == after:
+            continue
+        series = changed[name] = list(getattr(bucket, name))
+        if before is not None:
+            at = bisect_left(series, before)
+            if at < len(series) and series[at] == before:
+                del series[at]
+        if after is not None:
+            insort(series, after)
+    result = replace(bucket, **changed) if changed else bucket
+    return result if any(getattr(result, name) for name, _ in SERIES) else None
 
 
-def _percentile(sorted_values: list[float], fraction: float) -> float:
-    position = fraction * (len(sorted_values) - 1)
+def changed_times(old: VisitSamples | None, new: VisitSamples | None) -> list[datetime]:
+    """When the samples that differ between `old` and `new` ended."""
+    moments = []
+    for _, field in SERIES:
+        before = getattr(old, field) if old is not None else None
+        after = getattr(new, field) if new is not None else None
+        if before != after:
+            moments.extend(_when(x) for x in (before, after) if x is not None)
+    return moments
+
+
+def _when(sample: Sample | datetime) -> datetime:
+    return sample.at if isinstance(sample, Sample) else sample
+
+
+def _percentile(ordered: Sequence[Any], fraction: float, value: Callable[[Any], float]) -> float:
+    position = fraction * (len(ordered) - 1)
     lower = int(position)
-    upper = min(lower + 1, len(sorted_values) - 1)
-    return sorted_values[lower] + (sorted_values[upper] - sorted_values[lower]) * (position - lower)
+    upper = min(lower + 1, len(ordered) - 1)
+    low, high = value(ordered[lower]), value(ordered[upper])
+    return low + (high - low) * (position - lower)
 
 
-def summarize(values: Iterable[float]) -> dict[str, Any]:
-    ordered = sorted(values)
+def summarize(ordered: Sequence[Any], value: Callable[[Any], float] = lambda sample: sample.minutes) -> dict[str, Any]:
+    """Median and 90th percentile of samples already sorted by minutes."""
     if not ordered:
         return {"median_minutes": None, "p90_minutes": None, "n": 0}
     return {
-        "median_minutes": round(_percentile(ordered, 0.5), 1),
-        "p90_minutes": round(_percentile(ordered, 0.9), 1),
+        "median_minutes": round(_percentile(ordered, 0.5, value), 1),
+        "p90_minutes": round(_percentile(ordered, 0.9, value), 1),
         "n": len(ordered),
     }
 
 
-def metrics_value(visits: Iterable[VisitSamples], since: datetime | None = None) -> dict[str, Any]:
-    """Metrics over samples that ended after `since` (all when None)."""
-    visits = list(visits)
+def _rates(arrivals: int, lwbs: int) -> dict[str, Any]:
+    return {"visits": arrivals, "lwbs": lwbs, "lwbs_rate": round(lwbs / arrivals, 4) if arrivals else None}
 
-    def recent(at: datetime | None) -> bool:
-        return at is not None and (since is None or at > since)
 
-    value: dict[str, Any] = {}
+def day_value(bucket: DayBucket | None) -> dict[str, Any]:
+    """Metrics of one whole day."""
+    bucket = bucket or DayBucket(day="")
+    value = {name: summarize(getattr(bucket, name)) for name in INTERVALS}
+    return {**value, **_rates(len(bucket.arrivals), len(bucket.lwbs))}
+
+
+def window_value(days: list[DayBucket | None], since: datetime, until: datetime) -> dict[str, Any]:
+    """Metrics of the samples that ended in (since, until], from sorted days."""
+    present = [d for d in days if d is not None]
+    value = {}
     for name in INTERVALS:
-        value[name] = summarize(s.minutes for v in visits if (s := getattr(v, name)) is not None and recent(s.at))
-    arrivals = sum(1 for v in visits if recent(v.arrived_at))
-    lwbs = sum(1 for v in visits if recent(v.lwbs_at))
-    value["visits"] = arrivals
-    value["lwbs"] = lwbs
-    value["lwbs_rate"] = round(lwbs / arrivals, 4) if arrivals else None
-    return value
+        # Each day's list is sorted; Timsort merges the runs in linear time.
+        merged = sorted(s for d in present for s in getattr(d, name) if since < s.at <= until)
+        value[name] = summarize(merged)
+    arrivals = sum(bisect_right(d.arrivals, until) - bisect_right(d.arrivals, since) for d in present)
+    lwbs = sum(bisect_right(d.lwbs, until) - bisect_right(d.lwbs, since) for d in present)
+    return {**value, **_rates(arrivals, lwbs)}
 
 
-def metrics_entities(buckets: dict[str, DayBucket | None], as_of: datetime | None, profile: FacilityProfile) -> dict[str, Any]:
-    """The "today" and "rolling24h" entities as of the last event's time, from
-    that day's and the previous day's buckets; {} when they are not at hand."""
-    if as_of is None:
-        return {}
+def today_entity(buckets: dict[str, DayBucket | None], as_of: datetime, profile: FacilityProfile) -> dict[str, Any] | None:
+    """Metrics of the calendar day of `as_of`; None when its bucket is not at hand."""
+    today = profile.day_of(as_of)
+    if today not in buckets:
+        return None
+    return {"day": today, "as_of": as_of.isoformat(), **day_value(buckets[today])}
+
+
+def rolling_entity(buckets: dict[str, DayBucket | None], as_of: datetime, profile: FacilityProfile) -> dict[str, Any] | None:
+    """Metrics of the 24 h up to `as_of`, from its day and the day before."""
     today = profile.day_of(as_of)
     yesterday = days_back(today, 2)[1]
     if today not in buckets or yesterday not in buckets:
-        return {}
-    today_visits = list(buckets[today].visits.values()) if buckets[today] else []
-    recent_visits = today_visits + (list(buckets[yesterday].visits.values()) if buckets[yesterday] else [])
-    return {
-        "today": {"day": today, **metrics_value(today_visits)},
-        "rolling24h": metrics_value(recent_visits, since=as_of - timedelta(hours=24)),
-    }
+        return None
+    window = window_value([buckets[yesterday], buckets[today]], as_of - timedelta(hours=24), as_of)
+    return {"as_of": as_of.isoformat(), **window}

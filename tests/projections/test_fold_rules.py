@@ -142,8 +142,8 @@ def test_metrics_fall_on_the_facility_calendar_day():
     visit = story.arrive("V1")
     story.wait(45).triage(visit, 3)  # 00:15 on 2 March in Chicago
     table = fold_into({}, story.envelopes)
-    assert table["demo|day|2026-03-01"].visits[str(visit)].arrived_at is not None
-    assert table["demo|day|2026-03-02"].visits[str(visit)].door_to_triage.minutes == 45
+    assert table["demo|day|2026-03-01"].arrivals == [datetime(2026, 3, 2, 5, 30, tzinfo=timezone.utc)]
+    assert [s.minutes for s in table["demo|day|2026-03-02"].door_to_triage] == [45]
     today = board_of(table)[("metrics", "today")]
     assert (today["day"], today["visits"], today["door_to_triage"]["n"]) == ("2026-03-02", 0, 1)
     assert board_of(table)[("metrics", "rolling24h")]["visits"] == 1
