@@ -12,7 +12,9 @@ from deploy.settings import Settings
 def build_app(settings: Settings) -> FastAPI:
     from dashboard import app as dashboard
     from services.api.app import create_app
+    from services.fhir import router as fhir
 
     app = create_app(settings)
     dashboard.attach(app, settings)
+    app.include_router(fhir.router)
     return app

@@ -1,0 +1,30 @@
+"""An aggregate's stored facts with their event times: what FHIR resources
+are built from (the aggregates themselves keep only what their rules need)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from services.errors import NotFound
+
+
+class Recorded(NamedTuple):
+    fact: Any
+    at: datetime
+
+
+def history(hospital, aggregate_id: uuid.UUID, cls: type, facility_id: str, what: str) -> tuple[Any, list[Recorded]]:
+    events = list(hospital.repository.event_store.get(aggregate_id))
+    aggregate = None
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    if not isinstance(aggregate, cls) or aggregate.facility_id != facility_id:
+        raise NotFound(f"{what} not found")
+    return aggregate, [Recorded(e.fact, e.meta.occurred_at) for e in events if getattr(e, "fact", None) is not None]
+
+
+def instant(moment: datetime) -> str:
+    """FHIR dateTime: ISO 8601 with its offset."""
+    return moment.isoformat()

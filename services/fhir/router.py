@@ -1,0 +1,98 @@
+"""FHIR R4 read API: Encounter, Location (beds) and Appointment, built from the
+write model's stored facts and validated against the R4 resource classes.
+
+    GET /fhir/R4/{facility}/Encounter/{id}        GET /fhir/R4/{facility}/Encounter?identifier=<visit number>
+    GET /fhir/R4/{facility}/Location/{id}         GET /fhir/R4/{facility}/Location?identifier=<bed id>
+    GET /fhir/R4/{facility}/Appointment/{id}      (id = the appointment id)
+
+Who may read what follows the command API's table for the matching read route
+(`services/api/permissions.py`); errors are OperationOutcome resources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
+
+from services.api.auth import AuthError, verify_token
+from services.api.deps import bearer
+from services.api.permissions import is_allowed, sees_identity
+from services.ed.application import encounter_id_for
+from services.errors import NotFound
+from services.fhir.appointment import appointment_resource
+from services.fhir.bundle import searchset
+from services.fhir.encounter import encounter_resource
+from services.fhir.location import location_by_id, location_resource
+
+FHIR_JSON = "application/fhir+json"
+# The command API route whose role rules a FHIR read follows.
+READ_ROUTE = {"Encounter": "encounters.read", "Location": "beds.read", "Appointment": "appointments.read"}
+
+router = APIRouter(prefix="/fhir/R4/{facility_id}", tags=["fhir"])
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+FhirId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9\-.]{1,64}$")]
+
+
+class Refused(Exception):
+    def __init__(self, status: int, code: str, text: str):
+        super().__init__(text)
+        self.status, self.code, self.text = status, code, text
+
+
+def outcome(status: int, code: str, text: str) -> JSONResponse:
+    body = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code, "diagnostics": text}]}
+    return JSONResponse(body, status_code=status, media_type=FHIR_JSON)
+
+
+def answer(request: Request, credentials, kind: str, build: Callable[[object, bool], dict]) -> JSONResponse:
+    """Authorize, build, and map refusals to OperationOutcome."""
+    facility_id = request.path_params["facility_id"]
+    try:
+        if credentials is None:
+            raise Refused(401, "login", "missing bearer token: send Authorization: Bearer <token>")
+        try:
+            principal = verify_token(request.app.state.settings, credentials.credentials)
+        except AuthError as error:
+            raise Refused(401, "login", error.reason) from None
+        route = READ_ROUTE[kind]
+        if not is_allowed(route, principal.role) or not principal.may_act_for(facility_id):
+            raise Refused(403, "forbidden", f"role {principal.role} may not read {kind} at {facility_id}")
+        body = build(request.app.state.hospital, sees_identity(route, principal.role))
+    except Refused as refusal:
+        return outcome(refusal.status, refusal.code, refusal.text)
+    except NotFound as error:
+        return outcome(404, "not-found", error.message)
+    return JSONResponse(body, media_type=FHIR_JSON)
+
+
+@router.get("/Encounter/{encounter_id}", name="fhir.encounter.read")
+def read_encounter(facility_id: str, encounter_id: FhirId, request: Request, credentials: Credentials):
+    return answer(request, credentials, "Encounter", lambda h, who: encounter_resource(h, facility_id, encounter_id, who))
+
+
+@router.get("/Encounter", name="fhir.encounter.search")
+def search_encounter(facility_id: str, request: Request, credentials: Credentials, identifier: Annotated[str, Query(min_length=1)]):
+    visit = str(encounter_id_for(facility_id, identifier.split("|")[-1]))
+    return answer(request, credentials, "Encounter",
+                  lambda h, who: searchset(request, lambda: encounter_resource(h, facility_id, visit, who)))  # fmt: skip
+
+
+@router.get("/Location/{location_id}", name="fhir.location.read")
+def read_location(facility_id: str, location_id: FhirId, request: Request, credentials: Credentials):
+    return answer(request, credentials, "Location", lambda h, _: location_by_id(h, facility_id, location_id))
+
+
+@router.get("/Location", name="fhir.location.search")
+def search_location(facility_id: str, request: Request, credentials: Credentials, identifier: Annotated[str, Query(min_length=1)]):
+    bed_id = identifier.split("|")[-1]
+    return answer(request, credentials, "Location",
+                  lambda h, _: searchset(request, lambda: location_resource(h, facility_id, bed_id)))  # fmt: skip
+
+
+@router.get("/Appointment/{appointment_id}", name="fhir.appointment.read")
+def read_appointment(facility_id: str, appointment_id: FhirId, request: Request, credentials: Credentials):
+    return answer(request, credentials, "Appointment", lambda h, who: appointment_resource(h, facility_id, appointment_id, who))
