@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import subprocess
 from datetime import datetime, timezone
 
-from kafka_harness import read_records, with_topics
+import httpx
+from kafka_harness import EDFLOW, read_records, relay_environment, serving, with_topics
 
 from events.catalogue import PatientArrived, PatientTriaged, Person
 from events.envelope import Actor, decode
+from services.api.app import create_app
+from services.api.auth import mint_token
 from services.hospital import Hospital
 from services.recording import Meta
 from services.relay import RELAY_NAME, run_relay, tracked_position
@@ -109,3 +114,40 @@ def test_a_second_run_publishes_only_what_was_recorded_since(relay_settings, clo
     assert [decode(r.value).position for r in records] == [1, 2]
     assert (first.published, second.published, third.published) == (1, 1, 0)
     assert tracked == 2
+
+
+def test_an_arrival_posted_over_http_reaches_kafka_through_the_running_relay(relay_settings, tmp_path):
+    settings = with_topics(relay_settings.model_copy(update={"jwt_secret": "relay-test-secret-0123456789abcdef0123"}))
+    token = mint_token(settings, "nurse-12", "intake", ["fac-east"])
+    log = tmp_path / "relay.log"
+    relay = subprocess.Popen(
+        [EDFLOW, "relay"], env=relay_environment(settings), stdout=log.open("wb"), stderr=subprocess.STDOUT
+    )
+    try:
+        with serving(create_app(settings)) as base:
+            response = httpx.post(
+                f"{base}/api/v1/facilities/fac-east/encounters",
+                json={
+                    "visit_number": "V-900",
+                    "patient": {"age_years": 64, "sex": "M"},
+                    "chief_complaint": "dyspnoea",
+                    "correlation_id": "http-1",
+                },
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=30,
+            )
+        assert response.status_code == 201, response.text
+        [record] = asyncio.run(read_records(settings, [settings.topics.ed], at_least=1))
+        relay.send_signal(signal.SIGTERM)
+        assert relay.wait(timeout=60) == 0
+    finally:
+        if relay.poll() is None:
+            relay.kill()
+
+    envelope = decode(record.value)
+    assert record.key == b"fac-east"
+    assert str(envelope.aggregate_id) == response.json()["id"]
+    assert envelope.data == PatientArrived(
+        visit_number="V-900", patient=Person(age_years=64, sex="M"), chief_complaint="dyspnoea"
+    )
+    assert (envelope.actor, envelope.correlation_id) == (Actor(id="nurse-12", role="intake"), "http-1")
