@@ -34,6 +34,7 @@ from events.catalogue import (
 from events.envelope import Envelope
 from events.topics import ED_FACTS
 from projections import beds, capacity, encounters, metrics, schedule
+from projections.snapshot import board_snapshot
 from projections.entries import (
     AppointmentEntry,
     BedEntry,
@@ -121,8 +122,10 @@ class _Builder:
         # Earliest time of a metric sample added or retracted in this step.
         self.earliest_sample: datetime | None = None
 
-    def sampled(self, moments: Iterable[datetime]) -> None:
-        self.earliest_sample = min([*moments, *([self.earliest_sample] if self.earliest_sample else [])], default=None)
+    def sampled(self, moments: list[datetime]) -> None:
+        if self.earliest_sample is not None:
+            moments = [*moments, self.earliest_sample]
+        self.earliest_sample = min(moments, default=None)
 
     def write(self, key: str, old: Any, new: Any) -> None:
         if old != new:
@@ -176,7 +179,8 @@ def _refresh_metrics(
     sampled = [day for day in buckets if buckets[day] is not before[day]]
     due = lambda at: at is None or last - at >= METRICS_REFRESH  # noqa: E731
     changes: dict[str, Any] = {}
-    if sampled or due(summary.metrics_at):
+    new_day = summary.metrics_at is not None and profile.day_of(last) != profile.day_of(summary.metrics_at)
+    if sampled or new_day or due(summary.metrics_at):
         today = metrics.today_entity(buckets, last, profile)
         if today is not None:
             out.publish("metrics", "today", None, today)
@@ -260,36 +264,6 @@ def _appointment_step(
     for sid in sorted(changed):
         out.publish("schedule", sid, schedule.schedule_value(book, sid), schedule.schedule_value(new_book, sid))
     return summary
-
-
-def board_snapshot(entries: Iterable[tuple[str, Entry]], profile: FacilityProfile = DEFAULT_PROFILE) -> list[EntityChange]:
-    """Every board entity of one facility, from all its entries."""
-    values = [entry for _, entry in entries if entry is not None]
-    summary = next((e for e in values if isinstance(e, FacilitySummary)), None)
-    as_of = summary.last_event_at if summary else None
-    board: list[EntityChange] = []
-    for entry in values:
-        if isinstance(entry, EncounterEntry) and encounters.on_board(entry):
-            value = encounters.board_value(entry, as_of or entry.arrived_at, profile.wait_targets)
-            board.append(EntityChange(kind="encounter", id=entry.id, value=value))
-        elif isinstance(entry, BedEntry):
-            board.append(EntityChange(kind="bed", id=entry.bed_id, value=beds.board_value(entry)))
-        elif isinstance(entry, AppointmentEntry):
-            board.append(EntityChange(kind="appointment", id=entry.id, value=schedule.appointment_value(entry)))
-        elif isinstance(entry, ScheduleBook):
-            for sid in sorted(entry.counts):
-                board.append(EntityChange(kind="schedule", id=sid, value=schedule.schedule_value(entry, sid)))
-    if summary is not None:
-        board.append(EntityChange(kind="capacity", id="ed", value=capacity.capacity_value(summary, profile)))
-    buckets = {e.day: e for e in values if isinstance(e, DayBucket)}
-    for name, at, entity in (
-        ("today", summary and summary.metrics_at, metrics.today_entity),
-        ("rolling24h", summary and summary.rolling_at, metrics.rolling_entity),
-    ):
-        if at is not None:
-            wanted = {d: buckets.get(d) for d in days_back(profile.day_of(at), 2)}
-            board.append(EntityChange(kind="metrics", id=name, value=entity(wanted, at, profile)))
-    return board
 
 
 def fold_into(
