@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI, Path
 from fastapi.routing import APIRoute
 
 from deploy.settings import Settings
-from services.api import appointments, beds, encounters, errors
+from services.api import appointments, beds, encounters, errors, scheduling, scheduling_reports
 from services.api.limits import BodyLimits
 from services.api.permissions import ALLOWED
 from services.hospital import Hospital
@@ -54,7 +54,7 @@ def create_app(settings: Settings, hospital: Hospital | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.hospital = hospital
     facility = APIRouter(prefix=API_PREFIX, dependencies=[Depends(_facility)])
-    for module in (encounters, beds, appointments):
+    for module in (encounters, beds, appointments, scheduling, scheduling_reports):
         _check_every_route_has_permissions(module.router)
         facility.include_router(module.router)
     app.include_router(facility)

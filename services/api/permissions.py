@@ -51,6 +51,23 @@ ALLOWED: dict[str, frozenset[str]] = {
     "appointments.complete": frozenset({"scheduler", "provider", ADMIN}),
     "appointments.insurance-verification": frozenset({"scheduler", ADMIN}),
     "appointments.insurance-verification-result": frozenset({"scheduler", ADMIN}),
+    # scheduling: schedules, availability, waitlist, preparation, work queue, reports
+    **dict.fromkeys(
+        (
+            "scheduling.define-schedule", "scheduling.block-time", "scheduling.unblock-time", "scheduling.holiday",
+            "scheduling.join-waitlist", "scheduling.accept-offer", "scheduling.decline-offer",
+            "scheduling.leave-waitlist", "scheduling.modify", "scheduling.checklist", "scheduling.confirm",
+            "scheduling.insurance-recheck",
+        ),
+        frozenset({"scheduler", ADMIN}),
+    ),
+    **dict.fromkeys(
+        (
+            "scheduling.availability", "scheduling.read-waitlist", "scheduling.work-queue",
+            "scheduling.report-schedule", "scheduling.report-stats",
+        ),
+        frozenset({"scheduler", "auditor", ADMIN}),
+    ),
 }
 
 # Roles that see names, MRN and birth date in read endpoints; everyone else

@@ -1,0 +1,87 @@
+"""The scheduler's work queue and report downloads (CSV or .xlsx)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, timezone
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import AwareDatetime
+
+from projections.work_queue import QueueAppointment, view
+from services.access.queue_reader import WorkQueueReader
+from services.access.report_files import MEDIA_TYPES, render
+from services.access.reports import SCHEDULE_COLUMNS, STATS_COLUMNS, schedule_rows, stats_rows
+from services.api.deps import Reader
+from services.api.schemas import ERROR_RESPONSES
+from services.errors import Invalid
+
+router = APIRouter(tags=["scheduling"], responses=ERROR_RESPONSES)
+_lock = threading.Lock()
+MAX_REPORT_DAYS = 366
+
+
+def queue_reader(request: Request) -> WorkQueueReader:
+    """One reader per app, created on first use and caught up on every call."""
+    with _lock:
+        reader = getattr(request.app.state, "work_queue_reader", None)
+        if reader is None:
+            reader = request.app.state.work_queue_reader = WorkQueueReader(request.app.state.hospital)
+    reader.catch_up()
+    return reader
+
+
+@router.get("/work-queue", name="scheduling.work-queue")
+def work_queue(
+    request: Request, reader: Reader, as_of: Annotated[AwareDatetime | None, Query(description="default: now")] = None
+) -> dict:
+    """Today's appointments by department, unverified coverage, reminders due,
+    no-shows to rebook, open pre-op checklists, pending waitlist offers."""
+    settings = request.app.state.settings
+    entries = queue_reader(request).entries(reader.facility_id)
+    return view(
+        entries, as_of or datetime.now(timezone.utc), settings.facility_timezone,
+        settings.insurance_flag_days, settings.reminder_leads_minutes,
+    )
+
+
+def _download(request: Request, reader, kind: str, first: date, last: date | None, fmt: str, period: str = "month"):
+    last = last or first
+    if last < first:
+        raise Invalid("to is before from", field="to")
+    if (last - first).days >= MAX_REPORT_DAYS:
+        raise Invalid(f"a report covers at most {MAX_REPORT_DAYS} days", field="to")
+    tz = request.app.state.settings.facility_timezone
+    appointments = [e for e in queue_reader(request).entries(reader.facility_id) if isinstance(e, QueueAppointment)]
+    if kind == "schedule":
+        columns, rows = SCHEDULE_COLUMNS, schedule_rows(appointments, first, last, tz)
+    else:
+        columns, rows = STATS_COLUMNS, stats_rows(appointments, first, last, tz, period)  # type: ignore[arg-type]
+    name = f"{kind}-{reader.facility_id}-{first.isoformat()}-{last.isoformat()}.{fmt}"
+    return Response(
+        render(kind, fmt, columns, rows),  # type: ignore[arg-type]
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+Format = Literal["csv", "xlsx"]
+From = Annotated[date, Query(alias="from")]
+To = Annotated[date | None, Query(alias="to")]
+
+
+@router.get("/reports/schedule", name="scheduling.report-schedule", response_class=Response)
+def schedule_report(request: Request, reader: Reader, first: From, last: To = None, format: Format = "csv"):
+    """The appointments of each day from `from` to `to`, as a download."""
+    return _download(request, reader, "schedule", first, last, format)
+
+
+@router.get("/reports/stats", name="scheduling.report-stats", response_class=Response)
+def stats_report(
+    request: Request, reader: Reader, first: From, last: To = None, format: Format = "csv",
+    period: Literal["day", "week", "month"] = "month",
+):
+    """No-show, cancellation and lead-time statistics by department and period."""
+    return _download(request, reader, "stats", first, last, format, period)
