@@ -55,8 +55,14 @@ def _room(ctx: MessageContext, step: int) -> None:
     if not ctx.bed_known(bed_id):
         ctx.note(f"bed {bed_id} is not registered; the patient is recorded as waiting", BED, UNKNOWN_KEY, "W")
         return
-    if ctx.encounter().bed_id != bed_id:
+    if ctx.encounter().bed_id == bed_id:
+        return
+    try:
         ctx.issue(step, "assign_bed", BED, encounter_id=ctx.encounter_id(), bed_id=bed_id)
+    except ContentError as refused:
+        # The arrival is recorded either way; a bed we see as taken or dirty is
+        # the floor's to sort out, not a reason for the feed to resend forever.
+        ctx.note(f"{refused.problem.text}; the patient is recorded as waiting", BED, refused.problem.code, "W")
 
 
 def register(ctx: MessageContext) -> None:

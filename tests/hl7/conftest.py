@@ -50,12 +50,12 @@ def register_sample_beds(app) -> None:
 
 
 class RunningListener:
-    def __init__(self, app, options: FeedOptions, max_frame_bytes: int):
+    def __init__(self, app, options: FeedOptions, max_frame_bytes: int, tls=None):
         self.app = app
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.listener = MllpListener(Intake(app, options), "127.0.0.1", 0, max_frame_bytes)
+        self.listener = MllpListener(Intake(app, options), "127.0.0.1", 0, max_frame_bytes, tls)
         self.host, self.port = self.call(self.listener.start())
 
     def call(self, coroutine):

@@ -51,6 +51,15 @@ def test_registration_to_an_unknown_bed_waits_and_warns(intake):
     assert intake.hospital.encounter("FAC1", VISIT).status == "waiting"
 
 
+def test_registration_into_an_occupied_bed_records_the_arrival_and_warns(intake):
+    send(intake, adt("A04", visit="OTHER"))
+    reply = send(intake, adt("A04", "C2"))
+    assert code_of(reply) == "AA"
+    assert err_of(reply)[2] == "PV1^1^3" and err_of(reply)[4] == "W" and "occupied" in err_of(reply)[8]
+    assert intake.hospital.encounter("FAC1", VISIT).status == "waiting"
+    assert intake.hospital.bed("FAC1", "ED-1").encounter_id == str(encounter_id_for("FAC1", "OTHER"))
+
+
 def test_transfer_to_an_unknown_bed_is_ae_naming_pv1_3_and_records_nothing(intake):
     send(intake, adt("A04"))
     recorded = len(facts(intake.hospital))
