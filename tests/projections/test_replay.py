@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -159,3 +160,27 @@ def test_replay_command_refuses_a_time_without_offset(capsys):
         main(["replay", "--at", "2026-03-02T14:00:00"])
     assert exit_info.value.code == 2
     assert "add a time zone offset" in capsys.readouterr().err
+
+
+def test_replay_command_reads_the_kafka_topics(kafka_settings, clock, monkeypatch, capsys):
+    from deploy.cli import main
+
+    app = Hospital(kafka_settings)
+    try:
+        record_morning(app, clock)
+        envelopes = all_envelopes(app)
+    finally:
+        app.close()
+    asyncio.run(_publish(kafka_settings, envelopes, repeat_every=3))
+    monkeypatch.setenv("EDFLOW_DATA_DIR", str(kafka_settings.data_dir))
+    monkeypatch.setenv("EDFLOW_KAFKA_BOOTSTRAP", kafka_settings.kafka_bootstrap)
+    monkeypatch.setenv("EDFLOW_TOPIC_PREFIX", kafka_settings.topic_prefix)
+    # One instant for both, after every event was recorded: waits are measured to it.
+    at = (max(e.recorded_at for e in envelopes) + timedelta(minutes=1)).isoformat()
+    assert main(["replay", "--source", "kafka", "--json", "--at", at]) == 0
+    from_kafka = json.loads(capsys.readouterr().out)
+    assert main(["replay", "--source", "store", "--json", "--at", at]) == 0
+    from_store = json.loads(capsys.readouterr().out)
+    assert from_kafka["events_read"] == from_store["events_read"] == len(envelopes)
+    shown = ("waiting", "beds", "capacity", "metrics", "schedule", "positions")
+    assert {k: from_kafka[k] for k in shown} == {k: from_store[k] for k in shown}
