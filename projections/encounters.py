@@ -141,6 +141,9 @@ def board_value(entry: EncounterEntry | None, as_of: datetime, targets: dict[int
         "admit_decided_at": _iso(entry.admit_decided_at),
         "status": status,
         "over_target": status == "waiting" and is_over_target(entry.esi, entry.arrived_at, as_of, targets),
+        # A delta judges over_target at the time of the visit's last event; with
+        # the target a screen can keep judging it against its own clock.
+        "wait_target_minutes": targets.get(entry.esi) if entry.esi is not None else None,
     }
 
 

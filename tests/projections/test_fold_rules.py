@@ -73,6 +73,10 @@ def test_waiting_room_is_ordered_by_esi_then_arrival_with_untriaged_and_over_tar
     # Targets are a parameter: with ESI 3 due in 20 minutes both ESI 3 are over.
     strict = waiting_queue(table.values(), as_of, targets={2: 10, 3: 20})
     assert [row["over_target"] for row in strict] == [False, True, True, True]
+    # The board entity carries the target so a screen can judge the wait on its own clock.
+    board = board_of(table)
+    assert board[("encounter", str(story.visit_id("esi2")))]["wait_target_minutes"] == 10
+    assert board[("encounter", str(story.visit_id("untriaged")))]["wait_target_minutes"] is None
 
 
 def test_a_roomed_patient_leaves_the_waiting_room():
