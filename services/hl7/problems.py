@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from services.errors import AlreadyExists, Conflict, DomainError, Invalid, NotFound
+from services.errors import AlreadyExists, DomainError, Invalid, NotFound
 
 # HL7 table 0357 (message error condition codes).
 SEGMENT_SEQUENCE = 100
@@ -76,8 +76,6 @@ def from_domain(error: DomainError, location: Location | None) -> ContentError:
         code = DUPLICATE_KEY
     elif isinstance(error, Invalid):
         code = DATA_TYPE
-    elif isinstance(error, Conflict):
-        code = APPLICATION_ERROR
-    else:
+    else:  # any other Conflict: the state does not allow it (bed taken, visit closed)
         code = APPLICATION_ERROR
     return ContentError(error.message, location, code)

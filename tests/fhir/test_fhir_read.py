@@ -186,3 +186,12 @@ def test_refusals_are_operation_outcomes(app, sqlite_settings, headers_role, pat
 def test_a_token_for_another_facility_is_forbidden(app, sqlite_settings):
     response = client_for(app, sqlite_settings, "provider", ["elsewhere"]).get(f"{BASE}/Encounter/{VISIT}")
     assert response.status_code == 403
+
+
+def test_an_encounter_search_by_visit_number_finds_the_visit(app, sqlite_settings, feed):
+    feed("ms-fhir-converter__ADT-A04-01.hl7")
+    reader = client_for(app, sqlite_settings, "provider")
+    found = reader.get(f"{BASE}/Encounter", params={"identifier": "40007716"}).json()
+    assert found["total"] == 1 and found["entry"][0]["resource"]["id"] == VISIT
+    assert found["entry"][0]["fullUrl"].endswith(f"{BASE}/Encounter/{VISIT}")
+    assert reader.get(f"{BASE}/Encounter", params={"identifier": "nope"}).json()["total"] == 0

@@ -189,3 +189,10 @@ def test_a_store_failure_is_ar_so_the_sender_resends(intake):
     reply = send(intake, adt("A04"))
     assert code_of(reply) == "AR"
     assert err_of(reply)[3].startswith("207^")
+
+
+def test_a_latin_1_message_is_read_without_mangling_names(intake):
+    text = adt("A04").replace("DOE^JANE", "MÜLLER^JOSÉ")
+    assert code_of(intake.handle_frame(text.encode("latin-1"))) == "AA"
+    arrived = next(f for f in facts(intake.hospital) if isinstance(f, PatientArrived))
+    assert (arrived.patient.family_name, arrived.patient.given_name) == ("MÜLLER", "JOSÉ")

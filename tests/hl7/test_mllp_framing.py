@@ -116,3 +116,20 @@ def test_frames_come_out_the_same_however_the_stream_is_cut(bodies, cuts, noise)
         frames += reader.feed(stream[at:cut])
         at = max(at, cut)
     assert frames == [("frame", body) for body in bodies]
+
+
+def test_one_message_sent_on_five_connections_at_once_is_applied_once_with_one_ack(running_sqlite):
+    from concurrent.futures import ThreadPoolExecutor
+
+    message = frame(adt("A04", "SAME", visit="R1", bed="ED^^1").encode())
+    before = running_sqlite.events()
+
+    def send_once(_: int) -> bytes:
+        with connect(running_sqlite) as sock:
+            sock.sendall(message)
+            return read_replies(sock, 1)[0]
+
+    with ThreadPoolExecutor(5) as pool:
+        replies = list(pool.map(send_once, range(5)))
+    assert len(set(replies)) == 1 and ack_code(replies[0]) == "AA"
+    assert running_sqlite.events() == before + 1  # PatientArrived only: no bed ED-1 in this store
