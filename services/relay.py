@@ -62,6 +62,7 @@ async def run_relay(
         relay = Relay(app, producer, settings.topics, settings.relay_batch)
         try:
             await producer.start()
+            await _require_topics(producer, settings.topics.event_topics)
             if failures:
                 log.info("connected to Kafka at %s", settings.kafka_bootstrap)
             async for batch in _batches(relay, stop, once, settings.relay_poll_seconds):
@@ -71,6 +72,8 @@ async def run_relay(
                 if on_batch is not None:
                     on_batch(progress)
             return progress
+        except TopicsMissing as error:
+            what = error.args[0]
         except KafkaError as error:
             what = f"Kafka at {settings.kafka_bootstrap} is unavailable ({error})"
         except PersistenceError as error:
@@ -83,6 +86,19 @@ async def run_relay(
         log.warning("%s; retrying in %.1f s from the last acknowledged position", what, delay)
         await sleep_unless(stop, delay)
     return progress
+
+
+class TopicsMissing(KafkaError):
+    """The broker does not have the event topics (it does not create them on first use)."""
+
+
+async def _require_topics(producer: AIOKafkaProducer, topics: tuple[str, ...]) -> None:
+    # Without this check a missing topic would surface only as a metadata
+    # timeout, half a minute later, looking like an unreachable broker.
+    cluster = await producer.client.fetch_all_metadata()
+    missing = sorted(set(topics) - cluster.topics())
+    if missing:
+        raise TopicsMissing(f"topics {', '.join(missing)} do not exist: create them with `edflow topics create`")
 
 
 async def _batches(relay: Relay, stop: asyncio.Event, once: bool, poll_seconds: float) -> AsyncIterator[Batch]:

@@ -87,9 +87,8 @@ def _describe(args: argparse.Namespace) -> int:
         if not state.exists:
             table.add_row(state.name, "missing", *[""] * (1 + len(SHOWN_CONFIGS)))
             continue
-        table.add_row(
-            state.name, str(state.partitions), str(state.replication), *[state.configs.get(c, "") for c in SHOWN_CONFIGS]
-        )
+        shown = [state.configs.get(c, "") for c in SHOWN_CONFIGS]
+        table.add_row(state.name, str(state.partitions), str(state.replication), *shown)
     Console().print(table)
     if not all(s.exists for s in states):
         print("some topics are missing: run `edflow topics create`")

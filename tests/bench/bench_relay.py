@@ -49,7 +49,8 @@ def record_events(app: Hospital, events: int) -> None:
         facility = FACILITIES[i % len(FACILITIES)]
         at = T0 + timedelta(seconds=i)
         arrived = PatientArrived(visit_number=f"V{i}", patient=Person(age_years=40), chief_complaint="abdominal pain")
-        encounter = Encounter.arrive(encounter_id_for(facility, f"V{i}"), arrived, Meta(facility_id=facility, occurred_at=at, actor=actor))
+        meta = Meta(facility_id=facility, occurred_at=at, actor=actor)
+        encounter = Encounter.arrive(encounter_id_for(facility, f"V{i}"), arrived, meta)
         encounter.triage(1 + i % 5, Meta(facility_id=facility, occurred_at=at + timedelta(minutes=2), actor=actor))
         pending.append(encounter)
         if len(pending) == 50:
@@ -107,7 +108,8 @@ def main() -> None:
         store = {"event_store": args.store, "postgres_dsn": os.environ.get("EDFLOW_TEST_POSTGRES_DSN", "")}
         if args.store == "postgres":
             store["postgres_dsn"] = fresh_database(store["postgres_dsn"])
-        settings = Settings(data_dir=Path(data_dir), topic_prefix=f"bench{uuid.uuid4().hex[:8]}", relay_batch=args.batch, **store)
+        prefix = f"bench{uuid.uuid4().hex[:8]}"
+        settings = Settings(data_dir=Path(data_dir), topic_prefix=prefix, relay_batch=args.batch, **store)
         app = Hospital(settings)
         try:
             record_events(app, args.events)
@@ -120,7 +122,8 @@ def main() -> None:
         finally:
             app.close()
 
-    table = Table(title=f"relay, {events} events, batch {args.batch}, {args.store} store, broker {settings.kafka_bootstrap}")
+    title = f"relay, {events} events, batch {args.batch}, {args.store} store, broker {settings.kafka_bootstrap}"
+    table = Table(title=title)
     table.add_column("stage")
     table.add_column("events", justify="right")
     table.add_column("seconds", justify="right")
@@ -131,7 +134,8 @@ def main() -> None:
         ("raw Kafka produce (acks=all, idempotent)", events, produce_seconds),
         ("relay store -> acknowledged", relayed, relay_seconds),
     ):
-        table.add_row(stage, str(count), f"{seconds:.2f}", f"{count / seconds:,.0f}", f"{produce_seconds / seconds:.2f}x")
+        rate, relative = f"{count / seconds:,.0f}", f"{produce_seconds / seconds:.2f}x"
+        table.add_row(stage, str(count), f"{seconds:.2f}", rate, relative)
     Console().print(table)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -55,6 +56,16 @@ def relay_environment(settings: Settings) -> dict[str, str]:
         EDFLOW_RELAY_POLL_SECONDS=str(settings.relay_poll_seconds),
     )
     return env
+
+
+def start_relay(settings: Settings, log: Path, *args: str, **env: str) -> subprocess.Popen:
+    """`edflow relay` as its own process, its output appended to `log`."""
+    return subprocess.Popen(
+        [EDFLOW, "relay", *args],
+        env={**relay_environment(settings), **env},
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
 
 
 async def read_records(

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import subprocess
 import time
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-from kafka_harness import EDFLOW, published_count, read_records, relay_environment, with_topics
+from kafka_harness import published_count, read_records, start_relay, with_topics
 
 from events.catalogue import PatientArrived, Person
 from events.envelope import Actor, decode
@@ -47,15 +45,10 @@ def record_visits(app: Hospital, visits: range) -> None:
             pending = []
         if i % 100 == 0:
             start = T0 + timedelta(days=7, minutes=30 * (i // 100))
-            app.book(meta, Person(mrn=f"M{i}"), "dr-lee", "cardiology", "ed-follow-up", start, start + timedelta(minutes=30),
+            end = start + timedelta(minutes=30)
+            app.book(meta, Person(mrn=f"M{i}"), "dr-lee", "cardiology", "ed-follow-up", start, end,
                      appointment_id=f"A{i}", idempotency_key=f"book-{i}", request={"i": i})
     app.save(*pending)
-
-
-def start_relay(settings, log: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [EDFLOW, "relay"], env=relay_environment(settings), stdout=log.open("ab"), stderr=subprocess.STDOUT
-    )
 
 
 def wait_for_published(settings, more_than: int, timeout: float = 60.0) -> int:
@@ -92,7 +85,8 @@ def assert_replays_only_suffixes(seen: list[int], recorded: list[int], stream: s
     for position in seen:
         i = index[position]
         if previous is None or i != previous + 1:
-            assert i <= published_up_to + 1, f"{stream}: position {position} published before {recorded[published_up_to + 1]}"
+            first_unpublished = recorded[published_up_to + 1]
+            assert i <= published_up_to + 1, f"{stream}: position {position} published before {first_unpublished}"
         published_up_to = max(published_up_to, i)
         previous = i
     assert published_up_to == len(recorded) - 1, f"{stream}: published {published_up_to + 1} of {len(recorded)}"

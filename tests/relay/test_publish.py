@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import subprocess
 from datetime import datetime, timezone
 
 import httpx
-from kafka_harness import EDFLOW, read_records, relay_environment, serving, with_topics
+from kafka_harness import read_records, serving, start_relay, with_topics
 
 from events.catalogue import PatientArrived, PatientTriaged, Person
 from events.envelope import Actor, decode
@@ -52,7 +51,10 @@ def test_a_recorded_arrival_ends_on_the_ed_topic_as_its_full_envelope(relay_sett
     assert envelope.actor == Actor(id="nurse-7", role="intake")
     assert envelope.correlation_id == "corr-1"
     assert envelope.data == PatientArrived(
-        visit_number="V100", patient=Person(age_years=71, sex="F"), arrival_mode="ambulance", chief_complaint="chest pain"
+        visit_number="V100",
+        patient=Person(age_years=71, sex="F"),
+        arrival_mode="ambulance",
+        chief_complaint="chest pain",
     )
     assert dict(record.headers) == {
         "event_type": b"PatientArrived",
@@ -120,9 +122,7 @@ def test_an_arrival_posted_over_http_reaches_kafka_through_the_running_relay(rel
     settings = with_topics(relay_settings.model_copy(update={"jwt_secret": "relay-test-secret-0123456789abcdef0123"}))
     token = mint_token(settings, "nurse-12", "intake", ["fac-east"])
     log = tmp_path / "relay.log"
-    relay = subprocess.Popen(
-        [EDFLOW, "relay"], env=relay_environment(settings), stdout=log.open("wb"), stderr=subprocess.STDOUT
-    )
+    relay = start_relay(settings, log)
     try:
         with serving(create_app(settings)) as base:
             response = httpx.post(

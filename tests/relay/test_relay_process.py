@@ -15,7 +15,7 @@ import time
 import uuid
 
 from eventsourcing.persistence import StoredEvent
-from kafka_harness import EDFLOW, published_count, relay_environment, with_topics
+from kafka_harness import EDFLOW, published_count, relay_environment, start_relay, with_topics
 
 from events.catalogue import Person
 from events.envelope import decode
@@ -31,10 +31,9 @@ def record_arrivals(settings, clock, count: int, first: int = 0) -> None:
         app.close()
 
 
-def relay_once(settings, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [EDFLOW, "relay", "--once"], env={**relay_environment(settings), **env}, capture_output=True, text=True, timeout=120
-    )
+def relay_once(settings) -> subprocess.CompletedProcess:
+    command = [EDFLOW, "relay", "--once"]
+    return subprocess.run(command, env=relay_environment(settings), capture_output=True, text=True, timeout=120)
 
 
 def wait_until(condition, timeout: float, what: str) -> None:
@@ -63,11 +62,13 @@ def test_kcat_reads_the_relayed_topic_and_every_payload_decodes(sqlite_relay_set
     assert all(m["headers"][:2] == ["event_type", "PatientArrived"] for m in messages)
 
 
-def test_sigterm_stops_after_recording_progress_so_a_restart_sends_nothing_again(sqlite_relay_settings, clock, tmp_path):
+def test_sigterm_stops_after_recording_progress_so_a_restart_sends_nothing_again(
+    sqlite_relay_settings, clock, tmp_path
+):
     settings = with_topics(sqlite_relay_settings)
     record_arrivals(settings, clock, 40)
     log = tmp_path / "relay.log"
-    relay = subprocess.Popen([EDFLOW, "relay"], env=relay_environment(settings), stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    relay = start_relay(settings, log)
     try:
         wait_until(lambda: asyncio.run(published_count(settings)) == 40, 60, "40 records published")
         relay.send_signal(signal.SIGTERM)
@@ -104,15 +105,16 @@ def forward(listener: socket.socket, target: tuple[str, int], stop: threading.Ev
             threading.Thread(target=pipe, args=(a, b), daemon=True).start()
 
 
-def test_an_unreachable_broker_is_reported_in_one_line_and_retried_until_it_answers(sqlite_relay_settings, clock, tmp_path):
+def test_an_unreachable_broker_is_reported_in_one_line_and_retried_until_it_answers(
+    sqlite_relay_settings, clock, tmp_path
+):
     settings = with_topics(sqlite_relay_settings)
     record_arrivals(settings, clock, 10)
     late = socket.socket()
     late.bind(("127.0.0.1", 0))  # reserved, not yet listening: connections are refused
     address = f"127.0.0.1:{late.getsockname()[1]}"
     log = tmp_path / "relay.log"
-    env = {**relay_environment(settings), "EDFLOW_KAFKA_BOOTSTRAP": address}
-    relay = subprocess.Popen([EDFLOW, "relay"], env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    relay = start_relay(settings, log, EDFLOW_KAFKA_BOOTSTRAP=address)
     stop, forwarder = threading.Event(), None
     try:
         wait_until(lambda: log.read_text().count("is unavailable") >= 2, 30, "two reported connection failures")
@@ -120,7 +122,8 @@ def test_an_unreachable_broker_is_reported_in_one_line_and_retried_until_it_answ
         host, port = settings.kafka_bootstrap.split(",")[0].rsplit(":", 1)
         forwarder = threading.Thread(target=forward, args=(late, (host, int(port)), stop), daemon=True)
         forwarder.start()
-        wait_until(lambda: asyncio.run(published_count(settings)) == 10, 60, "the 10 records published after the broker answered")
+        published = lambda: asyncio.run(published_count(settings)) == 10  # noqa: E731
+        wait_until(published, 60, "the 10 records published after the broker answered")
         relay.send_signal(signal.SIGTERM)
         code = relay.wait(timeout=60)
     finally:
@@ -138,13 +141,35 @@ def test_an_unreachable_broker_is_reported_in_one_line_and_retried_until_it_answ
     assert "Traceback" not in text and "Zorander" not in text
 
 
+def test_missing_topics_are_named_and_waited_for_until_they_are_created(sqlite_relay_settings, clock, tmp_path):
+    settings = sqlite_relay_settings
+    record_arrivals(settings, clock, 5)
+    log = tmp_path / "relay.log"
+    relay = start_relay(settings, log)
+    try:
+        wait_until(lambda: "do not exist" in log.read_text(), 30, "the missing topics reported")
+        with_topics(settings)
+        wait_until(lambda: asyncio.run(published_count(settings)) == 5, 60, "5 records published once the topics exist")
+        relay.send_signal(signal.SIGTERM)
+        code = relay.wait(timeout=60)
+    finally:
+        if relay.poll() is None:
+            relay.kill()
+
+    assert code == 0
+    missing = f"{settings.topics.access}, {settings.topics.ed}"
+    assert f"topics {missing} do not exist: create them with `edflow topics create`" in log.read_text()
+
+
 def test_an_event_that_cannot_be_read_stops_the_relay_at_its_position_instead_of_skipping(sqlite_relay_settings, clock):
     settings = with_topics(sqlite_relay_settings)
     record_arrivals(settings, clock, 2)
     app = Hospital(settings)
     try:
         # As if a newer edflow had recorded an event type this version does not know.
-        unknown = StoredEvent(originator_id=uuid.uuid4(), originator_version=1, topic="edflow:Ambulance.Diverted", state=b"{}")
+        unknown = StoredEvent(
+            originator_id=uuid.uuid4(), originator_version=1, topic="edflow:Ambulance.Diverted", state=b"{}"
+        )
         app.recorder.insert_events([unknown])
     finally:
         app.close()
