@@ -133,7 +133,13 @@ class ScheduleBook(_Entry, kw_only=True):
     counts: dict[str, dict[str, int]] = {}
 
 
-Entry = Union[FacilitySummary, EncounterEntry, BedEntry, DayBucket, AppointmentEntry, ScheduleBook]
+# The scheduler's work queue keeps its own entries (projections/work_queue.py).
+from projections.work_queue import QueueAppointment, QueueOffer, QueueWatermark  # noqa: E402
+
+Entry = Union[
+    FacilitySummary, EncounterEntry, BedEntry, DayBucket, AppointmentEntry, ScheduleBook,
+    QueueWatermark, QueueAppointment, QueueOffer,
+]
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(Entry)

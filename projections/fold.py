@@ -33,7 +33,7 @@ from events.catalogue import (
 )
 from events.envelope import Envelope
 from events.topics import ED_FACTS
-from projections import beds, capacity, encounters, metrics, schedule
+from projections import beds, capacity, encounters, metrics, schedule, work_queue
 from projections.snapshot import board_snapshot
 from projections.entries import (
     AppointmentEntry,
@@ -109,6 +109,7 @@ def keys_for(envelope: Envelope, profile: FacilityProfile = DEFAULT_PROFILE) -> 
         keys.extend(day_key(facility, day) for day in _days(envelope, profile))
     elif not isinstance(fact, _CALENDAR_FACTS):
         keys.extend((appointment_key(facility, aggregate), schedule_key(facility)))
+    keys.extend(work_queue.keys_for(envelope))  # the scheduler's work queue (access events only)
     return keys
 
 
@@ -150,6 +151,7 @@ def step(entries: Mapping[str, Entry | None], envelope: Envelope, profile: Facil
     out = _Builder(entries)
     if stream == "access":
         new_summary = _appointment_step(out, advanced, envelope, profile)
+        out.changes.update(work_queue.step(entries, envelope))
     else:
         days = _days(envelope, profile)
         old_buckets: dict[str, DayBucket | None] = {d: entries.get(day_key(facility, d)) for d in days}

@@ -85,3 +85,15 @@ def test_queue_entries_survive_their_codec(desk):
     envelopes, _ = envelopes_after(desk.app, 0, limit=100_000)
     for entry in fold_into({}, envelopes).values():
         assert decode_queue_entry(encode_queue_entry(entry)) == entry
+
+
+def test_the_projection_fold_keeps_the_work_queue_in_its_table(sqlite_hospital_with_history):
+    """The worker's one fold carries the work-queue entries, codec included."""
+    from projections import fold
+    from projections.work_queue import QueueAppointment
+
+    table = fold.fold_into({}, sqlite_hospital_with_history)
+    queue = {k: v for k, v in table.items() if "|wq" in k}
+    assert queue == fold_into({}, sqlite_hospital_with_history)
+    assert sum(isinstance(v, QueueAppointment) for v in queue.values()) == 6
+    assert all(fold.decode_entry(fold.encode_entry(v)) == v for v in queue.values())
