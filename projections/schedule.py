@@ -90,13 +90,15 @@ def with_appointment(
     book: ScheduleBook, old: AppointmentEntry | None, new: AppointmentEntry | None, profile: FacilityProfile
 ) -> tuple[ScheduleBook, set[str]]:
     """The counts after an appointment changed, and which schedule ids changed."""
-    counts = {k: dict(v) for k, v in book.counts.items()}
+    counts = dict(book.counts)  # only the touched days are copied below
     touched: set[str] = set()
     for entry, sign in ((old, -1), (new, 1)):
         if entry is None:
             continue
         sid = schedule_id(entry, profile)
-        day = counts.setdefault(sid, dict.fromkeys(COUNTS, 0))
+        if sid not in touched:
+            counts[sid] = dict(counts.get(sid) or dict.fromkeys(COUNTS, 0))
+        day = counts[sid]
         for name, n in _contribution(entry).items():
             day[name] = day.get(name, 0) + sign * n
         touched.add(sid)
