@@ -105,9 +105,10 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as data_dir:
-        store = {"event_store": args.store, "postgres_dsn": os.environ.get("EDFLOW_TEST_POSTGRES_DSN", "")}
+        base_dsn = os.environ.get("EDFLOW_TEST_POSTGRES_DSN", "")
+        store = {"event_store": args.store, "postgres_dsn": base_dsn}
         if args.store == "postgres":
-            store["postgres_dsn"] = fresh_database(store["postgres_dsn"])
+            store["postgres_dsn"] = fresh_database(base_dsn)
         prefix = f"bench{uuid.uuid4().hex[:8]}"
         settings = Settings(data_dir=Path(data_dir), topic_prefix=prefix, relay_batch=args.batch, **store)
         app = Hospital(settings)
@@ -121,6 +122,8 @@ def main() -> None:
             asyncio.run(drop_topics(settings))
         finally:
             app.close()
+            if args.store == "postgres":
+                drop_database(base_dsn, settings.postgres_dsn)
 
     title = f"relay, {events} events, batch {args.batch}, {args.store} store, broker {settings.kafka_bootstrap}"
     table = Table(title=title)
@@ -148,6 +151,13 @@ def fresh_database(base_dsn: str) -> str:
     with psycopg.connect(base_dsn, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return base_dsn.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(base_dsn: str, dsn: str) -> None:
+    import psycopg
+
+    with psycopg.connect(base_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{dsn.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
