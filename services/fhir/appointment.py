@@ -44,4 +44,6 @@ def appointment_resource(hospital, facility_id: str, appointment_id: str, sees_i
             {"actor": {"display": booked.department}, "required": "information-only", "status": "accepted"},
         ],
     }
+    if appointment.room_id:
+        resource["participant"].append({"actor": {"display": appointment.room_id}, "required": "required", "status": "accepted"})
     return FhirAppointment.model_validate(resource).model_dump(mode="json", exclude_none=True)

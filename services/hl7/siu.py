@@ -76,6 +76,12 @@ def department(ctx: MessageContext) -> str:
     return value
 
 
+def room_of(ctx: MessageContext) -> str | None:
+    """AIL-3 point of care ^ room, as "<point of care>-<room>"; None without a room."""
+    room = ctx.message.value("AIL", 3, 2)
+    return "-".join(p for p in (ctx.message.value("AIL", 3, 1), room) if p) if room else None
+
+
 def appointment_type(ctx: MessageContext) -> str:
     reason = ctx.message.value("SCH", 7).upper()
     service = (ctx.message.value("AIS", 3, 2) or ctx.message.value("AIS", 3, 1)).lower()
@@ -123,21 +129,27 @@ def book(ctx: MessageContext) -> None:
         patient=person_of(ctx.message.first("PID")), provider_id=provider_id(ctx), department=department(ctx),
         appointment_type=appointment_type(ctx), start=start, end=end, appointment_id=booked,
         reason=ctx.message.value("AIS", 3, 2) or ctx.message.value("SCH", 7, 2), encounter_id=_linked_encounter(ctx),
+        room_id=room_of(ctx),
     )  # fmt: skip
     if insurance is not None:
         ctx.issue(2, "request_verification", Location("IN1", 36), appointment_id=booked, coverage=insurance)
 
 
 def reschedule(ctx: MessageContext) -> None:
-    """S13/S14: new time or provider. Other modifications are not tracked."""
+    """S13/S14: a new time or provider is a reschedule, a new AIL-3 room a
+    modification; other changes (notes, equipment) have no event."""
     start, end = timing(ctx)
     booked = appointment_id(ctx)
     provider = ctx.message.value("AIP", 3) or None
+    room = room_of(ctx)
     current = _appointment(ctx, booked)
-    if (current.start, current.end) == (start, end) and provider in (None, current.provider_id):
-        ctx.note("time and provider unchanged; nothing recorded", TIMING)
-        return
-    ctx.issue(1, "reschedule", TIMING, appointment_id=booked, start=start, end=end, provider_id=provider)
+    moved = (current.start, current.end) != (start, end) or provider not in (None, current.provider_id)
+    if moved:
+        ctx.issue(1, "reschedule", TIMING, appointment_id=booked, start=start, end=end, provider_id=provider)
+    if room is not None and room != current.room_id:
+        ctx.issue(2, "modify_appointment", Location("AIL", 3), appointment_id=booked, room_id=room)
+    elif not moved:
+        ctx.note("time, provider and room unchanged; nothing recorded", TIMING)
 
 
 def cancel(ctx: MessageContext) -> None:

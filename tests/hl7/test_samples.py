@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.ed.application import encounter_id_for
-from events.catalogue import PatientDetailsUpdated
+from events.catalogue import AppointmentModified, PatientDetailsUpdated
 from tests.hl7.conftest import SAMPLES, ack_code, facts, sample, segments
 
 MS = "ms-fhir-converter__"
@@ -68,6 +68,13 @@ def check_s12(app):
     appointment = booked(app)
     assert (appointment.status, appointment.provider_id) == ("booked", "1210")
     assert (appointment.start, appointment.end) == (AT_0930, AT_0930 + timedelta(minutes=50))
+    assert appointment.room_id in ("055-Room01", "055-Room02")
+
+
+def check_s14(app):
+    check_s12(app)
+    assert booked(app).room_id == "055-Room02"  # AIL-3 moved from Room01 to Room02
+    assert [f.room_id for f in facts(app) if isinstance(f, AppointmentModified)] == ["055-Room02"]
 
 
 def check_s15(app):
@@ -87,7 +94,7 @@ CASES = [
     (f"{MS}ADT-A13-01.hl7", ["A04", "A03"], "AA", check_a13),
     (f"{MS}SIU-S12-01.hl7", [], "AA", check_s12),
     (f"{MS}SIU-S13-01.hl7", ["S12"], "AA", check_s12),
-    (f"{MS}SIU-S14-01.hl7", ["S12"], "AA", check_s12),
+    (f"{MS}SIU-S14-01.hl7", ["S12"], "AA", check_s14),
     (f"{MS}SIU-S15-01.hl7", ["S12"], "AA", check_s15),
     ("python-hl7__sample_bad_batch.hl7", [], "AR", None),
     ("python-hl7__sample_bad_file.hl7", [], "AR", None),

@@ -78,7 +78,15 @@ def test_a_reschedule_to_a_new_time_is_recorded(intake):
     assert len(moved) == 1 and moved[0].start == datetime(2026, 3, 11, 14, 0, tzinfo=CST)
 
 
-def test_a_modification_without_new_time_or_provider_records_nothing(intake):
+def test_a_modification_to_another_room_is_recorded_without_moving_the_time(intake):
+    send(intake, siu("S12"))
+    assert code_of(send(intake, siu("S14", "S2").replace("AIL|1||CLINIC-A^R1^", "AIL|1||CLINIC-A^R2^"))) == "AA"
+    appointment = intake.hospital.appointment("FAC1", "APT1")
+    assert appointment.room_id == "CLINIC-A-R2" and appointment.start == datetime(2026, 3, 10, 9, 0, tzinfo=CST)
+    assert not [f for f in facts(intake.hospital) if isinstance(f, AppointmentRescheduled)]
+
+
+def test_a_modification_without_new_time_provider_or_room_records_nothing(intake):
     send(intake, siu("S12"))
     recorded = len(facts(intake.hospital))
     reply = send(intake, siu("S14", "S2"))
