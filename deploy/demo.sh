@@ -29,6 +29,10 @@ mkdir -p "$logs"
 host="${EDFLOW_HTTP_HOST:-127.0.0.1}"
 port="${EDFLOW_HTTP_PORT:-8000}"
 url="http://$host:$port"
+# The board's WebSocket accepts only pages served from known origins.
+if [[ -z "${EDFLOW_ALLOWED_ORIGINS:-}" ]]; then
+  export EDFLOW_ALLOWED_ORIGINS="[\"http://127.0.0.1:$port\", \"http://localhost:$port\", \"$url\"]"
+fi
 
 names=()
 pids=()
