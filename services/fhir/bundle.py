@@ -9,12 +9,13 @@ from fhir.resources.R4B.bundle import Bundle
 from services.errors import NotFound
 
 
-def searchset(request, find: Callable[[], dict]) -> dict:
-    """A search by identifier matches one resource or none (never a 404)."""
+def searchset(request, find: Callable[[], dict | list[dict]]) -> dict:
+    """Search matches: one resource, a list, or none (a search never 404s)."""
     try:
-        found = [find()]
+        result = find()
     except NotFound:
-        found = []
+        result = []
+    found = result if isinstance(result, list) else [result]
     base = str(request.base_url).rstrip("/") + request.url.path.rsplit("/", 1)[0]
     bundle = {
         "resourceType": "Bundle",

@@ -4,6 +4,7 @@ write model's stored facts and validated against the R4 resource classes.
     GET /fhir/R4/{facility}/Encounter/{id}        GET /fhir/R4/{facility}/Encounter?identifier=<visit number>
     GET /fhir/R4/{facility}/Location/{id}         GET /fhir/R4/{facility}/Location?identifier=<bed id>
     GET /fhir/R4/{facility}/Appointment/{id}      (id = the appointment id)
+    GET /fhir/R4/{facility}/Slot?schedule=<provider id>&start=<YYYY-MM-DD>   (busy slots of that UTC day)
 
 Who may read what follows the command API's table for the matching read route
 (`services/api/permissions.py`); errors are OperationOutcome resources.
@@ -12,6 +13,7 @@ Who may read what follows the command API's table for the matching read route
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -25,12 +27,14 @@ from services.ed.application import encounter_id_for
 from services.errors import NotFound
 from services.fhir.appointment import appointment_resource
 from services.fhir.bundle import searchset
+from services.fhir.slot import busy_slots
 from services.fhir.encounter import encounter_resource
 from services.fhir.location import location_by_id, location_resource
 
 FHIR_JSON = "application/fhir+json"
 # The command API route whose role rules a FHIR read follows.
-READ_ROUTE = {"Encounter": "encounters.read", "Location": "beds.read", "Appointment": "appointments.read"}
+READ_ROUTE = {"Encounter": "encounters.read", "Location": "beds.read", "Appointment": "appointments.read",
+              "Slot": "appointments.read"}  # fmt: skip
 
 router = APIRouter(prefix="/fhir/R4/{facility_id}", tags=["fhir"])
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
@@ -96,3 +100,16 @@ def search_location(facility_id: str, request: Request, credentials: Credentials
 @router.get("/Appointment/{appointment_id}", name="fhir.appointment.read")
 def read_appointment(facility_id: str, appointment_id: FhirId, request: Request, credentials: Credentials):
     return answer(request, credentials, "Appointment", lambda h, who: appointment_resource(h, facility_id, appointment_id, who))
+
+
+@router.get("/Slot", name="fhir.slot.search")
+def search_slots(
+    facility_id: str,
+    request: Request,
+    credentials: Credentials,
+    schedule: Annotated[str, Query(min_length=1, description="Schedule/<provider id> or the provider id")],
+    start: Annotated[date, Query(description="the UTC day, YYYY-MM-DD")],
+):
+    provider_id = schedule.removeprefix("Schedule/")
+    return answer(request, credentials, "Slot",
+                  lambda h, _: searchset(request, lambda: busy_slots(h, facility_id, provider_id, start)))  # fmt: skip

@@ -195,3 +195,17 @@ def test_an_encounter_search_by_visit_number_finds_the_visit(app, sqlite_setting
     assert found["total"] == 1 and found["entry"][0]["resource"]["id"] == VISIT
     assert found["entry"][0]["fullUrl"].endswith(f"{BASE}/Encounter/{VISIT}")
     assert reader.get(f"{BASE}/Encounter", params={"identifier": "nope"}).json()["total"] == 0
+
+
+def test_a_providers_booked_time_reads_as_busy_slots_of_its_day(app, sqlite_settings, feed):
+    feed("ms-fhir-converter__SIU-S12-01.hl7")
+    reader = client_for(app, sqlite_settings, "scheduler")
+    found = reader.get(f"{BASE}/Slot", params={"schedule": "Schedule/1210", "start": "2021-09-24"}).json()
+    Bundle.model_validate(found)
+    (slot,) = [e["resource"] for e in found["entry"]]
+    assert (slot["status"], slot["start"], slot["schedule"]["reference"]) == ("busy", "2021-09-24T09:30:00+02:15", "Schedule/1210")
+    assert slot.keys() <= example("Slot-1.json").keys() | {"id"}
+    other_day = reader.get(f"{BASE}/Slot", params={"schedule": "1210", "start": "2021-09-25"}).json()
+    assert other_day["total"] == 0
+    feed("ms-fhir-converter__SIU-S15-01.hl7")
+    assert reader.get(f"{BASE}/Slot", params={"schedule": "1210", "start": "2021-09-24"}).json()["total"] == 0
