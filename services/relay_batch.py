@@ -86,9 +86,6 @@ class Relay:
     def tracked_position(self) -> int:
         return self.tracking.max_tracking_id(RELAY_NAME) or 0
 
-    def latest_position(self) -> int:
-        return self.app.recorder.max_notification_id() or 0
-
     def read_batch(self, after: int) -> Batch | None:
         notifications = self.app.recorder.select_notifications(
             after, limit=self.batch_size, inclusive_of_start=False
