@@ -25,7 +25,7 @@ def register(subparsers) -> None:
             "board as it stood then: waiting room, bed board, capacity (NEDOCS) and flow metrics."
         ),
     )
-    parser.add_argument("--at", type=_instant, default=None, help="ISO 8601 instant with offset, e.g. 2026-03-02T14:00:00-06:00 (default: now)")
+    parser.add_argument("--at", default=None, help="ISO 8601 instant with offset, e.g. 2026-03-02T14:00:00-06:00 (default: now)")
     parser.add_argument("--by", choices=("recorded", "occurred"), default="recorded",
                         help="fold events recorded by --at (what the live board held; default) or that happened by then")
     parser.add_argument("--source", choices=("store", "kafka"), default="store", help="read the event store (default) or the Kafka event topics")
@@ -34,13 +34,16 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-def _instant(text: str) -> datetime:
+def _instant(text: str | None) -> datetime:
+    """--at as an aware instant; a bad one is a one-line CommandError."""
+    if text is None:
+        return datetime.now(timezone.utc)
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r} (e.g. 2026-03-02T14:00:00-06:00)") from None
+        raise CommandError(f"--at {text!r} is not an ISO 8601 time; e.g. 2026-03-02T14:00:00-06:00") from None
     if value.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"add a time zone offset, e.g. {text}-06:00")
+        raise CommandError(f"--at {text!r} has no time zone offset; add one, e.g. {text}-06:00") from None
     return value
 
 
@@ -65,11 +68,13 @@ def run(args: argparse.Namespace) -> int:
     from deploy.bootstrap import load_settings
     from projections.replay import Replay, ReplayError, board_view
 
+    at = _instant(args.at)
     settings = load_settings()
-    at = args.at or datetime.now(timezone.utc)
     replay = Replay(at=at, by=args.by, profile_for=profiles(settings))
+    console = Console(stderr=True)
+    # Only on a terminal: piped output (--json into a file, an audit script) stays clean.
     progress = Progress(TextColumn("replaying {task.fields[source]}"), BarColumn(), MofNCompleteColumn(),
-                        console=Console(stderr=True), transient=True)
+                        console=console, transient=True, disable=not console.is_terminal)
     try:
         with progress:
             task = progress.add_task("replay", total=None, source=args.source)
