@@ -69,7 +69,7 @@ def _run(args: argparse.Namespace) -> int:
             summary = process.run_pass(args.now or datetime.now(timezone.utc))
             print(
                 f"reminders sent {summary.sent}, already recorded {summary.already_recorded}, "
-                f"without address {summary.unreachable}; offers expired {summary.offers_expired}",
+                f"without address {summary.unreachable}, failed {summary.failed}; offers expired {summary.offers_expired}",
                 flush=True,
             )
             if args.once or stop.wait(args.every):

@@ -112,7 +112,7 @@ class SmtpNotifier:
         sent = self.ledger / reminder.reminder_id
         if sent.exists():
             log.info("reminder %s was already accepted by the mail server", reminder.reminder_id)
-            return message["Message-ID"]
+            return str(message["Message-ID"])
         with smtplib.SMTP(self.host, self.port, timeout=30) as smtp:
             if self.starttls:
                 smtp.starttls(context=ssl.create_default_context())
@@ -121,4 +121,4 @@ class SmtpNotifier:
             smtp.send_message(message)
         sent.touch()
         log.info("reminder %s for appointment %s accepted by the mail server", reminder.reminder_id, reminder.appointment_id)
-        return message["Message-ID"]
+        return str(message["Message-ID"])

@@ -14,6 +14,7 @@ as long as the appointment has not started.
 from __future__ import annotations
 
 import logging
+import smtplib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -56,6 +57,7 @@ class PassSummary:
     sent: int = 0
     already_recorded: int = 0
     unreachable: int = 0
+    failed: int = 0  # the channel refused or was down: retried on the next pass
     offers_expired: int = 0
 
 
@@ -86,6 +88,10 @@ class ReminderProcess:
             message_id = self.notifier.deliver(reminder)
         except NoAddress:
             summary.unreachable += 1
+            return
+        except (OSError, smtplib.SMTPException) as error:
+            log.warning("reminder %s not delivered (%s); next pass retries", reminder.reminder_id, type(error).__name__)
+            summary.failed += 1
             return
         meta = Meta(facility_id=facility_id, occurred_at=now, actor=ACTOR, correlation_id=reminder.reminder_id)
         try:
