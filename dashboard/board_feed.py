@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from dashboard.fanout import Fanout
+from dashboard.snapshot_requests import SnapshotRequests
 from deploy.settings import Settings
 from deploy.topics import describe_topics
 from events.board import decode_board
@@ -31,8 +32,16 @@ class BoardFeed:
         self.topic = settings.topics.board
         # Where to go on after a broker error, so nothing is re-applied.
         self.next_offsets: dict[TopicPartition, int] = {}
+        self.requests = SnapshotRequests(settings)
+        fanout.want_snapshot = self.requests.ask
 
     async def run(self) -> None:
+        try:
+            await self._run()
+        finally:
+            await self.requests.close()
+
+    async def _run(self) -> None:
         while True:
             consumer = kafka_clients.consumer(self.settings, client_id="edflow-dashboard")
             try:

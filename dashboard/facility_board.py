@@ -25,6 +25,7 @@ class Told(Enum):
     DELTA = "delta"  # broadcast the new delta
     SNAPSHOT = "snapshot"  # every client gets a fresh snapshot
     STALE = "stale"  # tell clients the board stopped being complete
+    UNUSABLE = "unusable"  # no board to apply this to: a snapshot is needed
 
 
 @dataclass
@@ -66,8 +67,13 @@ class FacilityBoard:
         (partition:offset) and becomes the epoch of a new chain."""
         if message.type == "snapshot":
             return self._apply_snapshot(message, origin)
+        if self.seq is None and message.seq == 1:
+            # A facility's stream starts at seq 1 from an empty board (seq 0).
+            self.seq, self.epoch = 0, origin
+            self.apply(message, origin, now)
+            return Told.SNAPSHOT
         if self.seq is None or self.stale_since is not None:
-            return Told.NOTHING  # nothing to apply it to: wait for a snapshot
+            return Told.UNUSABLE  # nothing to apply it to: wait for a snapshot
         if message.seq <= self.seq:
             return Told.NOTHING  # a repeat
         if message.seq != self.seq + 1:
@@ -116,9 +122,12 @@ class FacilityBoard:
         if change.kind != "capacity" or change.value is None or as_of is None:
             return
         point = (as_of, int(change.value.get("census") or 0), int(change.value.get("waiting") or 0))
+        # Event time can step back (a feed backfilling earlier hours): the
+        # line then follows the events from that time on.
+        while self.history and self.history[-1][0] > as_of:
+            self.history.pop()
         if self.history and as_of - self.history[-1][0] < HISTORY_STEP:
-            if as_of >= self.history[-1][0]:
-                self.history[-1] = (self.history[-1][0], point[1], point[2])
+            self.history[-1] = (self.history[-1][0], point[1], point[2])
             return
         self.history.append(point)
         while self.history and as_of - self.history[0][0] > HISTORY_SPAN:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime, timezone
 
 from dashboard.facility_board import FacilityBoard, Told
@@ -28,6 +29,9 @@ class Fanout:
         # Set once the reader has caught up with the topic as it stood at
         # start: until then clients wait rather than watch the replay.
         self.caught_up = asyncio.Event()
+        # Called with a facility id when its board needs a snapshot (a gap, or
+        # deltas with nothing before them); the board feed asks the worker.
+        self.want_snapshot: Callable[[str], None] = lambda facility: None
 
     # -- from the board topic -------------------------------------------------
 
@@ -39,7 +43,9 @@ class Fanout:
         if told is Told.STALE:
             log.warning("board stream gap for facility %s after seq %s (got %s); stale until the next snapshot",
                         message.facility_id, board.seq, message.seq)
-        if self.caught_up.is_set() and told is not Told.NOTHING:
+        if told in (Told.STALE, Told.UNUSABLE):
+            self.want_snapshot(message.facility_id)
+        if self.caught_up.is_set() and told in (Told.DELTA, Told.SNAPSHOT, Told.STALE):
             self._tell(board, told)
 
     def mark_caught_up(self) -> None:

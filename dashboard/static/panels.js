@@ -61,7 +61,7 @@ export function drawBeds(container, entities, nowMs, actionsFor) {
 function bedTile(id, bed, enc, nowMs, actionsFor) {
   const inState = duration(minutesBetween(bed.since, nowMs));
   return h("div", { class: `bed bed-${bed.status}`, "data-bed": id, "data-status": bed.status, "data-testid": "bed" },
-    h("div", { class: "bed-head" }, h("strong", {}, bed.label || id), h("span", { class: "status" }, BED_STATUS_LABEL[bed.status] || bed.status)),
+    h("div", { class: "bed-head" }, h("strong", { title: bed.label || id }, id), h("span", { class: "status" }, BED_STATUS_LABEL[bed.status] || bed.status)),
     enc ? h("div", { class: "bed-patient" }, enc.esi ? `ESI ${enc.esi} · ` : "", patient(enc),
       enc.status === "boarding" ? h("span", { class: "tag boarding" }, "boarding") : null) : null,
     bed.status === "blocked" && bed.reason ? h("div", { class: "reason" }, bed.reason) : null,

@@ -15,8 +15,9 @@ export class History {
   add(atIso, capacity) {
     if (!atIso || !capacity) return;
     const at = Date.parse(atIso);
+    while (this.points.length && this.points[this.points.length - 1][0] > at) this.points.pop();
     const last = this.points[this.points.length - 1];
-    if (last && at <= last[0]) { last[1] = capacity.census; last[2] = capacity.waiting; return; }
+    if (last && at - last[0] < 60000) { last[1] = capacity.census; last[2] = capacity.waiting; return; }
     this.points.push([at, capacity.census, capacity.waiting]);
     while (this.points.length && at - this.points[0][0] > SPAN_MS) this.points.shift();
   }

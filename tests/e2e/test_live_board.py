@@ -1,0 +1,139 @@
+"""The board in real headless Chromium, fed by the real chain: commands go to
+`edflow serve`, the relay publishes them, the worker folds them, the
+dashboard fans them out. The tests run in order and share one chain."""
+
+from __future__ import annotations
+
+import os
+import signal
+import uuid
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import LIVE_TIMEOUT_MS, open_board
+
+pytestmark = [pytest.mark.kafka, pytest.mark.browser]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def nurse(chain) -> str:
+    return chain.token("nurse-ana", "charge-nurse")
+
+
+@pytest.fixture(scope="module")
+def intake(chain) -> str:
+    return chain.token("desk-ben", "intake")
+
+
+def arrive(chain, intake: str, initials: str, complaint: str, esi: int | None = 3) -> str:
+    """Registered at the desk, triaged by the charge nurse."""
+    given, family = initials
+    body = {"visit_number": f"V{uuid.uuid4().hex[:8]}", "chief_complaint": complaint, "arrival_mode": "walk-in",
+            "patient": {"given_name": given + "ara", "family_name": family + "ole", "age_years": 47, "sex": "F"}}
+    encounter = chain.post("/api/v1/facilities/demo/encounters", intake, body)["id"]
+    if esi is not None:
+        chain.post(f"/api/v1/facilities/demo/encounters/{encounter}/triage", chain.token("nurse-triage", "charge-nurse"),
+                   {"esi": esi})
+    return encounter
+
+
+def bed(page: Page, bed_id: str):
+    return page.locator(f'[data-testid=bed][data-bed="{bed_id}"]')
+
+
+def test_a_token_in_the_address_is_refused_and_scrubbed(chain, browser):
+    page = browser.new_page()
+    page.goto(chain.url + "/?token=abc.def.ghi")
+    expect(page.locator("#login-error")).to_contain_text("not accepted in the address")
+    assert "token" not in page.url
+    page.context.close()
+
+
+def test_an_arrival_posted_through_the_api_appears_in_the_waiting_room(chain, browser, nurse, intake):
+    page = open_board(browser, chain, nurse)
+    expect(bed(page, "A1")).to_have_attribute("data-status", "available", timeout=LIVE_TIMEOUT_MS)
+    encounter = arrive(chain, intake, "MK", "chest pain")
+    row = page.locator(f'[data-testid=waiting-row][data-encounter="{encounter}"]')
+    expect(row).to_contain_text("ESI 3", timeout=LIVE_TIMEOUT_MS)
+    expect(row).to_contain_text("MK · 47 · F")
+    expect(row).to_contain_text("chest pain")
+    # The minimum necessary: no names on the board.
+    assert "Mara" not in page.content() and "Kole" not in page.content()
+    page.context.close()
+
+
+def test_assigning_a_bed_on_one_page_turns_it_occupied_on_another(chain, browser, nurse, intake):
+    first, second = open_board(browser, chain, nurse), open_board(browser, chain, chain.token("nurse-cy", "charge-nurse"))
+    encounter = arrive(chain, intake, "JD", "fall, wrist pain", esi=4)
+    first.locator(f'[data-testid=waiting-row][data-encounter="{encounter}"]').click(timeout=LIVE_TIMEOUT_MS)
+    bed(first, "A2").locator("[data-action=assign]").click()
+    expect(bed(second, "A2")).to_have_attribute("data-status", "occupied", timeout=LIVE_TIMEOUT_MS)
+    expect(bed(second, "A2")).to_contain_text("ESI 4")
+    expect(second.locator(f'[data-testid=waiting-row][data-encounter="{encounter}"]')).to_have_count(0)
+    expect(bed(first, "A2")).to_have_attribute("data-status", "occupied", timeout=LIVE_TIMEOUT_MS)
+    # Release, clean, block and unblock through the page, watched from the other.
+    bed(first, "A2").locator("[data-action=release]").click()
+    expect(bed(second, "A2")).to_have_attribute("data-status", "dirty", timeout=LIVE_TIMEOUT_MS)
+    bed(second, "A2").locator("[data-action=start-cleaning]").click()
+    expect(bed(first, "A2")).to_have_attribute("data-status", "cleaning", timeout=LIVE_TIMEOUT_MS)
+    bed(first, "A2").locator("[data-action=cleaned]").click()
+    expect(bed(second, "A2")).to_have_attribute("data-status", "available", timeout=LIVE_TIMEOUT_MS)
+    bed(second, "A2").locator("[data-action=block]").click()
+    second.fill("#block-reason", "monitor broken")
+    second.click("#block-confirm")
+    expect(bed(first, "A2")).to_have_attribute("data-status", "blocked", timeout=LIVE_TIMEOUT_MS)
+    expect(bed(first, "A2")).to_contain_text("monitor broken")
+    bed(first, "A2").locator("[data-action=unblock]").click()
+    expect(bed(second, "A2")).to_have_attribute("data-status", "available", timeout=LIVE_TIMEOUT_MS)
+    first.context.close(), second.context.close()
+
+
+def test_a_conflict_is_shown_plainly_and_the_page_changes_only_when_the_delta_arrives(chain, browser, nurse, intake):
+    page = open_board(browser, chain, nurse)
+    mine, theirs = arrive(chain, intake, "AL", "headache"), arrive(chain, intake, "BO", "cough")
+    expect(page.locator(f'[data-testid=waiting-row][data-encounter="{theirs}"]')).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
+    worker = chain.processes["worker"].pid
+    os.kill(worker, signal.SIGSTOP)  # the board stops moving; the API does not
+    try:
+        chain.post(f"/api/v1/facilities/demo/encounters/{theirs}/bed", nurse, {"bed_id": "A3"})
+        page.locator(f'[data-testid=waiting-row][data-encounter="{mine}"]').click()
+        bed(page, "A3").locator("[data-action=assign]").click()
+        expect(page.get_by_test_id("toast-conflict")).to_contain_text("A3", timeout=LIVE_TIMEOUT_MS)
+        expect(bed(page, "A3")).to_have_attribute("data-status", "available")
+    finally:
+        os.kill(worker, signal.SIGCONT)
+    expect(bed(page, "A3")).to_have_attribute("data-status", "occupied", timeout=LIVE_TIMEOUT_MS)
+    expect(page.locator(f'[data-testid=waiting-row][data-encounter="{mine}"]')).to_have_count(1)
+    page.context.close()
+
+
+def test_the_page_reconnects_after_the_server_is_killed_and_restarted_and_shows_the_right_board(
+        chain, browser, nurse, intake):
+    page = open_board(browser, chain, nurse)
+    expect(bed(page, "A3")).to_have_attribute("data-status", "occupied", timeout=LIVE_TIMEOUT_MS)
+    chain.stop("serve", sig=signal.SIGKILL)
+    expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "reconnecting", timeout=LIVE_TIMEOUT_MS)
+    chain.serve()
+    expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "live", timeout=LIVE_TIMEOUT_MS)
+    encounter = arrive(chain, intake, "RS", "abdominal pain", esi=2)
+    chain.post(f"/api/v1/facilities/demo/encounters/{encounter}/bed", nurse, {"bed_id": "R1"})
+    expect(bed(page, "R1")).to_have_attribute("data-status", "occupied", timeout=LIVE_TIMEOUT_MS)
+    expect(bed(page, "A3")).to_have_attribute("data-status", "occupied")
+    expect(bed(page, "A2")).to_have_attribute("data-status", "available")
+    page.context.close()
+
+
+def test_the_demo_hospital_board_reads_well(chain, browser, nurse):
+    chain.run("simulate", "--speed", "0", "--warmup", "8h", "--duration", "2m", "--per-day", "330",
+              "--status-every", "30", timeout=240)
+    page = open_board(browser, chain, nurse, width=1600, height=1000)
+    expect(page.get_by_test_id("waiting-row").first).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    expect(page.locator('[data-testid=bed][data-status="occupied"]').first).to_be_visible()
+    page.wait_for_timeout(1000)  # let the last deltas settle before the picture
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "board.png"))
+    assert (ARTIFACTS / "board.png").stat().st_size > 50_000
+    page.context.close()
