@@ -92,9 +92,12 @@ def stream_of(envelope: Envelope) -> str:
 
 def _days(envelope: Envelope, profile: FacilityProfile) -> list[str]:
     # A correction may retract samples from earlier days; anything else only
-    # touches its own day, and metrics read the day before for rolling 24 h.
+    # touches its own day. Metrics read the day before (rolling 24 h) and the
+    # day after: an event documented late, just past midnight, still finds
+    # the current day's bucket to republish.
     count = CORRECTION_WINDOW_DAYS if isinstance(envelope.data, _CORRECTIONS) else 2
-    return days_back(profile.day_of(envelope.occurred_at), count)
+    day = profile.day_of(envelope.occurred_at)
+    return [days_back(day, 0, ahead=1)[0], *days_back(day, count)]
 
 
 def keys_for(envelope: Envelope, profile: FacilityProfile = DEFAULT_PROFILE) -> list[str]:

@@ -41,10 +41,10 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def days_back(day: str, count: int) -> list[str]:
-    """`day` and the `count - 1` days before it, newest first."""
+def days_back(day: str, count: int, ahead: int = 0) -> list[str]:
+    """`ahead` days after `day`, then `day` and the `count - 1` days before it, newest first."""
     first = date.fromisoformat(day)
-    return [(first - timedelta(days=n)).isoformat() for n in range(count)]
+    return [(first - timedelta(days=n)).isoformat() for n in range(-ahead, count)]
 
 
 def facility_key(facility_id: str) -> str:

@@ -269,3 +269,19 @@ def test_entries_survive_the_changelog_codec():
     _book(story, uuid.uuid4(), day=4)
     table = fold_into({}, story.envelopes)
     assert {k: decode_entry(encode_entry(v)) for k, v in table.items()} == table
+
+
+def test_an_event_documented_late_past_midnight_republishes_the_current_day():
+    story = Story()
+    first = story.at(0).arrive("V1")  # 00:00 in Chicago on 2 March
+    story.now = datetime(2026, 3, 3, 6, 1, tzinfo=timezone.utc)  # 00:01 on 3 March
+    story.arrive("V2")
+    # Documented now, happened at 23:58 on 2 March.
+    story.now = datetime(2026, 3, 3, 5, 58, tzinfo=timezone.utc)
+    story.triage(first, 3)
+    table = fold_into({}, story.envelopes[:-1])
+    late = story.envelopes[-1]
+    changed = {(c.kind, c.id): c.value for c in step({k: table.get(k) for k in keys_for(late)}, late).board}
+    rolling = changed[("metrics", "rolling24h")]
+    assert rolling["door_to_triage"]["n"] == 1 and rolling["as_of"] == "2026-03-03T06:01:00+00:00"
+    assert board_of(fold_into(table, [late]))[("metrics", "rolling24h")] == rolling
