@@ -285,3 +285,17 @@ def test_an_event_documented_late_past_midnight_republishes_the_current_day():
     rolling = changed[("metrics", "rolling24h")]
     assert rolling["door_to_triage"]["n"] == 1 and rolling["as_of"] == "2026-03-03T06:01:00+00:00"
     assert board_of(fold_into(table, [late]))[("metrics", "rolling24h")] == rolling
+
+
+def test_an_admitted_patient_counts_in_ed1_los_and_ed2_boarding_not_in_discharged_los():
+    story = Story()
+    story.register_bed("A1")
+    visit = story.at(0).arrive("V1")
+    story.at(20).assign_bed(visit, "A1")
+    story.at(100).admit(visit)
+    story.at(340).leave(visit, PatientDischarged(disposition="admitted", destination="ward 4"))
+    today = board_of(fold_into({}, story.envelopes))[("metrics", "today")]
+    # ED-1: arrival 0 -> departure 340; ED-2: admit decision 100 -> departure 340 = 240.
+    assert today["los_admitted"] == {"median_minutes": 340.0, "p90_minutes": 340.0, "n": 1}
+    assert today["boarding"] == {"median_minutes": 240.0, "p90_minutes": 240.0, "n": 1}
+    assert today["los_discharged"]["n"] == 0
