@@ -6,10 +6,11 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from deploy.cli import main as edflow
-from deploy.facility import FacilityError, load_facility, parse_facility
-from deploy.settings import Settings
+from deploy.facility import BED_TYPES, FacilityError, load_facility, parse_facility
+from deploy.settings import Settings as EdflowSettings
 from services.hospital import Hospital
 
 DEMO = Path(__file__).resolve().parents[2] / "deploy" / "facilities" / "demo.toml"
@@ -76,7 +77,7 @@ def test_facility_load_registers_every_bed_once_and_is_idempotent(tmp_path, monk
     assert "46 beds registered, 0 already registered" in capsys.readouterr().out
     assert edflow(["facility", "load", "--file", str(DEMO)]) == 0
     assert "0 beds registered, 46 already registered" in capsys.readouterr().out
-    app = Hospital(Settings(data_dir=tmp_path))
+    app = Hospital(EdflowSettings(data_dir=tmp_path))
     try:
         bed = app.bed("demo", "B11")
         assert (bed.unit, bed.status) == ("acute-b", "available")
@@ -94,3 +95,34 @@ def test_facility_load_with_a_broken_file_is_a_one_line_error_and_records_nothin
     err = capsys.readouterr().err.strip()
     assert err == f"edflow facility: {broken}: duplicate bed id 'A1' (in units 'acute-a' and 'acute-a')"
     assert not (tmp_path / "events.sqlite").exists()
+
+
+bed_ids = st.sampled_from(["R1", "R2", "A1", "A2", "B1", "F1", "H1", ""])
+bed_types = st.sampled_from(["resus", "acute", "fast-track", "hallway", "observation", "psych", "exam", "bunk", ""])
+units = st.lists(
+    st.fixed_dictionaries(
+        {
+            "id": st.sampled_from(["resus", "acute-a", "fast-track"]),
+            "name": st.just("Unit"),
+            "bed_type": bed_types,
+            "beds": st.lists(st.one_of(bed_ids, st.fixed_dictionaries({"id": bed_ids, "bed_type": bed_types})), max_size=5),
+        }
+    ),
+    max_size=4,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(units=units)
+def test_any_facility_either_loads_consistent_beds_or_is_refused_in_one_line(units):
+    raw = {**demo_raw(), "units": units}
+    try:
+        facility = parse_facility(raw, "site.toml")
+    except FacilityError as refused:
+        message = str(refused)
+        assert message.startswith("site.toml: ") and "\n" not in message
+        return
+    beds = facility.beds()
+    assert beds and len({b.bed_id for b in beds}) == len(beds)
+    assert all(b.bed_id and b.bed_type in BED_TYPES for b in beds)
+    assert len({u.id for u in facility.units}) == len(facility.units)
