@@ -13,6 +13,7 @@ import pytest
 import uvicorn
 import websockets
 from aiokafka import AIOKafkaProducer
+from aiokafka.admin import NewTopic
 from fastapi import FastAPI
 
 from dashboard.app import attach
@@ -22,6 +23,8 @@ from dashboard.subscriber import Tuning
 from deploy.settings import Settings
 from deploy.topics import create_topics
 from events.board import BoardMessage, EntityChange, encode_board
+from projections.worker import board_requests_topic
+from services import kafka_clients
 from services.api.auth import mint_token
 
 ORIGIN = "http://board.test"
@@ -60,6 +63,12 @@ class Board:
 @pytest.fixture
 async def board(board_settings: Settings) -> AsyncIterator[Board]:
     await create_topics(board_settings)
+    admin = kafka_clients.admin(board_settings)
+    await admin.start()
+    try:  # where the dashboard asks the projection worker for snapshots
+        await admin.create_topics([NewTopic(board_requests_topic(board_settings), board_settings.topic_partitions, 1)])
+    finally:
+        await admin.close()
     producer = AIOKafkaProducer(bootstrap_servers=board_settings.kafka_bootstrap, linger_ms=0)
     await producer.start()
     yield Board(producer, board_settings.topics.board)

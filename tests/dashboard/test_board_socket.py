@@ -9,6 +9,8 @@ import pytest
 
 from dashboard.protocol import Delta, Resumed, Snapshot, Stale, frame_type
 from dashboard.subscriber import Tuning
+from projections.worker import board_requests_topic
+from services import kafka_clients
 from tests.dashboard.conftest import bed, next_frame
 
 pytestmark = pytest.mark.kafka
@@ -99,6 +101,18 @@ async def test_a_gap_in_the_board_stream_marks_the_board_stale_until_the_next_sn
     assert isinstance(fresh, Snapshot), f"deltas after a gap must not reach clients, got {frame_type(fresh)}"
     assert fresh.seq == 6 and fresh.stale_since is None and fresh.epoch != first.epoch
     assert beds_of(fresh) == {"A1": "cleaning", "A2": "available"}
+
+
+async def test_a_gap_makes_the_dashboard_ask_the_projection_worker_for_a_snapshot(server, board, board_settings):
+    await board.publish("north", 1, "snapshot", [bed("N1", "available")])
+    await board.publish("north", 3, changes=[bed("N1", "dirty")])  # seq 2 never arrives
+    consumer = kafka_clients.consumer(board_settings, board_requests_topic(board_settings), client_id="test-requests")
+    await consumer.start()
+    try:
+        record = await asyncio.wait_for(consumer.getone(), 20)
+    finally:
+        await consumer.stop()
+    assert (record.key, record.value) == (b"north", b"north")
 
 
 async def test_a_periodic_snapshot_that_follows_the_last_delta_reaches_clients_as_a_delta_of_what_differs(

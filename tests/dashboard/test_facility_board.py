@@ -1,0 +1,106 @@
+"""The dashboard's per-facility board, by property: whatever the board stream
+does (deltas, periodic snapshots, lost and repeated messages), a client that
+follows the frames holds exactly the server's board, the server's board is
+the true one whenever it is not stale, and a resume never drifts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dashboard.facility_board import FacilityBoard, Told
+from dashboard.protocol import Snapshot, decode_frame
+from events.board import BoardMessage, EntityChange
+
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+BEDS = [f"A{n}" for n in range(1, 5)]
+STATUSES = ["available", "occupied", "dirty", "cleaning", "blocked", None]
+
+change = st.builds(lambda bed, status: EntityChange(kind="bed", id=bed, value=None if status is None else
+                                                    {"unit": "A", "status": status}),
+                   st.sampled_from(BEDS), st.sampled_from(STATUSES))
+step = st.one_of(
+    st.tuples(st.just("delta"), st.lists(change, max_size=3)),
+    st.tuples(st.just("snapshot"), st.just([])),
+    st.tuples(st.just("lose"), st.lists(change, min_size=1, max_size=2)),  # published, never received
+    st.tuples(st.just("repeat"), st.just([])),  # the last message again
+    st.tuples(st.just("same-seq snapshot"), st.just([])),  # a snapshot numbered like the last delta
+)
+
+
+class Client:
+    """What the page does with frames."""
+
+    def __init__(self):
+        self.entities: dict[tuple[str, str], dict] = {}
+        self.seq: int | None = None
+
+    def apply_snapshot(self, raw: bytes) -> None:
+        frame = decode_frame(raw)
+        assert isinstance(frame, Snapshot)
+        self.entities = {(c.kind, c.id): c.value for c in frame.changes}
+        self.seq = frame.seq
+
+    def apply_delta(self, raw: bytes) -> None:
+        frame = decode_frame(raw)
+        assert self.seq is not None and frame.seq == self.seq + 1, "a delta that does not follow reached a client"
+        for c in frame.changes:
+            if c.value is None:
+                self.entities.pop((c.kind, c.id), None)
+            else:
+                self.entities[(c.kind, c.id)] = c.value
+        self.seq = frame.seq
+
+
+def values(entities) -> dict:
+    return {key: (c.value if isinstance(c, EntityChange) else c) for key, c in entities.items()}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(step, max_size=40))
+def test_a_client_following_the_frames_always_holds_the_servers_board(steps):
+    board, client = FacilityBoard("demo", recent_deltas=8), Client()
+    truth: dict[tuple[str, str], dict] = {}
+    seq, last, served = 0, None, {}
+    for offset, (kind, changes) in enumerate(steps):
+        if kind == "repeat":
+            if last is None:
+                continue
+            message = last
+        else:
+            for c in changes:
+                if c.value is None:
+                    truth.pop((c.kind, c.id), None)
+                else:
+                    truth[(c.kind, c.id)] = c.value
+            seq += kind != "same-seq snapshot"
+            whole = kind.endswith("snapshot")
+            message_changes = [EntityChange(kind=k[0], id=k[1], value=v) for k, v in truth.items()] if whole else changes
+            message = BoardMessage(facility_id="demo", seq=seq, type="snapshot" if whole else "delta",
+                                   as_of=T0 + timedelta(minutes=seq), changes=message_changes)
+            last = message
+            if kind == "lose":
+                continue
+        told = board.apply(message, f"0:{offset}", T0)
+        if told is Told.SNAPSHOT:
+            client.apply_snapshot(board.snapshot(None))
+        elif told is Told.DELTA:
+            client.apply_delta(board.recent[-1].encoded(None))
+        if board.usable and board.stale_since is None:
+            assert values(board.entities) == truth
+            assert client.entities == truth and client.seq == board.seq
+            served[(board.epoch, board.seq)] = dict(truth)
+    for (epoch, at), state in served.items():
+        missing = board.deltas_after(at, epoch)
+        if missing is None:
+            continue
+        resumed = dict(state)
+        for frame in missing:
+            for c in frame.changes:
+                if c.value is None:
+                    resumed.pop((c.kind, c.id), None)
+                else:
+                    resumed[(c.kind, c.id)] = c.value
+        assert resumed == values(board.entities), f"resume from {at} drifted"
