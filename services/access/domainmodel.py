@@ -75,6 +75,9 @@ class Appointment(FlowAggregate):
             ),
             meta,
         )
+        # A verification holds for the coverage's dates: a move outside them needs a new one.
+        if self.insurance == "verified" and not self._covered_on(start):
+            self._record(InsuranceRecheckNeeded(reason="the new date is outside the coverage's effective dates"), meta)
 
     def cancel(self, reason: str, meta: Meta) -> None:
         self._check_status({"booked", "checked-in"}, "cancelled")
@@ -149,6 +152,14 @@ class Appointment(FlowAggregate):
             raise ReminderAlreadySent(f"the {lead_minutes}-minute reminder was already sent", lead_minutes=lead_minutes)
         self._check_status({"booked"}, "reminded")
         self._record(ReminderSent(lead_minutes=lead_minutes, channel=channel, message_id=message_id), meta)
+
+    def _covered_on(self, moment: datetime) -> bool:
+        coverage, day = self.coverage, moment.date()
+        if coverage is None:
+            return True
+        return (coverage.effective_from is None or coverage.effective_from <= day) and (
+            coverage.effective_to is None or day <= coverage.effective_to
+        )
 
     def _check_status(self, allowed: set[str], what: str) -> None:
         if self.status not in allowed:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from events.catalogue import Coverage, Person
+from events.catalogue import Contact, Coverage, Person
 from services.api.deps import Command, Reader
 from services.api.schemas import (
     ERROR_RESPONSES,
@@ -40,6 +40,8 @@ def book(body: Book, command: Command):
         appointment_id=body.appointment_id,
         reason=body.reason or "",
         encounter_id=body.encounter_id,
+        room_id=body.room_id,
+        contact=Contact(**body.contact.model_dump()) if body.contact else None,
     )
 
 

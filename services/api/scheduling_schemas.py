@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AwareDatetime, Field, model_validator
 
 from events.catalogue import AppointmentType, ChecklistItem
-from services.api.schemas import Body, Code, CommandBody, Key, Name, Patient, Text
+from services.api.schemas import Body, Code, CommandBody, ContactIn, Key, Name, Patient, Text
 
 Minutes = Annotated[int, Field(strict=True, ge=5, le=24 * 60)]
 
@@ -48,12 +48,6 @@ class BlockTime(CommandBody):
 class DeclareHoliday(CommandBody):
     day: date
     name: Name
-
-
-class ContactIn(Body):
-    # A plain shape check: deliverability is the mail server's to judge.
-    email: Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
-    phone: Annotated[str, Field(pattern=r"^\+?[0-9 ()-]{5,20}$")] | None = None
 
 
 class JoinWaitlist(CommandBody):

@@ -136,6 +136,13 @@ class Interval(CommandBody):
         return self
 
 
+class ContactIn(Body):
+    """Where reminders go. A plain shape check: deliverability is the mail server's to judge."""
+
+    email: Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
+    phone: Annotated[str, Field(pattern=r"^\+?[0-9 ()-]{5,20}$")] | None = None
+
+
 class Book(Interval):
     appointment_id: Key | None = None
     patient: Patient
@@ -144,6 +151,8 @@ class Book(Interval):
     appointment_type: AppointmentType
     reason: Text | None = None
     encounter_id: Code | None = None
+    room_id: Code | None = Field(default=None, description="room reserved with the provider (never double-booked)")
+    contact: ContactIn | None = None
 
 
 class Reschedule(Interval):

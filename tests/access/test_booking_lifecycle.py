@@ -128,3 +128,19 @@ def test_a_booking_refused_for_its_id_records_nothing(desk):
     with pytest.raises(AlreadyExists):
         desk.book(at(0, 13), appointment_id="SCH-1")
     desk.book(at(0, 13))  # that time was never reserved
+
+
+def test_moving_a_verified_appointment_past_its_coverage_needs_a_recheck(desk):
+    from datetime import date
+
+    from events.catalogue import Coverage
+
+    visit = desk.book(at(0, 9))
+    coverage = Coverage(payer="Acme", member_id="A-1", effective_from=date(2026, 1, 1), effective_to=date(2026, 3, 31))
+    desk.app.request_verification(desk.meta(), visit, coverage)
+    desk.app.record_verification(desk.meta(), visit, True, "ref")
+    assert "InsuranceRecheckNeeded" not in types(desk.app.reschedule(desk.meta(), visit, at(7, 9), at(7, 9, 30)))
+    assert desk.app.appointment("fac-1", visit).insurance == "verified"
+    moved = desk.app.reschedule(desk.meta(), visit, at(35, 9), at(35, 9, 30))  # 6 April
+    assert "InsuranceRecheckNeeded" in types(moved)
+    assert desk.app.appointment("fac-1", visit).insurance == "recheck"

@@ -142,3 +142,13 @@ def test_roles_outside_scheduling_are_forbidden(api):
     assert api.get("/work-queue", role="charge-nurse").status_code == 403
     assert put(api, "/schedules/provider/dr-1", WEEK, role="auditor").status_code == 403
     assert api.get("/reports/stats?from=2026-03-01&format=pdf", role="scheduler").status_code == 422
+
+
+def test_a_booking_over_http_reserves_its_room_and_keeps_the_contact_for_reminders(api):
+    body = booking("A1", "2026-03-02T09:00:00Z", "2026-03-02T10:00:00Z", room_id="or-1", contact={"email": "ben@example.org"})
+    events = [e["type"] for e in api.ok("/appointments", body, role="scheduler")["events"]]
+    assert events == ["AppointmentBooked", "ProviderTimeReserved", "RoomTimeReserved"]
+    clash = api.post("/appointments", {**booking("A2", "2026-03-02T09:30:00Z", "2026-03-02T10:00:00Z", room_id="or-1"), "provider_id": "dr-2"})
+    assert (clash.status_code, clash.json()["error"]["code"]) == (409, "slot_already_booked")
+    bad = api.post("/appointments", booking("A3", "2026-03-02T11:00:00Z", "2026-03-02T12:00:00Z", contact={"email": "not-an-address"}))
+    assert (bad.status_code, bad.json()["error"]["details"]["fields"][0]["field"]) == (422, "contact.email")
