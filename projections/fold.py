@@ -218,6 +218,10 @@ def _encounter_step(
         new = encounters.arrived(encounter_id, fact, at) if isinstance(fact, PatientArrived) else None
     else:
         new = old if isinstance(fact, PatientArrived) else encounters.apply_fact(old, fact, at)
+    if new is not None and new.phase == "cancelled":
+        # The stay never happened and nothing can be recorded on it any more:
+        # once its samples are retracted below, the entry can go.
+        new = None
     out.write(key, old, new)
     targets = profile.wait_targets
     out.publish("encounter", encounter_id, encounters.board_value(old, at, targets), encounters.board_value(new, at, targets))

@@ -167,6 +167,7 @@ def test_a_cancelled_arrival_leaves_the_waiting_room_the_census_and_the_days_met
     assert board[("metrics", "today")]["visits"] == 0
     assert board[("metrics", "today")]["door_to_triage"]["n"] == 0
     assert "demo|day|2026-03-02" not in table
+    assert f"demo|enc|{visit}" not in table  # nothing can be recorded on it any more
 
 
 def test_a_cancelled_arrival_retracts_samples_of_earlier_days():
