@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from deploy.settings import Settings
 from services.api.auth import AuthError, Principal, mint_token, signing_secret, verify_token
@@ -112,12 +112,17 @@ def test_a_refused_token_records_nothing(api: Api):
 # --- an OpenID Connect issuer's JWKS, served over real HTTP -----------------
 
 
-@pytest.fixture
-def issuer() -> Iterator[tuple[str, rsa.RSAPrivateKey]]:
-    """A local identity provider publishing one RSA key as a JWKS."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
-    document = json.dumps({"keys": [{**public, "kid": "k1", "use": "sig", "alg": "RS256"}]}).encode()
+@pytest.fixture(params=["RS256", "ES256"])
+def issuer(request) -> Iterator[tuple[str, object, str]]:
+    """A local identity provider publishing one signing key as a JWKS."""
+    algorithm = request.param
+    if algorithm == "RS256":
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    else:
+        key = ec.generate_private_key(ec.SECP256R1())
+        public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
+    document = json.dumps({"keys": [{**public, "kid": "k1", "use": "sig", "alg": algorithm}]}).encode()
 
     class Jwks(BaseHTTPRequestHandler):
         def do_GET(self):
@@ -131,20 +136,29 @@ def issuer() -> Iterator[tuple[str, rsa.RSAPrivateKey]]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/jwks.json", key
+    yield f"http://127.0.0.1:{server.server_port}/jwks.json", key, algorithm
     server.shutdown()
 
 
 def test_a_token_from_the_configured_issuer_verifies_through_its_jwks(sqlite_settings: Settings, issuer):
-    url, key = issuer
+    url, key, algorithm = issuer
     settings = sqlite_settings.model_copy(update={"jwt_jwks_url": url, "jwt_issuer": "https://idp.example"})
-    token = jwt.encode(claims(settings, sub="nurse-9", role="charge-nurse"), key, algorithm="RS256", headers={"kid": "k1"})
+    token = jwt.encode(claims(settings, sub="nurse-9", role="charge-nurse"), key, algorithm=algorithm, headers={"kid": "k1"})
     assert verify_token(settings, token) == Principal("nurse-9", "charge-nurse", ("fac-1",))
 
 
 def test_a_shared_secret_token_is_refused_when_an_issuer_is_configured(sqlite_settings: Settings, issuer):
-    url, _ = issuer
+    url, _, _ = issuer
     settings = sqlite_settings.model_copy(update={"jwt_jwks_url": url, "jwt_secret": "s" * 40})
     token = jwt.encode(claims(settings), "s" * 40, algorithm="HS256", headers={"kid": "k1"})
     with pytest.raises(AuthError):
+        verify_token(settings, token)
+
+
+def test_a_token_signed_with_a_key_the_issuer_does_not_publish_is_refused(sqlite_settings: Settings, issuer):
+    url, _, _ = issuer
+    settings = sqlite_settings.model_copy(update={"jwt_jwks_url": url})
+    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    token = jwt.encode(claims(settings), stranger, algorithm="RS256", headers={"kid": "k2"})
+    with pytest.raises(AuthError, match="signing key could not be found"):
         verify_token(settings, token)
