@@ -70,6 +70,9 @@ def store_environment(settings: Settings) -> dict[str, str]:
             POSTGRES_PORT=str(dsn.port or 5432),
             POSTGRES_USER=unquote(dsn.username or ""),
             POSTGRES_PASSWORD=unquote(dsn.password or ""),
+            # eventsourcing retries a failed connection ten times: keep each
+            # try short so an outage is answered (503) in seconds, not minutes.
+            POSTGRES_CONNECT_TIMEOUT="3",
         )
         if settings.hash_chain:
             env["APPLICATION_RECORDER_TOPIC"] = "services.audit.chain:ChainedPostgresRecorder"

@@ -16,6 +16,7 @@ from services.api.auth import AuthError, Principal, verify_token
 from services.api.errors import Forbidden
 from services.api.permissions import is_allowed, sees_identity
 from services.api.schemas import CommandBody
+from services.audit.access import record_read
 from services.hospital import Hospital
 from services.recording import Meta
 
@@ -114,6 +115,14 @@ class ReadAccess:
 
 
 def read_access(request: Request, hospital: HospitalDep, principal: PrincipalDep) -> ReadAccess:
+    """Every authorised read is recorded in the access log before any data is
+    built, so a read that fails half-way is still accounted for."""
+    params = {k: v for k, v in request.path_params.items() if k != "facility_id"}
+    record_read(
+        hospital, principal, request.path_params["facility_id"], route_name(request),
+        ",".join(str(v) for v in params.values()) or str(request.url.query),
+        request.client.host if request.client else None,
+    )
     return ReadAccess(request, hospital, principal)
 
 

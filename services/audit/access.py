@@ -64,3 +64,22 @@ def access_log(
                 continue
             yield entry
         start = page[-1].id + 1
+
+
+def record_read(app, principal, facility_id: str, resource: str, resource_id: str, client: str | None) -> None:
+    """One authorised read by a verified caller (API, FHIR, exports)."""
+    from datetime import timezone
+
+    record_access(
+        app,
+        AccessEntry(
+            at=datetime.now(timezone.utc),
+            facility_id=facility_id,
+            actor_id=principal.subject,
+            role=principal.role,
+            action="read",
+            resource=resource,
+            resource_id=resource_id,
+            client=client or "",
+        ),
+    )

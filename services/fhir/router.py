@@ -23,6 +23,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from services.api.auth import AuthError, verify_token
 from services.api.deps import bearer
 from services.api.permissions import is_allowed, sees_identity
+from services.audit.access import record_read
 from services.ed.application import encounter_id_for
 from services.errors import NotFound
 from services.fhir.appointment import appointment_resource
@@ -65,6 +66,11 @@ def answer(request: Request, credentials, kind: str, build: Callable[[object, bo
         route = READ_ROUTE[kind]
         if not is_allowed(route, principal.role) or not principal.may_act_for(facility_id):
             raise Refused(403, "forbidden", f"role {principal.role} may not read {kind} at {facility_id}")
+        resource_id = ",".join(str(v) for k, v in request.path_params.items() if k != "facility_id")
+        record_read(
+            request.app.state.hospital, principal, facility_id, f"fhir/{kind}",
+            resource_id or str(request.url.query), request.client.host if request.client else None,
+        )
         body = build(request.app.state.hospital, sees_identity(route, principal.role))
     except Refused as refusal:
         return outcome(refusal.status, refusal.code, refusal.text)
