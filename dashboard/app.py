@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -19,12 +20,14 @@ from fastapi.staticfiles import StaticFiles
 from dashboard.board_feed import BoardFeed
 from dashboard.board_socket import serve_board
 from dashboard.fanout import Fanout
+from dashboard.heartbeat import watch
 from dashboard.protocol import NAME_PATTERN
 from dashboard.subscriber import Tuning
 from deploy.settings import Settings
 from services.api.auth import AuthError, Principal, verify_token
 from services.api.errors import error_response
 
+log = logging.getLogger("edflow.dashboard")
 STATIC = Path(__file__).parent / "static"
 # The page loads only its own files and talks only to its own origin.
 PAGE_HEADERS = {
@@ -52,15 +55,25 @@ def _run_during_lifespan(app: FastAPI, feed: BoardFeed) -> None:
     @contextlib.asynccontextmanager
     async def lifespan(scope_app):
         async with outer(scope_app) as state:
-            reader = asyncio.create_task(feed.run(), name="board-feed")
+            tasks = [asyncio.create_task(feed.run(), name="board-feed"),
+                     asyncio.create_task(watch(feed.fanout), name="board-heartbeat")]
+            for task in tasks:
+                task.add_done_callback(_report_crash)
             try:
                 yield state
             finally:
-                reader.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await reader
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
 
     app.router.lifespan_context = lifespan
+
+
+def _report_crash(task: asyncio.Task) -> None:
+    # The board stops moving if either task dies: say so loudly, with the cause.
+    if not task.cancelled() and task.exception() is not None:
+        log.error("dashboard task %s crashed; the board is no longer updated", task.get_name(),
+                  exc_info=task.exception())
 
 
 def _routes(settings: Settings, fanout: Fanout) -> APIRouter:

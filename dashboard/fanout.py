@@ -26,6 +26,7 @@ class Fanout:
         self.tuning = tuning or Tuning()
         self.boards: dict[str, FacilityBoard] = {}
         self.watchers: dict[str, set[Subscriber]] = {}
+        self.connected: set[Subscriber] = set()
         # Set once the reader has caught up with the topic as it stood at
         # start: until then clients wait rather than watch the replay.
         self.caught_up = asyncio.Event()

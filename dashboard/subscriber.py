@@ -36,7 +36,8 @@ class Subscriber:
         self.synced = False  # has had a snapshot (or a resume) for its facility
         self.outbox: deque[bytes] = deque()
         self.wake = asyncio.Event()
-        self.last_heard = time.monotonic()
+        self.last_heard = self.last_pinged = time.monotonic()
+        self.sending_since: float | None = None  # set while a frame is being written
         self.drop_reason: str | None = None
         self.dropped = asyncio.Event()
         self.resyncs: deque[float] = deque()
@@ -70,4 +71,5 @@ class Subscriber:
         self.dropped.set()
 
     def heard(self) -> None:
-        self.last_heard = time.monotonic()
+        self.last_heard = self.last_pinged = time.monotonic()
+        self.sending_since: float | None = None  # set while a frame is being written
