@@ -11,12 +11,12 @@ the same run:
 Latency = client receive time - the time the delta was sent (produced to the
 broker for edflow, broadcast for bare). Server CPU = the server process's CPU
 time over the run / deltas delivered to all clients. Clients offer
-permessage-deflate, as browsers do. The clients share the machine with the
+permessage-deflate, as browsers do (--compression off: they do not). The clients share the machine with the
 servers, so figures at high fan-out include client-side queueing.
 
 Prints a table; asserts nothing. Needs the broker (bash deploy/kafka.sh start).
 
-    .venv/bin/python tests/bench/bench_fanout.py [--clients 100,1000] [--rates 10,50] [--seconds 6]
+    .venv/bin/python tests/bench/bench_fanout.py [--clients 100,1000] [--rates 10,50] [--seconds 6] [--compression on|off]
 """
 
 from __future__ import annotations
@@ -136,8 +136,8 @@ def free_port() -> int:
 
 
 class Clients:
-    def __init__(self, url: str, count: int, subprotocols: list[str] | None):
-        self.url, self.count, self.subprotocols = url, count, subprotocols
+    def __init__(self, url: str, count: int, subprotocols: list[str] | None, compression: str | None):
+        self.url, self.count, self.subprotocols, self.compression = url, count, subprotocols, compression
         self.latencies: list[float] = []
         self.delivered = 0
         self.sockets: list = []
@@ -146,7 +146,7 @@ class Clients:
     async def connect(self) -> None:
         async def one() -> None:
             ws = await websockets.connect(self.url, origin=ORIGIN, subprotocols=self.subprotocols, open_timeout=60,
-                                          max_size=None, ping_interval=None)
+                                          max_size=None, ping_interval=None, compression=self.compression)
             self.sockets.append(ws)
             self.readers.append(asyncio.create_task(self.read(ws)))
 
@@ -194,12 +194,12 @@ def summary(name: str, clients: int, rate: float, seconds: float, delivered: int
             "cpu_us": 1e6 * cpu / delivered if delivered else float("nan")}
 
 
-async def run_bare(clients: int, rate: float, seconds: float) -> dict:
+async def run_bare(clients: int, rate: float, seconds: float, compression: str | None) -> dict:
     port = free_port()
     server = spawn("--serve-bare", str(port), str(clients), str(rate), str(seconds))
     try:
         await wait_port(port, server)
-        audience = Clients(f"ws://127.0.0.1:{port}", clients, None)
+        audience = Clients(f"ws://127.0.0.1:{port}", clients, None, compression)
         await audience.connect()
         before = cpu_seconds(server.pid)
         await asyncio.sleep(0.5 + seconds + 1.5)
@@ -211,7 +211,8 @@ async def run_bare(clients: int, rate: float, seconds: float) -> dict:
         server.wait()
 
 
-async def run_edflow(clients: int, rate: float, seconds: float, producer, prefix: str, seq_from: int) -> tuple[dict, int]:
+async def run_edflow(clients: int, rate: float, seconds: float, compression: str | None, producer, prefix: str,
+                     seq_from: int) -> tuple[dict, int]:
     from services.api.auth import mint_token
 
     settings = Settings(topic_prefix=prefix, jwt_secret=SECRET)
@@ -220,7 +221,8 @@ async def run_edflow(clients: int, rate: float, seconds: float, producer, prefix
     server = spawn("--serve-edflow", str(port), prefix)
     try:
         await wait_port(port, server)
-        audience = Clients(f"ws://127.0.0.1:{port}/ws/board?facility={FACILITY}", clients, ["edflow.v1", f"bearer.{token}"])
+        audience = Clients(f"ws://127.0.0.1:{port}/ws/board?facility={FACILITY}", clients,
+                           ["edflow.v1", f"bearer.{token}"], compression)
         await audience.connect()
         before = cpu_seconds(server.pid)
         start = time.perf_counter()
@@ -252,17 +254,19 @@ async def main(args: argparse.Namespace) -> None:
     await producer.send_and_wait(settings.topics.board, encode_board(BoardMessage(
         facility_id=FACILITY, seq=1, type="snapshot", as_of=None, changes=delta_changes(1, 0.0))), key=FACILITY.encode())
     seq, rows = 1, []
+    compression = "deflate" if args.compression == "on" else None
     plan = [(c, r) for c in args.clients for r in args.rates]
     with Progress(transient=True) as progress:
         task = progress.add_task("fan-out runs", total=2 * len(plan))
         for clients, rate in plan:
-            rows.append(await run_bare(clients, rate, args.seconds))
+            rows.append(await run_bare(clients, rate, args.seconds, compression))
             progress.advance(task)
-            row, seq = await run_edflow(clients, rate, args.seconds, producer, prefix, seq)
+            row, seq = await run_edflow(clients, rate, args.seconds, compression, producer, prefix, seq)
             rows.append(row)
             progress.advance(task)
     await producer.stop()
-    table = Table(title=f"Board fan-out, {args.seconds:g} s per run (latency in ms; CPU per delivered message in µs)")
+    table = Table(title=f"Board fan-out, {args.seconds:g} s per run, permessage-deflate {args.compression} "
+                        "(latency in ms; server CPU per delivered message in µs)")
     for column in ("server", "clients", "updates/s", "delivered / expected", "p50", "p99", "server CPU/msg"):
         table.add_column(column, justify="left" if column == "server" else "right")
     for row in rows:
@@ -276,6 +280,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--clients", type=lambda s: [int(x) for x in s.split(",")], default=[100, 1000])
     parser.add_argument("--rates", type=lambda s: [float(x) for x in s.split(",")], default=[10.0, 50.0])
     parser.add_argument("--seconds", type=float, default=6.0)
+    parser.add_argument("--compression", choices=["on", "off"], default="on",
+                        help="whether clients offer permessage-deflate (browsers do)")
     parser.add_argument("--serve-edflow", nargs=2, metavar=("PORT", "PREFIX"), help=argparse.SUPPRESS)
     parser.add_argument("--serve-bare", nargs=4, metavar=("PORT", "CLIENTS", "RATE", "SECONDS"), help=argparse.SUPPRESS)
     return parser.parse_args()
