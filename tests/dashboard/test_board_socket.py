@@ -103,6 +103,17 @@ async def test_a_gap_in_the_board_stream_marks_the_board_stale_until_the_next_sn
     assert beds_of(fresh) == {"A1": "cleaning", "A2": "available"}
 
 
+async def test_a_client_that_asks_for_a_resync_gets_a_fresh_snapshot(server, board, token):
+    await board.publish("demo", 1, "snapshot", [bed("A1", "available")])
+    async with server.connect(token) as ws:
+        await next_frame(ws)
+        await board.publish("demo", 2, changes=[bed("A1", "occupied")])
+        assert (await next_frame(ws)).seq == 2
+        await ws.send('{"type": "resync"}')
+        fresh = await next_frame(ws)
+    assert isinstance(fresh, Snapshot) and fresh.seq == 2 and beds_of(fresh) == {"A1": "occupied"}
+
+
 async def test_a_gap_makes_the_dashboard_ask_the_projection_worker_for_a_snapshot(server, board, board_settings):
     await board.publish("north", 1, "snapshot", [bed("N1", "available")])
     await board.publish("north", 3, changes=[bed("N1", "dirty")])  # seq 2 never arrives
