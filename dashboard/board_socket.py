@@ -13,6 +13,7 @@ import asyncio
 import logging
 import time
 
+import jwt
 from fastapi import WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
@@ -27,7 +28,6 @@ from services.api.auth import AuthError, Principal, verify_token
 
 log = logging.getLogger("edflow.dashboard")
 POLICY_VIOLATION = 1008
-TRY_AGAIN_LATER = 1013
 
 
 class Refused(Exception):
@@ -61,6 +61,13 @@ def admit(websocket: WebSocket, settings: Settings) -> tuple[Principal, str, str
     return principal, facility, unit, since, query.get("epoch") or None
 
 
+def token_expiry(websocket: WebSocket) -> float:
+    """The verified token's `exp`: the connection ends with the token."""
+    token = offered_token(websocket.scope.get("subprotocols", [])) or ""
+    claims = jwt.decode(token, options={"verify_signature": False})  # verified in admit()
+    return float(claims.get("exp", "inf"))
+
+
 async def serve_board(websocket: WebSocket, settings: Settings, fanout: Fanout) -> None:
     try:
         principal, facility, unit, since, epoch = admit(websocket, settings)
@@ -71,7 +78,7 @@ async def serve_board(websocket: WebSocket, settings: Settings, fanout: Fanout) 
         await websocket.close(code=POLICY_VIOLATION, reason=str(refusal)[:120])
         return
     await websocket.accept(subprotocol=PROTOCOL)
-    sub = Subscriber(principal.subject, fanout.tuning)
+    sub = Subscriber(principal.subject, fanout.tuning, token_expiry(websocket))
     fanout.connected.add(sub)
     fanout.subscribe(sub, facility, unit, since, epoch)
     tasks = [asyncio.create_task(coro) for coro in
@@ -87,7 +94,7 @@ async def serve_board(websocket: WebSocket, settings: Settings, fanout: Fanout) 
         if sub.drop_reason and websocket.client_state is WebSocketState.CONNECTED:
             log.info("board client %s dropped: %s", sub.who, sub.drop_reason)
             try:
-                await asyncio.wait_for(websocket.close(code=TRY_AGAIN_LATER, reason=sub.drop_reason[:120]), 1.0)
+                await asyncio.wait_for(websocket.close(code=sub.close_code, reason=sub.drop_reason[:120]), 1.0)
             except (asyncio.TimeoutError, RuntimeError, OSError):
                 pass  # the client is gone or not reading; the server closes the socket
 

@@ -28,8 +28,9 @@ class Tuning:
 
 
 class Subscriber:
-    def __init__(self, principal_subject: str, tuning: Tuning):
+    def __init__(self, principal_subject: str, tuning: Tuning, token_expires_at: float = float("inf")):
         self.who = principal_subject
+        self.token_expires_at = token_expires_at  # wall-clock seconds, from the token's exp
         self.tuning = tuning
         self.facility: str | None = None
         self.unit: str | None = None
@@ -39,6 +40,7 @@ class Subscriber:
         self.last_heard = self.last_pinged = time.monotonic()
         self.sending_since: float | None = None  # set while a frame is being written
         self.drop_reason: str | None = None
+        self.close_code = 1013
         self.dropped = asyncio.Event()
         self.resyncs: deque[float] = deque()
         self.delivered = 0
@@ -64,8 +66,10 @@ class Subscriber:
         self.outbox.append(snapshot)
         self.wake.set()
 
-    def drop(self, reason: str) -> None:
-        self.drop_reason = reason
+    def drop(self, reason: str, close_code: int = 1013) -> None:
+        """End the connection: 1013 (try again later) for a client that can
+        reconnect, 1008 (policy) for one that must sign in again."""
+        self.drop_reason, self.close_code = reason, close_code
         self.outbox.clear()
         self.wake.set()
         self.dropped.set()

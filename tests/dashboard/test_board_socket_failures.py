@@ -158,3 +158,14 @@ async def test_server_pings_and_a_silent_client_is_dropped_while_one_that_answer
         assert closed_with is not None and closed_with.code == 1013 and "heartbeat" in closed_with.reason
         await board.publish("demo", 2, changes=[bed("A1", "dirty")])
         assert (await next_frame(alive)).seq == 2
+
+
+async def test_the_connection_ends_with_1008_when_the_token_expires(server, board, board_settings):
+    await board.publish("demo", 1, "snapshot", [bed("A1", "available")])
+    short = mint_token(board_settings, "nurse-1", "charge-nurse", ["demo"], ttl_seconds=2)
+    async with server.connect(short) as ws:
+        assert isinstance(await next_frame(ws), Snapshot)
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            while True:
+                await asyncio.wait_for(ws.recv(), 15)
+    assert closed.value.rcvd.code == 1008 and closed.value.rcvd.reason == "token expired"
