@@ -10,11 +10,13 @@ import { drawSparkline, History } from "./sparkline.js";
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "edflow.token";
 const FACILITY_KEY = "edflow.facility";
+const UNIT_KEY = "edflow.unit";
 const STATE_TEXT = { connecting: "connecting…", live: "live", reconnecting: "reconnecting", resyncing: "resyncing",
                      stale: "stale", waiting: "waiting for board", refused: "refused", error: "error", offline: "offline" };
 
 let connection = null, commands = null, selected = null, drawQueued = false;
 const trend = new History();
+const knownUnits = new Set();
 
 function claims(token) {
   try {
@@ -61,8 +63,14 @@ function openBoard(token, facility, c) {
   fetch(`/board/history?facility=${encodeURIComponent(facility)}`, { headers: { Authorization: `Bearer ${token}` } })
     .then((r) => (r.ok ? r.json() : { points: [] })).then((body) => { trend.load(body.points || []); draw(); })
     .catch(() => {});
+  connect(token, facility);
+}
+
+function connect(token, facility) {
+  if (connection) connection.stop();
+  const unit = sessionStorage.getItem(UNIT_KEY) || null;
   connection = new BoardConnection({
-    token, facility, onState: showState,
+    token, facility, unit, onState: showState,
     onBoard: (conn, changes) => {
       const cap = changes.find((ch) => ch.kind === "capacity");
       if (cap) trend.add(conn.asOf, cap.value);
@@ -71,6 +79,25 @@ function openBoard(token, facility, c) {
     onRefused: (reason) => { signOut(); $("login-error").textContent = `The board refused this sign-in: ${reason}`; },
   });
   connection.start();
+}
+
+function pickUnit(event) {
+  const unit = event.target.value;
+  if (unit) sessionStorage.setItem(UNIT_KEY, unit); else sessionStorage.removeItem(UNIT_KEY);
+  connect(connection.token, connection.facility);
+}
+
+function showUnits(entities) {
+  // Units seen on any board so far: a one-unit view still offers the others.
+  const before = knownUnits.size;
+  for (const [key, value] of entities) if (key.startsWith("bed|") && value.unit) knownUnits.add(value.unit);
+  const select = $("unit");
+  if (knownUnits.size !== before) {
+    select.replaceChildren(h("option", { value: "" }, "all units"),
+      ...[...knownUnits].sort().map((u) => h("option", { value: u }, u)));
+  }
+  select.value = connection.unit || "";
+  select.parentElement.hidden = knownUnits.size < 2;
 }
 
 function signOut() {
@@ -127,6 +154,7 @@ function draw() {
     drawQueued = false;
     if (!connection) return;
     const entities = connection.entities;
+    showUnits(entities);
     const now = Math.max(Date.now(), connection.asOf ? Date.parse(connection.asOf) : 0);
     if (selected && !entities.has("encounter|" + selected)) selected = null;
     const count = drawWaiting($("waiting-rows"), entities, now, selected, select);
@@ -157,6 +185,7 @@ function start() {
     $("token").value = "";
   });
   $("sign-out").addEventListener("click", signOut);
+  $("unit").addEventListener("change", pickUnit);
   setInterval(draw, 30000);  // waits and time-in-state move on without events
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token && !signIn(token, sessionStorage.getItem(FACILITY_KEY))) return;

@@ -126,6 +126,18 @@ def test_the_page_reconnects_after_the_server_is_killed_and_restarted_and_shows_
     page.context.close()
 
 
+def test_choosing_a_unit_shows_only_that_units_beds(chain, browser, nurse):
+    page = open_board(browser, chain, nurse)
+    expect(bed(page, "A1")).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
+    page.select_option("#unit", "resus")
+    expect(bed(page, "A1")).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
+    expect(bed(page, "R2")).to_have_attribute("data-status", "available")
+    expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "live")
+    page.select_option("#unit", "")
+    expect(bed(page, "A1")).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
+    page.context.close()
+
+
 def test_the_demo_hospital_board_reads_well(chain, browser, nurse):
     chain.run("simulate", "--speed", "0", "--warmup", "8h", "--duration", "2m", "--per-day", "330",
               "--status-every", "30", timeout=240)
