@@ -108,6 +108,6 @@ class BedActions:
                 raise SimulationError(f"reading bed {bed.bed_id} failed with HTTP {reply.status}")
             if reply.body.get("status") == "occupied" and reply.body.get("encounter_id"):
                 bed.status = "occupied"
-                self._finish_inherited_stay(bed, reply.body["encounter_id"])
+                self._finish_inherited_stay(reply.body["encounter_id"], bed.bed_id)
             else:
                 self.learn_bed(bed, reply.body.get("status"))

@@ -9,6 +9,7 @@ learns the current state and carries on.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -232,10 +233,23 @@ class EDActions(BedActions):
         self.visits[visit.encounter_id] = visit
         self.after(self.ops_rng.uniform(15, 60), self._depart, visit, disposition, visit.course.destination)
 
-    def _finish_inherited_stay(self, bed: BedState, encounter_id: str) -> None:
+    def take_over_visits(self, encounter_ids: tuple[str, ...]) -> None:
+        """Finish the stays an earlier run left open (waiting, or in a bed)."""
+        for encounter_id in encounter_ids:
+            if encounter_id not in self.visits:
+                self._finish_inherited_stay(encounter_id)
+
+    def _finish_inherited_stay(self, encounter_id: str, bed_id: str | None = None) -> None:
         reply = self.client.get("charge-nurse", f"/encounters/{encounter_id}")
-        arrived = datetime.fromisoformat(reply.body["arrived_at"]) if reply.ok else self.now
-        course = draw_course(self.rng, 3, arrived)
-        visit = Visit(f"inherited-{bed.bed_id}", course, arrived, encounter_id, "leaving", bed.bed_id, inherited=True)
+        if not reply.ok or reply.body.get("status") not in ("waiting", "roomed"):
+            if bed_id is None:
+                return  # closed since, or never ours: nothing to finish
+            arrived = self.now
+        else:
+            arrived = datetime.fromisoformat(reply.body["arrived_at"])
+            bed_id = bed_id or reply.body.get("bed_id")
+        # Its own generator: taking over never shifts the seeded visits.
+        course = draw_course(random.Random(encounter_id), 3, arrived)
+        visit = Visit(f"inherited-{encounter_id[:8]}", course, arrived, encounter_id, "leaving", bed_id, inherited=True)
         self.visits[encounter_id] = visit
         self.schedule(max(arrived, self.now) + timedelta(minutes=self.ops_rng.uniform(5, 120)), self._depart, visit, "home", None)

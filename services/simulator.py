@@ -44,6 +44,8 @@ class SimulationPlan:
     warmup: timedelta = timedelta(0)  # run unpaced first, so the board starts busy
     model: ArrivalModel | None = None
     status_every: float = 5.0  # real seconds between status lines
+    # Encounter ids an earlier run left open (see open_visits): finished first.
+    leftover_visits: tuple[str, ...] = ()
 
     @property
     def end(self) -> datetime | None:
@@ -79,6 +81,7 @@ class Simulator(EDActions, ClinicActions):
         self._visit_numbers = count(1)
         self._run_tag = f"{plan.start:%y%m%d%H%M}S{plan.seed}"
         self._real_anchor: float | None = None
+        self._taken_over = False
         self._last_status = self._started = time.monotonic()
         self._sent_at_last_status = 0
 
@@ -96,6 +99,8 @@ class Simulator(EDActions, ClinicActions):
 
     def run(self) -> Tally:
         self.take_over_beds()
+        self.take_over_visits(self.plan.leftover_visits)
+        self._taken_over = True
         self._schedule_next_arrival()
         self.start_operations()
         end = self.plan.end
@@ -112,6 +117,12 @@ class Simulator(EDActions, ClinicActions):
             self.now = end
         self.out(self.status_line())
         return self.tally
+
+    def open_visits(self) -> list[str]:
+        """Encounter ids of visits still in the department: a later run finishes them."""
+        if not self._taken_over:  # stopped before it got to them: keep them for next time
+            return sorted(set(self.visits) | set(self.plan.leftover_visits))
+        return sorted(self.visits)
 
     def _pace(self, at: datetime) -> None:
         """Wait until the wall clock reaches `at` on the simulated timeline."""

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import signal
+import sys
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhd]?)\s*$")
 _UNIT_MINUTES = {"m": 1, "h": 60, "d": 24 * 60, "": 60}
@@ -91,9 +94,11 @@ def run(args: argparse.Namespace) -> int:
             triage_mix=args.triage_mix or model.triage_mix,
             zone=facility.zone,
         )
+    state_file = settings.data_dir / "simulator" / f"{facility.id}-open-visits.json"
     plan = SimulationPlan(
         facility=facility, start=start, duration=args.duration, speed=args.speed, seed=args.seed,
         warmup=args.warmup, model=model, status_every=args.status_every,
+        leftover_visits=_read_open_visits(state_file),
     )  # fmt: skip
     tokens = {role: mint_token(settings, f"simulator-{role}", role, [facility.id], TOKEN_TTL_SECONDS) for role in ROLES}
     url = args.url or f"http://{settings.http_host}:{settings.http_port}"
@@ -113,8 +118,31 @@ def run(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous_sigterm)
         client.close()
+    _write_open_visits(state_file, simulator.open_visits())
     for line in simulator.summary_lines():
         print(line, flush=True)
     if interrupted:
         return 130
     return 1 if client.counts.unexpected_total else 0
+
+
+# Visits still in the department when a run ends are finished by the next
+# run, so a restarted demo never leaves patients waiting on the board for
+# ever. Only encounter ids are kept: nothing that identifies a patient.
+
+
+def _read_open_visits(path: Path) -> tuple[str, ...]:
+    try:
+        return tuple(str(i) for i in json.loads(path.read_text())["open_visits"])
+    except FileNotFoundError:
+        return ()
+    except (OSError, ValueError, KeyError, TypeError):
+        print(f"note: ignoring unreadable {path}", file=sys.stderr)
+        return ()
+
+
+def _write_open_visits(path: Path, encounter_ids: list[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".tmp")
+    partial.write_text(json.dumps({"open_visits": encounter_ids}))
+    partial.replace(path)

@@ -93,6 +93,21 @@ def test_a_new_run_takes_over_the_patients_an_earlier_run_left_in_beds(new_depar
     assert tally.departures["inherited"] == left_in_beds
 
 
+def test_a_new_run_finishes_every_visit_an_earlier_run_left_open(new_department):
+    department = new_department()
+    earlier = department.simulator(START, timedelta(hours=8), seed=5)
+    earlier.run()
+    left_open = earlier.open_visits()
+    assert any(earlier.visits[e].bed_id is None for e in left_open)  # some were still waiting
+
+    later = department.simulator(START + timedelta(hours=8), timedelta(hours=4), seed=6, leftover_visits=tuple(left_open))
+    tally = later.run()
+    assert dict(later.client.counts.unexpected) == {}
+    assert tally.departures["inherited"] == len(left_open)
+    for encounter_id in left_open:
+        assert later.client.get("charge-nurse", f"/encounters/{encounter_id}").body["status"] == "finished"
+
+
 def test_the_simulator_refuses_a_facility_whose_beds_are_not_registered(new_department):
     department = new_department(load_facility_beds=False)
     simulator = department.simulator(START, timedelta(hours=1))
@@ -124,6 +139,12 @@ def test_edflow_simulate_prints_counts_and_never_a_patient(new_department, monke
     words = set(out.replace("|", " ").replace(",", " ").split())
     assert not words & set(GIVEN_F + GIVEN_M + FAMILY)
     assert "SIM0" not in out  # no medical record numbers
+
+    again = edflow(["simulate", "--url", department.url, "--speed", "0", "--seed", "6",
+                    "--start", "2026-03-02T09:00-06:00", "--duration", "3h"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert again == 0, out
+    assert "inherited" in out  # the first run's open visits were finished
 
 
 def test_edflow_simulate_without_a_server_is_a_one_line_error(tmp_path, monkeypatch, capsys):
