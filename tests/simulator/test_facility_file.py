@@ -126,3 +126,12 @@ def test_any_facility_either_loads_consistent_beds_or_is_refused_in_one_line(uni
     assert beds and len({b.bed_id for b in beds}) == len(beds)
     assert all(b.bed_id and b.bed_type in BED_TYPES for b in beds)
     assert len({u.id for u in facility.units}) == len(facility.units)
+
+
+def test_facility_check_summarises_a_good_file_and_records_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("EDFLOW_DATA_DIR", str(tmp_path))
+    assert edflow(["facility", "check", "--file", str(DEMO)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("demo: Riverside General Hospital (demo) (America/Chicago) - 6 units, 46 beds")
+    assert out.rstrip().endswith("OK")
+    assert not (tmp_path / "events.sqlite").exists()
