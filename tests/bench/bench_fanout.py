@@ -163,6 +163,16 @@ class Clients:
         except websockets.ConnectionClosed:
             pass
 
+    async def settle(self, expected: int, quiet: float = 0.5, limit: float = 20.0) -> None:
+        """Wait until every delta arrived, or nothing more arrives for `quiet` s."""
+        deadline, last, since = time.monotonic() + limit, -1, time.monotonic()
+        while self.delivered < expected and time.monotonic() < deadline:
+            if self.delivered != last:
+                last, since = self.delivered, time.monotonic()
+            elif time.monotonic() - since > quiet:
+                return
+            await asyncio.sleep(0.05)
+
     async def close(self) -> None:
         for task in self.readers:
             task.cancel()
@@ -202,7 +212,8 @@ async def run_bare(clients: int, rate: float, seconds: float, compression: str |
         audience = Clients(f"ws://127.0.0.1:{port}", clients, None, compression)
         await audience.connect()
         before = cpu_seconds(server.pid)
-        await asyncio.sleep(0.5 + seconds + 1.5)
+        await asyncio.sleep(0.5 + seconds)
+        await audience.settle(int(rate * seconds) * clients)
         cpu = cpu_seconds(server.pid) - before
         await audience.close()
         return summary("bare websockets", clients, rate, seconds, audience.delivered, audience.latencies, cpu)
@@ -233,7 +244,7 @@ async def run_edflow(clients: int, rate: float, seconds: float, compression: str
             message = BoardMessage(facility_id=FACILITY, seq=seq, type="delta", as_of=None,
                                    changes=delta_changes(seq, time.time()))
             await producer.send(settings.topics.board, encode_board(message), key=FACILITY.encode())
-        await asyncio.sleep(1.5)
+        await audience.settle(int(rate * seconds) * clients)
         cpu = cpu_seconds(server.pid) - before
         await audience.close()
         return summary("edflow dashboard", clients, rate, seconds, audience.delivered, audience.latencies, cpu), seq
