@@ -31,7 +31,6 @@ import time
 import uuid
 from pathlib import Path
 
-import msgspec
 import websockets
 from rich.console import Console
 from rich.progress import Progress
@@ -41,84 +40,8 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from deploy.settings import Settings  # noqa: E402
-from events.board import BoardMessage, EntityChange, encode_board  # noqa: E402
-
-ORIGIN = "http://bench.local"
-SECRET = "bench-" + "0" * 40
-FACILITY = "demo"
-
-
-def delta_changes(seq: int, sent: float) -> list[EntityChange]:
-    """About 1 kB: an encounter roomed, its bed, the capacity panel."""
-    return [
-        EntityChange(kind="encounter", id=f"enc-{seq % 40}", value={
-            "visit_number": f"V{seq}", "initials": "JD", "age_years": 47, "sex": "F", "chief_complaint": "chest pain",
-            "esi": 2, "arrival_mode": "ambulance", "arrived_at": "2026-03-02T08:00:00+00:00", "triaged_at": None,
-            "provider_id": None, "provider_at": None, "bed_id": f"A{seq % 12}", "unit": "acute-a",
-            "roomed_at": "2026-03-02T08:20:00+00:00", "admit_decided_at": None, "status": "roomed", "over_target": False}),
-        EntityChange(kind="bed", id=f"A{seq % 12}", value={"unit": "acute-a", "bed_type": "acute", "label": "Acute A",
-                                                          "status": "occupied", "encounter_id": f"enc-{seq % 40}",
-                                                          "since": "2026-03-02T08:20:00+00:00", "reason": None}),
-        EntityChange(kind="capacity", id="ed", value={"census": 30 + seq % 7, "beds_total": 46, "beds_occupied": 28,
-                                                     "beds_available": 12, "beds_dirty": 4, "beds_blocked": 2,
-                                                     "waiting": 9, "untriaged": 1, "boarders": 3,
-                                                     "longest_boarding_minutes": 190.0, "sent": sent}),
-    ]
-
-
-def sent_time(raw: bytes) -> float | None:
-    frame = msgspec.json.decode(raw)
-    if frame.get("type") != "delta":
-        return None
-    for change in frame["changes"]:
-        if change["kind"] == "capacity":
-            return change["value"]["sent"]
-    return None
-
-
-# -- the servers (run as subprocesses of this script) -------------------------
-
-def serve_edflow(port: int, prefix: str) -> None:
-    import uvicorn
-    from fastapi import FastAPI
-
-    from dashboard.app import attach
-
-    settings = Settings(topic_prefix=prefix, jwt_secret=SECRET, allowed_origins=[ORIGIN])
-    app = FastAPI()
-    attach(app, settings)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
-
-
-def serve_bare(port: int, clients: int, rate: float, seconds: float) -> None:
-    from websockets.asyncio.server import broadcast, serve
-
-    async def main() -> None:
-        connected: set = set()
-        everyone = asyncio.Event()
-
-        async def handler(ws) -> None:
-            connected.add(ws)
-            if len(connected) >= clients:
-                everyone.set()
-            try:
-                await ws.wait_closed()
-            finally:
-                connected.discard(ws)
-
-        async with serve(handler, "127.0.0.1", port, max_queue=None):
-            await everyone.wait()
-            await asyncio.sleep(0.5)
-            start = time.perf_counter()
-            for seq in range(1, int(rate * seconds) + 1):
-                await asyncio.sleep(max(0.0, start + seq / rate - time.perf_counter()))
-                frame = {"type": "delta", "facility": FACILITY, "seq": seq, "epoch": "0:0", "as_of": None,
-                         "changes": delta_changes(seq, time.time())}
-                broadcast(connected, msgspec.json.encode(frame))
-            await asyncio.sleep(3600)
-
-    asyncio.run(main())
-
+from events.board import BoardMessage, encode_board  # noqa: E402
+from tests.bench.fanout_servers import FACILITY, ORIGIN, SECRET, delta_changes, sent_time  # noqa: E402
 
 # -- the measuring side --------------------------------------------------------
 
@@ -192,7 +115,8 @@ async def wait_port(port: int, process: subprocess.Popen) -> None:
 
 
 def spawn(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, __file__, *args], cwd=REPO, stderr=subprocess.DEVNULL)
+    servers = Path(__file__).with_name("fanout_servers.py")
+    return subprocess.Popen([sys.executable, str(servers), *args], cwd=REPO, stderr=subprocess.DEVNULL)
 
 
 def summary(name: str, clients: int, rate: float, seconds: float, delivered: int, latencies: list[float],
@@ -206,7 +130,7 @@ def summary(name: str, clients: int, rate: float, seconds: float, delivered: int
 
 async def run_bare(clients: int, rate: float, seconds: float, compression: str | None) -> dict:
     port = free_port()
-    server = spawn("--serve-bare", str(port), str(clients), str(rate), str(seconds))
+    server = spawn("bare", str(port), str(clients), str(rate), str(seconds))
     try:
         await wait_port(port, server)
         audience = Clients(f"ws://127.0.0.1:{port}", clients, None, compression)
@@ -229,7 +153,7 @@ async def run_edflow(clients: int, rate: float, seconds: float, compression: str
     settings = Settings(topic_prefix=prefix, jwt_secret=SECRET)
     token = mint_token(settings, "bench", "coordinator", [FACILITY])
     port = free_port()
-    server = spawn("--serve-edflow", str(port), prefix)
+    server = spawn("edflow", str(port), prefix)
     try:
         await wait_port(port, server)
         audience = Clients(f"ws://127.0.0.1:{port}/ws/board?facility={FACILITY}", clients,
@@ -293,17 +217,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--compression", choices=["on", "off"], default="on",
                         help="whether clients offer permessage-deflate (browsers do)")
-    parser.add_argument("--serve-edflow", nargs=2, metavar=("PORT", "PREFIX"), help=argparse.SUPPRESS)
-    parser.add_argument("--serve-bare", nargs=4, metavar=("PORT", "CLIENTS", "RATE", "SECONDS"), help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
 if __name__ == "__main__":
-    options = parse()
-    if options.serve_edflow:
-        serve_edflow(int(options.serve_edflow[0]), options.serve_edflow[1])
-    elif options.serve_bare:
-        port, clients, rate, seconds = options.serve_bare
-        serve_bare(int(port), int(clients), float(rate), float(seconds))
-    else:
-        asyncio.run(main(options))
+    asyncio.run(main(parse()))
