@@ -72,6 +72,7 @@ async def serve_board(websocket: WebSocket, settings: Settings, fanout: Fanout) 
     try:
         principal, facility, unit, since, epoch = admit(websocket, settings)
     except Refused as refusal:
+        log.info("board connection refused: %s", refusal)
         # Accept only to say why: a close before accept would read as a bare 403.
         offered = websocket.scope.get("subprotocols", [])
         await websocket.accept(subprotocol=PROTOCOL if PROTOCOL in offered else None)
