@@ -1,0 +1,89 @@
+"""What the page says about its connection, in real Chromium against a real
+`edflow serve`, with the board stream written by the test itself (no worker):
+live, stale after a gap (with the board kept), live again after a snapshot."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from playwright.sync_api import expect
+
+from deploy.settings import Settings
+from events.board import BoardMessage, EntityChange, encode_board
+from services import kafka_clients
+from tests.e2e.chain import Chain
+from tests.e2e.conftest import LIVE_TIMEOUT_MS, open_board
+
+pytestmark = [pytest.mark.kafka, pytest.mark.browser]
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def board_server(tmp_path_factory, kafka_bootstrap) -> Iterator[Chain]:
+    server = Chain(tmp_path_factory.mktemp("board"), kafka_bootstrap, f"e2estate{uuid.uuid4().hex[:8]}")
+    try:
+        server.create_topics()
+        server.serve()
+        yield server
+    finally:
+        server.stop_all()
+
+
+def publish(server: Chain, *messages: BoardMessage) -> None:
+    settings = Settings(kafka_bootstrap=server.env["EDFLOW_KAFKA_BOOTSTRAP"], topic_prefix=server.env["EDFLOW_TOPIC_PREFIX"])
+
+    async def send() -> None:
+        producer = kafka_clients.producer(settings)
+        await producer.start()
+        try:
+            for message in messages:
+                await producer.send_and_wait(settings.topics.board, encode_board(message), key=b"demo")
+        finally:
+            await producer.stop()
+
+    # Playwright's sync API owns this thread's event loop: publish from another.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, send()).result(timeout=60)
+
+
+def beds(seq: int, kind: str, **statuses: str) -> BoardMessage:
+    changes = [EntityChange(kind="bed", id=bed_id, value={"unit": "acute-a", "bed_type": "acute", "label": bed_id,
+                                                          "status": status, "encounter_id": None,
+                                                          "since": T0.isoformat(), "reason": None})
+               for bed_id, status in statuses.items()]
+    return BoardMessage(facility_id="demo", seq=seq, type=kind, as_of=T0 + timedelta(minutes=seq), changes=changes)
+
+
+def test_a_gap_shows_stale_since_and_keeps_the_board_until_a_snapshot_makes_it_live(board_server, browser):
+    publish(board_server, beds(1, "snapshot", A1="available", A2="dirty"))
+    page = open_board(browser, board_server, board_server.token("nurse-ana", "charge-nurse"))
+    state = page.get_by_test_id("connection")
+    tile = page.locator('[data-testid=bed][data-bed="A2"]')
+    expect(tile).to_have_attribute("data-status", "dirty", timeout=LIVE_TIMEOUT_MS)
+    publish(board_server, beds(2, "delta", A2="cleaning"))
+    expect(tile).to_have_attribute("data-status", "cleaning", timeout=LIVE_TIMEOUT_MS)
+    publish(board_server, beds(4, "delta", A2="available"))  # seq 3 is lost
+    expect(state).to_have_attribute("data-state", "stale", timeout=LIVE_TIMEOUT_MS)
+    expect(state).to_contain_text("stale since")
+    expect(tile).to_have_attribute("data-status", "cleaning")  # the last good board, not the gapped delta
+    publish(board_server, beds(5, "snapshot", A1="blocked", A2="available"))
+    expect(state).to_have_attribute("data-state", "live", timeout=LIVE_TIMEOUT_MS)
+    expect(tile).to_have_attribute("data-status", "available")
+    expect(page.locator('[data-testid=bed][data-bed="A1"]')).to_contain_text("Blocked")
+    page.context.close()
+
+
+def test_a_refused_token_returns_to_sign_in_with_the_reason(board_server, browser):
+    page = browser.new_page()
+    page.goto(board_server.url + "/")
+    other = Chain(board_server.data_dir / "elsewhere", board_server.env["EDFLOW_KAFKA_BOOTSTRAP"], "x")
+    page.fill("#token", other.token("mallory", "admin", "demo"))  # signed with another site's secret
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#login-error")).to_contain_text("signature", timeout=LIVE_TIMEOUT_MS)
+    expect(page.locator("#login")).to_be_visible()
+    page.context.close()
