@@ -24,6 +24,7 @@ from services import kafka_clients
 
 log = logging.getLogger("edflow.dashboard")
 RETRY_SECONDS = 1.0
+MAX_RETRY_SECONDS = 30.0
 
 
 class BoardFeed:
@@ -42,16 +43,20 @@ class BoardFeed:
             await self.requests.close()
 
     async def _run(self) -> None:
+        delay = RETRY_SECONDS
         while True:
             consumer = kafka_clients.consumer(self.settings, client_id="edflow-dashboard")
             try:
                 await consumer.start()
+                delay = RETRY_SECONDS
                 await self._follow(consumer)
-            except KafkaError as error:
-                log.warning("board topic %s: %s; retrying in %.0fs", self.topic, error, RETRY_SECONDS)
+            except (KafkaError, OSError) as error:
+                # The API beside us keeps working without a broker; the board waits.
+                log.warning("board topic %s: %s; retrying in %.0fs", self.topic, error or type(error).__name__, delay)
             finally:
                 await consumer.stop()
-            await asyncio.sleep(RETRY_SECONDS)
+            await asyncio.sleep(delay)
+            delay = min(MAX_RETRY_SECONDS, delay * 2)
 
     async def _follow(self, consumer: AIOKafkaConsumer) -> None:
         partitions = await self._partitions()

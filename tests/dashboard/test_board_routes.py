@@ -1,4 +1,5 @@
-"""The page and the two read endpoints beside the board socket."""
+"""The page and the two read endpoints beside the board socket, and the
+dashboard without a broker."""
 
 from __future__ import annotations
 
@@ -6,10 +7,15 @@ import asyncio
 
 import httpx
 import pytest
+import uvicorn
+import websockets
+from fastapi import FastAPI
 
+from dashboard.app import attach
+from dashboard.protocol import PROTOCOL, Status, decode_frame
 from events.board import EntityChange
 from services.api.auth import mint_token
-from tests.dashboard.conftest import bed
+from tests.dashboard.conftest import ORIGIN, bed, free_port
 
 pytestmark = pytest.mark.kafka
 
@@ -49,3 +55,24 @@ async def test_history_and_facilities_need_a_token_valid_for_the_facility(server
     assert (foreign.status_code, foreign.json()["error"]["code"]) == (403, "forbidden")
     assert [(p["census"], p["waiting"]) for p in history.json()["points"]] == [(10, 2), (12, 4)]
     assert facilities.json() == {"facilities": ["demo"]}  # south exists, but not for this token
+
+
+async def test_without_a_broker_the_page_is_served_and_clients_are_told_to_wait(board_settings, token):
+    nowhere = board_settings.model_copy(update={"kafka_bootstrap": f"127.0.0.1:{free_port()}"})
+    app = FastAPI()
+    attach(app, nowhere)
+    port = free_port()
+    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical"))
+    serving = asyncio.create_task(uv.serve())
+    try:
+        while not uv.started:
+            await asyncio.sleep(0.05)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            assert (await http.get("/")).status_code == 200
+        async with websockets.connect(f"ws://127.0.0.1:{port}/ws/board?facility=demo", origin=ORIGIN,
+                                      subprotocols=[PROTOCOL, f"bearer.{token}"]) as ws:
+            frame = decode_frame(await asyncio.wait_for(ws.recv(), 10))
+        assert isinstance(frame, Status) and frame.state == "waiting"
+    finally:
+        uv.should_exit = True
+        await asyncio.wait_for(serving, 15)
