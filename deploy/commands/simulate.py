@@ -32,6 +32,16 @@ def instant(text: str) -> datetime:
         raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time, e.g. 2026-03-02T06:00-06:00") from None
 
 
+def speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give simulated seconds per real second, e.g. 60 (0 = unpaced)")
+    return value
+
+
 def triage_mix(text: str) -> dict[int, float]:
     try:
         shares = [float(part) for part in text.split(",")]
@@ -58,7 +68,7 @@ def register(subparsers) -> None:
         "(counts only, no patient data).",
     )
     parser.add_argument("--url", help="API base URL (default: http://EDFLOW_HTTP_HOST:EDFLOW_HTTP_PORT)")
-    parser.add_argument("--speed", type=float, default=60.0, help="simulated seconds per real second; 0 = as fast as possible (default 60)")
+    parser.add_argument("--speed", type=speed, default=60.0, help="simulated seconds per real second; 0 = as fast as possible (default 60)")
     parser.add_argument("--seed", type=int, default=1, help="random seed: the same seed replays the same visits (default 1)")
     parser.add_argument("--start", type=instant, help="simulated start time, ISO 8601 (default: now minus --warmup)")
     parser.add_argument("--duration", type=duration, help="simulated time to run after the warm-up, e.g. 6h, 2d (default: until Ctrl-C)")
@@ -89,11 +99,14 @@ def run(args: argparse.Namespace) -> int:
         start = start.replace(tzinfo=facility.zone)
     model = ArrivalModel(zone=facility.zone)
     if args.per_day is not None or args.triage_mix is not None:
-        model = ArrivalModel(
-            per_day=args.per_day if args.per_day is not None else model.per_day,
-            triage_mix=args.triage_mix or model.triage_mix,
-            zone=facility.zone,
-        )
+        try:
+            model = ArrivalModel(
+                per_day=args.per_day if args.per_day is not None else model.per_day,
+                triage_mix=args.triage_mix or model.triage_mix,
+                zone=facility.zone,
+            )
+        except ValueError as error:
+            raise CommandError(str(error)) from None
     state_file = settings.data_dir / "simulator" / f"{facility.id}-open-visits.json"
     plan = SimulationPlan(
         facility=facility, start=start, duration=args.duration, speed=args.speed, seed=args.seed,

@@ -155,3 +155,24 @@ def test_edflow_simulate_without_a_server_is_a_one_line_error(tmp_path, monkeypa
     assert edflow(["simulate", "--url", url, "--duration", "1h", "--speed", "0"]) == 2
     err = capsys.readouterr().err
     assert err == f"edflow simulate: no edflow API answering at {url}: start it with `edflow serve`, or pass --url\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--speed", "-1"], "argument --speed: '-1': give simulated seconds per real second"),
+        (["--duration", "soon"], "argument --duration: 'soon' is not a duration"),
+        (["--start", "monday"], "argument --start: 'monday' is not an ISO 8601 time"),
+        (["--triage-mix", "1,2,3"], "argument --triage-mix: give five non-negative shares"),
+        (["--per-day", "-10"], "edflow simulate: arrivals per day must not be negative"),
+        (["--file", "/nonexistent/site.toml"], "edflow simulate: /nonexistent/site.toml: no such file"),
+    ],
+)
+def test_bad_simulate_arguments_are_one_line_errors(argv, expected, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("EDFLOW_DATA_DIR", str(tmp_path))
+    try:
+        status = edflow(["simulate", "--url", "http://127.0.0.1:9", *argv])
+    except SystemExit as exit_:  # argparse refuses before the command runs
+        status = exit_.code
+    assert status == 2
+    assert expected in capsys.readouterr().err.strip().splitlines()[-1]
