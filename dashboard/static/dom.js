@@ -38,7 +38,7 @@ export function duration(minutes) {
 
 export function clock(iso) {
   if (!iso) return "–";
-  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 }
 
 export function replace(container, ...children) {

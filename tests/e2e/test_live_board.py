@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import uuid
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -138,14 +139,35 @@ def test_choosing_a_unit_shows_only_that_units_beds(chain, browser, nurse):
     page.context.close()
 
 
+def book_todays_clinic(chain) -> int:
+    """A few follow-up visits later today (none if today ends first)."""
+    scheduler = chain.token("sched-dee", "scheduler")
+    now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    booked = 0
+    for n, (given, family, department) in enumerate([("Ann", "Lee", "ed-follow-up-clinic"), ("Bo", "Kim", "cardiology"),
+                                                     ("Cy", "Ray", "cardiology"), ("Di", "Fox", "orthopedics")]):
+        start = now + timedelta(minutes=10 + 15 * n)
+        if start.date() != now.date():
+            break
+        body = {"patient": {"given_name": given, "family_name": family, "age_years": 60, "sex": "F"},
+                "provider_id": f"dr-{department}-{n}", "department": department, "appointment_type": "outpatient-visit",
+                "start": start.isoformat(), "end": (start + timedelta(minutes=15)).isoformat()}
+        chain.post("/api/v1/facilities/demo/appointments", scheduler, body)
+        booked += 1
+    return booked
+
+
 def test_the_demo_hospital_board_reads_well(chain, browser, nurse):
     chain.run("simulate", "--speed", "0", "--warmup", "8h", "--duration", "2m", "--per-day", "330",
               "--status-every", "30", timeout=240)
+    booked = book_todays_clinic(chain)
     page = open_board(browser, chain, nurse, width=1600, height=1000)
     expect(page.get_by_test_id("waiting-row").first).to_be_visible(timeout=LIVE_TIMEOUT_MS)
     expect(page.locator('[data-testid=bed][data-status="occupied"]').first).to_be_visible()
+    expect(page.get_by_test_id("appointments").locator("tr")).to_have_count(booked, timeout=LIVE_TIMEOUT_MS)
     page.wait_for_timeout(1000)  # let the last deltas settle before the picture
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "board.png"))
+    page.screenshot(path=str(ARTIFACTS / "board-full.png"), full_page=True)
     assert (ARTIFACTS / "board.png").stat().st_size > 50_000
     page.context.close()
