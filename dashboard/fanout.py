@@ -56,8 +56,12 @@ class Fanout:
         for facility, watchers in self.watchers.items():
             board = self.boards.get(facility)
             for sub in list(watchers):
-                if not sub.synced and board is not None and board.usable:
+                if sub.synced:
+                    continue
+                if board is not None and board.usable:
                     self._send_snapshot(sub, board)
+                else:
+                    sub.offer(self._no_board_yet(facility))
 
     def _tell(self, board: FacilityBoard, told: Told) -> None:
         watchers = self.watchers.get(board.facility_id, ())
@@ -106,8 +110,7 @@ class Fanout:
                                           message="catching up with the board stream")))
             return  # the snapshot follows from mark_caught_up
         if board is None or not board.usable:
-            sub.offer(encode_frame(Status(facility=facility, state="waiting",
-                                          message=f"no board for facility {facility} yet; waiting for its first snapshot")))
+            sub.offer(self._no_board_yet(facility))
             return
         missing = board.deltas_after(since, epoch) if since is not None else None
         if missing is None:
@@ -119,6 +122,11 @@ class Fanout:
                 self._overflowed(sub, board)
                 break
         sub.synced = True
+
+    @staticmethod
+    def _no_board_yet(facility: str) -> bytes:
+        return encode_frame(Status(facility=facility, state="waiting",
+                                   message=f"no board for facility {facility} yet; waiting for its first snapshot"))
 
     def resync(self, sub: Subscriber) -> None:
         if sub.facility is not None:
