@@ -7,9 +7,10 @@
 #
 #   bash deploy/demo.sh
 #
-# EDFLOW_HTTP_PORT moves the server off port 8000; EDFLOW_DEMO_SPEED and
-# EDFLOW_DEMO_WARMUP tune the simulator (default 60 and 4h of unpaced
-# history, so the board is busy from the first minute).
+# EDFLOW_HTTP_PORT moves the server off port 8000; EDFLOW_DEMO_SPEED,
+# EDFLOW_DEMO_WARMUP and EDFLOW_DEMO_SEED tune the simulator (default 60,
+# 4h of unpaced history so the board is busy from the first minute, and a
+# new seed each start).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -108,8 +109,10 @@ until answers "$url/docs"; do
   sleep 0.3
 done
 
+# A new seed each start, so a restarted demo meets new patients; set
+# EDFLOW_DEMO_SEED to replay a run (the seed is in the simulate log).
 run_in_background simulate "${edflow[@]}" simulate --url "$url" \
-  --speed "${EDFLOW_DEMO_SPEED:-60}" --warmup "${EDFLOW_DEMO_WARMUP:-4h}"
+  --speed "${EDFLOW_DEMO_SPEED:-60}" --warmup "${EDFLOW_DEMO_WARMUP:-4h}" --seed "${EDFLOW_DEMO_SEED:-$(date +%s)}"
 
 token="$("${edflow[@]}" token --sub demo-charge-nurse --role charge-nurse --facility demo --ttl 43200)"
 cat <<EOF
