@@ -42,6 +42,10 @@ class Settings(BaseSettings):
 
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
+    # TLS for HTTP and the board WebSocket: both files, or neither (plain HTTP
+    # behind a TLS-terminating proxy).
+    http_tls_certfile: Path | None = None
+    http_tls_keyfile: Path | None = None
 
     facility_timezone: str = "America/Chicago"
     # Where the demo hospital and other facility configurations live.
@@ -67,6 +71,8 @@ class Settings(BaseSettings):
     mllp_host: str = "127.0.0.1"
     mllp_port: int = Field(default=2575, ge=1, le=65535)
     mllp_max_frame_bytes: int = Field(default=1_048_576, ge=1024)
+    mllp_tls_certfile: Path | None = None
+    mllp_tls_keyfile: Path | None = None
 
     # Patient access: how long a waitlist offer stands; reminder lead times;
     # how many days ahead unverified coverage is flagged; where reminders go

@@ -29,7 +29,7 @@ def register(subparsers) -> None:
     parser.add_argument("--timezone", help="zone for times sent without an offset (default: EDFLOW_FACILITY_TIMEZONE)")
     parser.add_argument("--processing-id", action="append", choices=["P", "T", "D"], dest="processing_ids",
                         help="MSH-11 processing ids to accept; repeat for several (default: P only)")
-    parser.add_argument("--tls-cert", help="PEM certificate: serve MLLP over TLS (needs --tls-key)")
+    parser.add_argument("--tls-cert", help="PEM certificate: serve MLLP over TLS (needs --tls-key; default EDFLOW_MLLP_TLS_CERTFILE)")
     parser.add_argument("--tls-key", help="PEM private key for --tls-cert")
     parser.set_defaults(func=run)
 
@@ -56,13 +56,15 @@ def _options(args, settings):
     )
 
 
-def _tls(args) -> ssl.SSLContext | None:
+def _tls(args, settings) -> ssl.SSLContext | None:
     from deploy.cli import CommandError
 
+    args.tls_cert = args.tls_cert or (settings.mllp_tls_certfile and str(settings.mllp_tls_certfile))
+    args.tls_key = args.tls_key or (settings.mllp_tls_keyfile and str(settings.mllp_tls_keyfile))
     if not args.tls_cert and not args.tls_key:
         return None
     if not (args.tls_cert and args.tls_key):
-        raise CommandError("TLS needs both --tls-cert and --tls-key")
+        raise CommandError("TLS needs both --tls-cert and --tls-key (or EDFLOW_MLLP_TLS_CERTFILE and EDFLOW_MLLP_TLS_KEYFILE)")
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     try:
         context.load_cert_chain(args.tls_cert, args.tls_key)
@@ -78,7 +80,7 @@ def run(args) -> int:
     from services.hl7.mllp import MllpListener
 
     settings = load_settings()
-    options, tls = _options(args, settings), _tls(args)
+    options, tls = _options(args, settings), _tls(args, settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("eventsourcing").setLevel(logging.WARNING)
     app = hospital(settings)
