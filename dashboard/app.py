@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import logging
 from pathlib import Path
 from typing import Annotated
@@ -24,7 +26,9 @@ from dashboard.heartbeat import watch
 from dashboard.protocol import NAME_PATTERN
 from dashboard.subscriber import Tuning
 from deploy.settings import Settings
-from services.api.auth import AuthError, Principal, verify_token
+from dashboard.hallway import hallway_view
+from services.api.auth import AuthError, Principal, signing_secret, verify_token
+from services.api.permissions import is_allowed
 from services.api.errors import error_response
 
 log = logging.getLogger("edflow.dashboard")
@@ -78,9 +82,10 @@ def _report_crash(task: asyncio.Task) -> None:
 
 def _routes(settings: Settings, fanout: Fanout) -> APIRouter:
     router = APIRouter(tags=["board"])
+    hallway_key = hmac.new(signing_secret(settings).encode(), b"edflow hallway stay codes", hashlib.sha256).digest()
 
-    def caller(authorization: str | None, facility: str | None = None) -> Principal | JSONResponse:
-        """The verified caller, or the error response to send instead."""
+    def caller(authorization: str | None, route: str, facility: str | None = None) -> Principal | JSONResponse:
+        """The verified caller, allowed on this route by the role table, or the error response to send instead."""
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token:
             return error_response(401, "unauthorized", "missing bearer token: send Authorization: Bearer <token>")
@@ -88,6 +93,8 @@ def _routes(settings: Settings, fanout: Fanout) -> APIRouter:
             principal = verify_token(settings, token)
         except AuthError as error:
             return error_response(401, "unauthorized", error.reason)
+        if not is_allowed(route, principal.role):
+            return error_response(403, "forbidden", f"role {principal.role} may not call {route}")
         if facility is not None and not NAME_PATTERN.match(facility):
             return error_response(422, "invalid", "facility must be 1-64 letters, digits or . _ : -")
         if facility is not None and not principal.may_act_for(facility):
@@ -101,7 +108,7 @@ def _routes(settings: Settings, fanout: Fanout) -> APIRouter:
     @router.get("/board/facilities")
     async def facilities(authorization: Annotated[str | None, Header()] = None):
         """Facilities with a board that this token may watch."""
-        principal = caller(authorization)
+        principal = caller(authorization, "board.facilities")
         if isinstance(principal, JSONResponse):
             return principal
         return {"facilities": [f for f in fanout.facilities() if principal.may_act_for(f)]}
@@ -109,13 +116,25 @@ def _routes(settings: Settings, fanout: Fanout) -> APIRouter:
     @router.get("/board/history")
     async def history(facility: Annotated[str, Query()], authorization: Annotated[str | None, Header()] = None):
         """Census and waiting count over the last 24 hours of event time, one point a minute at most."""
-        principal = caller(authorization, facility)
+        principal = caller(authorization, "board.history", facility)
         if isinstance(principal, JSONResponse):
             return principal
         board = fanout.boards.get(facility)
         points = list(board.history) if board else []
         return {"facility": facility,
                 "points": [{"at": at.isoformat(), "census": census, "waiting": waiting} for at, census, waiting in points]}
+
+    @router.get("/board/hallway")
+    async def hallway(facility: Annotated[str, Query()], authorization: Annotated[str | None, Header()] = None):
+        """The public hallway screen: per-stay codes, stage and a wait band; no PHI."""
+        principal = caller(authorization, "board.hallway", facility)
+        if isinstance(principal, JSONResponse):
+            return principal
+        board = fanout.boards.get(facility)
+        if board is None or board.seq is None:
+            return error_response(404, "not_found", f"no board for facility {facility} yet")
+        stays = hallway_view(hallway_key, list(board.entities.values()), board.as_of)
+        return {"facility": facility, "as_of": board.as_of and board.as_of.isoformat(), "stays": stays}
 
     @router.websocket("/ws/board")
     async def board_socket(websocket: WebSocket) -> None:

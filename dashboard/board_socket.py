@@ -25,6 +25,7 @@ from dashboard.protocol import (
 from dashboard.subscriber import Subscriber
 from deploy.settings import Settings
 from services.api.auth import AuthError, Principal, verify_token
+from services.api.permissions import is_allowed
 
 log = logging.getLogger("edflow.dashboard")
 POLICY_VIOLATION = 1008
@@ -49,6 +50,8 @@ def admit(websocket: WebSocket, settings: Settings) -> tuple[Principal, str, str
         principal = verify_token(settings, token)
     except AuthError as error:
         raise Refused(error.reason) from None
+    if not is_allowed("board.watch", principal.role):
+        raise Refused(f"role {principal.role} may not watch the board")
     query = websocket.query_params
     try:
         facility = check_name("facility", query.get("facility", ""))

@@ -20,7 +20,11 @@ import jwt
 
 from deploy.settings import Settings
 
-ROLES: tuple[str, ...] = ("intake", "charge-nurse", "provider", "scheduler", "coordinator", "auditor", "admin")
+ROLES: tuple[str, ...] = (
+    "intake", "charge-nurse", "provider", "scheduler", "coordinator", "auditor", "admin",
+    # A hallway display screen: the public, PHI-free view only.
+    "display",
+)
 ALL_FACILITIES = "*"
 SHARED_SECRET_ALGORITHMS = ["HS256"]
 ISSUER_ALGORITHMS = ["RS256", "ES256"]

@@ -68,6 +68,12 @@ ALLOWED: dict[str, frozenset[str]] = {
         ),
         frozenset({"scheduler", "auditor", ADMIN}),
     ),
+    # the live board (dashboard): clinical roles and schedulers watch it;
+    # display screens get only the PHI-free hallway view
+    "board.watch": EVERYONE_CLINICAL | {"scheduler"},
+    "board.facilities": EVERYONE_CLINICAL | {"scheduler", "display"},
+    "board.history": EVERYONE_CLINICAL | {"scheduler"},
+    "board.hallway": EVERYONE_CLINICAL | {"scheduler", "display"},
 }
 
 # Roles that see names, MRN and birth date in read endpoints; everyone else

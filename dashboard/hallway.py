@@ -1,0 +1,51 @@
+"""The public hallway view: where each stay stands, with no PHI at all.
+
+A stay is shown by a short per-stay code (an HMAC of the encounter id under a
+site key), the stage it is at, and a coarse wait band — no initials, ages,
+complaints, acuity or bed numbers. The patient learns their code at
+registration; the code means nothing to anyone else.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import datetime
+
+from events.board import EntityChange
+
+STAGES = {"waiting": "waiting", "roomed": "in treatment", "boarding": "waiting for an inpatient bed"}
+BANDS = ((30, "under 30 min"), (60, "30-60 min"), (120, "1-2 h"), (240, "2-4 h"))
+
+
+def stay_code(key: bytes, encounter_id: str) -> str:
+    """Five characters, e.g. 'K7QF2': unguessable without the site key."""
+    digest = hmac.new(key, encounter_id.encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest)[:5].decode()
+
+
+def wait_band(arrived_at: str | None, as_of: datetime | None) -> str:
+    if not arrived_at or as_of is None:
+        return "unknown"
+    minutes = (as_of - datetime.fromisoformat(arrived_at)).total_seconds() / 60
+    for limit, label in BANDS:
+        if minutes < limit:
+            return label
+    return "over 4 h"
+
+
+def hallway_view(key: bytes, entities: list[EntityChange], as_of: datetime | None) -> list[dict[str, str]]:
+    stays = []
+    for change in entities:
+        if change.kind != "encounter" or change.value is None:
+            continue
+        stage = STAGES.get(change.value.get("status", ""), "in the department")
+        stays.append(
+            {
+                "code": stay_code(key, change.id),
+                "stage": stage,
+                "waiting": wait_band(change.value.get("arrived_at"), as_of),
+            }
+        )
+    return sorted(stays, key=lambda stay: stay["code"])
