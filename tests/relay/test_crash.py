@@ -10,7 +10,7 @@ import time
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
-from kafka_harness import published_count, read_records, start_relay, with_topics
+from tests.relay.kafka_harness import published_count, read_records, start_relay, with_topics
 
 from events.catalogue import PatientArrived, Person
 from events.envelope import Actor, decode

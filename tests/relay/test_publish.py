@@ -7,7 +7,7 @@ import signal
 from datetime import datetime, timezone
 
 import httpx
-from kafka_harness import read_records, serving, start_relay, with_topics
+from tests.relay.kafka_harness import read_records, serving, start_relay, with_topics
 
 from events.catalogue import PatientArrived, PatientTriaged, Person
 from events.envelope import Actor, decode

@@ -15,7 +15,7 @@ import time
 import uuid
 
 from eventsourcing.persistence import StoredEvent
-from kafka_harness import EDFLOW, published_count, relay_environment, start_relay, with_topics
+from tests.relay.kafka_harness import EDFLOW, published_count, relay_environment, start_relay, with_topics
 
 from events.catalogue import Person
 from events.envelope import decode

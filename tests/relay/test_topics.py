@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 
-from kafka_harness import EDFLOW, relay_environment
+from tests.relay.kafka_harness import EDFLOW, relay_environment
 
 from deploy.topics import BOARD_RETENTION_MS, create_topics, describe_topics
 
