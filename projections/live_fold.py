@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import msgspec
@@ -31,14 +31,26 @@ log = logging.getLogger("edflow.worker")
 
 class LiveFold:
     def __init__(self, fold: Any, entries: Any, facilities: Any, board_topic: Any,
-                 streams: Mapping[str, bs.Stream], snapshot_every: int):
-        self.fold, self.entries, self.facilities = fold, entries, facilities
+                 streams: Mapping[str, bs.Stream], snapshot_every: int, profile_for: Callable[[str], Any]):
+        self.fold, self.entries, self.facilities, self.profile_for = fold, entries, facilities, profile_for
         self.board_topic, self.streams, self.snapshot_every = board_topic, streams, snapshot_every
         self.counts: Counter[str] = Counter()
-        self._finished: set[str] = set()
+        self._resumed: set[str] = set()
+        # Last seq per facility already on the board topic (read at start).
+        self.published: dict[str, int] = {}
 
-    def on_rebalance(self) -> None:
-        self._finished.clear()
+    def on_rebalance(self, published: dict[str, int]) -> None:
+        self._resumed.clear()
+        self.published = published
+
+    def owned_facilities(self, partitions: set[int]) -> dict[int, set[str]]:
+        """partition -> facilities with a cursor in it, for the owned partitions."""
+        owned: dict[int, set[str]] = {p: set() for p in partitions}
+        for raw in self.facilities.keys():
+            cursor = self._stored_cursor(raw.decode())
+            if cursor is not None and cursor.partition in owned:
+                owned[cursor.partition].add(cursor.facility_id)
+        return owned
 
     async def on_event_record(self, topic: str, partition: int, offset: int, value: bytes | None) -> None:
         try:
@@ -58,9 +70,10 @@ class LiveFold:
     async def apply(self, envelope: Envelope, stream: bs.Stream, partition: int) -> None:
         facility_id = envelope.facility_id
         cursor = self._cursor(facility_id, partition)
-        keys = self.fold.keys_for(envelope)
+        profile = self.profile_for(facility_id)
+        keys = self.fold.keys_for(envelope, profile)
         current = {key: self._entry(key) for key in keys}
-        step = self.fold.step(current, envelope)
+        step = self.fold.step(current, envelope, profile)
         self.counts["events"] += 1
         if not step.changes and not step.board:
             self.counts["unchanged"] += 1
@@ -83,7 +96,7 @@ class LiveFold:
             cursor = self._stored_cursor(facility_id)
             if cursor is None or cursor.partition != partition:
                 continue
-            self._finish(cursor)
+            cursor = self._resume(cursor)
             cursor = bs.renumbered(msgspec.structs.replace(cursor, pending={}))
             self._put(bs.cursor_key(facility_id), bs.encode_cursor(cursor))
             await self._send(bs.snapshot(cursor, self._entities(cursor)))
@@ -99,19 +112,27 @@ class LiveFold:
         if cursor is None:
             self.facilities[facility_id.encode()] = str(partition).encode()
             return bs.BoardCursor(facility_id=facility_id, partition=partition)
-        self._finish(cursor)
-        return cursor
+        return self._resume(cursor)
 
-    def _finish(self, cursor: bs.BoardCursor) -> None:
-        """Complete the last event's writes if a crash cut them short (once per facility per start)."""
-        if cursor.facility_id in self._finished:
-            return
+    def _resume(self, cursor: bs.BoardCursor) -> bs.BoardCursor:
+        """First touch of a facility since start: complete the last event's
+        writes if a crash cut them short, and number on after what the board
+        topic already holds (the changelog may be behind it)."""
+        if cursor.facility_id in self._resumed:
+            return cursor
+        self._resumed.add(cursor.facility_id)
         stored = {key: self._get(key) for key in cursor.pending}
         unfinished = bs.unfinished_changes(cursor, stored)
         if unfinished:
             log.warning("completing %d interrupted table writes of facility %s", len(unfinished), cursor.facility_id)
             self._write(unfinished)
-        self._finished.add(cursor.facility_id)
+        published = self.published.get(cursor.facility_id, 0)
+        if published > cursor.seq:
+            log.warning("facility %s: board seq %d already published, tables at %d; numbering on from %d",
+                        cursor.facility_id, published, cursor.seq, published)
+            cursor = msgspec.structs.replace(cursor, seq=published)
+            self._put(bs.cursor_key(cursor.facility_id), bs.encode_cursor(cursor))
+        return cursor
 
     def _entry(self, key: str) -> Any:
         raw = self._get(key)
@@ -136,7 +157,7 @@ class LiveFold:
             for key, raw in facility_items(self.entries, cursor.partition, cursor.facility_id)
             if not bs.is_cursor_key(key)
         )
-        return list(self.fold.board_snapshot(items))
+        return list(self.fold.board_snapshot(items, self.profile_for(cursor.facility_id)))
 
     async def _send(self, message: Any) -> None:
         self.counts[message.type] += 1

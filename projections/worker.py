@@ -14,19 +14,17 @@ changes nothing and publishes nothing. faust's exactly-once mode is not used
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from deploy.settings import Settings
+from projections.board_tail import last_published_seqs
+from projections.changelog_flush import flush_fully_before_commit
+from projections.first_start import rewind_uncommitted
 from projections.live_fold import LiveFold
+from projections.worker_topics import board_requests_topic, changelog_topic
 
 log = logging.getLogger("edflow.worker")
-
-
-def board_requests_topic(settings: Settings) -> str:
-    """Snapshot requests: value empty = every facility of the record's
-    partition (sent at worker start), else one facility id (a dashboard that
-    saw a gap may send it, keyed by facility id)."""
-    return f"{settings.topics.board}.requests"
 
 
 def broker_credentials(settings: Settings) -> Any:
@@ -47,8 +45,22 @@ def broker_credentials(settings: Settings) -> Any:
     return faust.SSLCredentials(context) if context else None
 
 
+def facility_profiles(settings: Settings) -> Callable[[str], Any]:
+    """The fold's per-facility configuration: the configured facility's time
+    zone and inpatient beds; other facilities get EDFLOW_FACILITY_TIMEZONE.
+    Raises `deploy.facility.FacilityError` for an unusable facility file."""
+    from deploy.facility import load_facility
+    from projections.profile import FacilityProfile
+
+    facility = load_facility(settings.facility_config)
+    default = FacilityProfile(timezone=settings.facility_timezone)
+    known = {facility.id: FacilityProfile(timezone=facility.timezone, inpatient_beds=facility.inpatient_beds)}
+    return lambda facility_id: known.get(facility_id, default)
+
+
 def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
     import faust
+    import mode
 
     if fold is None:
         from projections import fold
@@ -72,7 +84,16 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
         web_enabled=web,
         web_port=settings.worker_web_port,
         autodiscover=False,
+        # A dead worker's facilities get a new owner (and their boards move
+        # on) after this long, not after faust's default minute.
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=3.0,
+        # An agent that fails stops the worker, so the event is retried after
+        # a restart instead of being skipped by a restarted agent.
+        agent_supervisor=mode.CrashingSupervisor,
     )
+
+    flush_fully_before_commit(app)
 
     # --- topics ---------------------------------------------------------------
     sources = app.topic(
@@ -89,7 +110,7 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
     # --- tables ---------------------------------------------------------------
     def table(name: str, help: str) -> Any:
         changelog = app.topic(
-            f"{settings.worker_id}-{name}-changelog", key_type=bytes, value_type=bytes,
+            changelog_topic(settings, name), key_type=bytes, value_type=bytes,
             partitions=settings.topic_partitions, replicas=settings.topic_replication,
             compacting=True, deleting=False, internal=True, **raw,
         )
@@ -106,6 +127,7 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
         fold, entries, facilities, board,
         streams={topics.ed: "ed", topics.access: "access"},
         snapshot_every=settings.board_snapshot_every,
+        profile_for=facility_profiles(settings),
     )
 
     # --- agents ---------------------------------------------------------------
@@ -120,11 +142,22 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
                 await live.on_event_record(message.topic, message.partition, message.offset, message.value)
 
     @entries.on_recover
-    async def request_start_snapshots() -> None:
-        # Tables are recovered: every facility of every partition we own
-        # gets a snapshot, so late or out-of-sync board consumers can rebuild.
-        live.on_rebalance()
-        owned = sorted(tp.partition for tp in app.consumer.assignment() if tp.topic == topics.ed)
+    async def resume_after_recovery() -> None:
+        # Tables are recovered; streams resume after this returns. faust
+        # only logs a failure here, so a failure stops the worker instead.
+        try:
+            await start_streams_and_snapshots()
+        except Exception as error:
+            log.exception("could not resume after table recovery")
+            await app.crash(error)
+
+    async def start_streams_and_snapshots() -> None:
+        assigned = app.consumer.assignment()
+        await rewind_uncommitted(app, settings, [tp for tp in assigned if tp.topic in sources.topics])
+        # Every facility of every partition we own gets a snapshot, so late
+        # or out-of-sync board consumers can rebuild.
+        owned = sorted(tp.partition for tp in assigned if tp.topic == topics.ed)
+        live.on_rebalance(await last_published_seqs(settings, live.owned_facilities(set(owned))))
         log.info("tables recovered; requesting board snapshots for partitions %s", owned)
         for partition in owned:
             await requests.send(value=b"", partition=partition)

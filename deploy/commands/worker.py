@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 
 from deploy.cli import CommandError
 
@@ -38,14 +39,44 @@ def run(args: argparse.Namespace) -> int:
         connection_options(settings)
     except KafkaSettingsError as error:
         raise CommandError(str(error)) from None
+    import asyncio
+
     import faust
+    from aiokafka.errors import KafkaError
 
+    from deploy.facility import FacilityError
+    from projections.table_state import discard_unless_stopped_cleanly, mark_stopped_cleanly
     from projections.worker import create_app
+    from projections.worker_topics import WorkerTopicsError, prepare_worker_topics
 
-    app = create_app(settings, web=args.web)
+    # The admin client logs each failed connection attempt; the one-line error below says it all.
+    aiokafka_log = logging.getLogger("aiokafka")
+    aiokafka_log.setLevel(logging.CRITICAL)
+    try:
+        asyncio.run(prepare_worker_topics(settings))
+    except WorkerTopicsError as error:
+        raise CommandError(str(error)) from None
+    except KafkaError as error:
+        raise CommandError(
+            f"cannot reach Kafka at {settings.kafka_bootstrap} ({type(error).__name__}); "
+            "start it (bash deploy/kafka.sh start) or set EDFLOW_KAFKA_BOOTSTRAP"
+        ) from None
+    finally:
+        aiokafka_log.setLevel(logging.NOTSET)
+
+    try:
+        app = create_app(settings, web=args.web)
+    except FacilityError as error:
+        raise CommandError(f"EDFLOW_FACILITY_CONFIG: {error}") from None
+    datadir = settings.data_dir / "worker"
+    discard_unless_stopped_cleanly(datadir, app.conf.tabledir)
     worker = faust.Worker(app, loglevel=args.loglevel, redirect_stdouts=False)
     try:
         worker.execute_from_commandline()
     except SystemExit as stop:
-        return int(stop.code or 0)
-    return 0
+        code = int(stop.code or 0)
+    else:
+        code = 0
+    if code == 0 and getattr(app, "crash_reason", None) is None:
+        mark_stopped_cleanly(datadir)
+    return code
