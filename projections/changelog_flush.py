@@ -15,6 +15,7 @@ import types
 from typing import Any
 
 WAIT_STEP = 0.5
+BUFFERED = 5_000
 
 
 async def _flush_until_empty(buffer: Any) -> None:
@@ -28,7 +29,10 @@ async def _flush_until_empty(buffer: Any) -> None:
             continue  # slow, not done: keep waiting rather than commit ahead of the changelog
 
 
-def flush_fully_before_commit(app: Any) -> None:
+def flush_fully_before_commit(app: Any, buffered: int = BUFFERED) -> None:
     """Make `app`'s producer buffer flush drain completely (creates the producer object; connects nothing)."""
     buffer = app.producer.buffer
     buffer.flush = types.MethodType(_flush_until_empty, buffer)
+    # Each event writes 3-5 entries; faust's default of 100 buffered writes
+    # pauses the stream every ~25 events to drain it.
+    buffer.max_messages = buffered
