@@ -8,7 +8,11 @@ import.
 
 At-least-once: a redelivered event is dropped by the fold's watermark, so it
 changes nothing and publishes nothing. faust's exactly-once mode is not used
-(it has open duplicate/loss bugs in 0.15).
+(it has open duplicate/loss bugs in 0.15). What makes a SIGKILL safe:
+`table_state` (rebuild tables from changelogs after a crash), `changelog_flush`
+(commit offsets only after table writes are out), `first_start` (read
+never-committed partitions from the start), `board_tail` (number on after the
+last published seq) and the cursor's pending writes (`live_fold`).
 """
 
 from __future__ import annotations
@@ -174,5 +178,4 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
             log.info("projected events=%d unchanged=%d rejected=%d deltas=%d snapshots=%d",
                      *(counts.get(k, 0) for k in ("events", "unchanged", "rejected", "delta", "snapshot")))
 
-    app.live_fold = live
     return app

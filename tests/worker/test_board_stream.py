@@ -4,6 +4,7 @@ numbered deltas, periodic snapshots, and a board a late consumer can rebuild."""
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
@@ -56,3 +57,31 @@ def test_board_messages_carry_no_names_or_record_numbers(worker_settings, start_
         assert not {"family_name", "given_name", "mrn", "birth_date"} & value.keys()
         assert "Lovelace" not in repr(value)
     assert "Lovelace" not in worker.log()
+
+
+def test_an_undecodable_record_is_reported_with_its_place_and_the_board_goes_on(
+    worker_settings, start_worker, ed_day
+):
+    async def publish_garbage_between_events():
+        from aiokafka import AIOKafkaProducer
+
+        from services.kafka_clients import producer_options
+
+        await produce(worker_settings, ed_day[:50])
+        producer = AIOKafkaProducer(**producer_options(worker_settings))
+        await producer.start()
+        try:
+            await producer.send_and_wait(worker_settings.topics.ed, b'{"type": "PatientArrived"', key=FACILITY.encode())
+        finally:
+            await producer.stop()
+        await produce(worker_settings, ed_day[50:100])
+
+    worker = start_worker()
+    worker.wait_for_log("requesting board snapshots")
+    asyncio.run(publish_garbage_between_events())
+
+    messages = asyncio.run(read_board_until_caught_up(worker_settings, FACILITY, expected_positions(ed_day[:100])))
+
+    assert snapshot_board(messages[-1]) == offline_board(ed_day[:100])
+    assert re.search(rf"skipped undecodable record {re.escape(worker_settings.topics.ed)}\[\d\]@\d+: ", worker.log())
+    assert "Traceback" not in worker.log()
