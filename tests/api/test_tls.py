@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import ssl
 import subprocess
 import sys
 import time
@@ -25,7 +26,7 @@ def test_serve_over_tls_answers_https_and_refuses_plain_http(tmp_path: Path):
         deadline = time.monotonic() + 30
         while True:
             try:
-                docs = httpx.get(f"https://127.0.0.1:{port}/docs", verify=str(cert))
+                docs = httpx.get(f"https://127.0.0.1:{port}/docs", verify=ssl.create_default_context(cafile=str(cert)))
                 break
             except httpx.TransportError:
                 assert server.poll() is None and time.monotonic() < deadline, "edflow serve did not start"
