@@ -47,3 +47,11 @@ def without_wait_flags(board: Board) -> Board:
     that carried it (a delta is evaluated at its own event's time, a snapshot
     at the last event's), so boards rebuilt from deltas are compared without it."""
     return {key: {k: v for k, v in value.items() if k != "over_target"} for key, value in board.items()}
+
+
+def differences(got: Board, expected: Board, limit: int = 5) -> str:
+    """A short account of how two boards differ, for assertion messages."""
+    keys = sorted(k for k in got.keys() | expected.keys() if got.get(k) != expected.get(k))
+    return "; ".join(f"{k}: got {got.get(k)} expected {expected.get(k)}" for k in keys[:limit]) + (
+        f" (+{len(keys) - limit} more)" if len(keys) > limit else ""
+    )
