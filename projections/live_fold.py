@@ -8,8 +8,10 @@ board cursor. Order matters for a crash at any instant:
 2. the changes themselves, then
 3. the board message.
 A worker killed between 1 and 2 finishes the pending writes before it folds
-the facility's next event (`_finish`); one killed between 2 and 3 leaves a
-seq gap, which the snapshot published at every start closes.
+the facility's next event (`_resume`); one killed between 2 and 3 leaves a
+seq gap, which the snapshot published at every start closes. Tables rebuilt
+from changelogs may be behind the board topic: numbering goes on after the
+last seq published there (`published`, read at start), so no seq repeats.
 """
 
 from __future__ import annotations
