@@ -123,8 +123,9 @@ def board_value(entry: EncounterEntry | None, as_of: datetime, targets: dict[int
     if entry is None or not on_board(entry):
         return None
     status = board_status(entry)
+    # No visit number: it is an identifier, and the board needs none (its
+    # entity id is the opaque encounter id the commands use).
     return {
-        "visit_number": entry.visit_number,
         "initials": initials(entry.given_initial, entry.family_initial),
         "age_years": entry.age_years,
         "sex": entry.sex,

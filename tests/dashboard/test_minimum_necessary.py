@@ -41,9 +41,10 @@ def demo_board(sqlite_settings, clock) -> list[EntityChange]:
     return board_snapshot(replay.entries_of("demo")[1])
 
 
-def test_the_coordinator_board_has_no_names_mrns_or_birth_dates(demo_board):
+def test_the_coordinator_board_has_no_names_mrns_birth_dates_or_visit_numbers(demo_board):
     payload = msgspec.json.encode(demo_board).decode()
     assert [word for word in IDENTIFIERS if word in payload] == []
+    assert "visit_number" not in payload and '"V1"' not in payload
     encounters = [c.value for c in demo_board if c.kind == "encounter"]
     # Given-name initial, then family-name initial: all a coordinator needs.
     assert sorted(e["initials"] for e in encounters) == ["PQ", "TO"]
