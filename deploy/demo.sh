@@ -27,6 +27,9 @@ bash deploy/setup.sh
 edflow=("$root/.venv/bin/edflow")
 logs="${EDFLOW_DATA_DIR:-$root/var}/logs"
 mkdir -p "$logs"
+# The simulator runs ahead of the wall clock (60x): let the server accept
+# its event times.
+export EDFLOW_MAX_FUTURE_SECONDS="${EDFLOW_MAX_FUTURE_SECONDS:-31536000}"
 host="${EDFLOW_HTTP_HOST:-127.0.0.1}"
 port="${EDFLOW_HTTP_PORT:-8000}"
 url="http://$host:$port"

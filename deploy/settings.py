@@ -42,6 +42,10 @@ class Settings(BaseSettings):
 
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)
+    # Commands may say when they happened; how far in the future (clock skew
+    # between systems) that may lie before it is refused. The demo's
+    # simulator, which runs ahead of the clock, raises it.
+    max_future_seconds: int = Field(default=300, ge=0)
     # TLS for HTTP and the board WebSocket: both files, or neither (plain HTTP
     # behind a TLS-terminating proxy).
     http_tls_certfile: Path | None = None

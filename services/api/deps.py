@@ -17,6 +17,7 @@ from services.api.errors import Forbidden
 from services.api.permissions import is_allowed, sees_identity
 from services.api.schemas import CommandBody
 from services.audit.access import record_read
+from services.errors import Invalid
 from services.hospital import Hospital
 from services.recording import Meta
 
@@ -71,11 +72,19 @@ class CommandRunner:
         self.route = route_name(request)
         self.path_params = dict(request.path_params)
         self.facility_id = self.path_params["facility_id"]
+        self.max_future_seconds = request.app.state.settings.max_future_seconds
 
     def meta(self, body: CommandBody) -> Meta:
+        now = datetime.now(timezone.utc)
+        if body.occurred_at is not None and (body.occurred_at - now).total_seconds() > self.max_future_seconds:
+            raise Invalid(
+                f"occurred_at {body.occurred_at.isoformat()} is in the future; "
+                f"at most {self.max_future_seconds} s ahead of this server's clock is accepted",
+                field="occurred_at",
+            )
         return Meta(
             facility_id=self.facility_id,
-            occurred_at=body.occurred_at or datetime.now(timezone.utc),
+            occurred_at=body.occurred_at or now,
             actor=Actor(id=self.principal.subject, role=self.principal.role),
             correlation_id=body.correlation_id,
         )

@@ -198,3 +198,26 @@ def test_an_unexpected_failure_is_a_500_in_the_error_shape_without_patient_data(
     assert response.json() == {"error": {"code": "internal", "message": "unexpected server error; it was logged", "details": {}}}
     assert "Zyxwoski" not in caplog.text and "Traceback" not in response.text
     assert any("unexpected" in r.getMessage() for r in caplog.records)
+
+
+def test_a_command_dated_beyond_the_clock_skew_allowance_is_refused_and_records_nothing(sqlite_settings):
+    from datetime import datetime, timedelta, timezone
+
+    from fastapi.testclient import TestClient
+
+    from services.api.app import create_app
+    from services.api.auth import mint_token
+
+    app = create_app(sqlite_settings)
+    headers = {"Authorization": "Bearer " + mint_token(sqlite_settings, "ann", "intake", ["fac-1"])}
+    with TestClient(app) as client:
+        soon = (datetime.now(timezone.utc) + timedelta(seconds=60)).isoformat()
+        later = (datetime.now(timezone.utc) + timedelta(hours=2)).isoformat()
+        ok = client.post("/api/v1/facilities/fac-1/encounters", json={"visit_number": "V1", "patient": {}, "occurred_at": soon}, headers=headers)
+        refused = client.post("/api/v1/facilities/fac-1/encounters", json={"visit_number": "V2", "patient": {}, "occurred_at": later}, headers=headers)
+        before = app.state.hospital.recorder.max_notification_id()
+    assert ok.status_code == 201
+    assert refused.status_code == 422
+    assert refused.json()["error"]["details"]["fields"][0]["field"] == "occurred_at"
+    assert "in the future" in refused.json()["error"]["message"]
+    assert before == 1
