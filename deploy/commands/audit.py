@@ -102,6 +102,7 @@ def run_checkpoint(args) -> int:
 
 
 def run_timeline(args) -> int:
+    from services.audit.access import record_cli_read
     from services.audit.timeline import visit_timeline
     from services.errors import NotFound
 
@@ -110,7 +111,7 @@ def run_timeline(args) -> int:
         rows = visit_timeline(app, args.facility, args.visit)
     except NotFound as error:
         raise CommandError(f"{error.message}; check --facility and --visit") from None
-    _record_cli_access(app, args.facility, "timeline", args.visit)
+    record_cli_read(app, args.facility, "timeline", args.visit)
     if args.json:
         for row in rows:
             print(json.dumps(row))
@@ -123,21 +124,6 @@ def run_timeline(args) -> int:
         table.add_row(str(row["position"]), row["type"], row["occurred_at"], row["recorded_at"], row["actor"], row["role"], row["detail"])
     Console().print(table)
     return 0
-
-
-def _record_cli_access(app, facility_id: str, resource: str, resource_id: str) -> None:
-    import getpass
-    import socket
-
-    from services.audit.access import AccessEntry, record_access
-
-    record_access(
-        app,
-        AccessEntry(
-            at=datetime.now(timezone.utc), facility_id=facility_id, actor_id=f"os:{getpass.getuser()}",
-            role="auditor", action="read", resource=resource, resource_id=resource_id, client=socket.gethostname(),
-        ),
-    )
 
 
 def run_access(args) -> int:

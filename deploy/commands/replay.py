@@ -85,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         facility_id, entries = replay.entries_of(args.facility)
     except ReplayError as error:
         raise CommandError(str(error)) from None
+    _record_access(settings, facility_id, args)
     view = board_view(facility_id, entries, at, replay.profile_for(facility_id))
     view.update(by=args.by, source=args.source, events_read=replay.read, events_folded=replay.folded)
     if args.json:
@@ -94,6 +95,23 @@ def run(args: argparse.Namespace) -> int:
 
         print_board(view)
     return 0
+
+
+def _record_access(settings: Any, facility_id: str, args: argparse.Namespace) -> None:
+    """A replay shows patients (initials, ages, complaints): it is an audited read."""
+    from eventsourcing.persistence import PersistenceError
+
+    from deploy.bootstrap import hospital
+    from services.audit.access import record_cli_read
+
+    try:
+        app = hospital(settings)
+    except PersistenceError as error:
+        raise CommandError(f"cannot record this replay in the access log ({type(error).__name__}); check EDFLOW_EVENT_STORE") from None
+    try:
+        record_cli_read(app, facility_id, f"replay/{args.source}", args.at or "now")
+    finally:
+        app.close()
 
 
 def _from_store(settings: Any, replay: Any, progressed) -> None:

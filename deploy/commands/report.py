@@ -43,6 +43,7 @@ def _report(args: argparse.Namespace) -> int:
     from projections.work_queue import QueueAppointment, fold_into
     from services.access.queue_reader import envelopes_after
     from services.access.report_files import render
+    from services.audit.access import record_cli_read
     from services.access.reports import SCHEDULE_COLUMNS, STATS_COLUMNS, schedule_rows, stats_rows
 
     last = args.last or args.first
@@ -65,6 +66,7 @@ def _report(args: argparse.Namespace) -> int:
                 envelopes, position = envelopes_after(app, position, limit=5000)
                 fold_into(table, (e for e in envelopes if e.facility_id == args.facility))
                 progress.update(task, completed=position)
+        record_cli_read(app, args.facility, f"report/{args.report}", f"{args.first}..{last}")
     finally:
         app.close()
     appointments = [e for k, e in table.items() if isinstance(e, QueueAppointment)]

@@ -83,3 +83,18 @@ def record_read(app, principal, facility_id: str, resource: str, resource_id: st
             client=client or "",
         ),
     )
+
+
+def record_cli_read(app, facility_id: str, resource: str, resource_id: str) -> None:
+    """A read through the `edflow` command line: the operating-system user is the actor."""
+    import getpass
+    import socket
+    from datetime import timezone
+
+    record_access(
+        app,
+        AccessEntry(
+            at=datetime.now(timezone.utc), facility_id=facility_id, actor_id=f"os:{getpass.getuser()}",
+            role="auditor", action="read", resource=resource, resource_id=resource_id, client=socket.gethostname(),
+        ),
+    )
