@@ -5,6 +5,12 @@ write model's stored facts and validated against the R4 resource classes.
     GET /fhir/R4/{facility}/Location/{id}         GET /fhir/R4/{facility}/Location?identifier=<bed id>
     GET /fhir/R4/{facility}/Appointment/{id}      (id = the appointment id)
     GET /fhir/R4/{facility}/Slot?schedule=<provider id>&start=<YYYY-MM-DD>   (busy slots of that UTC day)
+    GET /fhir/R4/{facility}/Schedule/{provider id | room.<id> | department.<id>}
+    GET /fhir/R4/{facility}/Coverage/{appointment id}
+Searches (strict: an unknown parameter or bad value is a 400 OperationOutcome):
+    Encounter?identifier=&status=&date=     Appointment?identifier=&status=&date=&practitioner=
+    Location?identifier=&operational-status=    Schedule?actor=Practitioner/<id>&service-type=
+    Coverage?patient=<MRN> (or beneficiary=)  -- `date` takes eq/ne/ge/gt/le/lt prefixes
 
 Who may read what follows the command API's table for the matching read route
 (`services/api/permissions.py`); errors are OperationOutcome resources.
@@ -24,18 +30,21 @@ from services.api.auth import AuthError, verify_token
 from services.api.deps import bearer
 from services.api.permissions import is_allowed, sees_identity
 from services.audit.access import record_read
-from services.ed.application import encounter_id_for
 from services.errors import NotFound
+from services.fhir import finders
 from services.fhir.appointment import appointment_resource
 from services.fhir.bundle import searchset
-from services.fhir.slot import busy_slots
+from services.fhir.coverage import coverage_resource
 from services.fhir.encounter import encounter_resource
-from services.fhir.location import location_by_id, location_resource
+from services.fhir.location import location_by_id
+from services.fhir.schedule import schedule_resource
+from services.fhir.search import BadSearch
+from services.fhir.slot import busy_slots
 
 FHIR_JSON = "application/fhir+json"
 # The command API route whose role rules a FHIR read follows.
 READ_ROUTE = {"Encounter": "encounters.read", "Location": "beds.read", "Appointment": "appointments.read",
-              "Slot": "appointments.read"}  # fmt: skip
+              "Slot": "appointments.read", "Schedule": "scheduling.availability", "Coverage": "appointments.read"}  # fmt: skip
 
 router = APIRouter(prefix="/fhir/R4/{facility_id}", tags=["fhir"])
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
@@ -76,6 +85,8 @@ def answer(request: Request, credentials, kind: str, build: Callable[[object, bo
         return outcome(refusal.status, refusal.code, refusal.text)
     except NotFound as error:
         return outcome(404, "not-found", error.message)
+    except BadSearch as error:
+        return outcome(400, "invalid", str(error))
     return JSONResponse(body, media_type=FHIR_JSON)
 
 
@@ -85,10 +96,9 @@ def read_encounter(facility_id: str, encounter_id: FhirId, request: Request, cre
 
 
 @router.get("/Encounter", name="fhir.encounter.search")
-def search_encounter(facility_id: str, request: Request, credentials: Credentials, identifier: Annotated[str, Query(min_length=1)]):
-    visit = str(encounter_id_for(facility_id, identifier.split("|")[-1]))
+def search_encounter(facility_id: str, request: Request, credentials: Credentials):
     return answer(request, credentials, "Encounter",
-                  lambda h, who: searchset(request, lambda: encounter_resource(h, facility_id, visit, who)))  # fmt: skip
+                  lambda h, who: searchset(request, lambda: finders.encounters(h, request, facility_id, who)))  # fmt: skip
 
 
 @router.get("/Location/{location_id}", name="fhir.location.read")
@@ -97,15 +107,47 @@ def read_location(facility_id: str, location_id: FhirId, request: Request, crede
 
 
 @router.get("/Location", name="fhir.location.search")
-def search_location(facility_id: str, request: Request, credentials: Credentials, identifier: Annotated[str, Query(min_length=1)]):
-    bed_id = identifier.split("|")[-1]
+def search_location(facility_id: str, request: Request, credentials: Credentials):
     return answer(request, credentials, "Location",
-                  lambda h, _: searchset(request, lambda: location_resource(h, facility_id, bed_id)))  # fmt: skip
+                  lambda h, _: searchset(request, lambda: finders.locations(h, request, facility_id)))  # fmt: skip
 
 
 @router.get("/Appointment/{appointment_id}", name="fhir.appointment.read")
 def read_appointment(facility_id: str, appointment_id: FhirId, request: Request, credentials: Credentials):
     return answer(request, credentials, "Appointment", lambda h, who: appointment_resource(h, facility_id, appointment_id, who))
+
+
+@router.get("/Appointment", name="fhir.appointment.search")
+def search_appointment(facility_id: str, request: Request, credentials: Credentials):
+    return answer(request, credentials, "Appointment",
+                  lambda h, who: searchset(request, lambda: finders.appointments(h, request, facility_id, who)))  # fmt: skip
+
+
+@router.get("/Schedule/{schedule_id}", name="fhir.schedule.read")
+def read_schedule(facility_id: str, schedule_id: FhirId, request: Request, credentials: Credentials):
+    return answer(request, credentials, "Schedule", lambda h, _: schedule_resource(h, facility_id, schedule_id))
+
+
+@router.get("/Schedule", name="fhir.schedule.search")
+def search_schedule(facility_id: str, request: Request, credentials: Credentials):
+    return answer(request, credentials, "Schedule",
+                  lambda h, _: searchset(request, lambda: finders.schedules(h, request, facility_id)))  # fmt: skip
+
+
+@router.get("/Coverage/{appointment_id}", name="fhir.coverage.read")
+def read_coverage(facility_id: str, appointment_id: FhirId, request: Request, credentials: Credentials):
+    return answer(request, credentials, "Coverage", lambda h, who: coverage_resource(h, facility_id, appointment_id, who))
+
+
+@router.get("/Coverage", name="fhir.coverage.search")
+def search_coverage(facility_id: str, request: Request, credentials: Credentials):
+    def find(hospital, sees_identity: bool) -> dict:
+        # Searching by MRN would reveal whose coverage it is to a role that may not know.
+        if not sees_identity and {"patient", "beneficiary"} & set(request.query_params):
+            raise Refused(403, "forbidden", "this role may not search coverage by patient")
+        return searchset(request, lambda: finders.coverages(hospital, request, facility_id, sees_identity))
+
+    return answer(request, credentials, "Coverage", find)
 
 
 @router.get("/Slot", name="fhir.slot.search")

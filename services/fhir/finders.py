@@ -1,0 +1,119 @@
+"""The searches: each checks its parameters, gathers candidate resources
+(one by identifier when given, else every one at the facility) and keeps
+those that match every parameter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.access.availability import ResourceSchedule
+from services.access.domainmodel import Appointment
+from services.access.schedule_commands import schedule_aggregate_id
+from services.ed.application import encounter_id_for
+from services.ed.domainmodel import Bed, Encounter
+from services.errors import NotFound
+from services.fhir.appointment import appointment_resource
+from services.fhir.coverage import coverage_by_aggregate, coverage_patient_mrn
+from services.fhir.encounter import encounter_resource
+from services.fhir.history import history
+from services.fhir.location import location_by_id, location_resource
+from services.fhir.schedule import schedule_by_aggregate
+from services.fhir.search import check_params, date_filter, facility_aggregates, reference_ids, tokens
+
+ENCOUNTER_STATUSES = {"planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled", "entered-in-error", "unknown"}
+APPOINTMENT_STATUSES = {"proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow", "entered-in-error",
+                        "checked-in", "waitlist"}  # fmt: skip
+OPERATIONAL_CODES = {"C", "H", "I", "K", "O", "U"}  # HL7 table 0116
+
+
+def _one(find) -> list[dict]:
+    try:
+        return [find()]
+    except NotFound:
+        return []
+
+
+def _when(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def encounters(hospital, request, facility_id: str, who: bool) -> list[dict]:
+    check_params(request, {"identifier", "status", "date"})
+    statuses, in_range = tokens(request, "status", ENCOUNTER_STATUSES), date_filter(request)
+    visits = tokens(request, "identifier")
+    if visits is not None:
+        found = [r for v in visits for r in _one(lambda v=v: encounter_resource(hospital, facility_id, str(encounter_id_for(facility_id, v)), who))]
+    else:
+        found = list(facility_aggregates(hospital, Encounter, facility_id, lambda i: encounter_resource(hospital, facility_id, str(i), who)))
+    return [
+        r for r in found
+        if (statuses is None or r["status"] in statuses) and in_range(_when(r["period"]["start"]), _when(r["period"].get("end")))
+    ]  # fmt: skip
+
+
+def appointments(hospital, request, facility_id: str, who: bool) -> list[dict]:
+    check_params(request, {"identifier", "status", "date", "practitioner"})
+    statuses, in_range = tokens(request, "status", APPOINTMENT_STATUSES), date_filter(request)
+    providers, ids = reference_ids(request, "practitioner", "Practitioner"), tokens(request, "identifier")
+    if ids is not None:
+        found = [r for i in ids for r in _one(lambda i=i: appointment_resource(hospital, facility_id, i, who))]
+    else:
+        found = list(facility_aggregates(hospital, Appointment, facility_id, lambda i: _appointment(hospital, facility_id, i, who)))
+
+    def attended_by(resource: dict) -> set[str]:
+        return {p["actor"]["identifier"]["value"] for p in resource["participant"] if p.get("type") and "identifier" in p["actor"]}
+
+    return [
+        r for r in found
+        if (statuses is None or r["status"] in statuses) and in_range(_when(r["start"]), _when(r["end"]))
+        and (providers is None or attended_by(r) & providers)
+    ]  # fmt: skip
+
+
+def _appointment(hospital, facility_id: str, aggregate_id, who: bool) -> dict:
+    _, recorded = history(hospital, aggregate_id, Appointment, facility_id, "appointment")
+    return appointment_resource(hospital, facility_id, recorded[0].fact.appointment_id, who)
+
+
+def locations(hospital, request, facility_id: str) -> list[dict]:
+    check_params(request, {"identifier", "operational-status"})
+    codes, beds = tokens(request, "operational-status", OPERATIONAL_CODES), tokens(request, "identifier")
+    if beds is not None:
+        found = [r for b in beds for r in _one(lambda b=b: location_resource(hospital, facility_id, b))]
+    else:
+        found = list(facility_aggregates(hospital, Bed, facility_id, lambda i: location_by_id(hospital, facility_id, str(i))))
+    return [r for r in found if codes is None or r["operationalStatus"]["code"] in codes]
+
+
+def schedules(hospital, request, facility_id: str) -> list[dict]:
+    check_params(request, {"actor", "service-type"})
+    providers, kinds = reference_ids(request, "actor", "Practitioner"), tokens(request, "service-type")
+    if providers is not None:
+        found = [
+            r for p in providers
+            for r in _one(lambda p=p: schedule_by_aggregate(hospital, facility_id, schedule_aggregate_id(facility_id, "provider", p)))
+        ]  # fmt: skip
+    else:
+        found = list(facility_aggregates(hospital, ResourceSchedule, facility_id, lambda i: schedule_by_aggregate(hospital, facility_id, i)))
+    return [r for r in found if kinds is None or {c["code"] for s in r.get("serviceType", []) for c in s["coding"]} & kinds]
+
+
+def coverages(hospital, request, facility_id: str, who: bool) -> list[dict]:
+    """By the beneficiary's MRN (`patient` and `beneficiary` are the same search here)."""
+    check_params(request, {"patient", "beneficiary"})
+    mrns = (reference_ids(request, "patient", "Patient") or set()) | (reference_ids(request, "beneficiary", "Patient") or set())
+    found = []
+    for notification_id in _appointment_ids(hospital):
+        try:
+            if not mrns or coverage_patient_mrn(hospital, facility_id, notification_id) in mrns:
+                found.append(coverage_by_aggregate(hospital, facility_id, notification_id, who))
+        except NotFound:  # another facility's appointment, or one without coverage
+            continue
+    return found
+
+
+def _appointment_ids(hospital):
+    start = 1
+    while page := hospital.recorder.select_notifications(start=start, limit=500, topics=[Appointment.Created.TOPIC]):
+        yield from (n.originator_id for n in page)
+        start = page[-1].id + 1
