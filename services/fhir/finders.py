@@ -4,7 +4,7 @@ those that match every parameter."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from services.access.availability import ResourceSchedule
 from services.access.domainmodel import Appointment
@@ -18,7 +18,8 @@ from services.fhir.encounter import encounter_resource
 from services.fhir.history import history
 from services.fhir.location import location_by_id, location_resource
 from services.fhir.schedule import schedule_by_aggregate
-from services.fhir.search import check_params, date_filter, facility_aggregates, reference_ids, tokens
+from services.fhir.search import BadSearch, check_params, date_filter, facility_aggregates, reference_ids, tokens
+from services.fhir.slot import busy_slots
 
 ENCOUNTER_STATUSES = {"planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled", "entered-in-error", "unknown"}
 APPOINTMENT_STATUSES = {"proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow", "entered-in-error",
@@ -117,3 +118,16 @@ def _appointment_ids(hospital):
     while page := hospital.recorder.select_notifications(start=start, limit=500, topics=[Appointment.Created.TOPIC]):
         yield from (n.originator_id for n in page)
         start = page[-1].id + 1
+
+
+def slots(hospital, request, facility_id: str) -> list[dict]:
+    check_params(request, {"schedule", "start"})
+    schedules, days = reference_ids(request, "schedule", "Schedule"), tokens(request, "start")
+    if schedules is None or days is None or len(days) != 1:
+        raise BadSearch("Slot search needs schedule=Schedule/<provider id> and one start=YYYY-MM-DD")
+    text = next(iter(days)).removeprefix("eq")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise BadSearch(f"start={text} is not a day (YYYY-MM-DD)") from None
+    return [slot for provider_id in sorted(schedules) for slot in busy_slots(hospital, facility_id, provider_id, day)]

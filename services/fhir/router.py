@@ -19,10 +19,9 @@ Who may read what follows the command API's table for the matching read route
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
@@ -39,7 +38,6 @@ from services.fhir.encounter import encounter_resource
 from services.fhir.location import location_by_id
 from services.fhir.schedule import schedule_resource
 from services.fhir.search import BadSearch
-from services.fhir.slot import busy_slots
 
 FHIR_JSON = "application/fhir+json"
 # The command API route whose role rules a FHIR read follows.
@@ -151,13 +149,7 @@ def search_coverage(facility_id: str, request: Request, credentials: Credentials
 
 
 @router.get("/Slot", name="fhir.slot.search")
-def search_slots(
-    facility_id: str,
-    request: Request,
-    credentials: Credentials,
-    schedule: Annotated[str, Query(min_length=1, description="Schedule/<provider id> or the provider id")],
-    start: Annotated[date, Query(description="the UTC day, YYYY-MM-DD")],
-):
-    provider_id = schedule.removeprefix("Schedule/")
+def search_slots(facility_id: str, request: Request, credentials: Credentials):
+    """schedule=Schedule/<provider id> (or the bare id), start=YYYY-MM-DD (one UTC day)."""
     return answer(request, credentials, "Slot",
-                  lambda h, _: searchset(request, lambda: busy_slots(h, facility_id, provider_id, start)))  # fmt: skip
+                  lambda h, _: searchset(request, lambda: finders.slots(h, request, facility_id)))  # fmt: skip

@@ -126,3 +126,26 @@ def test_each_search_is_in_the_access_log(scenario, scenario_hospital, reader):
     reader("scheduler").get(f"{BASE}/Appointment?date=2026-03-02")
     entries = {(e.resource, e.resource_id, e.role) for e in access_log(scenario_hospital, facility_id=FACILITY)}
     assert {("fhir/Encounter", "status=finished", "provider"), ("fhir/Appointment", "date=2026-03-02", "scheduler")} <= entries
+
+
+@pytest.mark.parametrize(
+    "query, diagnostic",
+    [
+        ("schedule=dr-hopper", "needs schedule"),
+        ("start=2026-03-02", "needs schedule"),
+        ("schedule=dr-hopper&start=02.03.2026", "not a day"),
+        ("schedule=dr-hopper&start=2026-03-02&status=free", "unsupported search parameter status"),
+    ],
+)
+def test_bad_slot_searches_are_400_operation_outcomes(scenario, reader, query, diagnostic):
+    response = reader("scheduler").get(f"{BASE}/Slot?{query}")
+    assert response.status_code == 400 and response.json()["resourceType"] == "OperationOutcome"
+    assert diagnostic in response.json()["issue"][0]["diagnostics"]
+
+
+def test_slots_are_searched_for_one_or_more_schedules(scenario, reader):
+    client = reader("scheduler")
+    body = client.get(f"{BASE}/Slot?schedule=Schedule/dr-hopper,Schedule/dr-curie&start=eq2026-03-02").json()
+    Bundle.model_validate(body)
+    assert sorted(e["resource"]["schedule"]["reference"] for e in body["entry"]) == ["Schedule/dr-curie", "Schedule/dr-hopper"]
+    assert client.get(f"{BASE}/Slot?schedule=dr-hopper&start=2026-03-03").json()["total"] == 0  # ap-2 was cancelled
