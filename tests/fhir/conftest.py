@@ -39,8 +39,11 @@ def scenario_hospital(sqlite_settings):
 
 @pytest.fixture
 def scenario(scenario_hospital):
+    return build_scenario(scenario_hospital)
+
+
+def build_scenario(h: Hospital) -> dict[str, str]:
     """March 2026: Mon 2nd to Wed 4th."""
-    h = scenario_hospital
     weekdays = [(d, time(8), time(16)) for d in range(5)]
     h.define_schedule(meta(1, 9), "provider", "dr-hopper", "cardiology", "UTC", weekdays, {"outpatient-visit": 20})
     h.define_schedule(meta(1, 9), "provider", "dr-curie", "radiology", "Europe/Paris", [(0, time(9), time(12))])
@@ -79,8 +82,8 @@ def fhir_app(sqlite_settings, scenario_hospital):
 @pytest.fixture
 def reader(fhir_app, sqlite_settings):
     """A client for one role: reader("scheduler")."""
+    return lambda role: client_for(fhir_app, sqlite_settings, role)
 
-    def client(role: str) -> TestClient:
-        return TestClient(fhir_app, headers={"Authorization": f"Bearer {mint_token(sqlite_settings, 'reader-7', role, [FACILITY])}"})
 
-    return client
+def client_for(app, settings, role: str) -> TestClient:
+    return TestClient(app, headers={"Authorization": f"Bearer {mint_token(settings, 'reader-7', role, [FACILITY])}"})

@@ -7,9 +7,12 @@ from __future__ import annotations
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 
+from services.api.app import create_app
 from services.audit.access import access_log
 from services.fhir.location import location_id
-from tests.fhir.conftest import BASE, FACILITY
+from services.fhir.router import router
+from services.hospital import Hospital
+from tests.fhir.conftest import BASE, FACILITY, build_scenario, client_for
 
 
 def found(client, kind: str, query: str) -> list[str]:
@@ -149,3 +152,17 @@ def test_slots_are_searched_for_one_or_more_schedules(scenario, reader):
     Bundle.model_validate(body)
     assert sorted(e["resource"]["schedule"]["reference"] for e in body["entry"]) == ["Schedule/dr-curie", "Schedule/dr-hopper"]
     assert client.get(f"{BASE}/Slot?schedule=dr-hopper&start=2026-03-03").json()["total"] == 0  # ap-2 was cancelled
+
+
+def test_searches_scan_the_same_on_each_store(settings):
+    """The scan reads the store's log by topic: SQLite and PostgreSQL alike."""
+    hospital = Hospital(settings)
+    try:
+        build_scenario(hospital)
+        api = create_app(settings, hospital)
+        api.include_router(router)
+        assert found(client_for(api, settings, "provider"), "Encounter", "date=ge2026-03-03&status=finished") == ["V2"]
+        assert found(client_for(api, settings, "scheduler"), "Schedule", "") == ["provider/dr-curie", "provider/dr-hopper", "room/room-7"]
+        assert found(client_for(api, settings, "coordinator"), "Location", "operational-status=C") == ["A3"]
+    finally:
+        hospital.close()
