@@ -5,6 +5,7 @@ those that match every parameter."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 
 from services.access.availability import ResourceSchedule
 from services.access.domainmodel import Appointment
@@ -18,7 +19,9 @@ from services.fhir.encounter import encounter_resource
 from services.fhir.history import history
 from services.fhir.location import location_by_id, location_resource
 from services.fhir.schedule import schedule_by_aggregate
-from services.fhir.search import BadSearch, check_params, date_filter, facility_aggregates, reference_ids, tokens
+from services.fhir.search import (
+    BadSearch, aggregate_ids, check_params, date_filter, facility_aggregates, reference_ids, tokens,
+)  # fmt: skip
 from services.fhir.slot import busy_slots
 
 ENCOUNTER_STATUSES = {"planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled", "entered-in-error", "unknown"}
@@ -43,9 +46,10 @@ def encounters(hospital, request, facility_id: str, who: bool) -> list[dict]:
     statuses, in_range = tokens(request, "status", ENCOUNTER_STATUSES), date_filter(request)
     visits = tokens(request, "identifier")
     if visits is not None:
-        found = [r for v in visits for r in _one(lambda v=v: encounter_resource(hospital, facility_id, str(encounter_id_for(facility_id, v)), who))]
+        ids = [str(encounter_id_for(facility_id, v)) for v in visits]
     else:
-        found = list(facility_aggregates(hospital, Encounter, facility_id, lambda i: encounter_resource(hospital, facility_id, str(i), who)))
+        ids = [str(i) for i in aggregate_ids(hospital, Encounter)]
+    found = [r for i in ids for r in _one(lambda i=i: encounter_resource(hospital, facility_id, i, who))]
     return [
         r for r in found
         if (statuses is None or r["status"] in statuses) and in_range(_when(r["period"]["start"]), _when(r["period"].get("end")))
@@ -95,7 +99,7 @@ def schedules(hospital, request, facility_id: str) -> list[dict]:
             for r in _one(lambda p=p: schedule_by_aggregate(hospital, facility_id, schedule_aggregate_id(facility_id, "provider", p)))
         ]  # fmt: skip
     else:
-        found = list(facility_aggregates(hospital, ResourceSchedule, facility_id, lambda i: schedule_by_aggregate(hospital, facility_id, i)))
+        found = list(facility_aggregates(hospital, ResourceSchedule, facility_id, partial(schedule_by_aggregate, hospital, facility_id)))
     return [r for r in found if kinds is None or {c["code"] for s in r.get("serviceType", []) for c in s["coding"]} & kinds]
 
 
@@ -103,21 +107,13 @@ def coverages(hospital, request, facility_id: str, who: bool) -> list[dict]:
     """By the beneficiary's MRN (`patient` and `beneficiary` are the same search here)."""
     check_params(request, {"patient", "beneficiary"})
     mrns = (reference_ids(request, "patient", "Patient") or set()) | (reference_ids(request, "beneficiary", "Patient") or set())
-    found = []
-    for notification_id in _appointment_ids(hospital):
-        try:
-            if not mrns or coverage_patient_mrn(hospital, facility_id, notification_id) in mrns:
-                found.append(coverage_by_aggregate(hospital, facility_id, notification_id, who))
-        except NotFound:  # another facility's appointment, or one without coverage
-            continue
-    return found
 
+    def coverage_of(aggregate_id) -> dict | None:
+        if mrns and coverage_patient_mrn(hospital, facility_id, aggregate_id) not in mrns:
+            return None
+        return coverage_by_aggregate(hospital, facility_id, aggregate_id, who)  # NotFound (no coverage) is skipped
 
-def _appointment_ids(hospital):
-    start = 1
-    while page := hospital.recorder.select_notifications(start=start, limit=500, topics=[Appointment.Created.TOPIC]):
-        yield from (n.originator_id for n in page)
-        start = page[-1].id + 1
+    return [r for r in facility_aggregates(hospital, Appointment, facility_id, coverage_of) if r is not None]
 
 
 def slots(hospital, request, facility_id: str) -> list[dict]:

@@ -107,13 +107,19 @@ def date_filter(request, name: str = "date") -> Callable[[datetime, datetime | N
     return matches
 
 
-def facility_aggregates(hospital, cls: type, facility_id: str, build: Callable[[object], dict]) -> Iterator[dict]:
-    """Every aggregate of one kind created at this facility, built as a resource."""
+def aggregate_ids(hospital, cls: type) -> Iterator:
+    """Ids of every aggregate of one kind, from the store's log by creation topic."""
     start = 1
     while page := hospital.recorder.select_notifications(start=start, limit=500, topics=[cls.Created.TOPIC]):
-        for notification in page:
-            try:
-                yield build(notification.originator_id)
-            except NotFound:  # another facility's aggregate
-                continue
+        yield from (n.originator_id for n in page)
         start = page[-1].id + 1
+
+
+def facility_aggregates(hospital, cls: type, facility_id: str, build: Callable[[object], dict | None]) -> Iterator[dict | None]:
+    """Every aggregate of one kind built as a resource; `build` raises NotFound
+    for another facility's aggregate, which is skipped."""
+    for aggregate_id in aggregate_ids(hospital, cls):
+        try:
+            yield build(aggregate_id)
+        except NotFound:
+            continue
