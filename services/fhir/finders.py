@@ -57,6 +57,7 @@ def encounters(hospital, request, facility_id: str, who: bool) -> list[dict]:
 
 
 def appointments(hospital, request, facility_id: str, who: bool) -> list[dict]:
+    """`date` is on the start, as FHIR defines it for Appointment."""
     check_params(request, {"identifier", "status", "date", "practitioner"})
     statuses, in_range = tokens(request, "status", APPOINTMENT_STATUSES), date_filter(request)
     providers, ids = reference_ids(request, "practitioner", "Practitioner"), tokens(request, "identifier")
@@ -70,7 +71,7 @@ def appointments(hospital, request, facility_id: str, who: bool) -> list[dict]:
 
     return [
         r for r in found
-        if (statuses is None or r["status"] in statuses) and in_range(_when(r["start"]), _when(r["end"]))
+        if (statuses is None or r["status"] in statuses) and in_range(_when(r["start"]), _when(r["start"]))
         and (providers is None or attended_by(r) & providers)
     ]  # fmt: skip
 

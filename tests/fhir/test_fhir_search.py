@@ -57,7 +57,9 @@ def test_encounters_are_searched_by_status_and_period(scenario, reader, query, v
         ("date=2026-03-02", ["ap-1", "ap-3"]),
         ("date=ge2026-03-03", ["ap-2"]),
         ("practitioner=dr-hopper&date=2026-03-02", ["ap-1"]),
-        ("date=2026-03-02T09:00:00Z", []),
+        ("date=2026-03-02T09:00:00Z", ["ap-1", "ap-3"]),
+        ("date=gt2026-03-02T09:00:00Z", ["ap-2"]),
+        ("date=lt2026-03-02T09:00:00Z", []),
         ("identifier=ap-3", ["ap-3"]),
     ],
 )  # fmt: skip
