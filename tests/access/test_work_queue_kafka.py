@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from deploy.settings import Settings
-from deploy.topics import create_topics, planned_topics
 from events.catalogue import Coverage
 from events.envelope import decode
 from projections.work_queue import fold_into, view
 from services import kafka_clients
 from services.hospital import Hospital
 from tests.access.conftest import PATIENT, at
+from tests.kafka_topics import topics_for_test
 
 EDFLOW = str(Path(sys.executable).parent / "edflow")
 
@@ -28,21 +28,10 @@ EDFLOW = str(Path(sys.executable).parent / "edflow")
 @pytest.fixture
 def kafka_settings(settings: Settings, kafka_bootstrap: str, topic_prefix: str) -> Iterator[Settings]:
     configured = settings.model_copy(update={"kafka_bootstrap": kafka_bootstrap, "topic_prefix": topic_prefix})
-    asyncio.run(create_topics(configured))
-    yield configured
-    asyncio.run(_delete_topics(configured))
+    with topics_for_test(configured):
+        yield configured
 
 
-async def _delete_topics(settings: Settings) -> None:
-    admin = kafka_clients.admin(settings)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        names = [p.name for p in planned_topics(settings) if p.name in existing]
-        if names:
-            await admin.delete_topics(names)
-    finally:
-        await admin.close()
 
 
 def relay_once(settings: Settings) -> None:

@@ -3,7 +3,6 @@ and this test's own Kafka topics (deleted afterwards)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -11,6 +10,7 @@ import pytest
 
 from deploy.settings import Settings
 from events.catalogue import Coverage, PatientDetailsUpdated, Person
+from tests.kafka_topics import topics_for_test
 
 
 def record_morning(app, clock, facility_id: str = "demo") -> None:
@@ -50,24 +50,8 @@ def record_morning(app, clock, facility_id: str = "demo") -> None:
 
 @pytest.fixture
 def kafka_settings(sqlite_settings: Settings, kafka_bootstrap: str, topic_prefix: str) -> Iterator[Settings]:
-    from deploy.topics import create_topics
-
     configured = sqlite_settings.model_copy(update={"kafka_bootstrap": kafka_bootstrap, "topic_prefix": topic_prefix})
-    asyncio.run(create_topics(configured))
-    yield configured
-    asyncio.run(_delete_topics(configured))
+    with topics_for_test(configured):
+        yield configured
 
 
-async def _delete_topics(settings: Settings) -> None:
-    from deploy.topics import planned_topics
-    from services import kafka_clients
-
-    admin = kafka_clients.admin(settings)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        names = [p.name for p in planned_topics(settings) if p.name in existing]
-        if names:
-            await admin.delete_topics(names)
-    finally:
-        await admin.close()

@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-from tests.relay.kafka_harness import delete_topics
+from tests.kafka_topics import delete_topics
 
 from deploy.settings import Settings
 

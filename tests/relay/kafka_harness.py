@@ -19,22 +19,10 @@ import uvicorn
 from aiokafka.structs import ConsumerRecord, TopicPartition
 
 from deploy.settings import Settings
-from deploy.topics import create_topics, describe_topics, planned_topics
+from deploy.topics import create_topics, describe_topics
 from services import kafka_clients
 
 EDFLOW = str(Path(sys.executable).parent / "edflow")
-
-
-async def delete_topics(settings: Settings) -> None:
-    admin = kafka_clients.admin(settings)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        names = [p.name for p in planned_topics(settings) if p.name in existing]
-        if names:
-            await admin.delete_topics(names)
-    finally:
-        await admin.close()
 
 
 def with_topics(settings: Settings) -> Settings:
