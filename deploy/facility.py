@@ -184,3 +184,16 @@ def _scheduling(facility: Facility) -> str | None:
         if provider.department not in departments:
             return f"provider {provider.id!r} names unknown department {provider.department!r}"
     return None
+
+
+def facility_profiles(settings):
+    """The fold's per-facility configuration (`projections.profile.FacilityProfile`):
+    the configured facility's time zone and inpatient beds; other facilities
+    get EDFLOW_FACILITY_TIMEZONE. Ventilated patients stay 0: the facility file
+    counts ventilators, not ventilated patients. Raises FacilityError."""
+    from projections.profile import FacilityProfile
+
+    facility = load_facility(settings.facility_config)
+    default = FacilityProfile(timezone=settings.facility_timezone)
+    known = {facility.id: FacilityProfile(timezone=facility.timezone, inpatient_beds=facility.inpatient_beds)}
+    return lambda facility_id: known.get(facility_id, default)

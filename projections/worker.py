@@ -18,9 +18,9 @@ last published seq) and the cursor's pending writes (`live_fold`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
+from deploy.facility import facility_profiles
 from deploy.settings import Settings
 from projections.board_tail import last_published_seqs
 from projections.changelog_flush import flush_fully_before_commit
@@ -47,19 +47,6 @@ def broker_credentials(settings: Settings) -> Any:
             ssl_context=context,
         )
     return faust.SSLCredentials(context) if context else None
-
-
-def facility_profiles(settings: Settings) -> Callable[[str], Any]:
-    """The fold's per-facility configuration: the configured facility's time
-    zone and inpatient beds; other facilities get EDFLOW_FACILITY_TIMEZONE.
-    Raises `deploy.facility.FacilityError` for an unusable facility file."""
-    from deploy.facility import load_facility
-    from projections.profile import FacilityProfile
-
-    facility = load_facility(settings.facility_config)
-    default = FacilityProfile(timezone=settings.facility_timezone)
-    known = {facility.id: FacilityProfile(timezone=facility.timezone, inpatient_beds=facility.inpatient_beds)}
-    return lambda facility_id: known.get(facility_id, default)
 
 
 def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:

@@ -48,17 +48,12 @@ def _instant(text: str | None) -> datetime:
 
 
 def profiles(settings: Any):
-    """Per-facility fold configuration: the configured facility file's, else the default time zone."""
-    from deploy.facility import FacilityError, load_facility
-    from projections.profile import FacilityProfile
+    from deploy.facility import FacilityError, facility_profiles
 
-    default = FacilityProfile(timezone=settings.facility_timezone)
     try:
-        facility = load_facility(settings.facility_config)
+        return facility_profiles(settings)
     except FacilityError as error:
         raise CommandError(str(error)) from None
-    known = {facility.id: FacilityProfile(timezone=facility.timezone, inpatient_beds=facility.inpatient_beds)}
-    return lambda facility_id: known.get(facility_id, default)
 
 
 def run(args: argparse.Namespace) -> int:
