@@ -25,7 +25,7 @@ from dashboard.protocol import (
 from dashboard.subscriber import Subscriber
 from deploy.settings import Settings
 from services.api.auth import AuthError, Principal, verify_token
-from services.api.permissions import is_allowed
+from services.api.permissions import board_kinds, is_allowed
 
 log = logging.getLogger("edflow.dashboard")
 POLICY_VIOLATION = 1008
@@ -82,7 +82,7 @@ async def serve_board(websocket: WebSocket, settings: Settings, fanout: Fanout) 
         await websocket.close(code=POLICY_VIOLATION, reason=str(refusal)[:120])
         return
     await websocket.accept(subprotocol=PROTOCOL)
-    sub = Subscriber(principal.subject, fanout.tuning, token_expiry(websocket))
+    sub = Subscriber(principal.subject, fanout.tuning, token_expiry(websocket), board_kinds(principal.role))
     fanout.connected.add(sub)
     fanout.subscribe(sub, facility, unit, since, epoch)
     tasks = [asyncio.create_task(coro) for coro in

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 
-from dashboard.protocol import Delta, Snapshot, Stale, encode_frame, for_unit
+from dashboard.protocol import Delta, Snapshot, Stale, encode_frame, for_view
 from events.board import BoardMessage, EntityChange
 
 HISTORY_SPAN = timedelta(hours=24)
@@ -35,14 +35,15 @@ class DeltaFrame:
     epoch: str
     as_of: datetime | None
     changes: list[EntityChange]
-    _encoded: dict[str | None, bytes] = field(default_factory=dict)
+    _encoded: dict[tuple[str | None, frozenset[str] | None], bytes] = field(default_factory=dict)
 
-    def encoded(self, unit: str | None) -> bytes:
-        raw = self._encoded.get(unit)
+    def encoded(self, unit: str | None, kinds: frozenset[str] | None = None) -> bytes:
+        """Encoded once per view (unit filter, entity kinds), shared by every client with that view."""
+        raw = self._encoded.get((unit, kinds))
         if raw is None:
             frame = Delta(facility=self.facility, seq=self.seq, epoch=self.epoch, as_of=self.as_of,
-                          changes=for_unit(self.changes, unit))
-            raw = self._encoded[unit] = encode_frame(frame)
+                          changes=for_view(self.changes, unit, kinds))
+            raw = self._encoded[(unit, kinds)] = encode_frame(frame)
         return raw
 
 
@@ -56,7 +57,7 @@ class FacilityBoard:
         self.stale_since: datetime | None = None
         self.recent: deque[DeltaFrame] = deque(maxlen=recent_deltas)
         self.history: deque[tuple[datetime, int, int]] = deque()
-        self._snapshots: dict[str | None, bytes] = {}
+        self._snapshots: dict[tuple[str | None, frozenset[str] | None], bytes] = {}
 
     @property
     def usable(self) -> bool:
@@ -133,13 +134,13 @@ class FacilityBoard:
         while self.history and as_of - self.history[0][0] > HISTORY_SPAN:
             self.history.popleft()
 
-    def snapshot(self, unit: str | None) -> bytes:
-        raw = self._snapshots.get(unit)
+    def snapshot(self, unit: str | None, kinds: frozenset[str] | None = None) -> bytes:
+        raw = self._snapshots.get((unit, kinds))
         if raw is None:
-            changes = [c for c in for_unit(list(self.entities.values()), unit) if c.value is not None]
+            changes = [c for c in for_view(list(self.entities.values()), unit, kinds) if c.value is not None]
             frame = Snapshot(facility=self.facility_id, unit=unit, seq=self.seq or 0, epoch=self.epoch,
                              as_of=self.as_of, stale_since=self.stale_since, changes=changes)
-            raw = self._snapshots[unit] = encode_frame(frame)
+            raw = self._snapshots[(unit, kinds)] = encode_frame(frame)
         return raw
 
     def stale_frame(self) -> bytes:

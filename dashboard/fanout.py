@@ -78,13 +78,13 @@ class Fanout:
         for sub in list(watchers):
             if not sub.synced:
                 self._send_snapshot(sub, board)
-            elif not sub.offer(delta.encoded(sub.unit)):
+            elif not sub.offer(delta.encoded(sub.unit, sub.kinds)):
                 self._overflowed(sub, board)
 
     def _send_snapshot(self, sub: Subscriber, board: FacilityBoard, replace: bool = False) -> None:
         if replace:
             sub.outbox.clear()
-        if sub.offer(board.snapshot(sub.unit)):
+        if sub.offer(board.snapshot(sub.unit, sub.kinds)):
             sub.synced = True
             if board.stale_since is not None:
                 sub.offer(board.stale_frame())
@@ -93,7 +93,7 @@ class Fanout:
             sub.synced = True
 
     def _overflowed(self, sub: Subscriber, board: FacilityBoard) -> None:
-        sub.replace_with(board.snapshot(sub.unit))
+        sub.replace_with(board.snapshot(sub.unit, sub.kinds))
         if sub.drop_reason is not None:
             self.unsubscribe(sub)
 
@@ -118,7 +118,7 @@ class Fanout:
             return
         sub.offer(encode_frame(Resumed(facility=facility, since=since, seq=board.seq or 0, epoch=board.epoch)))
         for delta in missing:
-            if not sub.offer(delta.encoded(unit)):
+            if not sub.offer(delta.encoded(unit, sub.kinds)):
                 self._overflowed(sub, board)
                 break
         sub.synced = True

@@ -150,6 +150,15 @@ def offered_token(subprotocols: list[str]) -> str | None:
     return None
 
 
+def for_view(changes: list[EntityChange], unit: str | None, kinds: frozenset[str] | None) -> list[EntityChange]:
+    """The changes as seen by one client: its unit filter, and only the entity
+    kinds its role may see (None = all). Kinds outside the view were never on
+    that client's board, so they are left out rather than removed."""
+    if kinds is not None:
+        changes = [change for change in changes if change.kind in kinds]
+    return for_unit(changes, unit)
+
+
 def for_unit(changes: list[EntityChange], unit: str | None) -> list[EntityChange]:
     """The changes as seen by a client watching one unit: beds and roomed
     patients of other units read as removed (always safe to apply), patients

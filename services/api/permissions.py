@@ -84,6 +84,17 @@ SEES_IDENTITY: dict[str, frozenset[str]] = {
 }
 
 
+# What part of the live board a role sees (entity kinds); roles not listed see
+# all of it. Schedulers run appointments, not the ED floor: no patients in beds.
+BOARD_KINDS: dict[str, frozenset[str]] = {
+    "scheduler": frozenset({"appointment", "schedule"}),
+}
+
+
+def board_kinds(role: str) -> frozenset[str] | None:
+    return BOARD_KINDS.get(role)
+
+
 def is_allowed(route_name: str, role: str) -> bool:
     return role in ALLOWED.get(route_name, frozenset())
 
@@ -109,6 +120,9 @@ def render_markdown() -> str:
     lines += ["", "Patient identity (names, MRN, birth date) in read routes; other roles see initials, age and sex:", ""]
     for route, roles in SEES_IDENTITY.items():
         lines.append(f"- `{route}`: " + ", ".join(r for r in ROLES if r in roles))
+    lines += ["", "Parts of the live board (`board.watch`) limited by role; other roles see every entity kind:", ""]
+    for role, kinds in BOARD_KINDS.items():
+        lines.append(f"- `{role}`: " + ", ".join(sorted(kinds)))
     return "\n".join(lines) + "\n"
 
 

@@ -92,3 +92,27 @@ async def test_display_token_reads_the_hallway_but_not_the_board(server, board, 
         async with server.connect(display) as ws:
             await ws.recv()
     assert closed.value.rcvd.code == 1008
+
+
+@pytest.mark.kafka
+async def test_a_scheduler_watching_the_board_sees_appointments_but_no_ed_patients(server, board, board_settings):
+    import asyncio
+
+    from tests.dashboard.conftest import next_frame
+
+    appointment = EntityChange(kind="appointment", id="appt-1", value={"department": "cardiology", "status": "booked"})
+    patient = EntityChange(kind="encounter", id="enc-1", value={"initials": "PQ", "chief_complaint": "chest pain"})
+    await board.publish("demo", 1, "snapshot", [appointment, patient])
+    while not server.fanout.knows("demo"):
+        await asyncio.sleep(0.05)
+    scheduler = mint_token(board_settings, "sched-1", "scheduler", ["demo"])
+    coordinator = mint_token(board_settings, "coord-1", "coordinator", ["demo"])
+    async with server.connect(scheduler) as sched_ws, server.connect(coordinator) as coord_ws:
+        sched_snapshot, coord_snapshot = await next_frame(sched_ws), await next_frame(coord_ws)
+        assert {c.kind for c in sched_snapshot.changes} == {"appointment"}
+        assert {c.kind for c in coord_snapshot.changes} == {"appointment", "encounter"}
+        await board.publish("demo", 2, changes=[EntityChange(kind="encounter", id="enc-2", value={"initials": "TO"}),
+                                                 EntityChange(kind="appointment", id="appt-2", value={"status": "booked"})])
+        sched_delta, coord_delta = await next_frame(sched_ws), await next_frame(coord_ws)
+    assert [c.id for c in sched_delta.changes] == ["appt-2"]
+    assert [c.id for c in coord_delta.changes] == ["enc-2", "appt-2"]
