@@ -2,7 +2,7 @@
 # The whole of edflow on one machine, with a simulated emergency department:
 # installs what is missing, starts Kafka, creates the topics, registers the
 # demo hospital's beds, then runs the outbox relay, the projection worker,
-# the HTTP server (API + board) and the simulator (60x: one simulated hour
+# the HTTP server (API + board), the reminders process and the simulator (60x: one simulated hour
 # per real minute). Logs go to var/logs/. Ctrl-C stops everything it started.
 #
 #   bash deploy/demo.sh
@@ -94,6 +94,8 @@ esac
 run_in_background relay "${edflow[@]}" relay
 run_in_background worker "${edflow[@]}" worker
 run_in_background serve "${edflow[@]}" serve
+# Appointment reminders go to outbox files under the data directory.
+run_in_background reminders "${edflow[@]}" reminders run
 
 answers() {
   python3 - "$1" <<'PY'
@@ -128,7 +130,7 @@ cat <<EOF
   $token
 
   API docs:         $url/docs
-  Logs:             $logs/{relay,worker,serve,simulate}.log
+  Logs:             $logs/{relay,worker,serve,reminders,simulate}.log
   Simulator status: tail -f $logs/simulate.log
 
   Press Ctrl-C to stop.
