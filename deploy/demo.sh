@@ -2,8 +2,9 @@
 # The whole of edflow on one machine, with a simulated emergency department:
 # installs what is missing, starts Kafka, creates the topics, registers the
 # demo hospital's beds, then runs the outbox relay, the projection worker,
-# the HTTP server (API + board), the reminders process and the simulator (60x: one simulated hour
-# per real minute). Logs go to var/logs/. Ctrl-C stops everything it started.
+# the HTTP server (API + board), the reminders process and the simulator
+# (60x: one simulated hour per real minute). Logs go to var/logs/. Ctrl-C
+# stops everything it started.
 #
 #   bash deploy/demo.sh
 #
