@@ -23,6 +23,16 @@ def all_envelopes(app):
     return [e for e in envelopes if e is not None]
 
 
+def recorded_morning(settings, clock) -> list:
+    """Record the morning in a store of its own; its envelopes, in store order."""
+    app = Hospital(settings)
+    try:
+        record_morning(app, clock)
+        return all_envelopes(app)
+    finally:
+        app.close()
+
+
 def replayed(envelopes, **options):
     replay = Replay(**options)
     for envelope in envelopes:
@@ -41,12 +51,7 @@ def test_replay_from_the_store_equals_folding_the_same_envelopes(hospital, clock
 
 
 def test_replay_at_an_instant_folds_only_the_events_recorded_by_then(sqlite_settings, clock):
-    app = Hospital(sqlite_settings)
-    try:
-        record_morning(app, clock)
-        envelopes = all_envelopes(app)
-    finally:
-        app.close()
+    envelopes = recorded_morning(sqlite_settings, clock)
     cut = envelopes[len(envelopes) // 2].recorded_at
     replay = replayed(envelopes, at=cut)
     expected = fold_into({}, [e for e in envelopes if e.recorded_at <= cut])
@@ -55,12 +60,7 @@ def test_replay_at_an_instant_folds_only_the_events_recorded_by_then(sqlite_sett
 
 
 def test_replay_by_occurred_time_folds_the_events_that_had_happened(sqlite_settings, clock):
-    app = Hospital(sqlite_settings)
-    try:
-        record_morning(app, clock)
-        envelopes = all_envelopes(app)
-    finally:
-        app.close()
+    envelopes = recorded_morning(sqlite_settings, clock)
     cut = envelopes[10].occurred_at
     replay = replayed(envelopes, at=cut, by="occurred")
     assert replay.table == fold_into({}, [e for e in envelopes if e.occurred_at <= cut])
@@ -112,11 +112,7 @@ def test_replay_from_kafka_equals_replay_from_the_store(kafka_settings, clock):
 def test_replay_command_prints_the_board_as_json(sqlite_settings, clock, monkeypatch, capsys):
     from deploy.cli import main
 
-    app = Hospital(sqlite_settings)
-    try:
-        record_morning(app, clock)
-    finally:
-        app.close()
+    recorded_morning(sqlite_settings, clock)
     monkeypatch.setenv("EDFLOW_DATA_DIR", str(sqlite_settings.data_dir))
     monkeypatch.setenv("EDFLOW_EVENT_STORE", "sqlite")
     assert main(["replay", "--json", "--by", "occurred", "--at", clock.now.isoformat()]) == 0
@@ -140,11 +136,7 @@ def test_replay_command_prints_the_board_as_json(sqlite_settings, clock, monkeyp
 def test_replay_command_explains_failures_in_one_line(sqlite_settings, clock, monkeypatch, capsys, argv, env, message):
     from deploy.cli import main
 
-    app = Hospital(sqlite_settings)
-    try:
-        record_morning(app, clock)
-    finally:
-        app.close()
+    recorded_morning(sqlite_settings, clock)
     monkeypatch.setenv("EDFLOW_DATA_DIR", str(sqlite_settings.data_dir))
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -168,12 +160,7 @@ def test_replay_command_refuses_a_bad_instant_in_one_line(capsys, at, message):
 def test_replay_command_reads_the_kafka_topics(kafka_settings, clock, monkeypatch, capsys):
     from deploy.cli import main
 
-    app = Hospital(kafka_settings)
-    try:
-        record_morning(app, clock)
-        envelopes = all_envelopes(app)
-    finally:
-        app.close()
+    envelopes = recorded_morning(kafka_settings, clock)
     asyncio.run(_publish(kafka_settings, envelopes, repeat_every=3))
     monkeypatch.setenv("EDFLOW_DATA_DIR", str(kafka_settings.data_dir))
     monkeypatch.setenv("EDFLOW_KAFKA_BOOTSTRAP", kafka_settings.kafka_bootstrap)
