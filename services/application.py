@@ -21,7 +21,7 @@ from eventsourcing.persistence import IntegrityError, Transcoder
 
 from deploy.settings import Settings
 from events.envelope import event_id_for
-from services.errors import ConcurrentChange, IdempotencyKeyReused, NotFound
+from services.errors import ConcurrentChange, DomainError, IdempotencyKeyReused, NotFound
 from services.recording import FlowAggregate, Meta, MsgspecTranscoder
 
 ID_NAMESPACE = uuid.UUID("0b7f6d1e-0d5c-4f57-a1a8-7a3c8f0a2d11")
@@ -141,7 +141,15 @@ class HospitalBase(Application):
         for _ in range(MAX_ATTEMPTS):
             if receipt_id is not None and (earlier := self._receipt(receipt_id, request_hash)) is not None:
                 return earlier
-            result_id, aggregates = decide()
+            try:
+                result_id, aggregates = decide()
+            except DomainError:
+                # The same request on another connection may have been saved
+                # between our receipt check and this decision (its receipt is
+                # stored with its events): answer with its result, as a retry.
+                if receipt_id is not None and (earlier := self._receipt(receipt_id, request_hash)) is not None:
+                    return earlier
+                raise
             aggregates = [a for a in aggregates if a is not None]
             outcome = Outcome(id=result_id, events=_describe(aggregates))
             if receipt_id is not None:
