@@ -8,7 +8,7 @@ time; `speed` paces the loop against the wall clock (60 = one simulated hour
 per real minute; 0 = as fast as the API answers).
 
 What the staff do lives in `services.simulated_ed` (visits and beds) and
-`services.simulated_clinic` (follow-up appointments).
+`services.simulated_clinic` (outpatient clinics and follow-up appointments).
 """
 
 from __future__ import annotations
@@ -79,6 +79,7 @@ class Simulator(EDActions, ClinicActions):
         self._order = count()
         self._arrivals = self.model.arrival_times(random.Random(f"{plan.seed}:arrivals"), plan.start, plan.end)
         self._visit_numbers = count(1)
+        self._clinic_numbers = count(1)
         self._run_tag = f"{plan.start:%y%m%d%H%M}S{plan.seed}"
         self._real_anchor: float | None = None
         self._taken_over = False
@@ -103,6 +104,7 @@ class Simulator(EDActions, ClinicActions):
         self._taken_over = True
         self._schedule_next_arrival()
         self.start_operations()
+        self.start_clinics()
         end = self.plan.end
         while self._queue:
             at, _, action, args = self._queue[0]

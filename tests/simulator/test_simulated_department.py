@@ -57,6 +57,33 @@ def test_the_same_seed_replays_the_same_events_and_another_seed_does_not(new_dep
     assert history(8) != first
 
 
+def test_a_simulated_weekday_runs_its_outpatient_clinics_and_books_the_next_day_the_evening_before(new_department):
+    department = new_department()
+    simulator = department.simulator(START, timedelta(hours=36), seed=2)  # Monday 06:00 to Tuesday 18:00
+    simulator.run()
+    assert dict(simulator.client.counts.unexpected) == {}
+
+    zone = department.facility.zone
+    clinic = {e.aggregate_id: e for e in department.envelopes()
+              if e.type == "AppointmentBooked" and e.data.appointment_type in ("outpatient-visit", "outpatient-procedure")}  # fmt: skip
+    by_day = Counter(e.data.start.astimezone(zone).date().isoformat() for e in clinic.values())
+    assert by_day["2026-03-02"] >= 15 and by_day["2026-03-03"] >= 15, by_day
+    for booked in clinic.values():
+        local_start = booked.data.start.astimezone(zone)
+        assert 8 <= local_start.hour < 16 and local_start.weekday() < 5
+        assert booked.occurred_at < booked.data.start  # booked ahead, never after the fact
+        if local_start.date().isoformat() == "2026-03-03":  # the evening list
+            assert booked.occurred_at.astimezone(zone).replace(tzinfo=None) == datetime(2026, 3, 2, 17, 0)
+
+    # By Monday evening every Monday appointment has happened, been missed, or been cancelled.
+    endings = {"AppointmentCompleted", "AppointmentNoShow", "AppointmentCancelled"}
+    ended = {e.aggregate_id: e.type for e in department.envelopes() if e.type in endings}
+    monday = [a for a, e in clinic.items() if e.data.start.astimezone(zone).date().isoformat() == "2026-03-02"]
+    outcomes = Counter(ended.get(a, "still booked") for a in monday)
+    assert outcomes["still booked"] == 0 and outcomes["AppointmentCompleted"] > outcomes["AppointmentNoShow"], outcomes
+    assert any(e.type == "InsuranceVerified" for e in department.envelopes())
+
+
 def test_two_simulated_teams_racing_for_beds_get_conflicts_never_errors(new_department):
     department = new_department()
     teams = [department.simulator(START, timedelta(hours=4), seed=seed) for seed in (1, 2)]
