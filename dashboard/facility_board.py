@@ -55,6 +55,7 @@ class FacilityBoard:
         self.epoch = ""
         self.as_of: datetime | None = None
         self.stale_since: datetime | None = None
+        self.time_zone: str | None = None  # the facility's, as the worker last said it
         self.recent: deque[DeltaFrame] = deque(maxlen=recent_deltas)
         self.history: deque[tuple[datetime, int, int]] = deque()
         self._snapshots: dict[tuple[str | None, frozenset[str] | None], bytes] = {}
@@ -66,6 +67,9 @@ class FacilityBoard:
     def apply(self, message: BoardMessage, origin: str, now: datetime) -> Told:
         """Fold one board message in. `origin` names where it was read
         (partition:offset) and becomes the epoch of a new chain."""
+        if message.time_zone is not None and message.time_zone != self.time_zone:
+            self.time_zone = message.time_zone
+            self._snapshots.clear()
         if message.type == "snapshot":
             return self._apply_snapshot(message, origin)
         if self.seq is None and message.seq == 1:
@@ -139,7 +143,8 @@ class FacilityBoard:
         if raw is None:
             changes = [c for c in for_view(list(self.entities.values()), unit, kinds) if c.value is not None]
             frame = Snapshot(facility=self.facility_id, unit=unit, seq=self.seq or 0, epoch=self.epoch,
-                             as_of=self.as_of, stale_since=self.stale_since, changes=changes)
+                             as_of=self.as_of, stale_since=self.stale_since, changes=changes,
+                             time_zone=self.time_zone)
             raw = self._snapshots[(unit, kinds)] = encode_frame(frame)
         return raw
 

@@ -41,6 +41,7 @@ class Snapshot(msgspec.Struct, tag="snapshot", tag_field="type", kw_only=True):
     as_of: datetime | None
     stale_since: datetime | None = None
     changes: list[EntityChange]
+    time_zone: str | None = None  # the facility's: its calendar day and clock
 
 
 class Delta(msgspec.Struct, tag="delta", tag_field="type", kw_only=True):

@@ -36,6 +36,9 @@ class BoardMessage(msgspec.Struct, frozen=True, kw_only=True):
     # Store position of the last event folded in, per event topic.
     positions: dict[str, int] = {}
     changes: list[EntityChange] = []
+    # The facility's IANA time zone: the calendar its "today" figures count
+    # (metrics, schedule days) and the clock a screen should show.
+    time_zone: str | None = None
 
 
 _encoder = msgspec.json.Encoder()

@@ -88,7 +88,7 @@ def advance(
     )
 
 
-def delta(cursor: BoardCursor, changes: list[EntityChange]) -> BoardMessage:
+def delta(cursor: BoardCursor, changes: list[EntityChange], time_zone: str | None = None) -> BoardMessage:
     return BoardMessage(
         facility_id=cursor.facility_id,
         seq=cursor.seq,
@@ -96,10 +96,11 @@ def delta(cursor: BoardCursor, changes: list[EntityChange]) -> BoardMessage:
         as_of=cursor.as_of,
         positions=dict(cursor.positions),
         changes=changes,
+        time_zone=time_zone,
     )
 
 
-def snapshot(cursor: BoardCursor, entities: Iterable[EntityChange]) -> BoardMessage:
+def snapshot(cursor: BoardCursor, entities: Iterable[EntityChange], time_zone: str | None = None) -> BoardMessage:
     return BoardMessage(
         facility_id=cursor.facility_id,
         seq=cursor.seq,
@@ -107,6 +108,7 @@ def snapshot(cursor: BoardCursor, entities: Iterable[EntityChange]) -> BoardMess
         as_of=cursor.as_of,
         positions=dict(cursor.positions),
         changes=sorted(entities, key=lambda change: (change.kind, change.id)),
+        time_zone=time_zone,
     )
 
 

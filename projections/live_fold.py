@@ -86,9 +86,9 @@ class LiveFold:
         self._write(pending)
         if step.board:
             if bs.snapshot_due(cursor.seq, self.snapshot_every):
-                await self._send(bs.snapshot(cursor, self._entities(cursor)))
+                await self._send(bs.snapshot(cursor, self._entities(cursor), profile.timezone))
             else:
-                await self._send(bs.delta(cursor, step.board))
+                await self._send(bs.delta(cursor, step.board, profile.timezone))
 
     async def publish_snapshots(self, partition: int, wanted: str | None) -> None:
         """A snapshot for every facility of `partition` (or only `wanted`)."""
@@ -101,7 +101,7 @@ class LiveFold:
             cursor = self._resume(cursor)
             cursor = bs.renumbered(msgspec.structs.replace(cursor, pending={}))
             self._put(bs.cursor_key(facility_id), bs.encode_cursor(cursor))
-            await self._send(bs.snapshot(cursor, self._entities(cursor)))
+            await self._send(bs.snapshot(cursor, self._entities(cursor), self.profile_for(facility_id).timezone))
 
     # --- table access -------------------------------------------------------
 

@@ -3,8 +3,8 @@
 
 import { Commands } from "./commands.js";
 import { BoardConnection } from "./connection.js";
-import { clock, h } from "./dom.js";
-import { drawAppointments, drawBeds, drawCapacity, drawMetrics, drawWaiting, localDay } from "./panels.js";
+import { clock, h, localDay } from "./dom.js";
+import { drawAppointments, drawBeds, drawCapacity, drawMetrics, drawWaiting } from "./panels.js";
 import { drawSparkline, History } from "./sparkline.js";
 
 const $ = (id) => document.getElementById(id);
@@ -34,7 +34,7 @@ function toast(message, kind = "ok") {
 function showState(name, detail) {
   const el = $("connection");
   let text = STATE_TEXT[name] || name;
-  if (name === "stale" && detail) text = `stale since ${clock(detail)}`;
+  if (name === "stale" && detail) text = `stale since ${clock(detail, connection && connection.timeZone, true)}`;
   else if (detail && name !== "live") text += ` · ${detail}`;
   el.textContent = text;
   el.className = `connection state-${name}`;
@@ -164,10 +164,11 @@ function draw() {
     drawBeds($("units"), entities, now, bedActions);
     drawCapacity($("capacity"), entities.get("capacity|ed"));
     drawMetrics($("metrics"), entities.get("metrics|today"));
-    drawAppointments($("appointments"), entities, localDay(new Date(now).toISOString()));
+    const zone = connection.timeZone;
+    drawAppointments($("appointments"), entities, localDay(new Date(now).toISOString(), zone), zone);
     drawSparkline($("spark-census"), trend.points, 1, "Census");
     drawSparkline($("spark-waiting"), trend.points, 2, "Waiting");
-    $("as-of").textContent = connection.asOf ? `as of ${clock(connection.asOf)}` : "";
+    $("as-of").textContent = connection.asOf ? `as of ${clock(connection.asOf, zone, true)}` : "";
   });
 }
 

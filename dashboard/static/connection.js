@@ -13,6 +13,7 @@ export class BoardConnection {
     this.seq = null;
     this.epoch = null;
     this.asOf = null;
+    this.timeZone = undefined;
     this.staleSince = null;
     this.attempt = 0;
     this.stopped = false;
@@ -86,6 +87,7 @@ export class BoardConnection {
         this.epoch = frame.epoch;
         this.asOf = frame.as_of;
         this.staleSince = frame.stale_since;
+        this.timeZone = frame.time_zone || undefined;  // undefined: the screen's own
         this.live(frame.changes);
         break;
       case "delta":

@@ -36,10 +36,16 @@ export function duration(minutes) {
   return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
-export function clock(iso) {
+// Times and days are the facility's (its time zone comes with the board),
+// whatever the time zone of the screen showing them.
+export function clock(iso, timeZone, withZone = false) {
   if (!iso) return "–";
-  return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  const options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone };
+  if (withZone) options.timeZoneName = "short";
+  return new Date(iso).toLocaleTimeString([], options);
 }
+
+export const localDay = (iso, timeZone) => (iso ? new Date(iso).toLocaleDateString("sv", { timeZone }) : "");
 
 export function replace(container, ...children) {
   container.replaceChildren(...children.flat().filter((c) => c));

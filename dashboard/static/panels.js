@@ -1,7 +1,7 @@
 // The board panels, each drawn from the entity map. Every colour has a text
 // label beside it, and patients appear only as initials, age, sex, complaint.
 
-import { clock, duration, h, minutesBetween, replace } from "./dom.js";
+import { clock, duration, h, localDay, minutesBetween, replace } from "./dom.js";
 
 // Service targets (minutes from arrival to being seen) per ESI level; ESI 2
 // and 3 follow the AHRQ handbook's common targets, the others common practice.
@@ -69,8 +69,6 @@ function bedTile(id, bed, enc, nowMs, actionsFor) {
     h("div", { class: "bed-actions" }, actionsFor(id, bed, enc)));
 }
 
-export const localDay = (iso) => (iso ? new Date(iso).toLocaleDateString("sv") : "");
-
 const pct = (a, b) => (b ? `${Math.round((100 * a) / b)} %` : "–");
 
 export function drawCapacity(container, cap) {
@@ -112,15 +110,15 @@ export function drawMetrics(container, metrics) {
     h("p", {}, `Visits: ${metrics.visits ?? 0} · Left without being seen: ${lwbs}`));
 }
 
-export function drawAppointments(container, entities, today) {
-  const appts = byKind(entities, "appointment").map(([, a]) => a).filter((a) => localDay(a.start) === today);
+export function drawAppointments(container, entities, today, timeZone) {
+  const appts = byKind(entities, "appointment").map(([, a]) => a).filter((a) => localDay(a.start, timeZone) === today);
   appts.sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
   const books = byKind(entities, "schedule").filter(([id]) => id.endsWith("|" + today));
   replace(container,
     books.length ? h("p", { class: "books" }, books.map(([id, s]) => h("span", { class: "book" },
       `${id.split("|")[0]}: ${s.booked} booked, ${s.checked_in} in, ${s.no_show} no-show, ${s.unverified_insurance} unverified`))) : null,
     appts.length ? h("table", {}, h("tbody", {}, appts.map((a) => h("tr", {},
-      h("td", {}, clock(a.start)), h("td", {}, a.department), h("td", {}, a.appointment_type),
+      h("td", {}, clock(a.start, timeZone)), h("td", {}, a.department), h("td", {}, a.appointment_type),
       h("td", {}, a.initials || "?"), h("td", { class: `appt appt-${a.status}` }, a.status),
       h("td", { class: `ins ins-${a.insurance}` }, `insurance ${a.insurance}`)))))
       : h("p", { class: "muted" }, "No appointments today."));

@@ -104,3 +104,16 @@ def test_a_client_following_the_frames_always_holds_the_servers_board(steps):
                 else:
                     resumed[(c.kind, c.id)] = c.value
         assert resumed == values(board.entities), f"resume from {at} drifted"
+
+
+def test_snapshot_frames_carry_the_facilitys_time_zone_and_a_message_without_one_keeps_it():
+    board = FacilityBoard("demo")
+    board.apply(BoardMessage(facility_id="demo", seq=1, type="snapshot", as_of=T0, changes=[],
+                             time_zone="America/Chicago"), "0:1", T0)
+    assert decode_frame(board.snapshot(None)).time_zone == "America/Chicago"
+    bed = EntityChange(kind="bed", id="A1", value={"unit": "A", "status": "dirty"})
+    board.apply(BoardMessage(facility_id="demo", seq=2, type="delta", as_of=T0, changes=[bed]), "0:2", T0)
+    assert decode_frame(board.snapshot(None)).time_zone == "America/Chicago"
+    board.apply(BoardMessage(facility_id="demo", seq=3, type="delta", as_of=T0, changes=[],
+                             time_zone="Europe/Berlin"), "0:3", T0)  # the facility file was corrected
+    assert decode_frame(board.snapshot(None)).time_zone == "Europe/Berlin"

@@ -59,9 +59,10 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-def open_board(browser: Browser, chain: Chain, token: str, width: int = 1500, height: int = 1100) -> Page:
-    """A new browser context (its own sessionStorage), signed in, live."""
-    context = browser.new_context(viewport={"width": width, "height": height})
+def open_board(browser: Browser, chain: Chain, token: str, width: int = 1500, height: int = 1100,
+               timezone_id: str | None = None) -> Page:
+    """A new browser context (its own sessionStorage, optionally its own time zone), signed in, live."""
+    context = browser.new_context(viewport={"width": width, "height": height}, timezone_id=timezone_id)
     page = context.new_page()
     page.goto(chain.url + "/")
     page.fill("#token", token)

@@ -78,6 +78,28 @@ def test_a_gap_shows_stale_since_and_keeps_the_board_until_a_snapshot_makes_it_l
     page.context.close()
 
 
+def appointment(start: datetime, initials: str) -> EntityChange:
+    return EntityChange(kind="appointment", id=f"appt-{initials}", value={
+        "start": start.isoformat(), "end": (start + timedelta(minutes=30)).isoformat(), "department": "internal-medicine",
+        "appointment_type": "outpatient-visit", "initials": initials, "status": "booked", "insurance": "verified"})
+
+
+def test_a_screen_in_another_time_zone_shows_the_facilitys_clock_and_today(board_server, browser):
+    # 21:30 on 14 January in Chicago is already 15 January in Tokyo, where this screen is.
+    as_of = datetime(2030, 1, 15, 3, 30, tzinfo=timezone.utc)
+    chicago_today = appointment(datetime(2030, 1, 14, 22, 0, tzinfo=timezone.utc), "CT")  # 16:00 CST, 07:00 JST
+    tokyo_today = appointment(datetime(2030, 1, 15, 10, 0, tzinfo=timezone.utc), "TT")  # 04:00 CST tomorrow, 19:00 JST
+    publish(board_server, BoardMessage(facility_id="demo", seq=50, type="snapshot", as_of=as_of,
+                                       changes=[chicago_today, tokyo_today], time_zone="America/Chicago"))
+    page = open_board(browser, board_server, board_server.token("sched-sam", "scheduler"), timezone_id="Asia/Tokyo")
+    rows = page.get_by_test_id("appointments").locator("tr")
+    expect(rows).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
+    expect(rows.first).to_contain_text("16:00")
+    expect(rows.first).to_contain_text("CT")
+    expect(page.locator("#as-of")).to_have_text("as of 21:30 CST")
+    page.context.close()
+
+
 def test_a_refused_token_returns_to_sign_in_with_the_reason(board_server, browser):
     page = browser.new_page()
     page.goto(board_server.url + "/")

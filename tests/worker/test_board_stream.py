@@ -31,6 +31,8 @@ def test_events_become_consecutive_board_messages_that_rebuild_the_offline_fold(
     messages = asyncio.run(read_board_until_caught_up(worker_settings, FACILITY, expected_positions(ed_day)))
 
     assert [m.seq for m in messages] == list(range(1, len(messages) + 1))
+    # Every message names the facility's calendar (an unconfigured facility: the default zone).
+    assert {m.time_zone for m in messages} == {worker_settings.facility_timezone}
     every = worker_settings.board_snapshot_every
     assert all(m.type == "snapshot" for m in messages if m.seq % every == 0)
     assert sum(m.type == "delta" for m in messages) > len(ed_day) // 2
