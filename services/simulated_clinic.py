@@ -36,13 +36,12 @@ class ClinicActions:
     def start_clinics(self) -> None:
         """Book what is left of today's clinics now (the department was already
         open), then every evening the next day's."""
-        today = self.now.astimezone(self.facility.zone).date()
-        self._book_clinic_day(today)
-        evening = self._local(today, CLINIC_BOOKING_HOUR)
-        if evening <= self.now:
-            self._book_clinic_day(today + timedelta(days=1))
-            evening = self._local(today + timedelta(days=1), CLINIC_BOOKING_HOUR)
-        self.schedule(evening, self._evening_booking, evening.astimezone(self.facility.zone).date())
+        day = self.now.astimezone(self.facility.zone).date()
+        self._book_clinic_day(day)
+        if self._local(day, CLINIC_BOOKING_HOUR) <= self.now:  # this evening's list is already due
+            day += timedelta(days=1)
+            self._book_clinic_day(day)
+        self.schedule(self._local(day, CLINIC_BOOKING_HOUR), self._evening_booking, day)
 
     def _evening_booking(self, day: date) -> None:
         tomorrow = day + timedelta(days=1)
