@@ -33,6 +33,7 @@ from services.api.errors import error_response
 
 log = logging.getLogger("edflow.dashboard")
 STATIC = Path(__file__).parent / "static"
+SHUTDOWN_SECONDS = 10.0
 # The page loads only its own files and talks only to its own origin.
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
@@ -68,7 +69,11 @@ def _run_during_lifespan(app: FastAPI, feed: BoardFeed) -> None:
             finally:
                 for task in tasks:
                     task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
+                # A Kafka client stuck in its close must not keep the server from stopping.
+                _, stuck = await asyncio.wait(tasks, timeout=SHUTDOWN_SECONDS)
+                if stuck:
+                    log.error("dashboard tasks %s did not stop within %.0f s of shutdown; leaving them",
+                              sorted(t.get_name() for t in stuck), SHUTDOWN_SECONDS)
 
     app.router.lifespan_context = lifespan
 
