@@ -28,7 +28,7 @@ TAGS = [
 ]
 
 
-def _facility(facility_id: FacilityId) -> str:
+async def _facility(facility_id: FacilityId) -> str:
     """Validates the facility segment of every path (422 on a malformed code)."""
     return facility_id
 

@@ -25,11 +25,16 @@ from services.recording import Meta
 bearer = HTTPBearer(auto_error=False, description="JWT from `edflow token` or the hospital identity provider")
 
 
-def get_hospital(request: Request) -> Hospital:
+# Dependencies that only read the request are `async def`: FastAPI runs a
+# plain `def` dependency on a worker thread, a hop per dependency per request.
+# Those that may block (a JWKS fetch, an access-log write) stay plain.
+
+
+async def get_hospital(request: Request) -> Hospital:
     return request.app.state.hospital
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -102,7 +107,7 @@ class CommandRunner:
         return {"id": outcome.id, "events": outcome.events}
 
 
-def command_runner(
+async def command_runner(
     request: Request,
     hospital: HospitalDep,
     principal: PrincipalDep,
