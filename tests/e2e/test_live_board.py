@@ -9,15 +9,16 @@ import signal
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from deploy.facility import load_facility
+from deploy.settings import Settings
 from tests.e2e.conftest import LIVE_TIMEOUT_MS, open_board
 
 pytestmark = [pytest.mark.kafka, pytest.mark.browser]
-FACILITY_ZONE = ZoneInfo("America/Chicago")  # deploy/facilities/demo.toml
+FACILITY_ZONE = load_facility(Settings().facility_config).zone  # the demo hospital the chain serves
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
