@@ -25,11 +25,11 @@ from dashboard.fanout import Fanout
 from dashboard.heartbeat import watch
 from dashboard.protocol import NAME_PATTERN
 from dashboard.subscriber import Tuning
-from deploy.settings import Settings
+from base.settings import Settings
 from dashboard.hallway import hallway_view
-from services.api.auth import AuthError, Principal, signing_secret, verify_token
-from services.api.permissions import is_allowed
-from services.api.errors import error_response
+from base.auth import AuthError, Principal, signing_secret, verify_token
+from base.permissions import is_allowed
+from base.http import error_response
 
 log = logging.getLogger("edflow.dashboard")
 STATIC = Path(__file__).parent / "static"

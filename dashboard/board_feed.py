@@ -17,10 +17,10 @@ from aiokafka.errors import KafkaError
 
 from dashboard.fanout import Fanout
 from dashboard.snapshot_requests import SnapshotRequests
-from deploy.settings import Settings
-from deploy.topics import describe_topics
+from base.settings import Settings
+from base.topics import describe_topics
 from events.board import decode_board
-from services import kafka_clients
+from base import kafka_clients
 
 log = logging.getLogger("edflow.dashboard")
 RETRY_SECONDS = 1.0

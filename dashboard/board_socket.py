@@ -23,9 +23,9 @@ from dashboard.protocol import (
     offered_token,
 )
 from dashboard.subscriber import Subscriber
-from deploy.settings import Settings
-from services.api.auth import AuthError, Principal, verify_token
-from services.api.permissions import board_kinds, is_allowed
+from base.settings import Settings
+from base.auth import AuthError, Principal, verify_token
+from base.permissions import board_kinds, is_allowed
 
 log = logging.getLogger("edflow.dashboard")
 POLICY_VIOLATION = 1008

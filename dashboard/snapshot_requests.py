@@ -11,9 +11,8 @@ import time
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from deploy.settings import Settings
-from projections.worker import board_requests_topic
-from services import kafka_clients
+from base.settings import Settings
+from base import kafka_clients
 
 log = logging.getLogger("edflow.dashboard")
 # One request per facility per interval: a burst of deltas after a gap is one gap.
@@ -23,7 +22,7 @@ ASK_EVERY_SECONDS = 10.0
 class SnapshotRequests:
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.topic = board_requests_topic(settings)
+        self.topic = settings.topics.board_requests
         self.asked: dict[str, float] = {}
         self.producer: AIOKafkaProducer | None = None
         self.pending: set[asyncio.Task] = set()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from deploy.settings import Settings
+from base.settings import Settings
 
 
 def load_settings(**overrides) -> Settings:

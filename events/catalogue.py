@@ -9,7 +9,7 @@ change; anything else bumps `SCHEMA_VERSION` of that class.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, get_args
 
 import msgspec
 
@@ -21,6 +21,17 @@ BedType = Literal["resus", "acute", "fast-track", "hallway", "observation", "psy
 AppointmentType = Literal["ed-follow-up", "outpatient-visit", "outpatient-procedure", "surgical-case"]
 ResourceKind = Literal["provider", "room", "department"]
 ChecklistItem = Literal["consent", "labs", "anaesthesia-review", "insurance-authorisation"]
+# The pre-operative checklist a surgical case needs before it is confirmed.
+PRE_OP_ITEMS: tuple[str, ...] = get_args(ChecklistItem)
+NEEDS_CHECKLIST = frozenset({"surgical-case"})
+
+
+def missing_items(appointment_type: str, done: set[str]) -> list[str]:
+    """Checklist items still open, in checklist order; none for types without a checklist."""
+    if appointment_type not in NEEDS_CHECKLIST:
+        return []
+    return [item for item in PRE_OP_ITEMS if item not in done]
+
 
 
 class Fact(msgspec.Struct, frozen=True, kw_only=True, tag=True, tag_field="type"):

@@ -28,6 +28,13 @@ class Topics:
         return f"{self.prefix}.board"
 
     @property
+    def board_requests(self) -> str:
+        """Snapshot requests: value empty = every facility of the record's
+        partition (sent at worker start), else one facility id (a dashboard
+        that saw a gap may send it, keyed by facility id)."""
+        return f"{self.board}.requests"
+
+    @property
     def event_topics(self) -> tuple[str, ...]:
         return (self.ed, self.access)
 

@@ -134,7 +134,7 @@ class ScheduleBook(_Entry, kw_only=True):
 
 
 # The scheduler's work queue keeps its own entries (projections/work_queue.py).
-from projections.work_queue import QueueAppointment, QueueOffer, QueueWatermark  # noqa: E402
+from events.work_queue import QueueAppointment, QueueOffer, QueueWatermark  # noqa: E402
 
 Entry = Union[
     FacilitySummary, EncounterEntry, BedEntry, DayBucket, AppointmentEntry, ScheduleBook,

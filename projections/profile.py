@@ -7,10 +7,14 @@ patients, the facility's time zone, wait targets) is passed in as a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
+
+from base.facility import load_facility
+from base.settings import Settings
 
 # Minutes an ESI level may wait for a bed before the board flags it; levels
 # absent from the mapping have no target. ESI 1 is immediate: any wait is over.
@@ -34,6 +38,17 @@ class FacilityProfile:
 
 
 DEFAULT_PROFILE = FacilityProfile()
+
+
+def facility_profiles(settings: Settings) -> Callable[[str], FacilityProfile]:
+    """Each facility's profile: the configured facility's time zone and
+    inpatient beds from its file; other facilities get
+    EDFLOW_FACILITY_TIMEZONE. Ventilated patients stay 0: the facility file
+    counts ventilators, not ventilated patients. Raises FacilityError."""
+    facility = load_facility(settings.facility_config)
+    default = FacilityProfile(timezone=settings.facility_timezone)
+    known = {facility.id: FacilityProfile(timezone=facility.timezone, inpatient_beds=facility.inpatient_beds)}
+    return lambda facility_id: known.get(facility_id, default)
 
 
 @lru_cache(maxsize=64)

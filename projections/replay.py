@@ -75,7 +75,7 @@ class Replay:
 
 def store_envelopes(app: Any, on_page: Callable[[int], None] | None = None) -> Iterator[Envelope]:
     """Every published event in the store, in store order."""
-    from services.recording import to_envelope
+    from base.store_log import to_envelope
 
     start = 1
     while notifications := app.recorder.select_notifications(start, STORE_PAGE):
@@ -95,7 +95,7 @@ async def kafka_envelopes(
     without a consumer group, duplicates dropped by event id, in store order."""
     from aiokafka.errors import KafkaError
 
-    from services import kafka_clients
+    from base import kafka_clients
 
     consumer = kafka_clients.consumer(settings, group_id=None, request_timeout_ms=int(timeout * 1000))
     try:

@@ -19,7 +19,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Transcoder
 
-from deploy.settings import Settings
+from base.settings import Settings
 from events.envelope import event_id_for
 from services.errors import ConcurrentChange, DomainError, IdempotencyKeyReused, NotFound
 from services.recording import FlowAggregate, Meta, MsgspecTranscoder

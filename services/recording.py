@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, ClassVar
-from uuid import UUID
 
 import msgspec
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import Notification, Transcoder
+from eventsourcing.persistence import Transcoder
 
 from events.catalogue import Fact
-from events.envelope import Actor, AnyFact, Envelope, event_id_for
+from events.envelope import Actor, AnyFact
 from services.audit.access import AccessEntry
 
 
@@ -85,32 +84,3 @@ class MsgspecTranscoder(Transcoder):
             f: v for f in state.__struct_fields__ if (v := getattr(state, f)) is not msgspec.UNSET
         }
 
-
-def aggregate_type_of(topic: str) -> str:
-    """'edflow:Encounter.Recorded' -> 'Encounter'."""
-    return topic.rsplit(":", 1)[-1].split(".")[0]
-
-
-def to_envelope(notification: Notification, domain_event: Any) -> Envelope | None:
-    """The published form of a stored event; None for internal records
-    (idempotency receipts) that are not part of the public contract."""
-    fact = getattr(domain_event, "fact", None)
-    if fact is None:
-        return None
-    meta: Meta = domain_event.meta
-    aggregate_id: UUID = domain_event.originator_id
-    return Envelope(
-        event_id=event_id_for(aggregate_id, domain_event.originator_version),
-        type=type(fact).__name__,
-        schema_version=type(fact).SCHEMA_VERSION,
-        facility_id=meta.facility_id,
-        aggregate_type=aggregate_type_of(notification.topic),
-        aggregate_id=aggregate_id,
-        aggregate_version=domain_event.originator_version,
-        position=notification.id,
-        occurred_at=meta.occurred_at,
-        recorded_at=domain_event.timestamp,
-        actor=meta.actor,
-        correlation_id=meta.correlation_id,
-        data=fact,
-    )

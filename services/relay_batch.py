@@ -20,7 +20,7 @@ from eventsourcing.persistence import IntegrityError, Notification, Tracking
 
 from events.envelope import Envelope, encode
 from events.topics import Topics
-from services.recording import to_envelope
+from base.store_log import to_envelope
 
 RELAY_NAME = "kafka-relay"
 log = logging.getLogger("edflow.relay")

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from deploy.settings import Settings
+from base.settings import Settings
 from events.envelope import Actor
 from services.hospital import Hospital
 from services.recording import Meta
 
 POSTGRES_ENV = "EDFLOW_TEST_POSTGRES_DSN"
+# Messages written by others, copied unchanged (tests/fixtures/README.md).
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
 
 

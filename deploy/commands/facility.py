@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from deploy.cli import CommandError
-from deploy.facility import Facility, FacilityError, load_facility
+from base.facility import Facility, FacilityError, load_facility
 
 
 def register(subparsers) -> None:

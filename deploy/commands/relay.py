@@ -39,7 +39,7 @@ def _relay(args: argparse.Namespace) -> int:
     from deploy.bootstrap import hospital, load_settings
     from eventsourcing.persistence import PersistenceError
 
-    from services.kafka_clients import KafkaSettingsError, connection_options
+    from base.kafka_clients import KafkaSettingsError, connection_options
     from services.relay import RelayHalted
 
     level = logging.DEBUG if args.verbose else logging.INFO

@@ -46,6 +46,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from deploy.bootstrap import hospital, load_settings
     from deploy.cli import CommandError
+    from projections.work_queue_reader import WorkQueueReader
     from services.access.reminders import ReminderProcess, notifier_for
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -63,7 +64,7 @@ def _run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    process = ReminderProcess(app, notifier, settings.reminder_leads_minutes)
+    process = ReminderProcess(app, WorkQueueReader(app), notifier, settings.reminder_leads_minutes)
     try:
         while True:
             summary = process.run_pass(args.now or datetime.now(timezone.utc))

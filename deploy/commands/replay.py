@@ -48,7 +48,8 @@ def _instant(text: str | None) -> datetime:
 
 
 def profiles(settings: Any):
-    from deploy.facility import FacilityError, facility_profiles
+    from base.facility import FacilityError
+    from projections.profile import facility_profiles
 
     try:
         return facility_profiles(settings)
@@ -131,7 +132,7 @@ def _from_kafka(settings: Any, replay: Any, progressed) -> None:
     import logging
 
     from projections.replay import kafka_envelopes
-    from services.kafka_clients import KafkaSettingsError
+    from base.kafka_clients import KafkaSettingsError
 
     # The client logs every failed connection attempt; the one-line error says it all.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)

@@ -40,8 +40,9 @@ def _report(args: argparse.Namespace) -> int:
 
     from deploy.bootstrap import hospital, load_settings
     from deploy.cli import CommandError
-    from projections.work_queue import QueueAppointment, fold_into
-    from services.access.queue_reader import envelopes_after
+    from events.work_queue import QueueAppointment
+    from projections.work_queue import fold_into
+    from base.store_log import envelopes_after
     from services.access.report_files import render
     from services.audit.access import record_cli_read
     from services.access.reports import SCHEDULE_COLUMNS, STATS_COLUMNS, schedule_rows, stats_rows

@@ -83,11 +83,11 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from deploy.bootstrap import load_settings
     from deploy.cli import CommandError
-    from deploy.facility import FacilityError, load_facility
-    from services.api.auth import mint_token
-    from services.arrivals import ArrivalModel
-    from services.command_client import ApiUnavailable, CommandClient
-    from services.simulator import SimulationError, SimulationPlan, Simulator
+    from base.facility import FacilityError, load_facility
+    from base.auth import mint_token
+    from deploy.simulator.arrivals import ArrivalModel
+    from deploy.simulator.client import ApiUnavailable, CommandClient
+    from deploy.simulator.department import SimulationError, SimulationPlan, Simulator
 
     settings = load_settings()
     try:

@@ -6,7 +6,7 @@ import argparse
 
 
 def register(subparsers) -> None:
-    from services.api.auth import ROLES
+    from base.auth import ROLES
 
     parser = subparsers.add_parser(
         "token",
@@ -26,7 +26,7 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from deploy.bootstrap import load_settings
     from deploy.cli import CommandError
-    from services.api.auth import mint_token
+    from base.auth import mint_token
 
     settings = load_settings()
     if settings.jwt_jwks_url:

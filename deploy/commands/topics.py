@@ -45,8 +45,8 @@ def _run(work):
     from aiokafka.errors import KafkaError
 
     from deploy.bootstrap import load_settings
-    from deploy.topics import TopicsError
-    from services.kafka_clients import KafkaSettingsError
+    from base.topics import TopicsError
+    from base.kafka_clients import KafkaSettingsError
 
     # The admin client logs each failed connection attempt; the one-line error below says it all.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
@@ -65,7 +65,7 @@ def _run(work):
 
 
 def _create(args: argparse.Namespace) -> int:
-    from deploy.topics import create_topics
+    from base.topics import create_topics
 
     outcomes = _run(create_topics)
     for outcome in outcomes:
@@ -79,7 +79,7 @@ def _describe(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from deploy.topics import describe_topics
+    from base.topics import describe_topics
 
     states = _run(describe_topics)
     table = Table("topic", "partitions", "replication", *SHOWN_CONFIGS)

@@ -32,7 +32,7 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from deploy.bootstrap import load_settings
-    from services.kafka_clients import KafkaSettingsError, connection_options
+    from base.kafka_clients import KafkaSettingsError, connection_options
 
     settings = load_settings()
     try:
@@ -44,10 +44,10 @@ def run(args: argparse.Namespace) -> int:
     import faust
     from aiokafka.errors import KafkaError
 
-    from deploy.facility import FacilityError
-    from projections.table_state import discard_unless_stopped_cleanly, mark_stopped_cleanly
-    from projections.worker import create_app
-    from projections.worker_topics import WorkerTopicsError, prepare_worker_topics
+    from base.facility import FacilityError
+    from projections.runtime.table_state import discard_unless_stopped_cleanly, mark_stopped_cleanly
+    from projections.runtime.worker import create_app
+    from projections.runtime.topics import WorkerTopicsError, prepare_worker_topics
 
     # The admin client logs each failed connection attempt; the one-line error below says it all.
     aiokafka_log = logging.getLogger("aiokafka")

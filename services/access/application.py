@@ -16,6 +16,7 @@ import msgspec
 from events.catalogue import AppointmentBooked, AppointmentType, Contact, Coverage, Person
 from services.access.calendars import CalendarDay, ProviderDay, RoomDay
 from services.access.domainmodel import Appointment, check_interval
+from services.access.ids import appointment_aggregate_id, days_touched, provider_day_id, room_day_id
 from services.access.preparation_commands import PreparationCommands
 from services.access.schedule_commands import ScheduleCommands
 from services.access.waitlist_commands import WaitlistCommands
@@ -25,24 +26,6 @@ from services.errors import AlreadyExists, Invalid
 from services.recording import Meta
 
 MAX_APPOINTMENT = timedelta(hours=24)
-
-
-def appointment_aggregate_id(facility_id: str, appointment_id: str) -> uuid.UUID:
-    return derived_id("appointment", facility_id, appointment_id)
-
-
-def provider_day_id(facility_id: str, provider_id: str, day: str) -> uuid.UUID:
-    return derived_id("provider-day", facility_id, provider_id, day)
-
-
-def room_day_id(facility_id: str, room_id: str, day: str) -> uuid.UUID:
-    return derived_id("room-day", facility_id, room_id, day)
-
-
-def days_touched(start: datetime, end: datetime) -> list[str]:
-    first = start.astimezone(timezone.utc).date()
-    last = (end - timedelta(microseconds=1)).astimezone(timezone.utc).date()
-    return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
 
 CALENDARS: dict[str, tuple[type[CalendarDay], Any]] = {

@@ -30,7 +30,7 @@ from events.catalogue import (
     ReminderSent,
 )
 from services.access.calendars import ProviderDay, RoomDay
-from services.access.checklist import missing_items
+from events.catalogue import missing_items
 from services.errors import ChecklistIncomplete, Invalid, InvalidTransition, ReminderAlreadySent
 from services.recording import FlowAggregate, Meta
 

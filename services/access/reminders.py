@@ -23,10 +23,10 @@ from typing import Any
 
 from events.catalogue import AppointmentBooked
 from events.envelope import Actor
-from projections.work_queue import QueueAppointment, QueueOffer, reminders_due
+from events.work_queue import QueueAppointment, QueueOffer, WorkQueueSource
 from services.access.notifier import NoAddress, Notifier, OutboxNotifier, Reminder, SmtpNotifier
-from services.access.queue_reader import WorkQueueReader
 from services.access.waitlist import Waitlist
+from services.access.work_queue_view import reminders_due
 from services.errors import InvalidTransition, NotFound, ReminderAlreadySent
 from services.recording import Meta
 
@@ -62,20 +62,19 @@ class PassSummary:
 
 
 class ReminderProcess:
-    def __init__(self, app: Any, notifier: Notifier, leads_minutes: list[int]):
-        self.app, self.notifier, self.leads = app, notifier, leads_minutes
-        self.reader = WorkQueueReader(app)
+    def __init__(self, app: Any, reader: WorkQueueSource, notifier: Notifier, leads_minutes: list[int]):
+        self.app, self.reader, self.notifier, self.leads = app, reader, notifier, leads_minutes
 
     def run_pass(self, now: datetime) -> PassSummary:
         summary = PassSummary()
         self.reader.catch_up()
-        for key, entry in list(self.reader.table.items()):
-            facility_id = key.split("|", 1)[0]
-            if isinstance(entry, QueueAppointment):
-                for lead in reminders_due(entry, now, self.leads):
-                    self._remind(facility_id, entry, lead, now, summary)
-            elif isinstance(entry, QueueOffer) and entry.expires_at <= now:
-                self._expire(facility_id, entry, now, summary)
+        for facility_id in self.reader.facilities():
+            for entry in self.reader.entries(facility_id):
+                if isinstance(entry, QueueAppointment):
+                    for lead in reminders_due(entry, now, self.leads):
+                        self._remind(facility_id, entry, lead, now, summary)
+                elif isinstance(entry, QueueOffer) and entry.expires_at <= now:
+                    self._expire(facility_id, entry, now, summary)
         return summary
 
     def _remind(self, facility_id: str, appointment: QueueAppointment, lead: int, now: datetime, summary: PassSummary) -> None:

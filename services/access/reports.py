@@ -14,7 +14,7 @@ from statistics import mean, median
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from projections.work_queue import QueueAppointment
+from events.work_queue import QueueAppointment
 
 Period = Literal["day", "week", "month"]
 SCHEDULE_COLUMNS = (

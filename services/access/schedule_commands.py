@@ -9,6 +9,7 @@ from typing import Any
 from events.catalogue import ResourceKind, ScheduleDefined, SlotLength, WorkingHours
 from services.access.availability import ResourceSchedule, Slot, derive_slots
 from services.access.calendars import ProviderDay, RoomDay
+from services.access.ids import provider_day_id, room_day_id
 from services.application import HospitalBase, Outcome, derived_id
 from services.errors import Invalid, NotFound
 from services.recording import Meta
@@ -102,8 +103,6 @@ class ScheduleCommands(HospitalBase):
         return derive_slots(schedule, first_day, last_day, appointment_type, reserved, tentative)
 
     def _reserved(self, facility_id: str, kind: str, resource_id: str, first: date, last: date) -> list:
-        from services.access.application import provider_day_id, room_day_id
-
         cls, day_id = (ProviderDay, provider_day_id) if kind == "provider" else (RoomDay, room_day_id)
         intervals: list = []
         day = first

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from events.catalogue import AppointmentBooked, AppointmentType, Contact, Person, WaitlistJoined
+from services.access.calendars import ProviderDay
+from services.access.ids import days_touched, provider_day_id
 from services.access.waitlist import Waitlist, Waiting, waitlist_scope
 from services.application import HospitalBase, Outcome, derived_id
 from services.errors import Invalid, NotFound, SlotAlreadyBooked
@@ -152,9 +154,6 @@ class WaitlistCommands(HospitalBase):
         return [*touched, waitlist] if waitlist not in touched else touched
 
     def _still_free(self, meta: Meta, provider_id: str, start: datetime, end: datetime, loaded: dict) -> bool:
-        from services.access.application import days_touched, provider_day_id
-        from services.access.calendars import ProviderDay
-
         for day in days_touched(start, end):
             day_id = provider_day_id(meta.facility_id, provider_id, day)
             calendar = loaded.get(day_id) or self.find(ProviderDay, day_id)

@@ -3,17 +3,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Path
 from fastapi.routing import APIRoute
 
-from deploy.settings import Settings
+from base.settings import Settings
+from events.work_queue import WorkQueueSource
 from services.api import appointments, beds, encounters, errors, scheduling, scheduling_reports
 from services.api.limits import BodyLimits
-from services.api.permissions import ALLOWED
+from base.permissions import ALLOWED
 from services.hospital import Hospital
 
 API_PREFIX = "/api/v1/facilities/{facility_id}"
@@ -33,7 +34,14 @@ async def _facility(facility_id: FacilityId) -> str:
     return facility_id
 
 
-def create_app(settings: Settings, hospital: Hospital | None = None) -> FastAPI:
+def create_app(
+    settings: Settings,
+    hospital: Hospital | None = None,
+    work_queue: Callable[[Hospital], WorkQueueSource] | None = None,
+) -> FastAPI:
+    """The API over `hospital` (opened from settings when not given).
+    `work_queue` builds the reader behind the scheduler's work queue and
+    reports; without it those routes answer 503."""
     owns_hospital = hospital is None
     hospital = hospital if hospital is not None else Hospital(settings)
 
@@ -53,6 +61,7 @@ def create_app(settings: Settings, hospital: Hospital | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.hospital = hospital
+    app.state.work_queue = work_queue(hospital) if work_queue is not None else None
     facility = APIRouter(prefix=API_PREFIX, dependencies=[Depends(_facility)])
     for module in (encounters, beds, appointments, scheduling, scheduling_reports):
         _check_every_route_has_permissions(module.router)
@@ -66,4 +75,4 @@ def create_app(settings: Settings, hospital: Hospital | None = None) -> FastAPI:
 def _check_every_route_has_permissions(router: APIRouter) -> None:
     for route in router.routes:
         if isinstance(route, APIRoute) and route.name not in ALLOWED:
-            raise RuntimeError(f"route {route.name} ({route.path}) has no entry in services/api/permissions.py")
+            raise RuntimeError(f"route {route.name} ({route.path}) has no entry in base/permissions.py")

@@ -10,11 +10,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from deploy.settings import Settings
+from base.settings import Settings
 from events.envelope import Actor
-from services.api.auth import AuthError, Principal, verify_token
+from base.auth import AuthError, Principal, verify_token
 from services.api.errors import Forbidden
-from services.api.permissions import is_allowed, sees_identity
+from base.permissions import is_allowed, sees_identity
 from services.api.schemas import CommandBody
 from services.audit.access import record_read
 from services.errors import Invalid

@@ -18,7 +18,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.api.auth import AuthError
+from base.auth import AuthError
+from base.http import error_response
 from services.errors import Conflict, DomainError, Invalid, NotFound
 
 log = logging.getLogger("edflow.api")
@@ -43,11 +44,6 @@ class Forbidden(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None, headers=None):
-    body = {"error": {"code": code, "message": message, "details": details or {}}}
-    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def field_path(loc: tuple | list) -> str:

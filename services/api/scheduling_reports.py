@@ -2,33 +2,30 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime, timezone
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import AwareDatetime
 
-from projections.work_queue import QueueAppointment, view
-from services.access.queue_reader import WorkQueueReader
+from events.work_queue import QueueAppointment, WorkQueueSource
 from services.access.report_files import MEDIA_TYPES, render
 from services.access.reports import SCHEDULE_COLUMNS, STATS_COLUMNS, schedule_rows, stats_rows
+from services.access.work_queue_view import view
 from services.api.deps import Reader
 from services.api.schemas import ERROR_RESPONSES
 from services.errors import Invalid
 
 router = APIRouter(tags=["scheduling"], responses=ERROR_RESPONSES)
-_lock = threading.Lock()
 MAX_REPORT_DAYS = 366
 
 
-def queue_reader(request: Request) -> WorkQueueReader:
-    """One reader per app, created on first use and caught up on every call."""
-    with _lock:
-        reader = getattr(request.app.state, "work_queue_reader", None)
-        if reader is None:
-            reader = request.app.state.work_queue_reader = WorkQueueReader(request.app.state.hospital)
+def queue_reader(request: Request) -> WorkQueueSource:
+    """The process's work-queue reader (handed to `create_app`), caught up on every call."""
+    reader: WorkQueueSource | None = request.app.state.work_queue
+    if reader is None:
+        raise HTTPException(503, "this server was started without the work queue")
     reader.catch_up()
     return reader
 

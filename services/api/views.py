@@ -22,7 +22,7 @@ from events.catalogue import (
     PatientDetailsUpdated,
     Person,
 )
-from services.access.application import appointment_aggregate_id
+from services.access.ids import appointment_aggregate_id
 from services.access.domainmodel import Appointment
 from services.ed.application import bed_aggregate_id
 from services.ed.domainmodel import Bed, Encounter

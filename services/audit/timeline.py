@@ -10,7 +10,7 @@ import msgspec
 
 from services.ed.application import encounter_id_for
 from services.errors import NotFound
-from services.recording import to_envelope
+from base.store_log import to_envelope
 
 
 def visit_timeline(app, facility_id: str, visit: str) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 
-from services.access.application import appointment_aggregate_id
+from services.access.ids import appointment_aggregate_id
 from services.access.domainmodel import Appointment
 from services.api.views import current_patient
 from services.fhir.history import history, instant

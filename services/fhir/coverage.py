@@ -9,7 +9,7 @@ import uuid
 
 from fhir.resources.R4B.coverage import Coverage as FhirCoverage
 
-from services.access.application import appointment_aggregate_id
+from services.access.ids import appointment_aggregate_id
 from services.access.domainmodel import Appointment
 from services.api.views import current_patient
 from services.errors import NotFound

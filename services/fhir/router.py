@@ -13,7 +13,7 @@ Searches (strict: an unknown parameter or bad value is a 400 OperationOutcome):
     Coverage?patient=<MRN> (or beneficiary=)  -- `date` takes eq/ne/ge/gt/le/lt prefixes
 
 Who may read what follows the command API's table for the matching read route
-(`services/api/permissions.py`); errors are OperationOutcome resources.
+(`base/permissions.py`); errors are OperationOutcome resources.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
-from services.api.auth import AuthError, verify_token
+from base.auth import AuthError, verify_token
 from services.api.deps import bearer
-from services.api.permissions import is_allowed, sees_identity
+from base.permissions import is_allowed, sees_identity
 from services.audit.access import record_read
 from services.errors import NotFound
 from services.fhir import finders

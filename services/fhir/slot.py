@@ -8,7 +8,7 @@ from datetime import date
 
 from fhir.resources.R4B.slot import Slot
 
-from services.access.application import provider_day_id
+from services.access.ids import provider_day_id
 from services.access.calendars import ProviderDay
 from services.fhir.history import instant
 

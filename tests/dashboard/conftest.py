@@ -20,12 +20,11 @@ from dashboard.app import attach
 from dashboard.fanout import Fanout
 from dashboard.protocol import PROTOCOL, decode_frame, frame_type
 from dashboard.subscriber import Tuning
-from deploy.settings import Settings
-from deploy.topics import create_topics
+from base.settings import Settings
+from base.topics import create_topics
 from events.board import BoardMessage, EntityChange, encode_board
-from projections.worker import board_requests_topic
-from services import kafka_clients
-from services.api.auth import mint_token
+from base import kafka_clients
+from base.auth import mint_token
 
 ORIGIN = "http://board.test"
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
@@ -66,7 +65,7 @@ async def board(board_settings: Settings) -> AsyncIterator[Board]:
     admin = kafka_clients.admin(board_settings)
     await admin.start()
     try:  # where the dashboard asks the projection worker for snapshots
-        await admin.create_topics([NewTopic(board_requests_topic(board_settings), board_settings.topic_partitions, 1)])
+        await admin.create_topics([NewTopic(board_settings.topics.board_requests, board_settings.topic_partitions, 1)])
     finally:
         await admin.close()
     producer = AIOKafkaProducer(bootstrap_servers=board_settings.kafka_bootstrap, linger_ms=0)

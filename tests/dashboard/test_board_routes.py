@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from dashboard.app import attach
 from dashboard.protocol import PROTOCOL, Status, decode_frame
 from events.board import EntityChange
-from services.api.auth import mint_token
+from base.auth import mint_token
 from tests.dashboard.conftest import ORIGIN, bed, free_port
 
 pytestmark = pytest.mark.kafka

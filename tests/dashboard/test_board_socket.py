@@ -9,8 +9,7 @@ import pytest
 
 from dashboard.protocol import Delta, Resumed, Snapshot, Stale, frame_type
 from dashboard.subscriber import Tuning
-from projections.worker import board_requests_topic
-from services import kafka_clients
+from base import kafka_clients
 from tests.dashboard.conftest import bed, next_frame
 
 pytestmark = pytest.mark.kafka
@@ -117,7 +116,7 @@ async def test_a_client_that_asks_for_a_resync_gets_a_fresh_snapshot(server, boa
 async def test_a_gap_makes_the_dashboard_ask_the_projection_worker_for_a_snapshot(server, board, board_settings):
     await board.publish("north", 1, "snapshot", [bed("N1", "available")])
     await board.publish("north", 3, changes=[bed("N1", "dirty")])  # seq 2 never arrives
-    consumer = kafka_clients.consumer(board_settings, board_requests_topic(board_settings), client_id="test-requests")
+    consumer = kafka_clients.consumer(board_settings, board_settings.topics.board_requests, client_id="test-requests")
     await consumer.start()
     try:
         record = await asyncio.wait_for(consumer.getone(), 20)

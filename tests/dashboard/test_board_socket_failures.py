@@ -14,7 +14,7 @@ import websockets
 from dashboard.protocol import Delta, Error, Pong, Snapshot, decode_frame, frame_type
 from dashboard.subscriber import Tuning
 from events.board import EntityChange
-from services.api.auth import mint_token
+from base.auth import mint_token
 from tests.dashboard.conftest import bed, next_frame
 
 pytestmark = pytest.mark.kafka

@@ -15,7 +15,7 @@ from events.board import EntityChange
 from events.catalogue import Person
 from projections.replay import Replay, store_envelopes
 from projections.snapshot import board_snapshot
-from services.api.auth import mint_token
+from base.auth import mint_token
 from services.hospital import Hospital
 from tests.dashboard.conftest import T0
 

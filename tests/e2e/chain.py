@@ -56,15 +56,14 @@ class Chain:
         self.run_python(
             "import asyncio\n"
             "from aiokafka.admin import NewTopic\n"
-            "from deploy.settings import Settings\n"
-            "from projections.worker import board_requests_topic\n"
-            "from services import kafka_clients\n"
+            "from base.settings import Settings\n"
+            "from base import kafka_clients\n"
             "async def main():\n"
             "    s = Settings()\n"
             "    admin = kafka_clients.admin(s)\n"
             "    await admin.start()\n"
             "    try:\n"
-            "        await admin.create_topics([NewTopic(board_requests_topic(s), s.topic_partitions, 1)])\n"
+            "        await admin.create_topics([NewTopic(s.topics.board_requests, s.topic_partitions, 1)])\n"
             "    finally:\n"
             "        await admin.close()\n"
             "asyncio.run(main())\n")

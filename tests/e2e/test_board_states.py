@@ -13,9 +13,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from playwright.sync_api import expect
 
-from deploy.settings import Settings
+from base.settings import Settings
 from events.board import BoardMessage, EntityChange, encode_board
-from services import kafka_clients
+from base import kafka_clients
 from tests.e2e.chain import Chain
 from tests.e2e.conftest import LIVE_TIMEOUT_MS, open_board
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from deploy.facility import load_facility
-from deploy.settings import Settings
+from base.facility import load_facility
+from base.settings import Settings
 from tests.e2e.conftest import LIVE_TIMEOUT_MS, open_board
 
 pytestmark = [pytest.mark.kafka, pytest.mark.browser]

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from events import FACTS_BY_TYPE, decode, encode
 from events.catalogue import ALL_FACTS, Coverage, Person
 from events.schema import SCHEMA_DIR, render_all
-from services.recording import to_envelope
+from base.store_log import to_envelope
 
 
 def test_committed_schemas_match_the_catalogue():

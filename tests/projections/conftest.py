@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from deploy.settings import Settings
+from base.settings import Settings
 from events.catalogue import Coverage, PatientDetailsUpdated, Person
 from tests.kafka_topics import topics_for_test
 

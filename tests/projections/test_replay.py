@@ -12,7 +12,7 @@ from events.envelope import encode
 from projections.fold import fold_into
 from projections.replay import Replay, ReplayError, kafka_envelopes, store_envelopes
 from services.hospital import Hospital
-from services.recording import to_envelope
+from base.store_log import to_envelope
 from tests.projections.conftest import record_morning
 
 
@@ -81,7 +81,7 @@ def test_several_facilities_need_a_choice_and_an_unknown_one_is_named(hospital, 
 
 
 async def _publish(settings, envelopes, repeat_every: int) -> None:
-    from services import kafka_clients
+    from base import kafka_clients
 
     producer = kafka_clients.producer(settings)
     await producer.start()

@@ -6,7 +6,7 @@ import sqlite3
 
 from eventsourcing.cryptography import AESCipher
 
-from deploy.settings import Settings
+from base.settings import Settings
 from events.catalogue import Person
 from services.audit.verify import verify
 from services.hospital import Hospital

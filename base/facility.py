@@ -1,0 +1,187 @@
+"""A facility's configuration (units, beds, providers, scheduling) read from
+TOML and checked before anything is registered.
+
+Every problem is reported as one line that names the file and the place in
+it, because the person reading it is editing that file by hand.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import typing
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
+
+from events.catalogue import AppointmentType, BedType
+
+BED_TYPES: tuple[str, ...] = typing.get_args(BedType)
+APPOINTMENT_TYPES: tuple[str, ...] = typing.get_args(AppointmentType)
+ED_DEPARTMENT = "emergency"
+
+
+class FacilityError(ValueError):
+    """The facility file cannot be used; the message says where and why."""
+
+
+class BedSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    id: str
+    bed_type: str | None = None
+    label: str | None = None
+
+
+class Unit(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    id: str
+    name: str
+    bed_type: str
+    beds: list[str | BedSpec]
+
+
+class Department(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    id: str
+    name: str
+
+
+class AppointmentKind(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    type: str
+    department: str
+    minutes: int
+
+
+class Provider(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    id: str
+    name: str
+    department: str
+
+
+class Bed(msgspec.Struct, frozen=True):
+    """One bed as the write model registers it."""
+
+    bed_id: str
+    unit: str
+    bed_type: str
+    label: str
+
+
+class Facility(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    id: str
+    name: str
+    timezone: str
+    inpatient_beds: int
+    ed_ventilators: int
+    units: list[Unit]
+    departments: list[Department] = []
+    appointment_types: list[AppointmentKind] = []
+    providers: list[Provider] = []
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def beds(self) -> list[Bed]:
+        beds = []
+        for unit in self.units:
+            for entry in unit.beds:
+                spec = BedSpec(id=entry) if isinstance(entry, str) else entry
+                label = spec.label or f"{unit.name} {spec.id}"
+                beds.append(Bed(spec.id, unit.id, spec.bed_type or unit.bed_type, label))
+        return beds
+
+    def providers_in(self, department: str) -> list[Provider]:
+        return [p for p in self.providers if p.department == department]
+
+    def appointment_kind(self, appointment_type: str) -> AppointmentKind | None:
+        return next((k for k in self.appointment_types if k.type == appointment_type), None)
+
+
+def load_facility(path: Path | str) -> Facility:
+    """Read and check a facility file; raises FacilityError with one line."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FacilityError(f"{path}: no such file") from None
+    except OSError as error:
+        raise FacilityError(f"{path}: cannot read: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise FacilityError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise FacilityError(f"{path}: not valid TOML: {error}") from None
+    return parse_facility(raw, str(path))
+
+
+def parse_facility(raw: dict, source: str = "facility") -> Facility:
+    try:
+        facility = msgspec.convert(raw, Facility)
+    except msgspec.ValidationError as error:
+        raise FacilityError(f"{source}: {error}".replace("`$.", "`").replace("`$`", "the top level")) from None
+    problem = _first_problem(facility)
+    if problem:
+        raise FacilityError(f"{source}: {problem}")
+    return facility
+
+
+def _first_problem(facility: Facility) -> str | None:
+    """The first inconsistency, in file order; None when the facility is usable."""
+    checks = (_identity, _beds, _scheduling)
+    for check in checks:
+        if problem := check(facility):
+            return problem
+    return None
+
+
+def _identity(facility: Facility) -> str | None:
+    if not facility.id.strip():
+        return "id must not be empty"
+    try:
+        ZoneInfo(facility.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"timezone {facility.timezone!r} is not an IANA time zone (e.g. America/Chicago)"
+    if facility.inpatient_beds < 1:
+        return "inpatient_beds must be at least 1 (NEDOCS divides by it)"
+    if facility.ed_ventilators < 0:
+        return "ed_ventilators must not be negative"
+    if not facility.units:
+        return "units: at least one ED unit with beds is needed"
+    return None
+
+
+def _beds(facility: Facility) -> str | None:
+    unit_ids: set[str] = set()
+    for unit in facility.units:
+        if unit.id in unit_ids:
+            return f"unit {unit.id!r} is defined twice"
+        unit_ids.add(unit.id)
+        if not unit.beds:
+            return f"unit {unit.id!r} has no beds"
+    seen: dict[str, str] = {}
+    for bed in facility.beds():
+        if not bed.bed_id.strip():
+            return f"unit {bed.unit!r} has a bed with an empty id"
+        if bed.bed_id in seen:
+            return f"duplicate bed id {bed.bed_id!r} (in units {seen[bed.bed_id]!r} and {bed.unit!r})"
+        seen[bed.bed_id] = bed.unit
+        if bed.bed_type not in BED_TYPES:
+            return f"bed {bed.bed_id!r} has unknown bed type {bed.bed_type!r}; use one of {', '.join(BED_TYPES)}"
+    return None
+
+
+def _scheduling(facility: Facility) -> str | None:
+    departments = {d.id for d in facility.departments}
+    for kind in facility.appointment_types:
+        if kind.type not in APPOINTMENT_TYPES:
+            return f"unknown appointment type {kind.type!r}; use one of {', '.join(APPOINTMENT_TYPES)}"
+        if kind.department not in departments:
+            return f"appointment type {kind.type!r} names unknown department {kind.department!r}"
+        if not 5 <= kind.minutes <= 24 * 60:
+            return f"appointment type {kind.type!r}: minutes must be 5 to 1440"
+    provider_ids: set[str] = set()
+    for provider in facility.providers:
+        if provider.id in provider_ids:
+            return f"duplicate provider id {provider.id!r}"
+        provider_ids.add(provider.id)
+        if provider.department not in departments:
+            return f"provider {provider.id!r} names unknown department {provider.department!r}"
+    return None
+

@@ -1,0 +1,130 @@
+"""Who may do what: the one table of role rules.
+
+`ALLOWED` maps every API route (by its route name) to the roles allowed to
+call it; a route missing from this table is refused at start-up, a role
+missing from a route's set gets 403. `PERMISSIONS.md` beside this file is
+rendered from this table (`python -m base.permissions`), and a test
+fails if the two drift apart.
+
+Why these roles: intake registers arrivals and keeps demographics current;
+charge nurses run the floor (beds, triage, moves); providers see and
+disposition patients; schedulers own appointments and insurance; coordinators
+watch (read only); auditors read everything, change nothing; admin does all.
+"""
+
+from __future__ import annotations
+
+from base.auth import ROLES
+
+ADMIN = "admin"
+FLOOR = frozenset({"charge-nurse", ADMIN})
+EVERYONE_CLINICAL = frozenset({"intake", "charge-nurse", "provider", "coordinator", "auditor", ADMIN})
+
+ALLOWED: dict[str, frozenset[str]] = {
+    # beds
+    "beds.register": FLOOR,
+    "beds.read": EVERYONE_CLINICAL,
+    "beds.release": FLOOR,
+    "beds.cleaning-started": FLOOR,
+    "beds.cleaned": FLOOR,
+    "beds.block": FLOOR,
+    "beds.unblock": FLOOR,
+    # encounters
+    "encounters.arrive": frozenset({"intake", "charge-nurse", ADMIN}),
+    "encounters.read": EVERYONE_CLINICAL,
+    "encounters.triage": frozenset({"charge-nurse", "provider", ADMIN}),
+    "encounters.provider": frozenset({"charge-nurse", "provider", ADMIN}),
+    "encounters.bed": FLOOR,
+    "encounters.admit-decision": frozenset({"provider", ADMIN}),
+    "encounters.discharge": frozenset({"provider", "charge-nurse", ADMIN}),
+    "encounters.left-without-being-seen": frozenset({"intake", "charge-nurse", ADMIN}),
+    "encounters.arrival-cancellation": frozenset({"intake", "charge-nurse", ADMIN}),
+    "encounters.discharge-cancellation": frozenset({"provider", "charge-nurse", ADMIN}),
+    "encounters.update": frozenset({"intake", "charge-nurse", ADMIN}),
+    # appointments
+    "appointments.book": frozenset({"scheduler", ADMIN}),
+    "appointments.read": frozenset({"scheduler", "intake", "provider", "coordinator", "auditor", ADMIN}),
+    "appointments.reschedule": frozenset({"scheduler", ADMIN}),
+    "appointments.cancel": frozenset({"scheduler", ADMIN}),
+    "appointments.check-in": frozenset({"scheduler", "intake", ADMIN}),
+    "appointments.no-show": frozenset({"scheduler", ADMIN}),
+    "appointments.complete": frozenset({"scheduler", "provider", ADMIN}),
+    "appointments.insurance-verification": frozenset({"scheduler", ADMIN}),
+    "appointments.insurance-verification-result": frozenset({"scheduler", ADMIN}),
+    # scheduling: schedules, availability, waitlist, preparation, work queue, reports
+    **dict.fromkeys(
+        (
+            "scheduling.define-schedule", "scheduling.block-time", "scheduling.unblock-time", "scheduling.holiday",
+            "scheduling.join-waitlist", "scheduling.accept-offer", "scheduling.decline-offer",
+            "scheduling.leave-waitlist", "scheduling.modify", "scheduling.checklist", "scheduling.confirm",
+            "scheduling.insurance-recheck",
+        ),
+        frozenset({"scheduler", ADMIN}),
+    ),
+    **dict.fromkeys(
+        (
+            "scheduling.availability", "scheduling.read-waitlist", "scheduling.work-queue",
+            "scheduling.report-schedule", "scheduling.report-stats",
+        ),
+        frozenset({"scheduler", "auditor", ADMIN}),
+    ),
+    # the live board (dashboard): clinical roles and schedulers watch it;
+    # display screens get only the PHI-free hallway view
+    "board.watch": EVERYONE_CLINICAL | {"scheduler"},
+    "board.facilities": EVERYONE_CLINICAL | {"scheduler", "display"},
+    "board.history": EVERYONE_CLINICAL | {"scheduler"},
+    "board.hallway": EVERYONE_CLINICAL | {"scheduler", "display"},
+}
+
+# Roles that see names, MRN and birth date in read endpoints; everyone else
+# sees initials, age and sex (the minimum the job needs).
+SEES_IDENTITY: dict[str, frozenset[str]] = {
+    "encounters.read": frozenset({"provider", "intake", "auditor", ADMIN}),
+    "appointments.read": frozenset({"scheduler", "provider", "intake", "auditor", ADMIN}),
+}
+
+
+# What part of the live board a role sees (entity kinds); roles not listed see
+# all of it. Schedulers run appointments, not the ED floor: no patients in beds.
+BOARD_KINDS: dict[str, frozenset[str]] = {
+    "scheduler": frozenset({"appointment", "schedule"}),
+}
+
+
+def board_kinds(role: str) -> frozenset[str] | None:
+    return BOARD_KINDS.get(role)
+
+
+def is_allowed(route_name: str, role: str) -> bool:
+    return role in ALLOWED.get(route_name, frozenset())
+
+
+def sees_identity(route_name: str, role: str) -> bool:
+    return role in SEES_IDENTITY.get(route_name, frozenset())
+
+
+def render_markdown() -> str:
+    """PERMISSIONS.md: the table above, one row per route, one column per role."""
+    lines = [
+        "# Who may call which edflow API route",
+        "",
+        "Rendered from `base/permissions.py` (`python -m base.permissions > base/PERMISSIONS.md`).",
+        "The code enforces exactly this table: any other role gets 403. A token's `facilities`",
+        "must also include the facility in the path (or `*`).",
+        "",
+        "| route | " + " | ".join(ROLES) + " |",
+        "|---|" + "---|" * len(ROLES),
+    ]
+    for route, roles in ALLOWED.items():
+        lines.append(f"| `{route}` | " + " | ".join("yes" if r in roles else "" for r in ROLES) + " |")
+    lines += ["", "Patient identity (names, MRN, birth date) in read routes; other roles see initials, age and sex:", ""]
+    for route, roles in SEES_IDENTITY.items():
+        lines.append(f"- `{route}`: " + ", ".join(r for r in ROLES if r in roles))
+    lines += ["", "Parts of the live board (`board.watch`) limited by role; other roles see every entity kind:", ""]
+    for role, kinds in BOARD_KINDS.items():
+        lines.append(f"- `{role}`: " + ", ".join(sorted(kinds)))
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(render_markdown(), end="")

@@ -1,0 +1,110 @@
+"""One typed settings object, read from the environment (prefix EDFLOW_).
+
+The defaults run on a laptop: an SQLite event store under ./var and a local
+broker on 127.0.0.1:9092.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from events.topics import Topics
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EDFLOW_", extra="ignore")
+
+    data_dir: Path = Path("var")
+    # "sqlite" (a file under data_dir) or "postgres" (postgres_dsn).
+    event_store: Literal["sqlite", "postgres"] = "sqlite"
+    postgres_dsn: str = ""
+    # Hash-chain every stored event (tamper evidence). Off only to measure its cost.
+    hash_chain: bool = True
+    # Optional AES key (base64, 16/24/32 bytes) to encrypt stored events at rest.
+    cipher_key: str = Field(default="", repr=False)
+
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: str = ""
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: str = Field(default="", repr=False)
+    kafka_ssl_cafile: str = ""
+    topic_prefix: str = "edflow"
+    topic_partitions: int = Field(default=3, ge=1)
+    topic_replication: int = Field(default=1, ge=1)
+
+    relay_batch: int = Field(default=500, ge=1)
+    relay_poll_seconds: float = Field(default=0.05, gt=0)
+
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65535)
+    # Commands may say when they happened; how far in the future (clock skew
+    # between systems) that may lie before it is refused. The demo's
+    # simulator, which runs ahead of the clock, raises it.
+    max_future_seconds: int = Field(default=300, ge=0)
+    # TLS for HTTP and the board WebSocket: both files, or neither (plain HTTP
+    # behind a TLS-terminating proxy).
+    http_tls_certfile: Path | None = None
+    http_tls_keyfile: Path | None = None
+
+    facility_timezone: str = "America/Chicago"
+    # Where the demo hospital and other facility configurations live.
+    facility_config: Path = Path(__file__).resolve().parents[1] / "deploy" / "facilities" / "demo.toml"
+
+    # Authentication: a shared HS256 secret for one site, or an OpenID
+    # Connect issuer's JWKS for a hospital identity provider. With neither
+    # set, a random secret is generated once under data_dir.
+    jwt_secret: str = Field(default="", repr=False)
+    jwt_jwks_url: str = ""
+    jwt_issuer: str = "edflow"
+    jwt_audience: str = "edflow"
+    # Origins allowed to open the board WebSocket (cross-site hijacking guard).
+    allowed_origins: list[str] = ["http://127.0.0.1:8000", "http://localhost:8000"]
+
+    # Projection worker (faust-streaming).
+    worker_id: str = "edflow-projections"
+    worker_web_port: int = Field(default=6066, ge=1, le=65535)
+    table_store: Literal["rocksdb", "memory"] = "rocksdb"
+    board_snapshot_every: int = Field(default=200, ge=1)
+
+    # HL7 v2 over MLLP.
+    mllp_host: str = "127.0.0.1"
+    mllp_port: int = Field(default=2575, ge=1, le=65535)
+    mllp_max_frame_bytes: int = Field(default=1_048_576, ge=1024)
+    mllp_tls_certfile: Path | None = None
+    mllp_tls_keyfile: Path | None = None
+
+    # Patient access: how long a waitlist offer stands; reminder lead times;
+    # how many days ahead unverified coverage is flagged; where reminders go
+    # ("log" writes an outbox under data_dir, "smtp" sends e-mail).
+    waitlist_offer_minutes: int = Field(default=120, ge=1)
+    reminder_leads_minutes: list[int] = [48 * 60, 120]
+    insurance_flag_days: int = Field(default=3, ge=0)
+    reminder_channel: Literal["log", "smtp"] = "log"
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: str = Field(default="", repr=False)
+    smtp_starttls: bool = True
+    smtp_sender: str = "edflow@localhost"
+
+    @field_validator("postgres_dsn")
+    @classmethod
+    def _no_blank_dsn(cls, value: str) -> str:
+        return value.strip()
+
+    @property
+    def topics(self) -> Topics:
+        return Topics(self.topic_prefix)
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "events.sqlite"
+
+    def require_postgres(self) -> None:
+        if self.event_store == "postgres" and not self.postgres_dsn:
+            raise ValueError("EDFLOW_EVENT_STORE=postgres needs EDFLOW_POSTGRES_DSN (postgresql://user:pass@host:port/db)")

@@ -1,0 +1,144 @@
+"""The Kafka topics edflow publishes to, created idempotently and described back.
+
+Event topics keep every record forever: auditors replay them from the start.
+The board topic carries snapshots and deltas that are rebuilt from events, so
+it keeps a week.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+from base.settings import Settings
+from base import kafka_clients
+
+BOARD_RETENTION_MS = 7 * 24 * 3600 * 1000
+TOPIC_ALREADY_EXISTS = 36
+UNKNOWN_TOPIC = 3
+CREATED_VISIBLE_TIMEOUT = 15.0
+
+
+class TopicsError(Exception):
+    """The broker refused a topic; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class TopicPlan:
+    name: str
+    partitions: int
+    replication: int
+    configs: dict[str, str]
+
+
+@dataclass(frozen=True)
+class TopicState:
+    name: str
+    exists: bool
+    partitions: int = 0
+    replication: int = 0
+    configs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TopicOutcome:
+    name: str
+    created: bool
+    mismatches: list[str]
+
+
+def planned_topics(settings: Settings) -> list[TopicPlan]:
+    replication = settings.topic_replication
+    durable = {"cleanup.policy": "delete", "min.insync.replicas": str(min(2, replication))}
+    forever = {**durable, "retention.ms": "-1", "retention.bytes": "-1"}
+    board = {**durable, "retention.ms": str(BOARD_RETENTION_MS)}
+    topics = settings.topics
+    return [
+        TopicPlan(topics.ed, settings.topic_partitions, replication, forever),
+        TopicPlan(topics.access, settings.topic_partitions, replication, forever),
+        TopicPlan(topics.board, settings.topic_partitions, replication, board),
+    ]
+
+
+async def create_topics(settings: Settings) -> list[TopicOutcome]:
+    """Create the missing topics; report how existing ones differ from the plan."""
+    plans = planned_topics(settings)
+    async with _admin(settings) as admin:
+        response = await admin.create_topics(
+            [NewTopic(p.name, p.partitions, p.replication, topic_configs=p.configs) for p in plans]
+        )
+        created = set()
+        for name, code, message in response.topic_errors:
+            if code == 0:
+                created.add(name)
+            elif code != TOPIC_ALREADY_EXISTS:
+                raise TopicsError(f"{name}: {message or f'error code {code}'}")
+        states = await _visible(admin, [p.name for p in plans])
+    return [TopicOutcome(p.name, p.name in created, _mismatches(p, states[p.name])) for p in plans]
+
+
+async def describe_topics(settings: Settings, names: list[str] | None = None) -> list[TopicState]:
+    names = names or [p.name for p in planned_topics(settings)]
+    async with _admin(settings) as admin:
+        states = await _describe(admin, names)
+    return [states[name] for name in names]
+
+
+def _mismatches(plan: TopicPlan, state: TopicState) -> list[str]:
+    found = []
+    if state.partitions != plan.partitions:
+        found.append(
+            f"{plan.name} has {state.partitions} partitions, settings ask for {plan.partitions} "
+            "(EDFLOW_TOPIC_PARTITIONS); a facility's records stay in order only while the count is unchanged"
+        )
+    for key, wanted in plan.configs.items():
+        if state.configs.get(key) != wanted:
+            found.append(f"{plan.name} has {key}={state.configs.get(key)}, planned {wanted}")
+    return found
+
+
+async def _visible(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, TopicState]:
+    # A topic just created reaches the metadata of every broker a moment later.
+    deadline = asyncio.get_running_loop().time() + CREATED_VISIBLE_TIMEOUT
+    while True:
+        states = await _describe(admin, names)
+        if all(s.exists for s in states.values()) or asyncio.get_running_loop().time() > deadline:
+            return states
+        await asyncio.sleep(0.2)
+
+
+async def _describe(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, TopicState]:
+    metadata = {t["topic"]: t for t in await admin.describe_topics(names)}
+    existing = [n for n in names if metadata.get(n, {}).get("error_code", UNKNOWN_TOPIC) == 0]
+    configs: dict[str, dict[str, str]] = {}
+    if existing:
+        resources = [ConfigResource(ConfigResourceType.TOPIC, n) for n in existing]
+        for response in await admin.describe_configs(resources):
+            for resource in response.to_object()["resources"]:
+                configs[resource["resource_name"]] = {
+                    e["config_names"]: e["config_value"] for e in resource["config_entries"]
+                }
+    states = {}
+    for name in names:
+        if name not in existing:
+            states[name] = TopicState(name, exists=False)
+            continue
+        partitions = metadata[name]["partitions"]
+        replication = min((len(p["replicas"]) for p in partitions), default=0)
+        states[name] = TopicState(name, True, len(partitions), replication, configs.get(name, {}))
+    return states
+
+
+@asynccontextmanager
+async def _admin(settings: Settings) -> AsyncIterator[AIOKafkaAdminClient]:
+    client = kafka_clients.admin(settings)
+    try:
+        await client.start()
+        yield client
+    finally:
+        await client.close()

@@ -1,0 +1,144 @@
+"""End to end, from a command to the board: how long after a charge nurse's
+POST the change reaches a board client, at a steady command rate, through the
+real chain (`edflow serve` → store → `edflow relay` → broker → `edflow
+worker` → broker → dashboard → WebSocket). Measured in the same run, as the
+baseline: the POST's own round trip (validated, recorded, answered).
+
+Commands block and unblock the demo hospital's beds in turn, one event each.
+Prints a table; asserts nothing. Needs the broker (bash deploy/kafka.sh start).
+
+    .venv/bin/python deploy/bench/bench_board_latency.py [--rates 5,20] [--seconds 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import msgspec
+import websockets
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from tests.e2e.chain import Chain  # noqa: E402
+
+FACILITY = "demo"
+
+
+def percentiles(samples: list[float]) -> tuple[float, float, int]:
+    ordered = sorted(samples) or [float("nan")]
+    return (1000 * statistics.median(ordered), 1000 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))],
+            len(samples))
+
+
+class Watcher:
+    """A board client that notes when each awaited bed status arrives."""
+
+    def __init__(self):
+        self.beds: dict[str, str] = {}
+        self.awaited: dict[tuple[str, str], float] = {}
+        self.latencies: list[float] = []
+        self.ready = asyncio.Event()
+
+    async def follow(self, url: str, token: str, origin: str) -> None:
+        async with websockets.connect(url, origin=origin, subprotocols=["edflow.v1", f"bearer.{token}"],
+                                      max_size=None) as ws:
+            async for raw in ws:
+                frame = msgspec.json.decode(raw)
+                if frame["type"] == "ping":
+                    await ws.send('{"type": "pong"}')
+                if frame["type"] not in ("snapshot", "delta"):
+                    continue
+                now = time.perf_counter()
+                for change in frame["changes"]:
+                    if change["kind"] == "bed" and change["value"]:
+                        status = change["value"]["status"]
+                        self.beds[change["id"]] = status
+                        started = self.awaited.pop((change["id"], status), None)
+                        if started is not None:
+                            self.latencies.append(now - started)
+                if len(self.beds) >= 40:
+                    self.ready.set()
+
+
+async def measure(chain: Chain, token: str, watcher: Watcher, rate: float, seconds: float) -> dict:
+    beds = sorted(b for b, status in watcher.beds.items() if status in ("available", "blocked"))
+    intended = dict(watcher.beds)
+    posts: list[float] = []
+    watcher.latencies.clear()
+    async with httpx.AsyncClient(base_url=chain.url, headers={"Authorization": f"Bearer {token}"}) as http:
+        async def command(bed: str, blocking: bool) -> None:
+            path = f"/api/v1/facilities/{FACILITY}/beds/{bed}/" + ("block" if blocking else "unblock")
+            started = time.perf_counter()
+            watcher.awaited[(bed, "blocked" if blocking else "available")] = started
+            response = await http.post(path, json={"reason": "benchmark"} if blocking else {})
+            response.raise_for_status()
+            posts.append(time.perf_counter() - started)
+
+        tasks, start = [], time.perf_counter()
+        for n in range(int(rate * seconds)):
+            await asyncio.sleep(max(0.0, start + n / rate - time.perf_counter()))
+            bed = beds[n % len(beds)]
+            blocking = intended[bed] != "blocked"
+            intended[bed] = "blocked" if blocking else "available"
+            tasks.append(asyncio.create_task(command(bed, blocking)))
+        await asyncio.gather(*tasks)
+    for _ in range(100):  # let the last deltas arrive
+        if not watcher.awaited:
+            break
+        await asyncio.sleep(0.1)
+    lost = len(watcher.awaited)
+    watcher.awaited.clear()
+    return {"rate": rate, "post": percentiles(posts), "board": percentiles(watcher.latencies), "lost": lost}
+
+
+async def main(args: argparse.Namespace) -> None:
+    chain = Chain(Path(tempfile.mkdtemp(prefix="edflow-bench-")), args.bootstrap, f"benchlat{uuid.uuid4().hex[:8]}")
+    rows = []
+    try:
+        with Progress(transient=True) as progress:
+            task = progress.add_task("starting serve, relay, worker", total=1 + len(args.rates))
+            chain.create_topics()
+            chain.run("facility", "load")
+            chain.serve()
+            chain.start("relay", "relay")
+            chain.start("worker", "worker")
+            token = chain.token("bench-nurse", "charge-nurse")
+            watcher = Watcher()
+            url = chain.url.replace("http", "ws") + f"/ws/board?facility={FACILITY}"
+            follower = asyncio.create_task(watcher.follow(url, token, chain.url))
+            await asyncio.wait_for(watcher.ready.wait(), 120)
+            progress.advance(task)
+            for rate in args.rates:
+                progress.update(task, description=f"{rate:g} commands/s")
+                rows.append(await measure(chain, token, watcher, rate, args.seconds))
+                progress.advance(task)
+            follower.cancel()
+    finally:
+        chain.stop_all()
+    table = Table(title=f"Command → board latency through the whole chain, {args.seconds:g} s per rate (ms)")
+    for column in ("commands/s", "POST p50", "POST p99", "to board p50", "to board p99", "n", "not seen"):
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(f"{row['rate']:g}", f"{row['post'][0]:.1f}", f"{row['post'][1]:.1f}", f"{row['board'][0]:.1f}",
+                      f"{row['board'][1]:.1f}", str(row["board"][2]), str(row["lost"]))
+    Console(width=120).print(table)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rates", type=lambda s: [float(x) for x in s.split(",")], default=[5.0, 20.0])
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--bootstrap", default="127.0.0.1:9092")
+    asyncio.run(main(parser.parse_args()))

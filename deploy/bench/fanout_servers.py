@@ -1,0 +1,103 @@
+"""The two servers `bench_fanout.py` compares, each run as its own process
+so its CPU time can be read, and the delta they both send.
+
+    python deploy/bench/fanout_servers.py edflow PORT TOPIC_PREFIX
+    python deploy/bench/fanout_servers.py bare PORT CLIENTS RATE SECONDS
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+import msgspec
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from base.settings import Settings  # noqa: E402
+from events.board import EntityChange  # noqa: E402
+
+ORIGIN = "http://bench.local"
+SECRET = "bench-" + "0" * 40
+FACILITY = "demo"
+
+
+def delta_changes(seq: int, sent: float) -> list[EntityChange]:
+    """About 1 kB: an encounter roomed, its bed, the capacity panel."""
+    return [
+        EntityChange(kind="encounter", id=f"enc-{seq % 40}", value={
+            "visit_number": f"V{seq}", "initials": "JD", "age_years": 47, "sex": "F", "chief_complaint": "chest pain",
+            "esi": 2, "arrival_mode": "ambulance", "arrived_at": "2026-03-02T08:00:00+00:00", "triaged_at": None,
+            "provider_id": None, "provider_at": None, "bed_id": f"A{seq % 12}", "unit": "acute-a",
+            "roomed_at": "2026-03-02T08:20:00+00:00", "admit_decided_at": None, "status": "roomed", "over_target": False}),
+        EntityChange(kind="bed", id=f"A{seq % 12}", value={"unit": "acute-a", "bed_type": "acute", "label": "Acute A",
+                                                          "status": "occupied", "encounter_id": f"enc-{seq % 40}",
+                                                          "since": "2026-03-02T08:20:00+00:00", "reason": None}),
+        EntityChange(kind="capacity", id="ed", value={"census": 30 + seq % 7, "beds_total": 46, "beds_occupied": 28,
+                                                     "beds_available": 12, "beds_dirty": 4, "beds_blocked": 2,
+                                                     "waiting": 9, "untriaged": 1, "boarders": 3,
+                                                     "longest_boarding_minutes": 190.0, "sent": sent}),
+    ]
+
+
+def sent_time(raw: bytes) -> float | None:
+    frame = msgspec.json.decode(raw)
+    if frame.get("type") != "delta":
+        return None
+    for change in frame["changes"]:
+        if change["kind"] == "capacity":
+            return change["value"]["sent"]
+    return None
+
+
+def serve_edflow(port: int, prefix: str) -> None:
+    import uvicorn
+    from fastapi import FastAPI
+
+    from dashboard.app import attach
+
+    settings = Settings(topic_prefix=prefix, jwt_secret=SECRET, allowed_origins=[ORIGIN])
+    app = FastAPI()
+    attach(app, settings)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+
+def serve_bare(port: int, clients: int, rate: float, seconds: float) -> None:
+    from websockets.asyncio.server import broadcast, serve
+
+    async def main() -> None:
+        connected: set = set()
+        everyone = asyncio.Event()
+
+        async def handler(ws) -> None:
+            connected.add(ws)
+            if len(connected) >= clients:
+                everyone.set()
+            try:
+                await ws.wait_closed()
+            finally:
+                connected.discard(ws)
+
+        async with serve(handler, "127.0.0.1", port, max_queue=None):
+            await everyone.wait()
+            await asyncio.sleep(0.5)
+            start = time.perf_counter()
+            for seq in range(1, int(rate * seconds) + 1):
+                await asyncio.sleep(max(0.0, start + seq / rate - time.perf_counter()))
+                frame = {"type": "delta", "facility": FACILITY, "seq": seq, "epoch": "0:0", "as_of": None,
+                         "changes": delta_changes(seq, time.time())}
+                broadcast(connected, msgspec.json.encode(frame))
+            await asyncio.sleep(3600)
+
+    asyncio.run(main())
+
+
+if __name__ == "__main__":
+    kind, *rest = sys.argv[1:]
+    if kind == "edflow":
+        serve_edflow(int(rest[0]), rest[1])
+    else:
+        serve_bare(int(rest[0]), int(rest[1]), float(rest[2]), float(rest[3]))

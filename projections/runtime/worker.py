@@ -1,0 +1,168 @@
+"""The live projection worker (faust-streaming).
+
+One agent folds the ED and access event topics (keyed, so co-partitioned, by
+facility id) into one table of fine-grained entries with the pure reducers of
+`projections.fold`, and publishes each facility's board as numbered deltas and
+periodic snapshots. Everything is built in `create_app`; nothing connects at
+import.
+
+At-least-once: a redelivered event is dropped by the fold's watermark, so it
+changes nothing and publishes nothing. faust's exactly-once mode is not used
+(it has open duplicate/loss bugs in 0.15). What makes a SIGKILL safe:
+`table_state` (rebuild tables from changelogs after a crash), `changelog_flush`
+(commit offsets only after table writes are out), `first_start` (read
+never-committed partitions from the start), `board_tail` (number on after the
+last published seq) and the cursor's pending writes (`live_fold`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from projections.profile import facility_profiles
+from base.settings import Settings
+from projections.runtime.board_tail import last_published_seqs
+from projections.runtime.changelog_flush import flush_fully_before_commit
+from projections.runtime.first_start import rewind_uncommitted
+from projections.runtime.live_fold import LiveFold
+from projections.runtime.topics import changelog_topic
+
+log = logging.getLogger("edflow.worker")
+
+
+def broker_credentials(settings: Settings) -> Any:
+    """faust's form of the TLS/SASL options every edflow Kafka client uses."""
+    import faust
+
+    from base.kafka_clients import connection_options
+
+    options = connection_options(settings)
+    context = options.get("ssl_context")
+    if "sasl_mechanism" in options:
+        return faust.SASLCredentials(
+            username=options["sasl_plain_username"],
+            password=options["sasl_plain_password"],
+            mechanism=options["sasl_mechanism"],
+            ssl_context=context,
+        )
+    return faust.SSLCredentials(context) if context else None
+
+
+def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
+    import faust
+    import mode
+
+    if fold is None:
+        from projections import fold
+    topics = settings.topics
+    datadir = settings.data_dir / "worker"
+    datadir.mkdir(parents=True, exist_ok=True)
+    raw = dict(key_serializer="raw", value_serializer="raw")
+
+    # --- app ------------------------------------------------------------------
+    app = faust.App(
+        settings.worker_id,
+        broker=[f"kafka://{host.strip()}" for host in settings.kafka_bootstrap.split(",")],
+        broker_credentials=broker_credentials(settings),
+        processing_guarantee="at_least_once",
+        producer_acks=-1,
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=settings.topic_replication,
+        store="rocksdb://" if settings.table_store == "rocksdb" else "memory://",
+        datadir=datadir,
+        consumer_auto_offset_reset="earliest",
+        web_enabled=web,
+        web_port=settings.worker_web_port,
+        autodiscover=False,
+        # A dead worker's facilities get a new owner (and their boards move
+        # on) after this long, not after faust's default minute.
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=3.0,
+        # An agent that fails stops the worker, so the event is retried after
+        # a restart instead of being skipped by a restarted agent.
+        agent_supervisor=mode.CrashingSupervisor,
+    )
+
+    flush_fully_before_commit(app)
+
+    # --- topics ---------------------------------------------------------------
+    sources = app.topic(
+        topics.ed, topics.access, settings.topics.board_requests,
+        key_type=bytes, value_type=bytes, partitions=settings.topic_partitions,
+        replicas=settings.topic_replication, **raw,
+    )
+    board = app.topic(
+        topics.board, key_type=bytes, value_type=bytes, partitions=settings.topic_partitions,
+        replicas=settings.topic_replication, **raw,
+    )
+    requests = app.topic(settings.topics.board_requests, key_type=bytes, value_type=bytes, **raw)
+
+    # --- tables ---------------------------------------------------------------
+    def table(name: str, help: str) -> Any:
+        changelog = app.topic(
+            changelog_topic(settings, name), key_type=bytes, value_type=bytes,
+            partitions=settings.topic_partitions, replicas=settings.topic_replication,
+            compacting=True, deleting=False, internal=True, **raw,
+        )
+        # bytes keys and values: stored and logged exactly as given (raw), so
+        # RocksDB keeps a facility's keys in one sorted range.
+        return app.Table(
+            name, key_type=bytes, value_type=bytes, partitions=settings.topic_partitions,
+            changelog_topic=changelog, help=help,
+        )
+
+    entries = table("entries", "Fold entries (encounter, bed, facility, day, ...) and board cursors, by key.")
+    facilities = table("facilities", "Facilities seen, so a start can snapshot each one.")
+    live = LiveFold(
+        fold, entries, facilities, board,
+        streams={topics.ed: "ed", topics.access: "access"},
+        snapshot_every=settings.board_snapshot_every,
+        profile_for=facility_profiles(settings),
+    )
+
+    # --- agents ---------------------------------------------------------------
+    @app.agent(sources, name="project")
+    async def project(stream: Any) -> None:
+        async for event in stream.events():
+            message = event.message
+            if message.topic == requests.get_topic_name():
+                wanted = message.value.decode() if message.value else None
+                await live.publish_snapshots(message.partition, wanted)
+            else:
+                await live.on_event_record(message.topic, message.partition, message.offset, message.value)
+
+    @entries.on_recover
+    async def resume_after_recovery() -> None:
+        # Tables are recovered; streams resume after this returns. faust
+        # only logs a failure here, so a failure stops the worker instead.
+        try:
+            await start_streams_and_snapshots()
+        except Exception as error:
+            log.exception("could not resume after table recovery")
+            await app.crash(error)
+
+    async def start_streams_and_snapshots() -> None:
+        assigned = app.consumer.assignment()
+        await rewind_uncommitted(app, settings, [tp for tp in assigned if tp.topic in sources.topics])
+        # Every facility of every partition we own gets a snapshot, so late
+        # or out-of-sync board consumers can rebuild.
+        owned = sorted(tp.partition for tp in assigned if tp.topic == topics.ed)
+        live.on_rebalance(await last_published_seqs(settings, live.owned_facilities(set(owned))))
+        log.info("tables recovered; requesting board snapshots for partitions %s", owned)
+        for partition in owned:
+            await requests.send(value=b"", partition=partition)
+
+    # --- timers ---------------------------------------------------------------
+    reported: dict[str, int] = {}
+
+    @app.timer(interval=1.0)
+    async def report_progress() -> None:
+        counts = dict(live.counts)
+        if counts != reported:
+            reported.clear()
+            reported.update(counts)
+            log.info("projected events=%d unchanged=%d rejected=%d deltas=%d snapshots=%d",
+                     *(counts.get(k, 0) for k in ("events", "unchanged", "rejected", "delta", "snapshot")))
+
+    return app

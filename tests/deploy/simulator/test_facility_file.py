@@ -1,0 +1,137 @@
+"""The facility file: the demo hospital loads; a broken file is one clear line."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from deploy.cli import main as edflow
+from base.facility import BED_TYPES, FacilityError, load_facility, parse_facility
+from base.settings import Settings as EdflowSettings
+from services.hospital import Hospital
+
+DEMO = Path(__file__).resolve().parents[3] / "deploy" / "facilities" / "demo.toml"
+
+
+def demo_raw() -> dict:
+    return tomllib.loads(DEMO.read_text())
+
+
+def test_the_demo_hospital_has_the_units_and_beds_the_board_expects():
+    facility = load_facility(DEMO)
+    assert (facility.id, facility.timezone) == ("demo", "America/Chicago")
+    sizes = {unit.name: len(unit.beds) for unit in facility.units}
+    assert sizes == {"Resus": 4, "Acute A": 12, "Acute B": 12, "Fast Track": 8, "Hallway": 4, "Observation": 6}
+    beds = facility.beds()
+    assert len({b.bed_id for b in beds}) == len(beds) == 46
+    assert {b.bed_type for b in beds if b.unit == "acute-b"} == {"acute", "psych"}
+    assert facility.inpatient_beds > 0 and facility.ed_ventilators > 0
+    assert facility.providers_in("emergency")
+    assert facility.appointment_kind("ed-follow-up").department == "ed-follow-up-clinic"
+
+
+@pytest.mark.parametrize(
+    ("break_it", "expected"),
+    [
+        (lambda raw: raw["units"][1]["beds"].append("R2"), "duplicate bed id 'R2'"),
+        (lambda raw: raw["units"][0].update(bed_type="bunk"), "unknown bed type 'bunk'"),
+        (lambda raw: raw["units"][2]["beds"].append({"id": "B13", "bed_type": "sofa"}), "unknown bed type 'sofa'"),
+        (lambda raw: raw.update(timezone="Mars/Olympus"), "not an IANA time zone"),
+        (lambda raw: raw.update(inpatient_beds="many"), "Expected `int`, got `str` - at `inpatient_beds`"),
+        (lambda raw: raw.pop("units"), "missing required field `units`"),
+        (lambda raw: raw["units"][0].update(colour="red"), "unknown field `colour` - at `units[0]`"),
+        (lambda raw: raw["providers"][0].update(department="nowhere"), "unknown department 'nowhere'"),
+        (lambda raw: raw["appointment_types"][0].update(type="house-call"), "unknown appointment type 'house-call'"),
+        (lambda raw: raw["units"].append(dict(raw["units"][0])), "unit 'resus' is defined twice"),
+    ],
+)
+def test_a_broken_facility_is_refused_with_one_line_that_says_where(break_it, expected):
+    raw = demo_raw()
+    break_it(raw)
+    with pytest.raises(FacilityError) as refused:
+        parse_facility(raw, "site.toml")
+    message = str(refused.value)
+    assert message.startswith("site.toml: ")
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_a_file_that_is_not_toml_is_refused_with_its_line(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('id = "demo"\nunits = [\n  oops\n]\n')
+    with pytest.raises(FacilityError, match=r"bad.toml: not valid TOML: .*line"):
+        load_facility(bad)
+
+
+def test_a_missing_file_is_refused(tmp_path):
+    with pytest.raises(FacilityError, match="no such file"):
+        load_facility(tmp_path / "absent.toml")
+
+
+def test_facility_load_registers_every_bed_once_and_is_idempotent(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("EDFLOW_DATA_DIR", str(tmp_path))
+    assert edflow(["facility", "load"]) == 0
+    assert "46 beds registered, 0 already registered" in capsys.readouterr().out
+    assert edflow(["facility", "load", "--file", str(DEMO)]) == 0
+    assert "0 beds registered, 46 already registered" in capsys.readouterr().out
+    app = Hospital(EdflowSettings(data_dir=tmp_path))
+    try:
+        bed = app.bed("demo", "B11")
+        assert (bed.unit, bed.status) == ("acute-b", "available")
+        assert app.recorder.max_notification_id() == 46  # the second load recorded nothing
+    finally:
+        app.close()
+
+
+def test_facility_load_with_a_broken_file_is_a_one_line_error_and_records_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("EDFLOW_DATA_DIR", str(tmp_path))
+    raw = DEMO.read_text().replace('"A2"', '"A1"')
+    broken = tmp_path / "broken.toml"
+    broken.write_text(raw)
+    assert edflow(["facility", "load", "--file", str(broken)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"edflow facility: {broken}: duplicate bed id 'A1' (in units 'acute-a' and 'acute-a')"
+    assert not (tmp_path / "events.sqlite").exists()
+
+
+bed_ids = st.sampled_from(["R1", "R2", "A1", "A2", "B1", "F1", "H1", ""])
+bed_types = st.sampled_from(["resus", "acute", "fast-track", "hallway", "observation", "psych", "exam", "bunk", ""])
+units = st.lists(
+    st.fixed_dictionaries(
+        {
+            "id": st.sampled_from(["resus", "acute-a", "fast-track"]),
+            "name": st.just("Unit"),
+            "bed_type": bed_types,
+            "beds": st.lists(st.one_of(bed_ids, st.fixed_dictionaries({"id": bed_ids, "bed_type": bed_types})), max_size=5),
+        }
+    ),
+    max_size=4,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(units=units)
+def test_any_facility_either_loads_consistent_beds_or_is_refused_in_one_line(units):
+    raw = {**demo_raw(), "units": units}
+    try:
+        facility = parse_facility(raw, "site.toml")
+    except FacilityError as refused:
+        message = str(refused)
+        assert message.startswith("site.toml: ") and "\n" not in message
+        return
+    beds = facility.beds()
+    assert beds and len({b.bed_id for b in beds}) == len(beds)
+    assert all(b.bed_id and b.bed_type in BED_TYPES for b in beds)
+    assert len({u.id for u in facility.units}) == len(facility.units)
+
+
+def test_facility_check_summarises_a_good_file_and_records_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("EDFLOW_DATA_DIR", str(tmp_path))
+    assert edflow(["facility", "check", "--file", str(DEMO)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("demo: Riverside General Hospital (demo) (America/Chicago) - 6 units, 46 beds")
+    assert out.rstrip().endswith("OK")
+    assert not (tmp_path / "events.sqlite").exists()
