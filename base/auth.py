@@ -21,7 +21,13 @@ import jwt
 from base.settings import Settings
 
 ROLES: tuple[str, ...] = (
-    "intake", "charge-nurse", "provider", "scheduler", "coordinator", "auditor", "admin",
+    "intake",
+    "charge-nurse",
+    "provider",
+    "scheduler",
+    "coordinator",
+    "auditor",
+    "admin",
     # A hallway display screen: the public, PHI-free view only.
     "display",
 )

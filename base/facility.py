@@ -184,4 +184,3 @@ def _scheduling(facility: Facility) -> str | None:
         if provider.department not in departments:
             return f"provider {provider.id!r} names unknown department {provider.department!r}"
     return None
-

@@ -9,7 +9,11 @@ from fastapi.responses import JSONResponse
 
 
 def error_response(
-    status: int, code: str, message: str, details: dict[str, Any] | None = None, headers: Mapping[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     """`{"error": {"code", "message", "details"}}` with `status`."""
     body = {"error": {"code": code, "message": message, "details": details or {}}}

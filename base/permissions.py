@@ -54,17 +54,28 @@ ALLOWED: dict[str, frozenset[str]] = {
     # scheduling: schedules, availability, waitlist, preparation, work queue, reports
     **dict.fromkeys(
         (
-            "scheduling.define-schedule", "scheduling.block-time", "scheduling.unblock-time", "scheduling.holiday",
-            "scheduling.join-waitlist", "scheduling.accept-offer", "scheduling.decline-offer",
-            "scheduling.leave-waitlist", "scheduling.modify", "scheduling.checklist", "scheduling.confirm",
+            "scheduling.define-schedule",
+            "scheduling.block-time",
+            "scheduling.unblock-time",
+            "scheduling.holiday",
+            "scheduling.join-waitlist",
+            "scheduling.accept-offer",
+            "scheduling.decline-offer",
+            "scheduling.leave-waitlist",
+            "scheduling.modify",
+            "scheduling.checklist",
+            "scheduling.confirm",
             "scheduling.insurance-recheck",
         ),
         frozenset({"scheduler", ADMIN}),
     ),
     **dict.fromkeys(
         (
-            "scheduling.availability", "scheduling.read-waitlist", "scheduling.work-queue",
-            "scheduling.report-schedule", "scheduling.report-stats",
+            "scheduling.availability",
+            "scheduling.read-waitlist",
+            "scheduling.work-queue",
+            "scheduling.report-schedule",
+            "scheduling.report-stats",
         ),
         frozenset({"scheduler", "auditor", ADMIN}),
     ),
@@ -117,7 +128,11 @@ def render_markdown() -> str:
     ]
     for route, roles in ALLOWED.items():
         lines.append(f"| `{route}` | " + " | ".join("yes" if r in roles else "" for r in ROLES) + " |")
-    lines += ["", "Patient identity (names, MRN, birth date) in read routes; other roles see initials, age and sex:", ""]
+    lines += [
+        "",
+        "Patient identity (names, MRN, birth date) in read routes; other roles see initials, age and sex:",
+        "",
+    ]
     for route, roles in SEES_IDENTITY.items():
         lines.append(f"- `{route}`: " + ", ".join(r for r in ROLES if r in roles))
     lines += ["", "Parts of the live board (`board.watch`) limited by role; other roles see every entity kind:", ""]

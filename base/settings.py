@@ -107,4 +107,6 @@ class Settings(BaseSettings):
 
     def require_postgres(self) -> None:
         if self.event_store == "postgres" and not self.postgres_dsn:
-            raise ValueError("EDFLOW_EVENT_STORE=postgres needs EDFLOW_POSTGRES_DSN (postgresql://user:pass@host:port/db)")
+            raise ValueError(
+                "EDFLOW_EVENT_STORE=postgres needs EDFLOW_POSTGRES_DSN (postgresql://user:pass@host:port/db)"
+            )

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-from base.settings import Settings
 from base import kafka_clients
+from base.settings import Settings
 
 BOARD_RETENTION_MS = 7 * 24 * 3600 * 1000
 TOPIC_ALREADY_EXISTS = 36

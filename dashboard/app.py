@@ -19,17 +19,17 @@ from fastapi import APIRouter, FastAPI, Header, Query, WebSocket
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from base.auth import AuthError, Principal, signing_secret, verify_token
+from base.http import error_response
+from base.permissions import is_allowed
+from base.settings import Settings
 from dashboard.board_feed import BoardFeed
 from dashboard.board_socket import serve_board
 from dashboard.fanout import Fanout
+from dashboard.hallway import hallway_view
 from dashboard.heartbeat import watch
 from dashboard.protocol import NAME_PATTERN
 from dashboard.subscriber import Tuning
-from base.settings import Settings
-from dashboard.hallway import hallway_view
-from base.auth import AuthError, Principal, signing_secret, verify_token
-from base.permissions import is_allowed
-from base.http import error_response
 
 log = logging.getLogger("edflow.dashboard")
 STATIC = Path(__file__).parent / "static"
@@ -37,7 +37,7 @@ SHUTDOWN_SECONDS = 10.0
 # The page loads only its own files and talks only to its own origin.
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
-                               "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
@@ -60,8 +60,10 @@ def _run_during_lifespan(app: FastAPI, feed: BoardFeed) -> None:
     @contextlib.asynccontextmanager
     async def lifespan(scope_app):
         async with outer(scope_app) as state:
-            tasks = [asyncio.create_task(feed.run(), name="board-feed"),
-                     asyncio.create_task(watch(feed.fanout), name="board-heartbeat")]
+            tasks = [
+                asyncio.create_task(feed.run(), name="board-feed"),
+                asyncio.create_task(watch(feed.fanout), name="board-heartbeat"),
+            ]
             for task in tasks:
                 task.add_done_callback(_report_crash)
             try:
@@ -72,8 +74,11 @@ def _run_during_lifespan(app: FastAPI, feed: BoardFeed) -> None:
                 # A Kafka client stuck in its close must not keep the server from stopping.
                 _, stuck = await asyncio.wait(tasks, timeout=SHUTDOWN_SECONDS)
                 if stuck:
-                    log.error("dashboard tasks %s did not stop within %.0f s of shutdown; leaving them",
-                              sorted(t.get_name() for t in stuck), SHUTDOWN_SECONDS)
+                    log.error(
+                        "dashboard tasks %s did not stop within %.0f s of shutdown; leaving them",
+                        sorted(t.get_name() for t in stuck),
+                        SHUTDOWN_SECONDS,
+                    )
 
     app.router.lifespan_context = lifespan
 
@@ -81,8 +86,9 @@ def _run_during_lifespan(app: FastAPI, feed: BoardFeed) -> None:
 def _report_crash(task: asyncio.Task) -> None:
     # The board stops moving if either task dies: say so loudly, with the cause.
     if not task.cancelled() and task.exception() is not None:
-        log.error("dashboard task %s crashed; the board is no longer updated", task.get_name(),
-                  exc_info=task.exception())
+        log.error(
+            "dashboard task %s crashed; the board is no longer updated", task.get_name(), exc_info=task.exception()
+        )
 
 
 def _routes(settings: Settings, fanout: Fanout) -> APIRouter:
@@ -126,8 +132,10 @@ def _routes(settings: Settings, fanout: Fanout) -> APIRouter:
             return principal
         board = fanout.boards.get(facility)
         points = list(board.history) if board else []
-        return {"facility": facility,
-                "points": [{"at": at.isoformat(), "census": census, "waiting": waiting} for at, census, waiting in points]}
+        return {
+            "facility": facility,
+            "points": [{"at": at.isoformat(), "census": census, "waiting": waiting} for at, census, waiting in points],
+        }
 
     @router.get("/board/hallway")
     async def hallway(facility: Annotated[str, Query()], authorization: Annotated[str | None, Header()] = None):

@@ -15,12 +15,12 @@ import msgspec
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
-from dashboard.fanout import Fanout
-from dashboard.snapshot_requests import SnapshotRequests
+from base import kafka_clients
 from base.settings import Settings
 from base.topics import describe_topics
+from dashboard.fanout import Fanout
+from dashboard.snapshot_requests import SnapshotRequests
 from events.board import decode_board
-from base import kafka_clients
 
 log = logging.getLogger("edflow.dashboard")
 RETRY_SECONDS = 1.0
@@ -99,7 +99,12 @@ class BoardFeed:
             message = decode_board(record.value)
         except (msgspec.DecodeError, msgspec.ValidationError) as error:
             # The record may hold patient details: log where it is, not what.
-            log.error("board topic %s partition %s offset %s: undecodable board message (%s); skipped",
-                      tp.topic, tp.partition, record.offset, type(error).__name__)
+            log.error(
+                "board topic %s partition %s offset %s: undecodable board message (%s); skipped",
+                tp.topic,
+                tp.partition,
+                record.offset,
+                type(error).__name__,
+            )
             return
         self.fanout.receive(message, f"{tp.partition}:{record.offset}")

@@ -17,15 +17,24 @@ import jwt
 from fastapi import WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
+from base.auth import AuthError, Principal, verify_token
+from base.permissions import board_kinds, is_allowed
+from base.settings import Settings
 from dashboard.fanout import Fanout
 from dashboard.protocol import (
-    PROTOCOL, BadMessage, Error, Ping, Pong, Resync, Subscribe, check_name, decode_client_message, encode_frame,
+    PROTOCOL,
+    BadMessage,
+    Error,
+    Ping,
+    Pong,
+    Resync,
+    Subscribe,
+    check_name,
+    decode_client_message,
+    encode_frame,
     offered_token,
 )
 from dashboard.subscriber import Subscriber
-from base.settings import Settings
-from base.auth import AuthError, Principal, verify_token
-from base.permissions import board_kinds, is_allowed
 
 log = logging.getLogger("edflow.dashboard")
 POLICY_VIOLATION = 1008
@@ -85,8 +94,10 @@ async def serve_board(websocket: WebSocket, settings: Settings, fanout: Fanout) 
     sub = Subscriber(principal.subject, fanout.tuning, token_expiry(websocket), board_kinds(principal.role))
     fanout.connected.add(sub)
     fanout.subscribe(sub, facility, unit, since, epoch)
-    tasks = [asyncio.create_task(coro) for coro in
-             (_read(websocket, sub, principal, fanout), _drain(websocket, sub), sub.dropped.wait())]
+    tasks = [
+        asyncio.create_task(coro)
+        for coro in (_read(websocket, sub, principal, fanout), _drain(websocket, sub), sub.dropped.wait())
+    ]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -99,7 +110,7 @@ async def serve_board(websocket: WebSocket, settings: Settings, fanout: Fanout) 
             log.info("board client %s dropped: %s", sub.who, sub.drop_reason)
             try:
                 await asyncio.wait_for(websocket.close(code=sub.close_code, reason=sub.drop_reason[:120]), 1.0)
-            except (asyncio.TimeoutError, RuntimeError, OSError):
+            except (TimeoutError, RuntimeError, OSError):
                 pass  # the client is gone or not reading; the server closes the socket
 
 
@@ -124,10 +135,18 @@ async def _read(websocket: WebSocket, sub: Subscriber, principal: Principal, fan
             fanout.resync(sub)
         elif isinstance(request, Subscribe):
             if not principal.may_act_for(request.facility):
-                sub.offer(encode_frame(Error(code="forbidden", message=f"token not valid for facility {request.facility}")))
+                sub.offer(
+                    encode_frame(Error(code="forbidden", message=f"token not valid for facility {request.facility}"))
+                )
             elif not fanout.knows(request.facility):
-                sub.offer(encode_frame(Error(code="unknown_facility",
-                                             message=f"no board for facility {request.facility}; subscription unchanged")))
+                sub.offer(
+                    encode_frame(
+                        Error(
+                            code="unknown_facility",
+                            message=f"no board for facility {request.facility}; subscription unchanged",
+                        )
+                    )
+                )
             else:
                 fanout.subscribe(sub, request.facility, request.unit, request.since, request.epoch)
         # Pong: being heard is all it is for.

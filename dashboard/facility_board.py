@@ -41,8 +41,13 @@ class DeltaFrame:
         """Encoded once per view (unit filter, entity kinds), shared by every client with that view."""
         raw = self._encoded.get((unit, kinds))
         if raw is None:
-            frame = Delta(facility=self.facility, seq=self.seq, epoch=self.epoch, as_of=self.as_of,
-                          changes=for_view(self.changes, unit, kinds))
+            frame = Delta(
+                facility=self.facility,
+                seq=self.seq,
+                epoch=self.epoch,
+                as_of=self.as_of,
+                changes=for_view(self.changes, unit, kinds),
+            )
             raw = self._encoded[(unit, kinds)] = encode_frame(frame)
         return raw
 
@@ -96,7 +101,9 @@ class FacilityBoard:
         fresh = {(c.kind, c.id): c for c in message.changes if c.value is not None}
         continues = self.seq is not None and self.stale_since is None and message.seq in (self.seq, self.seq + 1)
         drift = [c for key, c in fresh.items() if self.entities.get(key) != c]
-        drift += [EntityChange(kind=kind, id=id_, value=None) for (kind, id_) in self.entities if (kind, id_) not in fresh]
+        drift += [
+            EntityChange(kind=kind, id=id_, value=None) for (kind, id_) in self.entities if (kind, id_) not in fresh
+        ]
         self.entities = fresh
         self._snapshots.clear()
         for change in message.changes:
@@ -142,9 +149,16 @@ class FacilityBoard:
         raw = self._snapshots.get((unit, kinds))
         if raw is None:
             changes = [c for c in for_view(list(self.entities.values()), unit, kinds) if c.value is not None]
-            frame = Snapshot(facility=self.facility_id, unit=unit, seq=self.seq or 0, epoch=self.epoch,
-                             as_of=self.as_of, stale_since=self.stale_since, changes=changes,
-                             time_zone=self.time_zone)
+            frame = Snapshot(
+                facility=self.facility_id,
+                unit=unit,
+                seq=self.seq or 0,
+                epoch=self.epoch,
+                as_of=self.as_of,
+                stale_since=self.stale_since,
+                changes=changes,
+                time_zone=self.time_zone,
+            )
             raw = self._snapshots[(unit, kinds)] = encode_frame(frame)
         return raw
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from dashboard.facility_board import FacilityBoard, Told
 from dashboard.protocol import Resumed, Status, encode_frame
@@ -40,10 +40,14 @@ class Fanout:
         board = self.boards.get(message.facility_id)
         if board is None:
             board = self.boards[message.facility_id] = FacilityBoard(message.facility_id, self.tuning.recent_deltas)
-        told = board.apply(message, origin, datetime.now(timezone.utc))
+        told = board.apply(message, origin, datetime.now(UTC))
         if told is Told.STALE:
-            log.warning("board stream gap for facility %s after seq %s (got %s); stale until the next snapshot",
-                        message.facility_id, board.seq, message.seq)
+            log.warning(
+                "board stream gap for facility %s after seq %s (got %s); stale until the next snapshot",
+                message.facility_id,
+                board.seq,
+                message.seq,
+            )
         if told in (Told.STALE, Told.UNUSABLE):
             self.want_snapshot(message.facility_id)
         if self.caught_up.is_set() and told in (Told.DELTA, Told.SNAPSHOT, Told.STALE):
@@ -99,15 +103,17 @@ class Fanout:
 
     # -- from clients ---------------------------------------------------------
 
-    def subscribe(self, sub: Subscriber, facility: str, unit: str | None,
-                  since: int | None = None, epoch: str | None = None) -> None:
+    def subscribe(
+        self, sub: Subscriber, facility: str, unit: str | None, since: int | None = None, epoch: str | None = None
+    ) -> None:
         self.unsubscribe(sub)
         sub.facility, sub.unit, sub.synced = facility, unit, False
         self.watchers.setdefault(facility, set()).add(sub)
         board = self.boards.get(facility)
         if not self.caught_up.is_set():
-            sub.offer(encode_frame(Status(facility=facility, state="waiting",
-                                          message="catching up with the board stream")))
+            sub.offer(
+                encode_frame(Status(facility=facility, state="waiting", message="catching up with the board stream"))
+            )
             return  # the snapshot follows from mark_caught_up
         if board is None or not board.usable:
             sub.offer(self._no_board_yet(facility))
@@ -125,8 +131,13 @@ class Fanout:
 
     @staticmethod
     def _no_board_yet(facility: str) -> bytes:
-        return encode_frame(Status(facility=facility, state="waiting",
-                                   message=f"no board for facility {facility} yet; waiting for its first snapshot"))
+        return encode_frame(
+            Status(
+                facility=facility,
+                state="waiting",
+                message=f"no board for facility {facility} yet; waiting for its first snapshot",
+            )
+        )
 
     def resync(self, sub: Subscriber) -> None:
         if sub.facility is not None:

@@ -147,7 +147,7 @@ def offered_token(subprotocols: list[str]) -> str | None:
     """The bearer token a client offered as a `bearer.<token>` subprotocol."""
     for offered in subprotocols:
         if offered.startswith(BEARER_PREFIX):
-            return offered[len(BEARER_PREFIX):]
+            return offered[len(BEARER_PREFIX) :]
     return None
 
 

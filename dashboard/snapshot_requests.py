@@ -11,8 +11,8 @@ import time
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from base.settings import Settings
 from base import kafka_clients
+from base.settings import Settings
 
 log = logging.getLogger("edflow.dashboard")
 # One request per facility per interval: a burst of deltas after a gap is one gap.

@@ -28,8 +28,13 @@ class Tuning:
 
 
 class Subscriber:
-    def __init__(self, principal_subject: str, tuning: Tuning, token_expires_at: float = float("inf"),
-                 kinds: frozenset[str] | None = None):
+    def __init__(
+        self,
+        principal_subject: str,
+        tuning: Tuning,
+        token_expires_at: float = float("inf"),
+        kinds: frozenset[str] | None = None,
+    ):
         self.who = principal_subject
         self.kinds = kinds  # entity kinds this client's role may see; None = all
         self.token_expires_at = token_expires_at  # wall-clock seconds, from the token's exp

@@ -21,8 +21,15 @@ def _waiting(view: dict[str, Any]) -> Table:
         table.add_column(column)
     for row in view["waiting"]:
         flags = " ".join(f for f, on in (("UNTRIAGED", row["untriaged"]), ("OVER TARGET", row["over_target"])) if on)
-        table.add_row(str(row["esi"] or "-"), row["visit_number"], row["initials"], str(row["age_years"] or "-"),
-                      row["chief_complaint"], _minutes(row["waited_minutes"]), flags)
+        table.add_row(
+            str(row["esi"] or "-"),
+            row["visit_number"],
+            row["initials"],
+            str(row["age_years"] or "-"),
+            row["chief_complaint"],
+            _minutes(row["waited_minutes"]),
+            flags,
+        )
     return table
 
 
@@ -40,8 +47,17 @@ def _beds(view: dict[str, Any]) -> Table:
 def _capacity(view: dict[str, Any]) -> Table:
     capacity = view["capacity"] or {}
     table = Table(title="Capacity and crowding", title_justify="left", show_header=False)
-    for name in ("census", "beds_total", "beds_occupied", "beds_available", "beds_dirty", "beds_blocked",
-                 "waiting", "untriaged", "boarders"):
+    for name in (
+        "census",
+        "beds_total",
+        "beds_occupied",
+        "beds_available",
+        "beds_dirty",
+        "beds_blocked",
+        "waiting",
+        "untriaged",
+        "boarders",
+    ):
         table.add_row(name.replace("_", " "), str(capacity.get(name, "-")))
     table.add_row("longest boarding", _minutes(capacity.get("longest_boarding_minutes")))
     nedocs = capacity.get("nedocs") or {}

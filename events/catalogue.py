@@ -33,7 +33,6 @@ def missing_items(appointment_type: str, done: set[str]) -> list[str]:
     return [item for item in PRE_OP_ITEMS if item not in done]
 
 
-
 class Fact(msgspec.Struct, frozen=True, kw_only=True, tag=True, tag_field="type"):
     """Base of every catalogue event. The tag is the class name."""
 

@@ -19,7 +19,7 @@ ENVELOPE_VERSION = 1
 # the same id, so consumers can drop it.
 EVENT_ID_NAMESPACE = uuid.UUID("6f2b8f39-52a4-4b8e-9d0c-4c3b3e1f9a10")
 
-AnyFact = Union[ALL_FACTS]  # type: ignore[valid-type]
+AnyFact = Union[ALL_FACTS]  # type: ignore[valid-type]  # noqa: UP007 - a union of a runtime tuple
 
 
 class Actor(msgspec.Struct, frozen=True, kw_only=True):

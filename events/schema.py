@@ -61,8 +61,7 @@ def _referenced(node: Any, available: dict[str, Any]) -> set[str]:
 def render_all() -> dict[str, str]:
     """File name -> file text for every event type."""
     return {
-        f"{fact.__name__}.json": json.dumps(event_schema(fact), indent=2, sort_keys=True) + "\n"
-        for fact in ALL_FACTS
+        f"{fact.__name__}.json": json.dumps(event_schema(fact), indent=2, sort_keys=True) + "\n" for fact in ALL_FACTS
     }
 
 

@@ -9,7 +9,7 @@ process's composition root hands in.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol, Union
+from typing import Protocol
 
 import msgspec
 
@@ -51,7 +51,7 @@ class QueueOffer(_QueueEntry, kw_only=True):
     expires_at: datetime
 
 
-QueueEntry = Union[QueueWatermark, QueueAppointment, QueueOffer]
+QueueEntry = QueueWatermark | QueueAppointment | QueueOffer
 _encoder, _decoder = msgspec.json.Encoder(), msgspec.json.Decoder(QueueEntry)
 
 
@@ -61,8 +61,6 @@ def encode_queue_entry(entry: QueueEntry) -> bytes:
 
 def decode_queue_entry(raw: bytes | str) -> QueueEntry:
     return _decoder.decode(raw)
-
-
 
 
 class WorkQueueSource(Protocol):

@@ -65,7 +65,9 @@ def board_value(bed: BedEntry | None) -> dict[str, Any] | None:
     }
 
 
-def bed_board(entries: Iterable[Entry] | Iterable[tuple[str, Entry]], as_of: datetime) -> dict[str, list[dict[str, Any]]]:
+def bed_board(
+    entries: Iterable[Entry] | Iterable[tuple[str, Entry]], as_of: datetime
+) -> dict[str, list[dict[str, Any]]]:
     """Beds grouped by unit (sorted), each with minutes in its current state as of `as_of`."""
     by_unit: dict[str, list[dict[str, Any]]] = {}
     beds = [e[1] if isinstance(e, tuple) else e for e in entries]

@@ -7,7 +7,6 @@ the new one, so corrections retract exactly what the visit had counted.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from msgspec.structs import replace
@@ -17,7 +16,9 @@ from projections.entries import BedEntry, EncounterEntry, FacilitySummary
 from projections.profile import FacilityProfile
 from projections.waiting import is_waiting
 
-NEDOCS_VARIANT = "NEDOCS Weiss 2004, common form: -20 + 85.8 P/B + 600 A/H + 13.4 V + 0.93 L(h) + 5.64 W(h), clamped 0-200"
+NEDOCS_VARIANT = (
+    "NEDOCS Weiss 2004, common form: -20 + 85.8 P/B + 600 A/H + 13.4 V + 0.93 L(h) + 5.64 W(h), clamped 0-200"
+)
 NEDOCS_BANDS = (
     (20, "not busy"),
     (60, "busy"),
@@ -66,7 +67,12 @@ def with_bed(summary: FacilitySummary, old: BedEntry | None, new: BedEntry | Non
 
 
 def nedocs(
-    census: int, beds_total: int, boarders: int, longest_boarding_h: float, bedded_wait_h: float, profile: FacilityProfile
+    census: int,
+    beds_total: int,
+    boarders: int,
+    longest_boarding_h: float,
+    bedded_wait_h: float,
+    profile: FacilityProfile,
 ) -> dict[str, Any]:
     inputs = {
         "ed_patients": census,

@@ -76,7 +76,9 @@ def apply_fact(entry: EncounterEntry, fact: Fact, at: datetime) -> EncounterEntr
         case AdmitDecided():
             return replace(entry, admit_decided_at=entry.admit_decided_at or at)
         case PatientDischarged():
-            return replace(entry, phase="departed", departed_at=at, disposition=fact.disposition, bed_id=None, unit=None)
+            return replace(
+                entry, phase="departed", departed_at=at, disposition=fact.disposition, bed_id=None, unit=None
+            )
         case PatientLeftWithoutBeingSeen():
             return replace(entry, phase="departed", departed_at=at, lwbs=True, bed_id=None, unit=None)
         case ArrivalCancelled():

@@ -9,7 +9,7 @@ the class name).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Union
+from typing import Literal
 
 import msgspec
 
@@ -136,10 +136,17 @@ class ScheduleBook(_Entry, kw_only=True):
 # The scheduler's work queue keeps its own entries (projections/work_queue.py).
 from events.work_queue import QueueAppointment, QueueOffer, QueueWatermark  # noqa: E402
 
-Entry = Union[
-    FacilitySummary, EncounterEntry, BedEntry, DayBucket, AppointmentEntry, ScheduleBook,
-    QueueWatermark, QueueAppointment, QueueOffer,
-]
+Entry = (
+    FacilitySummary
+    | EncounterEntry
+    | BedEntry
+    | DayBucket
+    | AppointmentEntry
+    | ScheduleBook
+    | QueueWatermark
+    | QueueAppointment
+    | QueueOffer
+)
 
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(Entry)

@@ -22,11 +22,11 @@ from msgspec.structs import replace
 
 from events.board import EntityChange
 from events.catalogue import (
-    ArrivalCancelled,
+    ENCOUNTER_FACTS,
     AppointmentBooked,
+    ArrivalCancelled,
     BedRegistered,
     DischargeCancelled,
-    ENCOUNTER_FACTS,
     PatientArrived,
     ProviderTimeReleased,
     ProviderTimeReserved,
@@ -34,7 +34,6 @@ from events.catalogue import (
 from events.envelope import Envelope
 from events.topics import ED_FACTS
 from projections import beds, capacity, encounters, metrics, schedule, work_queue
-from projections.snapshot import board_snapshot
 from projections.entries import (
     AppointmentEntry,
     BedEntry,
@@ -58,6 +57,7 @@ from projections.profile import (
     facility_key,
     schedule_key,
 )
+from projections.snapshot import board_snapshot
 
 __all__ = [
     "Step",
@@ -150,7 +150,9 @@ def step(entries: Mapping[str, Entry | None], envelope: Envelope, profile: Facil
     advanced = replace(summary, positions={**summary.positions, stream: envelope.position})
     if stream == "ed":
         last = summary.last_event_at
-        advanced = replace(advanced, last_event_at=envelope.occurred_at if last is None else max(last, envelope.occurred_at))
+        advanced = replace(
+            advanced, last_event_at=envelope.occurred_at if last is None else max(last, envelope.occurred_at)
+        )
     out = _Builder(entries)
     if stream == "access":
         new_summary = _appointment_step(out, advanced, envelope, profile)
@@ -164,7 +166,9 @@ def step(entries: Mapping[str, Entry | None], envelope: Envelope, profile: Facil
         else:
             new_summary = _bed_step(out, advanced, envelope)
         new_summary = _refresh_metrics(out, new_summary, new_buckets, old_buckets, profile)
-        out.publish("capacity", "ed", capacity.capacity_value(summary, profile), capacity.capacity_value(new_summary, profile))
+        out.publish(
+            "capacity", "ed", capacity.capacity_value(summary, profile), capacity.capacity_value(new_summary, profile)
+        )
     out.write(facility_key(facility), summary, new_summary)
     return Step(out.changes, out.board)
 
@@ -192,7 +196,9 @@ def _refresh_metrics(
             changes["metrics_at"] = last
     # A sample at or before the window's end (a correction, or an event at the
     # same instant) changes the published window: recompute it.
-    inside = out.earliest_sample is not None and summary.rolling_at is not None and out.earliest_sample <= summary.rolling_at
+    inside = (
+        out.earliest_sample is not None and summary.rolling_at is not None and out.earliest_sample <= summary.rolling_at
+    )
     if inside or due(summary.rolling_at):
         rolling = metrics.rolling_entity(buckets, last, profile)
         if rolling is not None:
@@ -209,7 +215,12 @@ def _encounter_step(
     buckets: dict[str, DayBucket | None],
 ) -> FacilitySummary:
     """The visit's entry and its metric samples; `buckets` is updated in place."""
-    facility, encounter_id, fact, at = envelope.facility_id, str(envelope.aggregate_id), envelope.data, envelope.occurred_at
+    facility, encounter_id, fact, at = (
+        envelope.facility_id,
+        str(envelope.aggregate_id),
+        envelope.data,
+        envelope.occurred_at,
+    )
     key = encounter_key(facility, encounter_id)
     old: EncounterEntry | None = out.entries.get(key)
     if old is None:
@@ -224,7 +235,9 @@ def _encounter_step(
         new = None
     out.write(key, old, new)
     targets = profile.wait_targets
-    out.publish("encounter", encounter_id, encounters.board_value(old, at, targets), encounters.board_value(new, at, targets))
+    out.publish(
+        "encounter", encounter_id, encounters.board_value(old, at, targets), encounters.board_value(new, at, targets)
+    )
 
     old_samples, new_samples = metrics.visit_samples(old, profile), metrics.visit_samples(new, profile)
     for day in old_samples.keys() | new_samples.keys():

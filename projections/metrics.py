@@ -46,7 +46,11 @@ def visit_samples(entry: EncounterEntry | None, profile: FacilityProfile) -> dic
     if entry.triaged_at is not None:
         put(entry.triaged_at, "door_to_triage", Sample(_minutes(entry.arrived_at, entry.triaged_at), entry.triaged_at))
     if entry.provider_at is not None:
-        put(entry.provider_at, "door_to_provider", Sample(_minutes(entry.arrived_at, entry.provider_at), entry.provider_at))
+        put(
+            entry.provider_at,
+            "door_to_provider",
+            Sample(_minutes(entry.arrived_at, entry.provider_at), entry.provider_at),
+        )
     left = entry.departed_at
     if entry.phase == "departed" and left is not None:
         if entry.lwbs:
@@ -137,7 +141,9 @@ def window_value(days: list[DayBucket | None], since: datetime, until: datetime)
     return {**value, **_rates(arrivals, lwbs)}
 
 
-def today_entity(buckets: dict[str, DayBucket | None], as_of: datetime, profile: FacilityProfile) -> dict[str, Any] | None:
+def today_entity(
+    buckets: dict[str, DayBucket | None], as_of: datetime, profile: FacilityProfile
+) -> dict[str, Any] | None:
     """Metrics of the calendar day of `as_of`; None when its bucket is not at hand."""
     today = profile.day_of(as_of)
     if today not in buckets:
@@ -145,7 +151,9 @@ def today_entity(buckets: dict[str, DayBucket | None], as_of: datetime, profile:
     return {"day": today, "as_of": as_of.isoformat(), **day_value(buckets[today])}
 
 
-def rolling_entity(buckets: dict[str, DayBucket | None], as_of: datetime, profile: FacilityProfile) -> dict[str, Any] | None:
+def rolling_entity(
+    buckets: dict[str, DayBucket | None], as_of: datetime, profile: FacilityProfile
+) -> dict[str, Any] | None:
     """Metrics of the 24 h up to `as_of`, from its day and the day before."""
     today = profile.day_of(as_of)
     yesterday = days_back(today, 2)[1]

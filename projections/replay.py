@@ -89,7 +89,10 @@ def store_envelopes(app: Any, on_page: Callable[[int], None] | None = None) -> I
 
 
 async def kafka_envelopes(
-    settings: Any, topics: tuple[str, ...] | list[str], on_record: Callable[[int, int], None] | None = None, timeout: float = 15.0
+    settings: Any,
+    topics: tuple[str, ...] | list[str],
+    on_record: Callable[[int, int], None] | None = None,
+    timeout: float = 15.0,
 ) -> list[Envelope]:
     """Every event on the topics from the beginning to their end offsets now,
     without a consumer group, duplicates dropped by event id, in store order."""
@@ -101,13 +104,17 @@ async def kafka_envelopes(
     try:
         await asyncio.wait_for(consumer.start(), timeout)
         existing = await asyncio.wait_for(consumer.topics(), timeout)
-    except (KafkaError, OSError, asyncio.TimeoutError) as error:
+    except (TimeoutError, KafkaError, OSError) as error:
         await consumer.stop()
-        raise ReplayError(f"cannot reach Kafka at {settings.kafka_bootstrap} ({type(error).__name__}); is the broker up?") from None
+        raise ReplayError(
+            f"cannot reach Kafka at {settings.kafka_bootstrap} ({type(error).__name__}); is the broker up?"
+        ) from None
     try:
         missing = [t for t in topics if t not in existing]
         if missing:
-            raise ReplayError(f"topic {missing[0]} does not exist on {settings.kafka_bootstrap}; check EDFLOW_TOPIC_PREFIX")
+            raise ReplayError(
+                f"topic {missing[0]} does not exist on {settings.kafka_bootstrap}; check EDFLOW_TOPIC_PREFIX"
+            )
         # Without a group, a subscription is assigned every partition of its topics.
         consumer.subscribe(topics=list(topics))
         deadline = asyncio.get_running_loop().time() + timeout
@@ -144,10 +151,14 @@ def _decoded(record: Any) -> Envelope:
         return decode(record.value)
     except (msgspec.ValidationError, msgspec.DecodeError) as error:
         # Where, not what: the payload may hold patient data.
-        raise ReplayError(f"undecodable record at {record.topic}[{record.partition}]@{record.offset}: {error}") from None
+        raise ReplayError(
+            f"undecodable record at {record.topic}[{record.partition}]@{record.offset}: {error}"
+        ) from None
 
 
-def board_view(facility_id: str, entries: list[tuple[str, Entry]], as_of: datetime, profile: FacilityProfile) -> dict[str, Any]:
+def board_view(
+    facility_id: str, entries: list[tuple[str, Entry]], as_of: datetime, profile: FacilityProfile
+) -> dict[str, Any]:
     """What the coordinators' board showed: JSON-ready. Waits and bed times
     run to `as_of`; capacity and metrics are the fold's, as of the last event."""
     changes = {(c.kind, c.id): c.value for c in fold.board_snapshot(entries, profile)}

@@ -9,7 +9,6 @@ reschedule to another day moves it between days.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from msgspec.structs import replace

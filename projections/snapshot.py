@@ -10,11 +10,21 @@ from collections.abc import Iterable
 
 from events.board import EntityChange
 from projections import beds, capacity, encounters, metrics, schedule
-from projections.entries import AppointmentEntry, BedEntry, DayBucket, EncounterEntry, Entry, FacilitySummary, ScheduleBook
+from projections.entries import (
+    AppointmentEntry,
+    BedEntry,
+    DayBucket,
+    EncounterEntry,
+    Entry,
+    FacilitySummary,
+    ScheduleBook,
+)
 from projections.profile import DEFAULT_PROFILE, FacilityProfile, days_back
 
 
-def board_snapshot(entries: Iterable[tuple[str, Entry]], profile: FacilityProfile = DEFAULT_PROFILE) -> list[EntityChange]:
+def board_snapshot(
+    entries: Iterable[tuple[str, Entry]], profile: FacilityProfile = DEFAULT_PROFILE
+) -> list[EntityChange]:
     """Every board entity of one facility, from all its entries."""
     values = [entry for _, entry in entries if entry is not None]
     summary = next((e for e in values if isinstance(e, FacilitySummary)), None)

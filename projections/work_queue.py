@@ -80,32 +80,55 @@ def step(entries: Mapping[str, QueueEntry | None], envelope: Envelope) -> dict[s
 
 def _offer(fact: WaitlistSlotOffered, waitlist_id: str) -> QueueOffer:
     return QueueOffer(
-        waitlist_id=waitlist_id, entry_id=fact.entry_id, provider_id=fact.provider_id,
-        start=fact.start, end=fact.end, expires_at=fact.expires_at,
+        waitlist_id=waitlist_id,
+        entry_id=fact.entry_id,
+        provider_id=fact.provider_id,
+        start=fact.start,
+        end=fact.end,
+        expires_at=fact.expires_at,
     )
 
 
 def _initials(fact: AppointmentBooked) -> str:
-    return "".join(n.strip()[:1].upper() for n in (fact.patient.given_name, fact.patient.family_name) if n and n.strip())
+    return "".join(
+        n.strip()[:1].upper() for n in (fact.patient.given_name, fact.patient.family_name) if n and n.strip()
+    )
 
 
 def _appointment(old: QueueAppointment | None, fact: Any, envelope: Envelope) -> QueueAppointment | None:
     at = envelope.occurred_at
     if isinstance(fact, AppointmentBooked):
         return QueueAppointment(
-            id=str(envelope.aggregate_id), appointment_id=fact.appointment_id or str(envelope.aggregate_id),
-            department=fact.department, provider_id=fact.provider_id, appointment_type=fact.appointment_type,
-            start=fact.start, end=fact.end, booked_at=at, room_id=fact.room_id, initials=_initials(fact),
+            id=str(envelope.aggregate_id),
+            appointment_id=fact.appointment_id or str(envelope.aggregate_id),
+            department=fact.department,
+            provider_id=fact.provider_id,
+            appointment_type=fact.appointment_type,
+            start=fact.start,
+            end=fact.end,
+            booked_at=at,
+            room_id=fact.room_id,
+            initials=_initials(fact),
         )
     if old is None:
         return None  # joined mid-stream: nothing to amend
     match fact:
         case AppointmentRescheduled():
-            return replace(old, provider_id=fact.provider_id, start=fact.start, end=fact.end, confirmed=False,
-                           reminders_sent=[], reschedules=old.reschedules + 1)
+            return replace(
+                old,
+                provider_id=fact.provider_id,
+                start=fact.start,
+                end=fact.end,
+                confirmed=False,
+                reminders_sent=[],
+                reschedules=old.reschedules + 1,
+            )
         case AppointmentModified():
-            return replace(old, appointment_type=fact.appointment_type or old.appointment_type,
-                           room_id=fact.room_id if fact.room_id is not None else old.room_id)
+            return replace(
+                old,
+                appointment_type=fact.appointment_type or old.appointment_type,
+                room_id=fact.room_id if fact.room_id is not None else old.room_id,
+            )
         case AppointmentCancelled():
             return replace(old, status="cancelled", status_at=at)
         case PatientCheckedIn():

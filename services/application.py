@@ -22,7 +22,7 @@ from eventsourcing.persistence import IntegrityError, Transcoder
 from base.settings import Settings
 from events.envelope import event_id_for
 from services.errors import ConcurrentChange, DomainError, IdempotencyKeyReused, NotFound
-from services.recording import FlowAggregate, Meta, MsgspecTranscoder
+from services.recording import FlowAggregate, MsgspecTranscoder
 
 ID_NAMESPACE = uuid.UUID("0b7f6d1e-0d5c-4f57-a1a8-7a3c8f0a2d11")
 MAX_ATTEMPTS = 5

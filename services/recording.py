@@ -32,7 +32,6 @@ class FlowAggregate(Aggregate):
     """An aggregate whose events are catalogue facts. Subclasses implement
     `_apply(fact, meta)` (state change only, no checks) and decide in their methods."""
 
-
     class Created(Aggregate.Created):
         fact: Fact
         meta: Meta
@@ -80,7 +79,4 @@ class MsgspecTranscoder(Transcoder):
 
     def decode(self, data: bytes) -> dict[str, Any]:
         state = self._decoder.decode(data)
-        return {
-            f: v for f in state.__struct_fields__ if (v := getattr(state, f)) is not msgspec.UNSET
-        }
-
+        return {f: v for f in state.__struct_fields__ if (v := getattr(state, f)) is not msgspec.UNSET}

@@ -17,8 +17,8 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from eventsourcing.persistence import PersistenceError
 
-from base.settings import Settings
 from base import kafka_clients
+from base.settings import Settings
 from services.relay_batch import RELAY_NAME, Batch, Relay, RelayHalted, tracked_position
 
 __all__ = ["RELAY_NAME", "Relay", "RelayHalted", "RelayProgress", "run_relay", "tracked_position"]

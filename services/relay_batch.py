@@ -18,9 +18,9 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
 
+from base.store_log import to_envelope
 from events.envelope import Envelope, encode
 from events.topics import Topics
-from base.store_log import to_envelope
 
 RELAY_NAME = "kafka-relay"
 log = logging.getLogger("edflow.relay")
@@ -87,9 +87,7 @@ class Relay:
         return self.tracking.max_tracking_id(RELAY_NAME) or 0
 
     def read_batch(self, after: int) -> Batch | None:
-        notifications = self.app.recorder.select_notifications(
-            after, limit=self.batch_size, inclusive_of_start=False
-        )
+        notifications = self.app.recorder.select_notifications(after, limit=self.batch_size, inclusive_of_start=False)
         if not notifications:
             return None
         records, last = [], after
@@ -111,7 +109,7 @@ class Relay:
             envelope = to_envelope(notification, self.app.mapper.to_domain_event(notification))
         except RelayHalted:
             raise
-        except Exception as error:  # noqa: BLE001 - any decode failure must stop the relay, named
+        except Exception as error:
             raise RelayHalted(
                 f"store position {notification.id} cannot be read ({type(error).__name__}); "
                 "check EDFLOW_CIPHER_KEY and that this edflow version knows the stored event"

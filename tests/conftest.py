@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,13 +20,15 @@ from services.recording import Meta
 POSTGRES_ENV = "EDFLOW_TEST_POSTGRES_DSN"
 # Messages written by others, copied unchanged (tests/fixtures/README.md).
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 def postgres_dsn() -> str:
     dsn = os.environ.get(POSTGRES_ENV)
     if not dsn:
-        pytest.fail(f"{POSTGRES_ENV} is not set: start PostgreSQL with `bash deploy/postgres.sh start` and export its DSN")
+        pytest.fail(
+            f"{POSTGRES_ENV} is not set: start PostgreSQL with `bash deploy/postgres.sh start` and export its DSN"
+        )
     return dsn
 
 

@@ -6,9 +6,9 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from base import kafka_clients
 from base.settings import Settings
 from base.topics import create_topics, planned_topics
-from base import kafka_clients
 
 
 async def delete_topics(settings: Settings) -> None:

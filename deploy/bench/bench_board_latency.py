@@ -38,8 +38,11 @@ FACILITY = "demo"
 
 def percentiles(samples: list[float]) -> tuple[float, float, int]:
     ordered = sorted(samples) or [float("nan")]
-    return (1000 * statistics.median(ordered), 1000 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))],
-            len(samples))
+    return (
+        1000 * statistics.median(ordered),
+        1000 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))],
+        len(samples),
+    )
 
 
 class Watcher:
@@ -52,8 +55,9 @@ class Watcher:
         self.ready = asyncio.Event()
 
     async def follow(self, url: str, token: str, origin: str) -> None:
-        async with websockets.connect(url, origin=origin, subprotocols=["edflow.v1", f"bearer.{token}"],
-                                      max_size=None) as ws:
+        async with websockets.connect(
+            url, origin=origin, subprotocols=["edflow.v1", f"bearer.{token}"], max_size=None
+        ) as ws:
             async for raw in ws:
                 frame = msgspec.json.decode(raw)
                 if frame["type"] == "ping":
@@ -78,6 +82,7 @@ async def measure(chain: Chain, token: str, watcher: Watcher, rate: float, secon
     posts: list[float] = []
     watcher.latencies.clear()
     async with httpx.AsyncClient(base_url=chain.url, headers={"Authorization": f"Bearer {token}"}) as http:
+
         async def command(bed: str, blocking: bool) -> None:
             path = f"/api/v1/facilities/{FACILITY}/beds/{bed}/" + ("block" if blocking else "unblock")
             started = time.perf_counter()
@@ -131,8 +136,15 @@ async def main(args: argparse.Namespace) -> None:
     for column in ("commands/s", "POST p50", "POST p99", "to board p50", "to board p99", "n", "not seen"):
         table.add_column(column, justify="right")
     for row in rows:
-        table.add_row(f"{row['rate']:g}", f"{row['post'][0]:.1f}", f"{row['post'][1]:.1f}", f"{row['board'][0]:.1f}",
-                      f"{row['board'][1]:.1f}", str(row["board"][2]), str(row["lost"]))
+        table.add_row(
+            f"{row['rate']:g}",
+            f"{row['post'][0]:.1f}",
+            f"{row['post'][1]:.1f}",
+            f"{row['board'][0]:.1f}",
+            f"{row['board'][1]:.1f}",
+            str(row["board"][2]),
+            str(row["lost"]),
+        )
     Console(width=120).print(table)
 
 

@@ -23,21 +23,22 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, time as clock_time, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from rich.console import Console  # noqa: E402
-from rich.progress import Progress  # noqa: E402
-from rich.table import Table  # noqa: E402
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
 
-from base.settings import Settings  # noqa: E402
-from events.catalogue import Person  # noqa: E402
-from events.envelope import Actor  # noqa: E402
-from services.errors import SlotAlreadyBooked  # noqa: E402
-from services.hospital import Hospital  # noqa: E402
-from services.recording import Meta  # noqa: E402
+from base.settings import Settings
+from events.catalogue import Person
+from events.envelope import Actor
+from services.errors import SlotAlreadyBooked
+from services.hospital import Hospital
+from services.recording import Meta
 
 FACILITY = "bench"
 FIRST_DAY = date(2026, 3, 2)
@@ -46,7 +47,11 @@ PATIENT = Person(given_name="Pat", family_name="Bench", sex="U")
 
 
 def meta() -> Meta:
-    return Meta(facility_id=FACILITY, occurred_at=datetime(2026, 3, 1, tzinfo=timezone.utc), actor=Actor(id="bench", role="scheduler"))
+    return Meta(
+        facility_id=FACILITY,
+        occurred_at=datetime(2026, 3, 1, tzinfo=UTC),
+        actor=Actor(id="bench", role="scheduler"),
+    )
 
 
 def all_slots(providers: int, days: int) -> list[tuple[str, datetime]]:
@@ -56,7 +61,7 @@ def all_slots(providers: int, days: int) -> list[tuple[str, datetime]]:
             day = FIRST_DAY + timedelta(days=d)
             if day.weekday() >= 5:
                 continue
-            begin = datetime.combine(day, clock_time(9), tzinfo=timezone.utc)
+            begin = datetime.combine(day, clock_time(9), tzinfo=UTC)
             slots.extend((f"dr-{p}", begin + n * SLOT) for n in range(16))
     return slots
 
@@ -69,7 +74,9 @@ def raw_sqlite_rate(path: Path, rows: int) -> float:
     began = time.perf_counter()
     for n in range(rows):
         connection.execute("BEGIN")
-        connection.execute("INSERT INTO events (originator_id, version, state) VALUES (?, ?, ?)", (n.to_bytes(16, "big"), 1, state))
+        connection.execute(
+            "INSERT INTO events (originator_id, version, state) VALUES (?, ?, ?)", (n.to_bytes(16, "big"), 1, state)
+        )
         connection.execute("COMMIT")
     rate = rows / (time.perf_counter() - began)
     connection.close()
@@ -134,20 +141,34 @@ def main() -> None:
                 for _ in range(args.queries):
                     day = FIRST_DAY + timedelta(days=rng.randrange(args.days - span))
                     began = time.perf_counter()
-                    app.availability(FACILITY, "provider", f"dr-{rng.randrange(args.providers)}", day, day + timedelta(days=span), "outpatient-visit")
+                    app.availability(
+                        FACILITY,
+                        "provider",
+                        f"dr-{rng.randrange(args.providers)}",
+                        day,
+                        day + timedelta(days=span),
+                        "outpatient-visit",
+                    )
                     latencies[key].append((time.perf_counter() - began) * 1000)
                     progress.advance(task)
         app.close()
-    table = Table(title=f"booking: {args.providers} providers x {args.days} days, {len(slots):,} slots, {filled:,} booked first")
+    table = Table(
+        title=f"booking: {args.providers} providers x {args.days} days, {len(slots):,} slots, {filled:,} booked first"
+    )
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_column("vs raw SQLite commits", justify="right")
     table.add_row("raw SQLite INSERT+COMMIT /s (baseline)", f"{baseline:,.0f}", "1.00")
-    for label, rate in (("bookings/s while filling", fill_rate), ("bookings/s into the full calendars", full_rate),
-                        ("refused double bookings/s", refuse_rate)):
+    for label, rate in (
+        ("bookings/s while filling", fill_rate),
+        ("bookings/s into the full calendars", full_rate),
+        ("refused double bookings/s", refuse_rate),
+    ):
         table.add_row(label, f"{rate:,.0f}", f"{rate / baseline:.3f}")
     for key, values in latencies.items():
-        table.add_row(f"availability {key}: p50 / p99 ms", f"{statistics.median(values):.2f} / {percentile(values, 0.99):.2f}", "")
+        table.add_row(
+            f"availability {key}: p50 / p99 ms", f"{statistics.median(values):.2f} / {percentile(values, 0.99):.2f}", ""
+        )
     console.print(table)
 
 

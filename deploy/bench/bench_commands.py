@@ -21,31 +21,33 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import httpx  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.progress import Progress  # noqa: E402
-from rich.table import Table  # noqa: E402
+import httpx
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
 
-from base.settings import Settings  # noqa: E402
-from events.catalogue import Person  # noqa: E402
-from events.envelope import Actor  # noqa: E402
-from services.api.app import create_app  # noqa: E402
-from base.auth import mint_token  # noqa: E402
-from services.hospital import Hospital  # noqa: E402
-from services.recording import Meta  # noqa: E402
-from tests.services.api.live_server import running_server  # noqa: E402
+from base.auth import mint_token
+from base.settings import Settings
+from events.catalogue import Person
+from events.envelope import Actor
+from services.api.app import create_app
+from services.hospital import Hospital
+from services.recording import Meta
+from tests.services.api.live_server import running_server
 
 FACILITY = "bench"
-START = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 def meta(minutes: int) -> Meta:
-    return Meta(facility_id=FACILITY, occurred_at=START + timedelta(minutes=minutes), actor=Actor(id="bench", role="admin"))
+    return Meta(
+        facility_id=FACILITY, occurred_at=START + timedelta(minutes=minutes), actor=Actor(id="bench", role="admin")
+    )
 
 
 def raw_sqlite_rate(path: Path, rows: int, progress: Progress) -> float:
@@ -57,7 +59,9 @@ def raw_sqlite_rate(path: Path, rows: int, progress: Progress) -> float:
     began = time.perf_counter()
     for n in range(rows):
         connection.execute("BEGIN")
-        connection.execute("INSERT INTO events (originator_id, version, state) VALUES (?, ?, ?)", (n.to_bytes(16, "big"), 1, state))
+        connection.execute(
+            "INSERT INTO events (originator_id, version, state) VALUES (?, ?, ?)", (n.to_bytes(16, "big"), 1, state)
+        )
         connection.execute("COMMIT")
         progress.advance(task)
     elapsed = time.perf_counter() - began
@@ -138,14 +142,21 @@ def main() -> None:
             settings = Settings(data_dir=root / "http", jwt_secret="b" * 40)
             rates["http"].append(http_rate(settings, args.commands, args.clients, progress))
     medians = {name: statistics.median(values) for name, values in rates.items()}
-    table = Table(title=f"single-event commands/s, SQLite event store ({args.rounds} rounds x {args.commands} commands)")
+    table = Table(
+        title=f"single-event commands/s, SQLite event store ({args.rounds} rounds x {args.commands} commands)"
+    )
     for column in ("path", "median/s", "min-max/s", "vs raw SQLite commit"):
         table.add_column(column, justify="left" if column == "path" else "right")
-    labels = {"raw": "raw SQLite INSERT+COMMIT (baseline)", "app": "application (Hospital.triage)",
-              "http": f"HTTP API ({args.clients} keep-alive clients)"}
+    labels = {
+        "raw": "raw SQLite INSERT+COMMIT (baseline)",
+        "app": "application (Hospital.triage)",
+        "http": f"HTTP API ({args.clients} keep-alive clients)",
+    }
     for name, label in labels.items():
         low, high = min(rates[name]), max(rates[name])
-        table.add_row(label, f"{medians[name]:,.0f}", f"{low:,.0f}-{high:,.0f}", f"{medians[name] / medians['raw']:.2f}x")
+        table.add_row(
+            label, f"{medians[name]:,.0f}", f"{low:,.0f}-{high:,.0f}", f"{medians[name] / medians['raw']:.2f}x"
+        )
     console.print(table)
     console.print(f"HTTP / application: {medians['http'] / medians['app']:.2f}x")
 

@@ -40,10 +40,11 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from base.settings import Settings  # noqa: E402
-from events.board import BoardMessage, encode_board  # noqa: E402
 from deploy.bench.fanout_servers import FACILITY, ORIGIN, SECRET, delta_changes, sent_time  # noqa: E402
+from events.board import BoardMessage, encode_board  # noqa: E402
 
 # -- the measuring side --------------------------------------------------------
+
 
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -68,8 +69,15 @@ class Clients:
 
     async def connect(self) -> None:
         async def one() -> None:
-            ws = await websockets.connect(self.url, origin=ORIGIN, subprotocols=self.subprotocols, open_timeout=60,
-                                          max_size=None, ping_interval=None, compression=self.compression)
+            ws = await websockets.connect(
+                self.url,
+                origin=ORIGIN,
+                subprotocols=self.subprotocols,
+                open_timeout=60,
+                max_size=None,
+                ping_interval=None,
+                compression=self.compression,
+            )
             self.sockets.append(ws)
             self.readers.append(asyncio.create_task(self.read(ws)))
 
@@ -119,13 +127,20 @@ def spawn(*args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, str(servers), *args], cwd=REPO, stderr=subprocess.DEVNULL)
 
 
-def summary(name: str, clients: int, rate: float, seconds: float, delivered: int, latencies: list[float],
-            cpu: float) -> dict:
+def summary(
+    name: str, clients: int, rate: float, seconds: float, delivered: int, latencies: list[float], cpu: float
+) -> dict:
     ordered = sorted(latencies) or [float("nan")]
-    return {"server": name, "clients": clients, "rate": rate, "expected": int(rate * seconds) * clients,
-            "delivered": delivered, "p50": 1000 * statistics.median(ordered),
-            "p99": 1000 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))],
-            "cpu_us": 1e6 * cpu / delivered if delivered else float("nan")}
+    return {
+        "server": name,
+        "clients": clients,
+        "rate": rate,
+        "expected": int(rate * seconds) * clients,
+        "delivered": delivered,
+        "p50": 1000 * statistics.median(ordered),
+        "p99": 1000 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))],
+        "cpu_us": 1e6 * cpu / delivered if delivered else float("nan"),
+    }
 
 
 async def run_bare(clients: int, rate: float, seconds: float, compression: str | None) -> dict:
@@ -146,8 +161,9 @@ async def run_bare(clients: int, rate: float, seconds: float, compression: str |
         server.wait()
 
 
-async def run_edflow(clients: int, rate: float, seconds: float, compression: str | None, producer, prefix: str,
-                     seq_from: int) -> tuple[dict, int]:
+async def run_edflow(
+    clients: int, rate: float, seconds: float, compression: str | None, producer, prefix: str, seq_from: int
+) -> tuple[dict, int]:
     from base.auth import mint_token
 
     settings = Settings(topic_prefix=prefix, jwt_secret=SECRET)
@@ -156,8 +172,12 @@ async def run_edflow(clients: int, rate: float, seconds: float, compression: str
     server = spawn("edflow", str(port), prefix)
     try:
         await wait_port(port, server)
-        audience = Clients(f"ws://127.0.0.1:{port}/ws/board?facility={FACILITY}", clients,
-                           ["edflow.v1", f"bearer.{token}"], compression)
+        audience = Clients(
+            f"ws://127.0.0.1:{port}/ws/board?facility={FACILITY}",
+            clients,
+            ["edflow.v1", f"bearer.{token}"],
+            compression,
+        )
         await audience.connect()
         before = cpu_seconds(server.pid)
         start = time.perf_counter()
@@ -165,8 +185,9 @@ async def run_edflow(clients: int, rate: float, seconds: float, compression: str
         for n in range(1, int(rate * seconds) + 1):
             await asyncio.sleep(max(0.0, start + n / rate - time.perf_counter()))
             seq += 1
-            message = BoardMessage(facility_id=FACILITY, seq=seq, type="delta", as_of=None,
-                                   changes=delta_changes(seq, time.time()))
+            message = BoardMessage(
+                facility_id=FACILITY, seq=seq, type="delta", as_of=None, changes=delta_changes(seq, time.time())
+            )
             await producer.send(settings.topics.board, encode_board(message), key=FACILITY.encode())
         await audience.settle(int(rate * seconds) * clients)
         cpu = cpu_seconds(server.pid) - before
@@ -178,16 +199,21 @@ async def run_edflow(clients: int, rate: float, seconds: float, compression: str
 
 
 async def main(args: argparse.Namespace) -> None:
-    from base.topics import create_topics
     from base import kafka_clients
+    from base.topics import create_topics
 
     prefix = f"benchfan{uuid.uuid4().hex[:8]}"
     settings = Settings(topic_prefix=prefix)
     await create_topics(settings)
     producer = kafka_clients.producer(settings, linger_ms=0)
     await producer.start()
-    await producer.send_and_wait(settings.topics.board, encode_board(BoardMessage(
-        facility_id=FACILITY, seq=1, type="snapshot", as_of=None, changes=delta_changes(1, 0.0))), key=FACILITY.encode())
+    await producer.send_and_wait(
+        settings.topics.board,
+        encode_board(
+            BoardMessage(facility_id=FACILITY, seq=1, type="snapshot", as_of=None, changes=delta_changes(1, 0.0))
+        ),
+        key=FACILITY.encode(),
+    )
     seq, rows = 1, []
     compression = "deflate" if args.compression == "on" else None
     plan = [(c, r) for c in args.clients for r in args.rates]
@@ -200,13 +226,22 @@ async def main(args: argparse.Namespace) -> None:
             rows.append(row)
             progress.advance(task)
     await producer.stop()
-    table = Table(title=f"Board fan-out, {args.seconds:g} s per run, permessage-deflate {args.compression} "
-                        "(latency in ms; server CPU per delivered message in µs)")
+    table = Table(
+        title=f"Board fan-out, {args.seconds:g} s per run, permessage-deflate {args.compression} "
+        "(latency in ms; server CPU per delivered message in µs)"
+    )
     for column in ("server", "clients", "updates/s", "delivered / expected", "p50", "p99", "server CPU/msg"):
         table.add_column(column, justify="left" if column == "server" else "right")
     for row in rows:
-        table.add_row(row["server"], str(row["clients"]), f"{row['rate']:g}", f"{row['delivered']} / {row['expected']}",
-                      f"{row['p50']:.1f}", f"{row['p99']:.1f}", f"{row['cpu_us']:.1f}")
+        table.add_row(
+            row["server"],
+            str(row["clients"]),
+            f"{row['rate']:g}",
+            f"{row['delivered']} / {row['expected']}",
+            f"{row['p50']:.1f}",
+            f"{row['p99']:.1f}",
+            f"{row['cpu_us']:.1f}",
+        )
     Console(width=120).print(table)
 
 
@@ -215,8 +250,12 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--clients", type=lambda s: [int(x) for x in s.split(",")], default=[100, 1000])
     parser.add_argument("--rates", type=lambda s: [float(x) for x in s.split(",")], default=[10.0, 50.0])
     parser.add_argument("--seconds", type=float, default=6.0)
-    parser.add_argument("--compression", choices=["on", "off"], default="on",
-                        help="whether clients offer permessage-deflate (browsers do)")
+    parser.add_argument(
+        "--compression",
+        choices=["on", "off"],
+        default="on",
+        help="whether clients offer permessage-deflate (browsers do)",
+    )
     return parser.parse_args()
 
 

@@ -15,27 +15,27 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from fastapi.testclient import TestClient  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.progress import track  # noqa: E402
-from rich.table import Table  # noqa: E402
+from fastapi.testclient import TestClient
+from rich.console import Console
+from rich.progress import track
+from rich.table import Table
 
-from base.settings import Settings  # noqa: E402
-from events.catalogue import Person  # noqa: E402
-from events.envelope import Actor  # noqa: E402
-from services.api.app import create_app  # noqa: E402
-from base.auth import mint_token  # noqa: E402
-from services.fhir.router import router  # noqa: E402
-from services.hospital import Hospital  # noqa: E402
-from services.recording import Meta  # noqa: E402
+from base.auth import mint_token
+from base.settings import Settings
+from events.catalogue import Person
+from events.envelope import Actor
+from services.api.app import create_app
+from services.fhir.router import router
+from services.hospital import Hospital
+from services.recording import Meta
 
 FACILITY = "bench"
-T0 = datetime(2026, 3, 2, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, tzinfo=UTC)
 
 
 def meta(minute: int) -> Meta:
@@ -78,7 +78,9 @@ def main() -> None:
         first = fill(app, args.visits, args.beds)
         api = create_app(settings, app)
         api.include_router(router)
-        client = TestClient(api, headers={"Authorization": f"Bearer {mint_token(settings, 'bench', 'provider', [FACILITY])}"})
+        client = TestClient(
+            api, headers={"Authorization": f"Bearer {mint_token(settings, 'bench', 'provider', [FACILITY])}"}
+        )
         base = f"/fhir/R4/{FACILITY}"
         rows = [("baseline: Encounter/{id}", f"{base}/Encounter/{first}"),
                 ("Encounter?status=finished", f"{base}/Encounter?status=finished"),

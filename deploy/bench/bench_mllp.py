@@ -27,7 +27,7 @@ from services.hl7.intake import Intake
 from services.hl7.mllp import MllpListener
 from services.hl7.parse import decode_text, parse_message, split_segments
 from services.hospital import Hospital
-from tests.conftest import FIXTURES  # noqa: E402
+from tests.conftest import FIXTURES
 
 SAMPLE = FIXTURES / "hl7" / "ms-fhir-converter__ADT-A04-01.hl7"
 console = Console()
@@ -36,7 +36,10 @@ console = Console()
 def messages(count: int, tag: str) -> list[bytes]:
     """The real A04 sample (8.5 kB) with a unique visit number and control id each."""
     text = SAMPLE.read_bytes().replace(b"\n", b"\r")
-    return [text.replace(b"40007716", f"{tag}{n}".encode()).replace(b"MSG00001", f"{tag}C{n}".encode()) for n in range(count)]
+    return [
+        text.replace(b"40007716", f"{tag}{n}".encode()).replace(b"MSG00001", f"{tag}C{n}".encode())
+        for n in range(count)
+    ]
 
 
 def parse_rate(batch: list[bytes]) -> float:
@@ -99,8 +102,12 @@ def main() -> None:
     backend = "postgres" if args.postgres_dsn else "sqlite"
     console.print(f"HL7 A04 ({SAMPLE.stat().st_size} bytes), {args.messages} messages per scenario, {backend} store")
     console.print(f"  baseline: raw parse             {baseline:10.0f} msg/s")
-    console.print(f"  MLLP, 1 connection, AA {ok_one:4d}   {one_rate:10.1f} msg/s  ({one_rate / baseline:.4f} of parse)")
-    console.print(f"  MLLP, 10 connections, AA {ok_ten:4d} {ten_rate:10.1f} msg/s  ({ten_rate / baseline:.4f} of parse)")
+    console.print(
+        f"  MLLP, 1 connection, AA {ok_one:4d}   {one_rate:10.1f} msg/s  ({one_rate / baseline:.4f} of parse)"
+    )
+    console.print(
+        f"  MLLP, 10 connections, AA {ok_ten:4d} {ten_rate:10.1f} msg/s  ({ten_rate / baseline:.4f} of parse)"
+    )
 
 
 if __name__ == "__main__":

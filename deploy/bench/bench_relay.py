@@ -19,25 +19,25 @@ import os
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
+from base import kafka_clients
 from base.settings import Settings
 from base.topics import create_topics
 from events.catalogue import PatientArrived, Person
 from events.envelope import Actor
-from base import kafka_clients
 from services.ed.application import encounter_id_for
 from services.ed.domainmodel import Encounter
 from services.hospital import Hospital
 from services.recording import Meta
 from services.relay import Relay, run_relay
 
-T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 FACILITIES = ("fac-a", "fac-b", "fac-c")
 
 

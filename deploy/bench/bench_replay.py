@@ -18,25 +18,25 @@ import argparse
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from rich.console import Console  # noqa: E402
-from rich.progress import Progress  # noqa: E402
-from rich.table import Table  # noqa: E402
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
 
-from base.settings import Settings  # noqa: E402
-from events.catalogue import Person  # noqa: E402
-from events.envelope import Actor, decode, encode  # noqa: E402
-from projections.replay import Replay, store_envelopes  # noqa: E402
-from services.hospital import Hospital  # noqa: E402
+from base.settings import Settings
 from base.store_log import to_envelope
-from services.recording import Meta  # noqa: E402
+from events.catalogue import Person
+from events.envelope import Actor, decode, encode
+from projections.replay import Replay, store_envelopes
+from services.hospital import Hospital
+from services.recording import Meta
 
 FACILITY = "bench"
-START = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 BEDS = 40
 # Per visit: arrive, triage, provider, bed (2), discharge (2), clean = 8 events.
 EVENTS_PER_VISIT = 8
@@ -47,7 +47,11 @@ def record(app: Hospital, events: int, progress: Progress) -> int:
 
     def meta() -> Meta:
         minute[0] += 0.4
-        return Meta(facility_id=FACILITY, occurred_at=START + timedelta(minutes=minute[0]), actor=Actor(id="bench", role="admin"))
+        return Meta(
+            facility_id=FACILITY,
+            occurred_at=START + timedelta(minutes=minute[0]),
+            actor=Actor(id="bench", role="admin"),
+        )
 
     beds = [f"B{n}" for n in range(BEDS)]
     for bed in beds:
@@ -129,7 +133,9 @@ def main() -> None:
         table.add_row(name, str(count), f"{seconds:.2f}", f"{rate:,.0f}", f"{rate / base_rate:.2f}x")
     console.print(table)
     census = replay.table[f"{FACILITY}|facility"].census
-    console.print(f"check: replay and fold-only tables equal: {replay.table == fold_only.table}; open visits at the end: {census}")
+    console.print(
+        f"check: replay and fold-only tables equal: {replay.table == fold_only.table}; open visits at the end: {census}"
+    )
 
 
 if __name__ == "__main__":

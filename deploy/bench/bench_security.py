@@ -22,19 +22,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from eventsourcing.cryptography import AESCipher  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.progress import Progress  # noqa: E402
-from rich.table import Table  # noqa: E402
+from eventsourcing.cryptography import AESCipher
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
 
-from base.settings import Settings  # noqa: E402
-from projections.replay import Replay, store_envelopes  # noqa: E402
-from base.auth import Principal  # noqa: E402
-from services.api.deps import authorized  # noqa: E402
-from services.audit.verify import verify  # noqa: E402
-from services.hospital import Hospital  # noqa: E402
-from deploy.bench import bench_commands  # noqa: E402
-from deploy.bench.bench_replay import record  # noqa: E402
+from base.auth import Principal
+from base.settings import Settings
+from deploy.bench import bench_commands
+from deploy.bench.bench_replay import record
+from projections.replay import Replay, store_envelopes
+from services.api.deps import authorized
+from services.audit.verify import verify
+from services.hospital import Hospital
 
 CIPHER_KEY = AESCipher.create_key(32)
 
@@ -95,12 +95,27 @@ def main() -> None:
                 return Settings(data_dir=root / name, jwt_secret="s" * 40, **options)
 
             add("app: chain on", bench_commands.application_rate(settings("a1"), args.commands, progress))
-            add("app: chain off", bench_commands.application_rate(settings("a2", hash_chain=False), args.commands, progress))
-            add("app: chain on + cipher", bench_commands.application_rate(settings("a3", cipher_key=CIPHER_KEY), args.commands, progress))
-            add("HTTP: auth on, chain on (both on)", http_rate(settings("h1"), args.commands, args.clients, progress, True))
+            add(
+                "app: chain off",
+                bench_commands.application_rate(settings("a2", hash_chain=False), args.commands, progress),
+            )
+            add(
+                "app: chain on + cipher",
+                bench_commands.application_rate(settings("a3", cipher_key=CIPHER_KEY), args.commands, progress),
+            )
+            add(
+                "HTTP: auth on, chain on (both on)",
+                http_rate(settings("h1"), args.commands, args.clients, progress, True),
+            )
             add("HTTP: auth off, chain on", http_rate(settings("h2"), args.commands, args.clients, progress, False))
-            add("HTTP: auth on, chain off", http_rate(settings("h3", hash_chain=False), args.commands, args.clients, progress, True))
-            add("HTTP: auth off, chain off (both off)", http_rate(settings("h4", hash_chain=False), args.commands, args.clients, progress, False))
+            add(
+                "HTTP: auth on, chain off",
+                http_rate(settings("h3", hash_chain=False), args.commands, args.clients, progress, True),
+            )
+            add(
+                "HTTP: auth off, chain off (both off)",
+                http_rate(settings("h4", hash_chain=False), args.commands, args.clients, progress, False),
+            )
             replay_plain, verify_plain = replay_rates(settings("r1"), args.events, progress)
             replay_cipher, _ = replay_rates(settings("r2", cipher_key=CIPHER_KEY), args.events, progress)
             add("replay: plain store (events/s)", replay_plain)
@@ -119,8 +134,12 @@ def main() -> None:
         return f"{medians[a] / medians[b]:.2f}x"
 
     console.print(f"application, chain on / off: {ratio('app: chain on', 'app: chain off')}")
-    console.print(f"HTTP, both on / both off: {ratio('HTTP: auth on, chain on (both on)', 'HTTP: auth off, chain off (both off)')}")
-    console.print(f"replay, encrypted / plain: {ratio('replay: encrypted store (events/s)', 'replay: plain store (events/s)')}")
+    console.print(
+        f"HTTP, both on / both off: {ratio('HTTP: auth on, chain on (both on)', 'HTTP: auth off, chain off (both off)')}"
+    )
+    console.print(
+        f"replay, encrypted / plain: {ratio('replay: encrypted store (events/s)', 'replay: plain store (events/s)')}"
+    )
 
 
 if __name__ == "__main__":

@@ -17,27 +17,27 @@ import argparse
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from rich.console import Console  # noqa: E402
-from rich.progress import Progress  # noqa: E402
-from rich.table import Table  # noqa: E402
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
 
-from deploy.commands.facility import load_beds  # noqa: E402
-from base.facility import load_facility  # noqa: E402
-from base.settings import Settings  # noqa: E402
-from services.api.app import create_app  # noqa: E402
-from base.auth import mint_token  # noqa: E402
-from deploy.simulator.client import CommandClient  # noqa: E402
-from services.hospital import Hospital  # noqa: E402
-from deploy.simulator.department import SimulationPlan, Simulator  # noqa: E402
-from tests.services.api.live_server import running_server  # noqa: E402
+from base.auth import mint_token
+from base.facility import load_facility
+from base.settings import Settings
+from deploy.commands.facility import load_beds
+from deploy.simulator.client import CommandClient
+from deploy.simulator.department import SimulationPlan, Simulator
+from services.api.app import create_app
+from services.hospital import Hospital
+from tests.services.api.live_server import running_server
 
 DEMO = Path(__file__).resolve().parents[2] / "deploy" / "facilities" / "demo.toml"
-START = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 ROLES = ("intake", "charge-nurse", "provider", "scheduler")
 
 

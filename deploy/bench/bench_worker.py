@@ -25,29 +25,30 @@ import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from aiokafka import AIOKafkaConsumer  # noqa: E402
-from aiokafka.admin import AIOKafkaAdminClient  # noqa: E402
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
 
-from tests.conftest import Clock  # noqa: E402
-from base.settings import Settings  # noqa: E402
-from events.envelope import decode  # noqa: E402
-from projections import fold  # noqa: E402
-from base.kafka_clients import connection_options  # noqa: E402
-from tests.projections.runtime.kafka_io import WorkerProcess, prepare_topics, produce  # noqa: E402
-from tests.projections.runtime.scenario import record_day  # noqa: E402
+from base.kafka_clients import connection_options
+from base.settings import Settings
+from events.envelope import decode
+from projections import fold
+from tests.conftest import Clock
+from tests.projections.runtime.kafka_io import WorkerProcess, prepare_topics, produce
+from tests.projections.runtime.scenario import record_day
 
 
 def across_facilities(envelopes: list, facilities: int) -> list:
     """The same day at several facilities, so the records spread over partitions."""
-    return [
-        msgspec.structs.replace(e, facility_id=f"bench-{n}") for n in range(facilities) for e in envelopes
-    ]
+    return [msgspec.structs.replace(e, facility_id=f"bench-{n}") for n in range(facilities) for e in envelopes]
 
 
 async def baseline_rate(settings: Settings, total: int) -> float:
     consumer = AIOKafkaConsumer(
-        *settings.topics.event_topics, **connection_options(settings),
-        auto_offset_reset="earliest", enable_auto_commit=False, group_id=None,
+        *settings.topics.event_topics,
+        **connection_options(settings),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
     )
     await consumer.start()
     read, started = 0, time.perf_counter()
@@ -114,7 +115,9 @@ def main() -> None:
     prefix = f"bench{uuid.uuid4().hex[:8]}"
     settings = Settings(data_dir=home / "worker-home", topic_prefix=prefix, worker_id=f"{prefix}-projections")
 
-    envelopes = across_facilities(record_day(home / "store", Clock(), args.patients, facility_id="bench"), args.facilities)
+    envelopes = across_facilities(
+        record_day(home / "store", Clock(), args.patients, facility_id="bench"), args.facilities
+    )
     asyncio.run(prepare_topics(settings))
     total = asyncio.run(produce(settings, envelopes))
     print(f"backlog: {total} records, {args.facilities} facilities, {settings.topic_partitions} partitions")
@@ -123,18 +126,24 @@ def main() -> None:
     print(f"baseline consume+decode: {raw:,.0f} events/s")
     started = time.perf_counter()
     fold.fold_into({}, envelopes)
-    print(f"pure fold in memory (no Kafka, no tables): {len(envelopes) / (time.perf_counter() - started):,.0f} events/s")
+    print(
+        f"pure fold in memory (no Kafka, no tables): {len(envelopes) / (time.perf_counter() - started):,.0f} events/s"
+    )
 
     worker = WorkerProcess(settings, home / "worker.log").start()
     try:
         elapsed, samples = asyncio.run(sample_worker(settings, total, worker))
     finally:
         worker.stop()
-    print(f"live worker (rocksdb): {total / elapsed:,.0f} events/s to zero committed lag "
-          f"({elapsed:.1f}s; commits every ~2.8s, so this slightly understates it)")
+    print(
+        f"live worker (rocksdb): {total / elapsed:,.0f} events/s to zero committed lag "
+        f"({elapsed:.1f}s; commits every ~2.8s, so this slightly understates it)"
+    )
     print(f"  = {total / elapsed / raw:.1%} of the baseline")
     print(f"live worker folding rate from its progress log: {logged_rate(worker.log()):,.0f} events/s")
-    print("  lag samples (s, records):", ", ".join(f"{t:.1f}:{lag}" for t, lag in samples[:: max(1, len(samples) // 12)]))
+    print(
+        "  lag samples (s, records):", ", ".join(f"{t:.1f}:{lag}" for t, lag in samples[:: max(1, len(samples) // 12)])
+    )
 
 
 if __name__ == "__main__":

@@ -28,18 +28,59 @@ FACILITY = "demo"
 def delta_changes(seq: int, sent: float) -> list[EntityChange]:
     """About 1 kB: an encounter roomed, its bed, the capacity panel."""
     return [
-        EntityChange(kind="encounter", id=f"enc-{seq % 40}", value={
-            "visit_number": f"V{seq}", "initials": "JD", "age_years": 47, "sex": "F", "chief_complaint": "chest pain",
-            "esi": 2, "arrival_mode": "ambulance", "arrived_at": "2026-03-02T08:00:00+00:00", "triaged_at": None,
-            "provider_id": None, "provider_at": None, "bed_id": f"A{seq % 12}", "unit": "acute-a",
-            "roomed_at": "2026-03-02T08:20:00+00:00", "admit_decided_at": None, "status": "roomed", "over_target": False}),
-        EntityChange(kind="bed", id=f"A{seq % 12}", value={"unit": "acute-a", "bed_type": "acute", "label": "Acute A",
-                                                          "status": "occupied", "encounter_id": f"enc-{seq % 40}",
-                                                          "since": "2026-03-02T08:20:00+00:00", "reason": None}),
-        EntityChange(kind="capacity", id="ed", value={"census": 30 + seq % 7, "beds_total": 46, "beds_occupied": 28,
-                                                     "beds_available": 12, "beds_dirty": 4, "beds_blocked": 2,
-                                                     "waiting": 9, "untriaged": 1, "boarders": 3,
-                                                     "longest_boarding_minutes": 190.0, "sent": sent}),
+        EntityChange(
+            kind="encounter",
+            id=f"enc-{seq % 40}",
+            value={
+                "visit_number": f"V{seq}",
+                "initials": "JD",
+                "age_years": 47,
+                "sex": "F",
+                "chief_complaint": "chest pain",
+                "esi": 2,
+                "arrival_mode": "ambulance",
+                "arrived_at": "2026-03-02T08:00:00+00:00",
+                "triaged_at": None,
+                "provider_id": None,
+                "provider_at": None,
+                "bed_id": f"A{seq % 12}",
+                "unit": "acute-a",
+                "roomed_at": "2026-03-02T08:20:00+00:00",
+                "admit_decided_at": None,
+                "status": "roomed",
+                "over_target": False,
+            },
+        ),
+        EntityChange(
+            kind="bed",
+            id=f"A{seq % 12}",
+            value={
+                "unit": "acute-a",
+                "bed_type": "acute",
+                "label": "Acute A",
+                "status": "occupied",
+                "encounter_id": f"enc-{seq % 40}",
+                "since": "2026-03-02T08:20:00+00:00",
+                "reason": None,
+            },
+        ),
+        EntityChange(
+            kind="capacity",
+            id="ed",
+            value={
+                "census": 30 + seq % 7,
+                "beds_total": 46,
+                "beds_occupied": 28,
+                "beds_available": 12,
+                "beds_dirty": 4,
+                "beds_blocked": 2,
+                "waiting": 9,
+                "untriaged": 1,
+                "boarders": 3,
+                "longest_boarding_minutes": 190.0,
+                "sent": sent,
+            },
+        ),
     ]
 
 
@@ -87,8 +128,14 @@ def serve_bare(port: int, clients: int, rate: float, seconds: float) -> None:
             start = time.perf_counter()
             for seq in range(1, int(rate * seconds) + 1):
                 await asyncio.sleep(max(0.0, start + seq / rate - time.perf_counter()))
-                frame = {"type": "delta", "facility": FACILITY, "seq": seq, "epoch": "0:0", "as_of": None,
-                         "changes": delta_changes(seq, time.time())}
+                frame = {
+                    "type": "delta",
+                    "facility": FACILITY,
+                    "seq": seq,
+                    "epoch": "0:0",
+                    "as_of": None,
+                    "changes": delta_changes(seq, time.time()),
+                }
                 broadcast(connected, msgspec.json.encode(frame))
             await asyncio.sleep(3600)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from deploy.cli import CommandError
@@ -20,7 +20,9 @@ def register(sub) -> None:
     checkpoint = actions.add_parser(
         "checkpoint", help="append the chain head to the checkpoint file; keep a copy outside this machine"
     )
-    checkpoint.add_argument("--anchors", type=Path, help="checkpoint file (default: <data dir>/audit-checkpoints.jsonl)")
+    checkpoint.add_argument(
+        "--anchors", type=Path, help="checkpoint file (default: <data dir>/audit-checkpoints.jsonl)"
+    )
     checkpoint.set_defaults(func=run_checkpoint)
 
     timeline = actions.add_parser("timeline", help="every event of one visit, with who did it and both times")
@@ -76,10 +78,14 @@ def run_verify(args) -> int:
         task = bar.add_task("chain", total=total)
         report = verify(app, anchors, progress=lambda n: bar.update(task, completed=n))
     if report.intact:
-        print(f"intact: {report.checked} events, {len(anchors)} checkpoints matched; head {report.head_id} {report.head_hash}")
+        print(
+            f"intact: {report.checked} events, {len(anchors)} checkpoints matched; head {report.head_id} {report.head_hash}"
+        )
         return 0
     problem = report.problem
-    print(f"NOT INTACT: event {problem.notification_id} {problem.kind}: {problem.detail} ({report.checked} events checked)")
+    print(
+        f"NOT INTACT: event {problem.notification_id} {problem.kind}: {problem.detail} ({report.checked} events checked)"
+    )
     return 1
 
 
@@ -89,10 +95,12 @@ def run_checkpoint(args) -> int:
     settings, app = _app()
     report = verify(app)
     if not report.intact:
-        raise CommandError(f"chain is not intact at event {report.problem.notification_id} ({report.problem.kind}); not checkpointing")
+        raise CommandError(
+            f"chain is not intact at event {report.problem.notification_id} ({report.problem.kind}); not checkpointing"
+        )
     if report.head_id is None:
         raise CommandError("the event log is empty; nothing to checkpoint")
-    record = {"notification_id": report.head_id, "hash": report.head_hash, "at": datetime.now(timezone.utc).isoformat()}
+    record = {"notification_id": report.head_id, "hash": report.head_hash, "at": datetime.now(UTC).isoformat()}
     path = _anchors_path(settings, args.anchors)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as out:
@@ -121,7 +129,15 @@ def run_timeline(args) -> int:
 
     table = Table("pos", "event", "occurred at", "recorded at", "actor", "role", "detail")
     for row in rows:
-        table.add_row(str(row["position"]), row["type"], row["occurred_at"], row["recorded_at"], row["actor"], row["role"], row["detail"])
+        table.add_row(
+            str(row["position"]),
+            row["type"],
+            row["occurred_at"],
+            row["recorded_at"],
+            row["actor"],
+            row["role"],
+            row["detail"],
+        )
     Console().print(table)
     return 0
 
@@ -142,6 +158,8 @@ def run_access(args) -> int:
 
     table = Table("at", "facility", "actor", "role", "action", "resource", "record", "from")
     for e in entries:
-        table.add_row(e.at.isoformat(), e.facility_id, e.actor_id, e.role, e.action, e.resource, e.resource_id, e.client)
+        table.add_row(
+            e.at.isoformat(), e.facility_id, e.actor_id, e.role, e.action, e.resource, e.resource_id, e.client
+        )
     Console().print(table)
     return 0

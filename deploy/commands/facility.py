@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-from deploy.cli import CommandError
 from base.facility import Facility, FacilityError, load_facility
+from deploy.cli import CommandError
 
 
 def register(subparsers) -> None:
@@ -71,7 +71,9 @@ def _load(args: argparse.Namespace) -> int:
     return 0
 
 
-def load_beds(app, facility: Facility, actor_id: str = "facility-loader", progress: bool = True) -> tuple[int, int, list[str]]:
+def load_beds(
+    app, facility: Facility, actor_id: str = "facility-loader", progress: bool = True
+) -> tuple[int, int, list[str]]:
     """Register every bed of the facility that is not registered yet.
 
     Returns (registered, already registered, notes about registered beds
@@ -91,7 +93,7 @@ def load_beds(app, facility: Facility, actor_id: str = "facility-loader", progre
         for bed in beds:
             meta = Meta(
                 facility_id=facility.id,
-                occurred_at=datetime.now(timezone.utc),
+                occurred_at=datetime.now(UTC),
                 actor=Actor(id=actor_id, role="admin"),
             )
             try:
@@ -101,6 +103,8 @@ def load_beds(app, facility: Facility, actor_id: str = "facility-loader", progre
                 kept += 1
                 existing = app.bed(facility.id, bed.bed_id)
                 if existing.unit != bed.unit:
-                    differing.append(f"bed {bed.bed_id} is registered in unit {existing.unit}, the file says {bed.unit}")
+                    differing.append(
+                        f"bed {bed.bed_id} is registered in unit {existing.unit}, the file says {bed.unit}"
+                    )
             bar.advance(task)
     return registered, kept, differing

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
 import ssl
@@ -21,15 +20,30 @@ def register(subparsers) -> None:
     parser.add_argument("--host", help="address to listen on (default: EDFLOW_MLLP_HOST)")
     parser.add_argument("--port", type=int, help="TCP port (default: EDFLOW_MLLP_PORT; 0 picks a free port)")
     parser.add_argument("--facility", default="main", help="facility id when the message names none (default: main)")
-    parser.add_argument("--facility-field", choices=sorted(FACILITY_FIELDS), default="MSH-4",
-                        help="which MSH field names the facility (default: MSH-4, the sending facility)")
-    parser.add_argument("--bed-id", default="{point_of_care}-{bed}", metavar="TEMPLATE",
-                        help="our bed id from PV1-3 components {point_of_care} {room} {bed} {facility} "
-                        "(default: {point_of_care}-{bed})")
+    parser.add_argument(
+        "--facility-field",
+        choices=sorted(FACILITY_FIELDS),
+        default="MSH-4",
+        help="which MSH field names the facility (default: MSH-4, the sending facility)",
+    )
+    parser.add_argument(
+        "--bed-id",
+        default="{point_of_care}-{bed}",
+        metavar="TEMPLATE",
+        help="our bed id from PV1-3 components {point_of_care} {room} {bed} {facility} "
+        "(default: {point_of_care}-{bed})",
+    )
     parser.add_argument("--timezone", help="zone for times sent without an offset (default: EDFLOW_FACILITY_TIMEZONE)")
-    parser.add_argument("--processing-id", action="append", choices=["P", "T", "D"], dest="processing_ids",
-                        help="MSH-11 processing ids to accept; repeat for several (default: P only)")
-    parser.add_argument("--tls-cert", help="PEM certificate: serve MLLP over TLS (needs --tls-key; default EDFLOW_MLLP_TLS_CERTFILE)")
+    parser.add_argument(
+        "--processing-id",
+        action="append",
+        choices=["P", "T", "D"],
+        dest="processing_ids",
+        help="MSH-11 processing ids to accept; repeat for several (default: P only)",
+    )
+    parser.add_argument(
+        "--tls-cert", help="PEM certificate: serve MLLP over TLS (needs --tls-key; default EDFLOW_MLLP_TLS_CERTFILE)"
+    )
     parser.add_argument("--tls-key", help="PEM private key for --tls-cert")
     parser.set_defaults(func=run)
 
@@ -46,7 +60,9 @@ def _options(args, settings):
     try:
         args.bed_id.format(point_of_care="W", room="1", bed="2", facility="F")
     except (KeyError, IndexError, ValueError):
-        raise CommandError(f"--bed-id {args.bed_id!r} may only use {{point_of_care}} {{room}} {{bed}} {{facility}}") from None
+        raise CommandError(
+            f"--bed-id {args.bed_id!r} may only use {{point_of_care}} {{room}} {{bed}} {{facility}}"
+        ) from None
     return FeedOptions(
         default_facility=args.facility,
         facility_field=FACILITY_FIELDS[args.facility_field],
@@ -64,7 +80,9 @@ def _tls(args, settings) -> ssl.SSLContext | None:
     if not args.tls_cert and not args.tls_key:
         return None
     if not (args.tls_cert and args.tls_key):
-        raise CommandError("TLS needs both --tls-cert and --tls-key (or EDFLOW_MLLP_TLS_CERTFILE and EDFLOW_MLLP_TLS_KEYFILE)")
+        raise CommandError(
+            "TLS needs both --tls-cert and --tls-key (or EDFLOW_MLLP_TLS_CERTFILE and EDFLOW_MLLP_TLS_KEYFILE)"
+        )
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     try:
         context.load_cert_chain(args.tls_cert, args.tls_key)

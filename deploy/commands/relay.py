@@ -36,10 +36,10 @@ def register(subparsers) -> None:
 
 
 def _relay(args: argparse.Namespace) -> int:
-    from deploy.bootstrap import hospital, load_settings
     from eventsourcing.persistence import PersistenceError
 
     from base.kafka_clients import KafkaSettingsError, connection_options
+    from deploy.bootstrap import hospital, load_settings
     from services.relay import RelayHalted
 
     level = logging.DEBUG if args.verbose else logging.INFO

@@ -11,7 +11,7 @@ import argparse
 import logging
 import signal
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def register(subparsers) -> None:
@@ -23,11 +23,16 @@ def register(subparsers) -> None:
         "and expiry of waitlist offers that were not taken in time.",
     )
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    run = sub.add_parser("run", help="send what is due, then keep watching", description="Send due reminders and expire "
-                         "old offers; repeat every --every seconds until SIGTERM/SIGINT.")
+    run = sub.add_parser(
+        "run",
+        help="send what is due, then keep watching",
+        description="Send due reminders and expire old offers; repeat every --every seconds until SIGTERM/SIGINT.",
+    )
     run.add_argument("--once", action="store_true", help="one pass, then exit")
     run.add_argument("--every", type=float, default=30.0, help="seconds between passes (default 30)")
-    run.add_argument("--now", type=_aware, help="evaluate as of this instant (ISO 8601 with offset) instead of the clock")
+    run.add_argument(
+        "--now", type=_aware, help="evaluate as of this instant (ISO 8601 with offset) instead of the clock"
+    )
     run.set_defaults(func=_run)
 
 
@@ -67,7 +72,7 @@ def _run(args: argparse.Namespace) -> int:
     process = ReminderProcess(app, WorkQueueReader(app), notifier, settings.reminder_leads_minutes)
     try:
         while True:
-            summary = process.run_pass(args.now or datetime.now(timezone.utc))
+            summary = process.run_pass(args.now or datetime.now(UTC))
             print(
                 f"reminders sent {summary.sent}, already recorded {summary.already_recorded}, "
                 f"without address {summary.unreachable}, failed {summary.failed}; offers expired {summary.offers_expired}",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from deploy.cli import CommandError
@@ -25,10 +25,21 @@ def register(subparsers) -> None:
             "board as it stood then: waiting room, bed board, capacity (NEDOCS) and flow metrics."
         ),
     )
-    parser.add_argument("--at", default=None, help="ISO 8601 instant with offset, e.g. 2026-03-02T14:00:00-06:00 (default: now)")
-    parser.add_argument("--by", choices=("recorded", "occurred"), default="recorded",
-                        help="fold events recorded by --at (what the live board held; default) or that happened by then")
-    parser.add_argument("--source", choices=("store", "kafka"), default="store", help="read the event store (default) or the Kafka event topics")
+    parser.add_argument(
+        "--at", default=None, help="ISO 8601 instant with offset, e.g. 2026-03-02T14:00:00-06:00 (default: now)"
+    )
+    parser.add_argument(
+        "--by",
+        choices=("recorded", "occurred"),
+        default="recorded",
+        help="fold events recorded by --at (what the live board held; default) or that happened by then",
+    )
+    parser.add_argument(
+        "--source",
+        choices=("store", "kafka"),
+        default="store",
+        help="read the event store (default) or the Kafka event topics",
+    )
     parser.add_argument("--facility", help="facility id; required when the events hold several")
     parser.add_argument("--json", action="store_true", help="print the board as JSON instead of tables")
     parser.set_defaults(func=run)
@@ -37,7 +48,7 @@ def register(subparsers) -> None:
 def _instant(text: str | None) -> datetime:
     """--at as an aware instant; a bad one is a one-line CommandError."""
     if text is None:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
@@ -69,8 +80,14 @@ def run(args: argparse.Namespace) -> int:
     replay = Replay(at=at, by=args.by, profile_for=profiles(settings))
     console = Console(stderr=True)
     # Only on a terminal: piped output (--json into a file, an audit script) stays clean.
-    progress = Progress(TextColumn("replaying {task.fields[source]}"), BarColumn(), MofNCompleteColumn(),
-                        console=console, transient=True, disable=not console.is_terminal)
+    progress = Progress(
+        TextColumn("replaying {task.fields[source]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
     try:
         with progress:
             task = progress.add_task("replay", total=None, source=args.source)
@@ -103,7 +120,9 @@ def _record_access(settings: Any, facility_id: str, args: argparse.Namespace) ->
     try:
         app = hospital(settings)
     except PersistenceError as error:
-        raise CommandError(f"cannot record this replay in the access log ({type(error).__name__}); check EDFLOW_EVENT_STORE") from None
+        raise CommandError(
+            f"cannot record this replay in the access log ({type(error).__name__}); check EDFLOW_EVENT_STORE"
+        ) from None
     try:
         record_cli_read(app, facility_id, f"replay/{args.source}", args.at or "now")
     finally:
@@ -119,7 +138,9 @@ def _from_store(settings: Any, replay: Any, progressed) -> None:
     try:
         app = hospital(settings)
     except PersistenceError as error:
-        raise CommandError(f"cannot open the {settings.event_store} event store ({type(error).__name__}); check EDFLOW_EVENT_STORE") from None
+        raise CommandError(
+            f"cannot open the {settings.event_store} event store ({type(error).__name__}); check EDFLOW_EVENT_STORE"
+        ) from None
     try:
         total = app.recorder.max_notification_id() or 0
         for envelope in store_envelopes(app, on_page=lambda last: progressed(last, total)):
@@ -131,8 +152,8 @@ def _from_store(settings: Any, replay: Any, progressed) -> None:
 def _from_kafka(settings: Any, replay: Any, progressed) -> None:
     import logging
 
-    from projections.replay import kafka_envelopes
     from base.kafka_clients import KafkaSettingsError
+    from projections.replay import kafka_envelopes
 
     # The client logs every failed connection attempt; the one-line error says it all.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)

@@ -23,14 +23,20 @@ def register(subparsers) -> None:
     )
     sub = parser.add_subparsers(dest="report", metavar="REPORT", required=True)
     for name, text in (("schedule", "appointments day by day"), ("stats", "no-shows, cancellations, lead time")):
-        one = sub.add_parser(name, help=text, description=f"{text.capitalize()}, for appointments starting from --from to --to (inclusive, facility time).")
+        one = sub.add_parser(
+            name,
+            help=text,
+            description=f"{text.capitalize()}, for appointments starting from --from to --to (inclusive, facility time).",
+        )
         one.add_argument("--facility", required=True, help="facility id")
         one.add_argument("--from", dest="first", type=_day, required=True, help="first day, YYYY-MM-DD")
         one.add_argument("--to", dest="last", type=_day, help="last day, YYYY-MM-DD (default: --from)")
         one.add_argument("--format", choices=("csv", "xlsx"), default="csv")
         one.add_argument("--out", type=Path, required=True, help="file to write")
         if name == "stats":
-            one.add_argument("--period", choices=("day", "week", "month"), default="month", help="grouping (default month)")
+            one.add_argument(
+                "--period", choices=("day", "week", "month"), default="month", help="grouping (default month)"
+            )
         one.set_defaults(func=_report)
 
 
@@ -38,14 +44,14 @@ def _report(args: argparse.Namespace) -> int:
     from eventsourcing.persistence import PersistenceError
     from rich.progress import Progress
 
+    from base.store_log import envelopes_after
     from deploy.bootstrap import hospital, load_settings
     from deploy.cli import CommandError
     from events.work_queue import QueueAppointment
     from projections.work_queue import fold_into
-    from base.store_log import envelopes_after
     from services.access.report_files import render
-    from services.audit.access import record_cli_read
     from services.access.reports import SCHEDULE_COLUMNS, STATS_COLUMNS, schedule_rows, stats_rows
+    from services.audit.access import record_cli_read
 
     last = args.last or args.first
     if last < args.first:

@@ -7,7 +7,7 @@ import json
 import re
 import signal
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhd]?)\s*$")
@@ -68,23 +68,42 @@ def register(subparsers) -> None:
         "(counts only, no patient data).",
     )
     parser.add_argument("--url", help="API base URL (default: http://EDFLOW_HTTP_HOST:EDFLOW_HTTP_PORT)")
-    parser.add_argument("--speed", type=speed, default=60.0, help="simulated seconds per real second; 0 = as fast as possible (default 60)")
-    parser.add_argument("--seed", type=int, default=1, help="random seed: the same seed replays the same visits (default 1)")
+    parser.add_argument(
+        "--speed",
+        type=speed,
+        default=60.0,
+        help="simulated seconds per real second; 0 = as fast as possible (default 60)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=1, help="random seed: the same seed replays the same visits (default 1)"
+    )
     parser.add_argument("--start", type=instant, help="simulated start time, ISO 8601 (default: now minus --warmup)")
-    parser.add_argument("--duration", type=duration, help="simulated time to run after the warm-up, e.g. 6h, 2d (default: until Ctrl-C)")
-    parser.add_argument("--warmup", type=duration, default=timedelta(0), help="run this first simulated span unpaced, so the board starts busy (e.g. 6h)")
+    parser.add_argument(
+        "--duration", type=duration, help="simulated time to run after the warm-up, e.g. 6h, 2d (default: until Ctrl-C)"
+    )
+    parser.add_argument(
+        "--warmup",
+        type=duration,
+        default=timedelta(0),
+        help="run this first simulated span unpaced, so the board starts busy (e.g. 6h)",
+    )
     parser.add_argument("--file", help="facility TOML (default: EDFLOW_FACILITY_CONFIG, the demo hospital)")
     parser.add_argument("--per-day", type=float, default=None, help="mean arrivals per day (default 159)")
-    parser.add_argument("--triage-mix", type=triage_mix, default=None, help="shares of ESI 1-5, comma separated (default 5.6,15.2,59.9,17.7,1.7)")
+    parser.add_argument(
+        "--triage-mix",
+        type=triage_mix,
+        default=None,
+        help="shares of ESI 1-5, comma separated (default 5.6,15.2,59.9,17.7,1.7)",
+    )
     parser.add_argument("--status-every", type=float, default=5.0, help="real seconds between status lines (default 5)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from base.auth import mint_token
+    from base.facility import FacilityError, load_facility
     from deploy.bootstrap import load_settings
     from deploy.cli import CommandError
-    from base.facility import FacilityError, load_facility
-    from base.auth import mint_token
     from deploy.simulator.arrivals import ArrivalModel
     from deploy.simulator.client import ApiUnavailable, CommandClient
     from deploy.simulator.department import SimulationError, SimulationPlan, Simulator
@@ -94,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         facility = load_facility(args.file or settings.facility_config)
     except FacilityError as error:
         raise CommandError(str(error)) from None
-    start = args.start or datetime.now(timezone.utc).replace(second=0, microsecond=0) - args.warmup
+    start = args.start or datetime.now(UTC).replace(second=0, microsecond=0) - args.warmup
     if start.tzinfo is None:
         start = start.replace(tzinfo=facility.zone)
     model = ArrivalModel(zone=facility.zone)
@@ -117,7 +136,10 @@ def run(args: argparse.Namespace) -> int:
     url = args.url or f"http://{settings.http_host}:{settings.http_port}"
     client = CommandClient(url, facility.id, tokens)
     simulator = Simulator(plan, client, out=lambda line: print(line, flush=True))
-    print(f"simulating {facility.id} from {start.astimezone(facility.zone):%Y-%m-%d %H:%M %Z} at speed {args.speed:g} (seed {args.seed}) against {url}", flush=True)
+    print(
+        f"simulating {facility.id} from {start.astimezone(facility.zone):%Y-%m-%d %H:%M %Z} at speed {args.speed:g} (seed {args.seed}) against {url}",
+        flush=True,
+    )
     interrupted = False
     previous_sigterm = signal.signal(signal.SIGTERM, _stop_on_sigterm)
     try:

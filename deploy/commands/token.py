@@ -17,16 +17,19 @@ def register(subparsers) -> None:
     parser.add_argument("--sub", required=True, help="who the token is for (user or feed id); recorded on every event")
     parser.add_argument("--role", required=True, help=f"one of: {', '.join(ROLES)}")
     parser.add_argument(
-        "--facility", action="append", required=True, help="facility id the token may act for; repeat for more; '*' for all"
+        "--facility",
+        action="append",
+        required=True,
+        help="facility id the token may act for; repeat for more; '*' for all",
     )
     parser.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds (default: 8 hours)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from base.auth import mint_token
     from deploy.bootstrap import load_settings
     from deploy.cli import CommandError
-    from base.auth import mint_token
 
     settings = load_settings()
     if settings.jwt_jwks_url:

@@ -44,9 +44,9 @@ def register(subparsers) -> None:
 def _run(work):
     from aiokafka.errors import KafkaError
 
-    from deploy.bootstrap import load_settings
-    from base.topics import TopicsError
     from base.kafka_clients import KafkaSettingsError
+    from base.topics import TopicsError
+    from deploy.bootstrap import load_settings
 
     # The admin client logs each failed connection attempt; the one-line error below says it all.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)

@@ -31,8 +31,8 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from deploy.bootstrap import load_settings
     from base.kafka_clients import KafkaSettingsError, connection_options
+    from deploy.bootstrap import load_settings
 
     settings = load_settings()
     try:
@@ -46,8 +46,8 @@ def run(args: argparse.Namespace) -> int:
 
     from base.facility import FacilityError
     from projections.runtime.table_state import discard_unless_stopped_cleanly, mark_stopped_cleanly
-    from projections.runtime.worker import create_app
     from projections.runtime.topics import WorkerTopicsError, prepare_worker_topics
+    from projections.runtime.worker import create_app
 
     # The admin client logs each failed connection attempt; the one-line error below says it all.
     aiokafka_log = logging.getLogger("aiokafka")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 # Share (%) of a day's arrivals in each local hour 0..23.
@@ -65,7 +65,7 @@ class ArrivalModel:
         constant within each local hour. Exponential gaps are drawn at the
         current hour's rate; a gap that crosses the hour boundary is redrawn
         from the boundary (memorylessness makes that exact)."""
-        now = start.astimezone(timezone.utc)
+        now = start.astimezone(UTC)
         while end is None or now < end:
             boundary = _next_local_hour(now, self.zone)
             rate = self.hourly_rate(now)

@@ -59,7 +59,10 @@ class BedActions:
 
     def _block_a_bed(self) -> None:
         self.after(self.ops_rng.expovariate(1 / (12 * 60)), self._block_a_bed)
-        free = sorted((b for b in self.beds.values() if b.status == "available" and b.bed_type != "observation"), key=lambda b: b.bed_id)
+        free = sorted(
+            (b for b in self.beds.values() if b.status == "available" and b.bed_type != "observation"),
+            key=lambda b: b.bed_id,
+        )
         if not free:
             return
         bed = self.ops_rng.choice(free)
@@ -101,9 +104,13 @@ class BedActions:
         for bed in self.beds.values():
             reply = self.client.get("charge-nurse", f"/beds/{bed.bed_id}")
             if reply.status == 404:
-                raise SimulationError(f"bed {bed.bed_id} is not registered in facility {self.facility.id}: run `edflow facility load` first")
+                raise SimulationError(
+                    f"bed {bed.bed_id} is not registered in facility {self.facility.id}: run `edflow facility load` first"
+                )
             if reply.status in (401, 403):
-                raise SimulationError(f"the API refused the simulator's token ({reply.status} {reply.error_code}): does the server share EDFLOW_DATA_DIR or EDFLOW_JWT_SECRET with this command?")
+                raise SimulationError(
+                    f"the API refused the simulator's token ({reply.status} {reply.error_code}): does the server share EDFLOW_DATA_DIR or EDFLOW_JWT_SECRET with this command?"
+                )
             if not reply.ok:
                 raise SimulationError(f"reading bed {bed.bed_id} failed with HTTP {reply.status}")
             if reply.body.get("status") == "occupied" and reply.body.get("encounter_id"):

@@ -64,7 +64,9 @@ class CommandCounts:
 
 
 class CommandClient:
-    def __init__(self, base_url: str, facility_id: str, tokens: dict[str, str], timeout: float = 30.0, retries: int = 5):
+    def __init__(
+        self, base_url: str, facility_id: str, tokens: dict[str, str], timeout: float = 30.0, retries: int = 5
+    ):
         self._http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
         self._prefix = f"/api/v1/facilities/{facility_id}"
         self._tokens = tokens

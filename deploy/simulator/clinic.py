@@ -74,7 +74,9 @@ class ClinicActions:
             self._expect_on_the_day(appointment_id, start, start + timedelta(minutes=kind.minutes))
 
     def _cancel(self, appointment_id: str) -> None:
-        self.command("scheduler", f"/appointments/{appointment_id}/cancel", {"reason": self.ops_rng.choice(CANCEL_REASONS)})
+        self.command(
+            "scheduler", f"/appointments/{appointment_id}/cancel", {"reason": self.ops_rng.choice(CANCEL_REASONS)}
+        )
 
     def _local(self, day: date, hour: int) -> datetime:
         return datetime(day.year, day.month, day.day, hour, tzinfo=self.facility.zone)
@@ -124,7 +126,9 @@ class ClinicActions:
         return reply
 
     def _expect_on_the_day(self, appointment_id: str, start: datetime, end: datetime) -> None:
-        self.schedule(start - timedelta(minutes=self.ops_rng.uniform(0, 15)), self._appointment_day, appointment_id, end)
+        self.schedule(
+            start - timedelta(minutes=self.ops_rng.uniform(0, 15)), self._appointment_day, appointment_id, end
+        )
 
     def _verify_insurance(self, appointment_id: str) -> None:
         coverage = {"payer": self.ops_rng.choice(PAYERS), "member_id": f"M{self.ops_rng.randrange(10**8):08d}"}

@@ -26,8 +26,8 @@ from typing import Any
 
 from base.facility import Facility
 from deploy.simulator.arrivals import ArrivalModel
-from deploy.simulator.client import CommandClient, Reply
 from deploy.simulator.beds import BedState, SimulationError
+from deploy.simulator.client import CommandClient, Reply
 from deploy.simulator.clinic import ClinicActions
 from deploy.simulator.ed import EDActions, Visit
 

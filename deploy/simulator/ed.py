@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from deploy.simulator.beds import BedActions
 from deploy.simulator.client import Reply
-from deploy.simulator.beds import BedActions, BedState
 from deploy.simulator.patients import CORRECTED_COMPLAINTS, Course, draw_course
 
 # Bed types a patient may be roomed in, best first.
@@ -123,7 +123,10 @@ class EDActions(BedActions):
 
     def _move_to_bed(self, visit: Visit, bed_types: tuple[str, ...]) -> bool:
         for bed_type in bed_types:
-            free = sorted((b for b in self.beds.values() if b.status == "available" and b.bed_type == bed_type), key=lambda b: b.bed_id)
+            free = sorted(
+                (b for b in self.beds.values() if b.status == "available" and b.bed_type == bed_type),
+                key=lambda b: b.bed_id,
+            )
             self.ops_rng.shuffle(free)
             for bed in free:
                 previous = visit.bed_id
@@ -144,14 +147,20 @@ class EDActions(BedActions):
     def _see(self, visit: Visit) -> None:
         if visit.stage == "roomed":
             provider = self.ops_rng.choice(self.ed_providers) if self.ed_providers else "ed-provider"
-            self._closed(visit, self.command("provider", f"/encounters/{visit.encounter_id}/provider", {"provider_id": provider}))
+            self._closed(
+                visit, self.command("provider", f"/encounters/{visit.encounter_id}/provider", {"provider_id": provider})
+            )
 
     def _decide(self, visit: Visit) -> None:
         if visit.stage != "roomed":
             return
         course, path = visit.course, f"/encounters/{visit.encounter_id}"
         if course.outcome in ("ward", "icu"):
-            reply = self.command("provider", f"{path}/admit-decision", {"level_of_care": course.outcome, "inpatient_unit": course.inpatient_unit})
+            reply = self.command(
+                "provider",
+                f"{path}/admit-decision",
+                {"level_of_care": course.outcome, "inpatient_unit": course.inpatient_unit},
+            )
             if not self._closed(visit, reply):
                 visit.stage, visit.boarding = "leaving", True
                 self.after(course.boarding_minutes, self._depart, visit, "admitted", course.destination)
@@ -252,4 +261,6 @@ class EDActions(BedActions):
         course = draw_course(random.Random(encounter_id), 3, arrived)
         visit = Visit(f"inherited-{encounter_id[:8]}", course, arrived, encounter_id, "leaving", bed_id, inherited=True)
         self.visits[encounter_id] = visit
-        self.schedule(max(arrived, self.now) + timedelta(minutes=self.ops_rng.uniform(5, 120)), self._depart, visit, "home", None)
+        self.schedule(
+            max(arrived, self.now) + timedelta(minutes=self.ops_rng.uniform(5, 120)), self._depart, visit, "home", None
+        )

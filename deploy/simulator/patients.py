@@ -29,7 +29,11 @@ COMPLAINTS: dict[int, tuple[str, ...]] = {
     5: ("medication refill", "suture removal", "sore throat", "insect bite"),
 }
 PSYCH_COMPLAINTS = ("suicidal ideation", "overdose")
-CORRECTED_COMPLAINTS = {"abdominal pain": "right lower quadrant pain", "fall": "fall with hip pain", "fever": "fever and cough"}
+CORRECTED_COMPLAINTS = {
+    "abdominal pain": "right lower quadrant pain",
+    "fall": "fall with hip pain",
+    "fever": "fever and cough",
+}
 
 # P(admitted | ESI) and P(ICU | admitted, ESI): with the default triage mix
 # this gives ~24 % ward and ~3 % ICU admissions.

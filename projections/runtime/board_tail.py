@@ -13,9 +13,9 @@ from collections.abc import Mapping
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from base.kafka_clients import connection_options
 from base.settings import Settings
 from events.board import decode_board
-from base.kafka_clients import connection_options
 
 FIRST_LOOK = 2_000
 

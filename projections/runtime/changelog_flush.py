@@ -25,7 +25,7 @@ async def _flush_until_empty(buffer: Any) -> None:
         buffer.message_sent.clear()
         try:
             await asyncio.wait_for(buffer.message_sent.wait(), timeout=WAIT_STEP)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             continue  # slow, not done: keep waiting rather than commit ahead of the changelog
 
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from base.settings import Settings
 from base import kafka_clients
+from base.settings import Settings
 
 log = logging.getLogger("edflow.worker")
 
@@ -33,7 +33,8 @@ async def rewind_uncommitted(app: Any, settings: Settings, partitions: Iterable[
     finally:
         await admin.close()
     fresh = [
-        tp for tp in partitions
+        tp
+        for tp in partitions
         if (found := committed.get(TopicPartition(tp.topic, tp.partition))) is None or found.offset < 0
     ]
     if fresh:

@@ -32,8 +32,16 @@ log = logging.getLogger("edflow.worker")
 
 
 class LiveFold:
-    def __init__(self, fold: Any, entries: Any, facilities: Any, board_topic: Any,
-                 streams: Mapping[str, bs.Stream], snapshot_every: int, profile_for: Callable[[str], Any]):
+    def __init__(
+        self,
+        fold: Any,
+        entries: Any,
+        facilities: Any,
+        board_topic: Any,
+        streams: Mapping[str, bs.Stream],
+        snapshot_every: int,
+        profile_for: Callable[[str], Any],
+    ):
         self.fold, self.entries, self.facilities, self.profile_for = fold, entries, facilities, profile_for
         self.board_topic, self.streams, self.snapshot_every = board_topic, streams, snapshot_every
         self.counts: Counter[str] = Counter()
@@ -65,8 +73,9 @@ class LiveFold:
         try:
             await self.apply(envelope, self.streams[topic], partition)
         except Exception:
-            log.exception("fold failed on %s event %s (%s[%d]@%d)", envelope.type, envelope.event_id,
-                          topic, partition, offset)
+            log.exception(
+                "fold failed on %s event %s (%s[%d]@%d)", envelope.type, envelope.event_id, topic, partition, offset
+            )
             raise
 
     async def apply(self, envelope: Envelope, stream: bs.Stream, partition: int) -> None:
@@ -130,8 +139,13 @@ class LiveFold:
             self._write(unfinished)
         published = self.published.get(cursor.facility_id, 0)
         if published > cursor.seq:
-            log.warning("facility %s: board seq %d already published, tables at %d; numbering on from %d",
-                        cursor.facility_id, published, cursor.seq, published)
+            log.warning(
+                "facility %s: board seq %d already published, tables at %d; numbering on from %d",
+                cursor.facility_id,
+                published,
+                cursor.seq,
+                published,
+            )
             cursor = msgspec.structs.replace(cursor, seq=published)
             self._put(bs.cursor_key(cursor.facility_id), bs.encode_cursor(cursor))
         return cursor

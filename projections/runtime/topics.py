@@ -14,9 +14,9 @@ import asyncio
 
 from aiokafka.admin import NewTopic
 
+from base import kafka_clients
 from base.settings import Settings
 from base.topics import TOPIC_ALREADY_EXISTS, describe_topics
-from base import kafka_clients
 
 TABLES = ("entries", "facilities")
 VISIBLE_TIMEOUT = 15.0
@@ -39,7 +39,9 @@ def _own_topics(settings: Settings) -> list[NewTopic]:
         for t in TABLES
     ]
     requests = NewTopic(
-        settings.topics.board_requests, n, replicas,
+        settings.topics.board_requests,
+        n,
+        replicas,
         topic_configs={**durable, "cleanup.policy": "delete", "retention.ms": str(REQUESTS_RETENTION_MS)},
     )
     return [*changelogs, requests]

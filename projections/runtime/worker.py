@@ -20,8 +20,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from projections.profile import facility_profiles
 from base.settings import Settings
+from projections.profile import facility_profiles
 from projections.runtime.board_tail import last_published_seqs
 from projections.runtime.changelog_flush import flush_fully_before_commit
 from projections.runtime.first_start import rewind_uncommitted
@@ -88,34 +88,56 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
 
     # --- topics ---------------------------------------------------------------
     sources = app.topic(
-        topics.ed, topics.access, settings.topics.board_requests,
-        key_type=bytes, value_type=bytes, partitions=settings.topic_partitions,
-        replicas=settings.topic_replication, **raw,
+        topics.ed,
+        topics.access,
+        settings.topics.board_requests,
+        key_type=bytes,
+        value_type=bytes,
+        partitions=settings.topic_partitions,
+        replicas=settings.topic_replication,
+        **raw,
     )
     board = app.topic(
-        topics.board, key_type=bytes, value_type=bytes, partitions=settings.topic_partitions,
-        replicas=settings.topic_replication, **raw,
+        topics.board,
+        key_type=bytes,
+        value_type=bytes,
+        partitions=settings.topic_partitions,
+        replicas=settings.topic_replication,
+        **raw,
     )
     requests = app.topic(settings.topics.board_requests, key_type=bytes, value_type=bytes, **raw)
 
     # --- tables ---------------------------------------------------------------
     def table(name: str, help: str) -> Any:
         changelog = app.topic(
-            changelog_topic(settings, name), key_type=bytes, value_type=bytes,
-            partitions=settings.topic_partitions, replicas=settings.topic_replication,
-            compacting=True, deleting=False, internal=True, **raw,
+            changelog_topic(settings, name),
+            key_type=bytes,
+            value_type=bytes,
+            partitions=settings.topic_partitions,
+            replicas=settings.topic_replication,
+            compacting=True,
+            deleting=False,
+            internal=True,
+            **raw,
         )
         # bytes keys and values: stored and logged exactly as given (raw), so
         # RocksDB keeps a facility's keys in one sorted range.
         return app.Table(
-            name, key_type=bytes, value_type=bytes, partitions=settings.topic_partitions,
-            changelog_topic=changelog, help=help,
+            name,
+            key_type=bytes,
+            value_type=bytes,
+            partitions=settings.topic_partitions,
+            changelog_topic=changelog,
+            help=help,
         )
 
     entries = table("entries", "Fold entries (encounter, bed, facility, day, ...) and board cursors, by key.")
     facilities = table("facilities", "Facilities seen, so a start can snapshot each one.")
     live = LiveFold(
-        fold, entries, facilities, board,
+        fold,
+        entries,
+        facilities,
+        board,
         streams={topics.ed: "ed", topics.access: "access"},
         snapshot_every=settings.board_snapshot_every,
         profile_for=facility_profiles(settings),
@@ -162,7 +184,9 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
         if counts != reported:
             reported.clear()
             reported.update(counts)
-            log.info("projected events=%d unchanged=%d rejected=%d deltas=%d snapshots=%d",
-                     *(counts.get(k, 0) for k in ("events", "unchanged", "rejected", "delta", "snapshot")))
+            log.info(
+                "projected events=%d unchanged=%d rejected=%d deltas=%d snapshots=%d",
+                *(counts.get(k, 0) for k in ("events", "unchanged", "rejected", "delta", "snapshot")),
+            )
 
     return app

@@ -8,7 +8,7 @@ mixed into `AccessCommands`, which `Hospital` composes.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -20,7 +20,7 @@ from services.access.ids import appointment_aggregate_id, days_touched, provider
 from services.access.preparation_commands import PreparationCommands
 from services.access.schedule_commands import ScheduleCommands
 from services.access.waitlist_commands import WaitlistCommands
-from services.application import HospitalBase, Outcome, derived_id
+from services.application import HospitalBase, Outcome
 from services.ed.domainmodel import Encounter
 from services.errors import AlreadyExists, Invalid
 from services.recording import Meta
@@ -42,8 +42,14 @@ class AccessCommands(ScheduleCommands, WaitlistCommands, PreparationCommands, Ho
     # --- calendars ----------------------------------------------------------
 
     def _reserve(
-        self, meta: Meta, provider_id: str, appointment_id: str, start: datetime, end: datetime,
-        loaded: dict | None = None, kind: str = "provider",
+        self,
+        meta: Meta,
+        provider_id: str,
+        appointment_id: str,
+        start: datetime,
+        end: datetime,
+        loaded: dict | None = None,
+        kind: str = "provider",
     ) -> list:
         """Reserve [start, end) on every calendar day of the resource it touches,
         inside its working hours; raises SlotAlreadyBooked / OutsideWorkingHours.
@@ -122,8 +128,16 @@ class AccessCommands(ScheduleCommands, WaitlistCommands, PreparationCommands, Ho
     ) -> Outcome:
         appointment_id = appointment_id or str(uuid.uuid4())
         fact = AppointmentBooked(
-            patient=patient, provider_id=provider_id, department=department, appointment_type=appointment_type,
-            start=start, end=end, reason=reason, encounter_id=encounter_id, room_id=room_id, contact=contact,
+            patient=patient,
+            provider_id=provider_id,
+            department=department,
+            appointment_type=appointment_type,
+            start=start,
+            end=end,
+            reason=reason,
+            encounter_id=encounter_id,
+            room_id=room_id,
+            contact=contact,
         )
 
         def decide():
@@ -148,7 +162,13 @@ class AccessCommands(ScheduleCommands, WaitlistCommands, PreparationCommands, Ho
         return [Appointment.book(aggregate_id, fact, meta), *days]
 
     def reschedule(
-        self, meta: Meta, appointment_id: str, start: datetime, end: datetime, provider_id: str | None = None, **idem: Any
+        self,
+        meta: Meta,
+        appointment_id: str,
+        start: datetime,
+        end: datetime,
+        provider_id: str | None = None,
+        **idem: Any,
     ) -> Outcome:
         def decide():
             return appointment_id, self._move(meta, appointment_id, start, end, provider_id, {})
@@ -173,8 +193,13 @@ class AccessCommands(ScheduleCommands, WaitlistCommands, PreparationCommands, Ho
         return list(touched.values())
 
     def modify_appointment(
-        self, meta: Meta, appointment_id: str, reason: str | None = None,
-        appointment_type: AppointmentType | None = None, room_id: str | None = None, **idem: Any,
+        self,
+        meta: Meta,
+        appointment_id: str,
+        reason: str | None = None,
+        appointment_type: AppointmentType | None = None,
+        room_id: str | None = None,
+        **idem: Any,
     ) -> Outcome:
         """Change reason, type or room without moving the time."""
 
@@ -189,7 +214,9 @@ class AccessCommands(ScheduleCommands, WaitlistCommands, PreparationCommands, Ho
                     days += self._release_resource(
                         meta, "room", old_room, appointment_id, appointment.start, appointment.end, loaded
                     )
-                days += self._reserve(meta, room_id, appointment_id, appointment.start, appointment.end, loaded, kind="room")
+                days += self._reserve(
+                    meta, room_id, appointment_id, appointment.start, appointment.end, loaded, kind="room"
+                )
             return appointment_id, [appointment, *{d.id: d for d in days}.values()]
 
         return self.run(decide, facility_id=meta.facility_id, **idem)

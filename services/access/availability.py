@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -102,7 +102,9 @@ class ResourceSchedule(FlowAggregate):
             )
         for block_id, (s, e, reason) in self.blocks.items():
             if s < end and start < e:
-                raise TimeBlockedError(f"{what} is blocked from {s.isoformat()} to {e.isoformat()}: {reason}", block_id=block_id)
+                raise TimeBlockedError(
+                    f"{what} is blocked from {s.isoformat()} to {e.isoformat()}: {reason}", block_id=block_id
+                )
 
     def working_intervals(self, day: date) -> list[Interval]:
         """This local day's working hours as aware datetimes (DST-safe)."""
@@ -134,7 +136,7 @@ class ResourceSchedule(FlowAggregate):
 
 
 def _at(day: date, clock: time, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, clock, tzinfo=tz).astimezone(timezone.utc)
+    return datetime.combine(day, clock, tzinfo=tz).astimezone(UTC)
 
 
 @dataclass(frozen=True)

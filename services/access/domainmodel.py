@@ -28,9 +28,9 @@ from events.catalogue import (
     PatientCheckedIn,
     PreOpItemCompleted,
     ReminderSent,
+    missing_items,
 )
 from services.access.calendars import ProviderDay, RoomDay
-from events.catalogue import missing_items
 from services.errors import ChecklistIncomplete, Invalid, InvalidTransition, ReminderAlreadySent
 from services.recording import FlowAggregate, Meta
 
@@ -54,7 +54,6 @@ class Appointment(FlowAggregate):
 
     class Recorded(FlowAggregate.Recorded):
         TOPIC = "edflow:Appointment.Recorded"
-
 
     @classmethod
     def book(cls, aggregate_id, fact: AppointmentBooked, meta: Meta) -> Appointment:
@@ -84,7 +83,10 @@ class Appointment(FlowAggregate):
         self._record(AppointmentCancelled(reason=reason), meta)
 
     def modify(
-        self, meta: Meta, reason: str | None = None, appointment_type: AppointmentType | None = None,
+        self,
+        meta: Meta,
+        reason: str | None = None,
+        appointment_type: AppointmentType | None = None,
         room_id: str | None = None,
     ) -> None:
         self._check_status({"booked"}, "modified")
@@ -101,7 +103,9 @@ class Appointment(FlowAggregate):
     def complete_checklist_item(self, item: str, note: str, meta: Meta) -> None:
         self._check_status({"booked"}, "prepared")
         if self.appointment_type != "surgical-case":
-            raise InvalidTransition("only a surgical case has a pre-operative checklist", appointment_type=self.appointment_type)
+            raise InvalidTransition(
+                "only a surgical case has a pre-operative checklist", appointment_type=self.appointment_type
+            )
         if item in self.checklist_done:
             raise InvalidTransition(f"checklist item {item} is already complete", item=item)
         self._record(PreOpItemCompleted(item=item, note=note), meta)  # type: ignore[arg-type]
@@ -137,8 +141,14 @@ class Appointment(FlowAggregate):
 
     def record_verification(self, verified: bool, detail: str, meta: Meta, method: str = "manual") -> None:
         if self.insurance != "requested":
-            raise InvalidTransition("no insurance verification is pending for this appointment", insurance=self.insurance)
-        fact = InsuranceVerified(method=method, reference=detail) if verified else InsuranceVerificationFailed(reason=detail)
+            raise InvalidTransition(
+                "no insurance verification is pending for this appointment", insurance=self.insurance
+            )
+        fact = (
+            InsuranceVerified(method=method, reference=detail)
+            if verified
+            else InsuranceVerificationFailed(reason=detail)
+        )
         self._record(fact, meta)
 
     def need_recheck(self, reason: str, meta: Meta) -> None:

@@ -65,7 +65,9 @@ def eligibility_request(coverage: Coverage, service_date: date, provider_ref: st
 def read_response(response: dict[str, Any]) -> EligibilityAnswer:
     """Verified only when the payer completed the check and says the coverage is in force."""
     if response.get("resourceType") != "CoverageEligibilityResponse":
-        return EligibilityAnswer(False, "payer answered with something other than a CoverageEligibilityResponse", "fhir")
+        return EligibilityAnswer(
+            False, "payer answered with something other than a CoverageEligibilityResponse", "fhir"
+        )
     outcome = response.get("outcome")
     disposition = str(response.get("disposition") or "")
     if outcome != "complete":
@@ -80,7 +82,9 @@ def read_response(response: dict[str, Any]) -> EligibilityAnswer:
 
 
 class FhirEligibilityChecker:
-    def __init__(self, transport: Transport, provider_ref: str = "Organization/edflow", insurer_ref: str = "Organization/payer"):
+    def __init__(
+        self, transport: Transport, provider_ref: str = "Organization/edflow", insurer_ref: str = "Organization/payer"
+    ):
         self.transport, self.provider_ref, self.insurer_ref = transport, provider_ref, insurer_ref
 
     def check(self, coverage: Coverage, service_date: date) -> EligibilityAnswer | None:

@@ -4,7 +4,7 @@ and the calendar days an interval touches."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from services.application import derived_id
 
@@ -22,6 +22,6 @@ def room_day_id(facility_id: str, room_id: str, day: str) -> uuid.UUID:
 
 
 def days_touched(start: datetime, end: datetime) -> list[str]:
-    first = start.astimezone(timezone.utc).date()
-    last = (end - timedelta(microseconds=1)).astimezone(timezone.utc).date()
+    first = start.astimezone(UTC).date()
+    last = (end - timedelta(microseconds=1)).astimezone(UTC).date()
     return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]

@@ -75,7 +75,9 @@ class OutboxNotifier:
                 handle.flush()
                 os.fsync(handle.fileno())
             os.link(temporary, final)
-            log.info("reminder %s for appointment %s delivered to the outbox", reminder.reminder_id, reminder.appointment_id)
+            log.info(
+                "reminder %s for appointment %s delivered to the outbox", reminder.reminder_id, reminder.appointment_id
+            )
         except FileExistsError:
             log.info("reminder %s was already in the outbox", reminder.reminder_id)
         finally:
@@ -86,7 +88,9 @@ class OutboxNotifier:
 class SmtpNotifier:
     channel = "smtp"
 
-    def __init__(self, host: str, port: int, sender: str, ledger: Path, user: str = "", password: str = "", starttls: bool = True):
+    def __init__(
+        self, host: str, port: int, sender: str, ledger: Path, user: str = "", password: str = "", starttls: bool = True
+    ):
         self.host, self.port, self.sender = host, port, sender
         self.user, self.password, self.starttls = user, password, starttls
         self.ledger = ledger
@@ -120,5 +124,7 @@ class SmtpNotifier:
                 smtp.login(self.user, self.password)
             smtp.send_message(message)
         sent.touch()
-        log.info("reminder %s for appointment %s accepted by the mail server", reminder.reminder_id, reminder.appointment_id)
+        log.info(
+            "reminder %s for appointment %s accepted by the mail server", reminder.reminder_id, reminder.appointment_id
+        )
         return str(message["Message-ID"])

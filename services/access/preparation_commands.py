@@ -20,7 +20,9 @@ class PreparationCommands(HospitalBase):
 
         return self.run(decide, facility_id=meta.facility_id, **idem)
 
-    def complete_checklist_item(self, meta: Meta, appointment_id: str, item: str, note: str = "", **idem: Any) -> Outcome:
+    def complete_checklist_item(
+        self, meta: Meta, appointment_id: str, item: str, note: str = "", **idem: Any
+    ) -> Outcome:
         return self._on_appointment(meta, appointment_id, lambda a: a.complete_checklist_item(item, note, meta), **idem)
 
     def confirm_appointment(self, meta: Meta, appointment_id: str, **idem: Any) -> Outcome:
@@ -36,12 +38,16 @@ class PreparationCommands(HospitalBase):
             meta, appointment_id, lambda a: a.record_reminder(lead_minutes, channel, message_id, meta), **idem
         )
 
-    def check_eligibility(self, meta: Meta, appointment_id: str, checker: EligibilityChecker, **idem: Any) -> Outcome | None:
+    def check_eligibility(
+        self, meta: Meta, appointment_id: str, checker: EligibilityChecker, **idem: Any
+    ) -> Outcome | None:
         """Ask `checker` about the pending coverage and record its answer.
         Returns None when the checker leaves it to a person (manual verification)."""
         appointment = self.appointment(meta.facility_id, appointment_id)  # type: ignore[attr-defined]
         if appointment.insurance != "requested" or appointment.coverage is None:
-            raise InvalidTransition("no insurance verification is pending for this appointment", insurance=appointment.insurance)
+            raise InvalidTransition(
+                "no insurance verification is pending for this appointment", insurance=appointment.insurance
+            )
         answer = checker.check(appointment.coverage, appointment.start.date())
         if answer is None:
             return None

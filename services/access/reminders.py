@@ -46,8 +46,13 @@ def notifier_for(settings: Any) -> Notifier:
         if not settings.smtp_host:
             raise ValueError("EDFLOW_REMINDER_CHANNEL=smtp needs EDFLOW_SMTP_HOST")
         return SmtpNotifier(
-            settings.smtp_host, settings.smtp_port, settings.smtp_sender, Path(settings.data_dir) / "smtp-sent",
-            settings.smtp_user, settings.smtp_password, settings.smtp_starttls,
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_sender,
+            Path(settings.data_dir) / "smtp-sent",
+            settings.smtp_user,
+            settings.smtp_password,
+            settings.smtp_starttls,
         )
     return OutboxNotifier(Path(settings.data_dir) / "reminder-outbox")
 
@@ -77,11 +82,17 @@ class ReminderProcess:
                     self._expire(facility_id, entry, now, summary)
         return summary
 
-    def _remind(self, facility_id: str, appointment: QueueAppointment, lead: int, now: datetime, summary: PassSummary) -> None:
+    def _remind(
+        self, facility_id: str, appointment: QueueAppointment, lead: int, now: datetime, summary: PassSummary
+    ) -> None:
         reminder = Reminder(
-            reminder_id=reminder_id(facility_id, appointment, lead), facility_id=facility_id,
-            appointment_id=appointment.appointment_id, lead_minutes=lead, start=appointment.start,
-            department=appointment.department, email=self._email(appointment),
+            reminder_id=reminder_id(facility_id, appointment, lead),
+            facility_id=facility_id,
+            appointment_id=appointment.appointment_id,
+            lead_minutes=lead,
+            start=appointment.start,
+            department=appointment.department,
+            email=self._email(appointment),
         )
         try:
             message_id = self.notifier.deliver(reminder)

@@ -8,7 +8,10 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 Format = Literal["csv", "xlsx"]
-MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 PERCENT_COLUMNS = {"no_show_rate", "cancellation_rate"}
 
 

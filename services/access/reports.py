@@ -18,12 +18,30 @@ from events.work_queue import QueueAppointment
 
 Period = Literal["day", "week", "month"]
 SCHEDULE_COLUMNS = (
-    "date", "start", "end", "department", "provider_id", "room_id", "appointment_type",
-    "appointment_id", "initials", "status", "insurance", "confirmed",
+    "date",
+    "start",
+    "end",
+    "department",
+    "provider_id",
+    "room_id",
+    "appointment_type",
+    "appointment_id",
+    "initials",
+    "status",
+    "insurance",
+    "confirmed",
 )
 STATS_COLUMNS = (
-    "period", "department", "appointments", "completed", "no_shows", "cancelled",
-    "no_show_rate", "cancellation_rate", "mean_lead_days", "median_lead_days",
+    "period",
+    "department",
+    "appointments",
+    "completed",
+    "no_shows",
+    "cancelled",
+    "no_show_rate",
+    "cancellation_rate",
+    "mean_lead_days",
+    "median_lead_days",
 )
 
 
@@ -34,18 +52,30 @@ def _in_range(appointments: Iterable[QueueAppointment], first: date, last: date,
             yield day, a
 
 
-def schedule_rows(appointments: Iterable[QueueAppointment], first: date, last: date, time_zone: str) -> list[dict[str, Any]]:
+def schedule_rows(
+    appointments: Iterable[QueueAppointment], first: date, last: date, time_zone: str
+) -> list[dict[str, Any]]:
     tz = ZoneInfo(time_zone)
     rows = []
-    for day, a in sorted(_in_range(appointments, first, last, tz), key=lambda p: (p[1].start, p[1].department, p[1].appointment_id)):
-        rows.append({
-            "date": day.isoformat(),
-            "start": a.start.astimezone(tz).strftime("%H:%M"),
-            "end": a.end.astimezone(tz).strftime("%H:%M"),
-            "department": a.department, "provider_id": a.provider_id, "room_id": a.room_id or "",
-            "appointment_type": a.appointment_type, "appointment_id": a.appointment_id, "initials": a.initials,
-            "status": a.status, "insurance": a.insurance, "confirmed": "yes" if a.confirmed else "no",
-        })
+    for day, a in sorted(
+        _in_range(appointments, first, last, tz), key=lambda p: (p[1].start, p[1].department, p[1].appointment_id)
+    ):
+        rows.append(
+            {
+                "date": day.isoformat(),
+                "start": a.start.astimezone(tz).strftime("%H:%M"),
+                "end": a.end.astimezone(tz).strftime("%H:%M"),
+                "department": a.department,
+                "provider_id": a.provider_id,
+                "room_id": a.room_id or "",
+                "appointment_type": a.appointment_type,
+                "appointment_id": a.appointment_id,
+                "initials": a.initials,
+                "status": a.status,
+                "insurance": a.insurance,
+                "confirmed": "yes" if a.confirmed else "no",
+            }
+        )
     return rows
 
 
@@ -71,10 +101,18 @@ def stats_rows(
         no_shows = sum(a.status == "noshow" for a in members)
         cancelled = sum(a.status == "cancelled" for a in members)
         leads = [(a.start - a.booked_at) / timedelta(days=1) for a in members]
-        rows.append({
-            "period": label, "department": department, "appointments": total,
-            "completed": sum(a.status == "fulfilled" for a in members), "no_shows": no_shows, "cancelled": cancelled,
-            "no_show_rate": round(no_shows / total, 4), "cancellation_rate": round(cancelled / total, 4),
-            "mean_lead_days": round(mean(leads), 2), "median_lead_days": round(median(leads), 2),
-        })
+        rows.append(
+            {
+                "period": label,
+                "department": department,
+                "appointments": total,
+                "completed": sum(a.status == "fulfilled" for a in members),
+                "no_shows": no_shows,
+                "cancelled": cancelled,
+                "no_show_rate": round(no_shows / total, 4),
+                "cancellation_rate": round(cancelled / total, 4),
+                "mean_lead_days": round(mean(leads), 2),
+                "median_lead_days": round(median(leads), 2),
+            }
+        )
     return rows

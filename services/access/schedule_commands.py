@@ -64,7 +64,9 @@ class ScheduleCommands(HospitalBase):
 
         return self.run(decide, facility_id=meta.facility_id, **idem)
 
-    def _schedule_command(self, meta: Meta, kind: str, resource_id: str, action: str, *args: Any, **idem: Any) -> Outcome:
+    def _schedule_command(
+        self, meta: Meta, kind: str, resource_id: str, action: str, *args: Any, **idem: Any
+    ) -> Outcome:
         def decide():
             schedule = self._schedule(meta.facility_id, kind, resource_id)
             getattr(schedule, action)(*args, meta)
@@ -73,8 +75,15 @@ class ScheduleCommands(HospitalBase):
         return self.run(decide, facility_id=meta.facility_id, **idem)
 
     def block_time(
-        self, meta: Meta, kind: str, resource_id: str, start: datetime, end: datetime, reason: str,
-        block_id: str | None = None, **idem: Any,
+        self,
+        meta: Meta,
+        kind: str,
+        resource_id: str,
+        start: datetime,
+        end: datetime,
+        reason: str,
+        block_id: str | None = None,
+        **idem: Any,
     ) -> Outcome:
         block_id = block_id or str(uuid.uuid4())
         return self._schedule_command(meta, kind, resource_id, "block", block_id, start, end, reason, **idem)
@@ -98,8 +107,12 @@ class ScheduleCommands(HospitalBase):
         if kind not in ("provider", "room"):
             raise Invalid("availability is per provider or room", field="kind")
         schedule = self._schedule(facility_id, kind, resource_id)
-        reserved = self._reserved(facility_id, kind, resource_id, first_day - timedelta(days=1), last_day + timedelta(days=1))
-        tentative = self.pending_offer_times(facility_id, resource_id, schedule.department) if kind == "provider" else []
+        reserved = self._reserved(
+            facility_id, kind, resource_id, first_day - timedelta(days=1), last_day + timedelta(days=1)
+        )
+        tentative = (
+            self.pending_offer_times(facility_id, resource_id, schedule.department) if kind == "provider" else []
+        )
         return derive_slots(schedule, first_day, last_day, appointment_type, reserved, tentative)
 
     def _reserved(self, facility_id: str, kind: str, resource_id: str, first: date, last: date) -> list:

@@ -89,12 +89,16 @@ class Waitlist(FlowAggregate):
     def first_eligible(self, provider_id: str, start: datetime, end: datetime, now: datetime) -> Waiting | None:
         return next((w for w in self.entries.values() if w.eligible_for(provider_id, start, end, now)), None)
 
-    def offer(self, entry_id: str, provider_id: str, start: datetime, end: datetime, expires_at: datetime, meta: Meta) -> None:
+    def offer(
+        self, entry_id: str, provider_id: str, start: datetime, end: datetime, expires_at: datetime, meta: Meta
+    ) -> None:
         waiting = self.entry(entry_id)
         if not waiting.eligible_for(provider_id, start, end, meta.occurred_at):
             raise InvalidTransition(f"waitlist entry {entry_id} cannot be offered this slot")
         self._record(
-            WaitlistSlotOffered(entry_id=entry_id, provider_id=provider_id, start=start, end=end, expires_at=expires_at),
+            WaitlistSlotOffered(
+                entry_id=entry_id, provider_id=provider_id, start=start, end=end, expires_at=expires_at
+            ),
             meta,
         )
 

@@ -14,7 +14,7 @@ from typing import Any
 from events.catalogue import AppointmentBooked, AppointmentType, Contact, Person, WaitlistJoined
 from services.access.calendars import ProviderDay
 from services.access.ids import days_touched, provider_day_id
-from services.access.waitlist import Waitlist, Waiting, waitlist_scope
+from services.access.waitlist import Waiting, Waitlist, waitlist_scope
 from services.application import HospitalBase, Outcome, derived_id
 from services.errors import Invalid, NotFound, SlotAlreadyBooked
 from services.recording import Meta
@@ -44,15 +44,30 @@ class WaitlistCommands(HospitalBase):
         return found
 
     def join_waitlist(
-        self, meta: Meta, patient: Person, department: str, appointment_type: AppointmentType, duration_minutes: int,
-        provider_id: str | None = None, before: datetime | None = None, appointment_id: str | None = None,
-        contact: Contact | None = None, entry_id: str | None = None, **idem: Any,
+        self,
+        meta: Meta,
+        patient: Person,
+        department: str,
+        appointment_type: AppointmentType,
+        duration_minutes: int,
+        provider_id: str | None = None,
+        before: datetime | None = None,
+        appointment_id: str | None = None,
+        contact: Contact | None = None,
+        entry_id: str | None = None,
+        **idem: Any,
     ) -> Outcome:
         entry_id = entry_id or str(uuid.uuid4())
         fact = WaitlistJoined(
-            entry_id=entry_id, patient=patient, department=department, appointment_type=appointment_type,
-            duration_minutes=duration_minutes, provider_id=provider_id, before=before,
-            appointment_id=appointment_id, contact=contact,
+            entry_id=entry_id,
+            patient=patient,
+            department=department,
+            appointment_type=appointment_type,
+            duration_minutes=duration_minutes,
+            provider_id=provider_id,
+            before=before,
+            appointment_id=appointment_id,
+            contact=contact,
         )
         scope = waitlist_scope(provider_id, department)
 
@@ -82,7 +97,9 @@ class WaitlistCommands(HospitalBase):
 
         return self.run(decide, facility_id=meta.facility_id, **idem)
 
-    def accept_offer(self, meta: Meta, scope: str, entry_id: str, appointment_id: str | None = None, **idem: Any) -> Outcome:
+    def accept_offer(
+        self, meta: Meta, scope: str, entry_id: str, appointment_id: str | None = None, **idem: Any
+    ) -> Outcome:
         """Book the offered slot: move the patient's appointment there, or book a new one."""
 
         def decide():
@@ -97,8 +114,13 @@ class WaitlistCommands(HospitalBase):
                 changed = self._move(meta, booked_id, offer.start, end, offer.provider_id, loaded)  # type: ignore[attr-defined]
             else:
                 fact = AppointmentBooked(
-                    patient=joined.patient, provider_id=offer.provider_id, department=joined.department,
-                    appointment_type=joined.appointment_type, start=offer.start, end=end, contact=joined.contact,
+                    patient=joined.patient,
+                    provider_id=offer.provider_id,
+                    department=joined.department,
+                    appointment_type=joined.appointment_type,
+                    start=offer.start,
+                    end=end,
+                    contact=joined.contact,
                     reason="booked from the waitlist",
                 )
                 changed = self._book(meta, booked_id, fact, loaded)  # type: ignore[attr-defined]
@@ -111,7 +133,9 @@ class WaitlistCommands(HospitalBase):
             loaded: dict = {}
             waitlist = self._existing(meta.facility_id, scope, loaded)
             offer = waitlist.decline(entry_id, meta)
-            self._offer_freed(meta, offer.provider_id, waitlist_department(waitlist, entry_id, scope), offer.start, offer.end, loaded)
+            self._offer_freed(
+                meta, offer.provider_id, waitlist_department(waitlist, entry_id, scope), offer.start, offer.end, loaded
+            )
             return entry_id, list(loaded.values())
 
         return self.run(decide, facility_id=meta.facility_id, **idem)
@@ -148,7 +172,7 @@ class WaitlistCommands(HospitalBase):
         if not candidates or not self._still_free(meta, provider_id, start, end, loaded):
             return touched
         _, waitlist, waiting = min(candidates, key=lambda c: c[0])
-        minutes = getattr(self, "settings").waitlist_offer_minutes
+        minutes = self.settings.waitlist_offer_minutes
         expires_at = meta.occurred_at + timedelta(minutes=minutes)
         waitlist.offer(waiting.joined.entry_id, provider_id, start, end, expires_at, meta)
         return [*touched, waitlist] if waitlist not in touched else touched
@@ -164,12 +188,14 @@ class WaitlistCommands(HospitalBase):
                 return False
         return True
 
-    def pending_offer_times(self, facility_id: str, provider_id: str, department: str) -> list[tuple[datetime, datetime]]:
+    def pending_offer_times(
+        self, facility_id: str, provider_id: str, department: str
+    ) -> list[tuple[datetime, datetime]]:
         """Times offered to waiting patients and not yet taken, declined or expired."""
         times = []
         for scope in (waitlist_scope(provider_id, department), waitlist_scope(None, department)):
             waitlist = self.waitlist(facility_id, scope)
-            for waiting in (waitlist.entries.values() if waitlist else ()):
+            for waiting in waitlist.entries.values() if waitlist else ():
                 if waiting.offer is not None and waiting.offer.provider_id == provider_id:
                     times.append((waiting.offer.start, waiting.offer.end))
         return times

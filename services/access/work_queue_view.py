@@ -26,29 +26,44 @@ def reminders_due(appointment: QueueAppointment, as_of: datetime, leads_minutes:
     if appointment.status != "booked" or appointment.start <= as_of:
         return []
     return sorted(
-        (lead for lead in set(leads_minutes)
-         if lead not in appointment.reminders_sent and appointment.start - timedelta(minutes=lead) <= as_of),
+        (
+            lead
+            for lead in set(leads_minutes)
+            if lead not in appointment.reminders_sent and appointment.start - timedelta(minutes=lead) <= as_of
+        ),
         reverse=True,
     )
 
 
 def _item(a: QueueAppointment) -> dict[str, Any]:
     return {
-        "appointment_id": a.appointment_id, "department": a.department, "provider_id": a.provider_id,
-        "appointment_type": a.appointment_type, "start": a.start.isoformat(), "end": a.end.isoformat(),
-        "status": a.status, "insurance": a.insurance, "initials": a.initials, "room_id": a.room_id,
+        "appointment_id": a.appointment_id,
+        "department": a.department,
+        "provider_id": a.provider_id,
+        "appointment_type": a.appointment_type,
+        "start": a.start.isoformat(),
+        "end": a.end.isoformat(),
+        "status": a.status,
+        "insurance": a.insurance,
+        "initials": a.initials,
+        "room_id": a.room_id,
     }
 
 
 def view(
-    entries: Iterable[QueueEntry], as_of: datetime, time_zone: str = "UTC",
-    insurance_flag_days: int = 3, reminder_leads: Iterable[int] = (2880, 120),
+    entries: Iterable[QueueEntry],
+    as_of: datetime,
+    time_zone: str = "UTC",
+    insurance_flag_days: int = 3,
+    reminder_leads: Iterable[int] = (2880, 120),
 ) -> dict[str, Any]:
     """The scheduler's queue for one facility's entries as of `as_of`."""
     tz, leads = ZoneInfo(time_zone), list(reminder_leads)
     today: date = as_of.astimezone(tz).date()
     horizon = as_of + timedelta(days=insurance_flag_days)
-    appointments = sorted((e for e in entries if isinstance(e, QueueAppointment)), key=lambda a: (a.start, a.appointment_id))
+    appointments = sorted(
+        (e for e in entries if isinstance(e, QueueAppointment)), key=lambda a: (a.start, a.appointment_id)
+    )
     offers = sorted((e for e in entries if isinstance(e, QueueOffer)), key=lambda o: o.expires_at)
     by_department: dict[str, list[dict[str, Any]]] = {}
     for a in appointments:
@@ -67,11 +82,18 @@ def view(
         ],
         "checklists_open": [
             {**_item(a), "missing": missing_items(a.appointment_type, set(a.checklist_done))}
-            for a in active if a.start >= as_of and not a.confirmed and missing_items(a.appointment_type, set(a.checklist_done))
+            for a in active
+            if a.start >= as_of and not a.confirmed and missing_items(a.appointment_type, set(a.checklist_done))
         ],
         "offers_pending": [
-            {"entry_id": o.entry_id, "provider_id": o.provider_id, "start": o.start.isoformat(), "end": o.end.isoformat(),
-             "expires_at": o.expires_at.isoformat(), "expired": o.expires_at <= as_of}
+            {
+                "entry_id": o.entry_id,
+                "provider_id": o.provider_id,
+                "start": o.start.isoformat(),
+                "end": o.end.isoformat(),
+                "expires_at": o.expires_at.isoformat(),
+                "expired": o.expires_at <= as_of,
+            }
             for o in offers
         ],
     }

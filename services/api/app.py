@@ -10,11 +10,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Path
 from fastapi.routing import APIRoute
 
+from base.permissions import ALLOWED
 from base.settings import Settings
 from events.work_queue import WorkQueueSource
 from services.api import appointments, beds, encounters, errors, scheduling, scheduling_reports
 from services.api.limits import BodyLimits
-from base.permissions import ALLOWED
 from services.hospital import Hospital
 
 API_PREFIX = "/api/v1/facilities/{facility_id}"

@@ -4,17 +4,17 @@ command runner that turns a validated body into a Hospital command."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from base.auth import AuthError, Principal, verify_token
+from base.permissions import is_allowed, sees_identity
 from base.settings import Settings
 from events.envelope import Actor
-from base.auth import AuthError, Principal, verify_token
 from services.api.errors import Forbidden
-from base.permissions import is_allowed, sees_identity
 from services.api.schemas import CommandBody
 from services.audit.access import record_read
 from services.errors import Invalid
@@ -65,7 +65,12 @@ HospitalDep = Annotated[Hospital, Depends(get_hospital)]
 PrincipalDep = Annotated[Principal, Depends(authorized)]
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", min_length=1, max_length=200, description="retry-safe key; a retry returns the first result"),
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="retry-safe key; a retry returns the first result",
+    ),
 ]
 
 
@@ -80,7 +85,7 @@ class CommandRunner:
         self.max_future_seconds = request.app.state.settings.max_future_seconds
 
     def meta(self, body: CommandBody) -> Meta:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         if body.occurred_at is not None and (body.occurred_at - now).total_seconds() > self.max_future_seconds:
             raise Invalid(
                 f"occurred_at {body.occurred_at.isoformat()} is in the future; "
@@ -133,7 +138,10 @@ def read_access(request: Request, hospital: HospitalDep, principal: PrincipalDep
     built, so a read that fails half-way is still accounted for."""
     params = {k: v for k, v in request.path_params.items() if k != "facility_id"}
     record_read(
-        hospital, principal, request.path_params["facility_id"], route_name(request),
+        hospital,
+        principal,
+        request.path_params["facility_id"],
+        route_name(request),
         ",".join(str(v) for v in params.values()) or str(request.url.query),
         request.client.host if request.client else None,
     )

@@ -109,5 +109,7 @@ def update_details(encounter_id: EncounterId, body: UpdateDetails, command: Comm
         # The fact carries the whole corrected identity, so readers need no history.
         _, facts = encounter_with_facts(command.hospital, command.facility_id, encounter_id)
         patient = msgspec.structs.replace(current_patient(facts), **body.patient.model_dump(exclude_none=True))
-    update = PatientDetailsUpdated(patient=patient, chief_complaint=body.chief_complaint, arrival_mode=body.arrival_mode)
+    update = PatientDetailsUpdated(
+        patient=patient, chief_complaint=body.chief_complaint, arrival_mode=body.arrival_mode
+    )
     return command("update_details", body, encounter_id, update)

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import logging
 import traceback
-from typing import Any
 
 from eventsourcing.persistence import InterfaceError, OperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from base.auth import AuthError
@@ -83,7 +81,9 @@ async def on_domain_error(request: Request, error: DomainError):
         return error_response(409, error.code, error.message, details)
     if isinstance(error, Invalid):
         field = str(details.get("field", "body"))
-        return error_response(422, "invalid", error.message, {**details, "fields": [{"field": field, "message": error.message}]})
+        return error_response(
+            422, "invalid", error.message, {**details, "fields": [{"field": field, "message": error.message}]}
+        )
     return error_response(409, error.code, error.message, details)
 
 
@@ -110,7 +110,9 @@ async def on_http_error(request: Request, error: StarletteHTTPException):
 async def on_store_unavailable(request: Request, error: Exception):
     log.warning("event store unavailable on %s %s: %s", request.method, _route_of(request), type(error).__name__)
     return error_response(
-        503, "store_unavailable", "the event store is busy or unreachable; nothing was recorded, try again",
+        503,
+        "store_unavailable",
+        "the event store is busy or unreachable; nothing was recorded, try again",
         headers={"Retry-After": "1"},
     )
 

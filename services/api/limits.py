@@ -40,7 +40,9 @@ class BodyLimits:
                 break
         body = b"".join(chunks)
         if body.strip() and not _is_json(headers.get(b"content-type", b"")):
-            await _refuse(send, 415, "unsupported_media_type", "send the body as JSON with Content-Type: application/json")
+            await _refuse(
+                send, 415, "unsupported_media_type", "send the body as JSON with Content-Type: application/json"
+            )
             return
         await self.app(scope, _replay(body, receive), send)
 

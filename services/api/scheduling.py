@@ -12,7 +12,6 @@ from fastapi import APIRouter, Path, Query
 from events.catalogue import AppointmentType, Contact, Person
 from services.access.waitlist_commands import parse_scope
 from services.api.deps import Command, Reader
-from services.api.schemas import ERROR_RESPONSES, CommandBody, Correction, OutcomeOut
 from services.api.scheduling_schemas import (
     AcceptOffer,
     BlockTime,
@@ -22,6 +21,7 @@ from services.api.scheduling_schemas import (
     JoinWaitlist,
     Modify,
 )
+from services.api.schemas import ERROR_RESPONSES, CommandBody, Correction, OutcomeOut
 from services.errors import NotFound
 
 router = APIRouter(tags=["scheduling"], responses=ERROR_RESPONSES)
@@ -39,20 +39,28 @@ AppointmentId = Annotated[str, Path(min_length=1, max_length=64)]
 def define_schedule(kind: Kind, resource_id: ResourceId, body: DefineSchedule, command: Command):
     """Define or replace the working week of a provider, room or department."""
     hours = [(h.weekday, h.start, h.end) for h in body.hours]
-    return command("define_schedule", body, kind, resource_id, body.department, body.time_zone, hours, dict(body.slot_lengths))
+    return command(
+        "define_schedule", body, kind, resource_id, body.department, body.time_zone, hours, dict(body.slot_lengths)
+    )
 
 
-@router.post("/schedules/{kind}/{resource_id}/blocks", name="scheduling.block-time", status_code=201, response_model=OutcomeOut)
+@router.post(
+    "/schedules/{kind}/{resource_id}/blocks", name="scheduling.block-time", status_code=201, response_model=OutcomeOut
+)
 def block_time(kind: Kind, resource_id: ResourceId, body: BlockTime, command: Command):
     return command("block_time", body, kind, resource_id, body.start, body.end, body.reason, block_id=body.block_id)
 
 
-@router.delete("/schedules/{kind}/{resource_id}/blocks/{block_id}", name="scheduling.unblock-time", response_model=OutcomeOut)
+@router.delete(
+    "/schedules/{kind}/{resource_id}/blocks/{block_id}", name="scheduling.unblock-time", response_model=OutcomeOut
+)
 def unblock_time(kind: Kind, resource_id: ResourceId, block_id: ResourceId, command: Command):
     return command("unblock_time", CommandBody(), kind, resource_id, block_id)
 
 
-@router.post("/schedules/{kind}/{resource_id}/holidays", name="scheduling.holiday", status_code=201, response_model=OutcomeOut)
+@router.post(
+    "/schedules/{kind}/{resource_id}/holidays", name="scheduling.holiday", status_code=201, response_model=OutcomeOut
+)
 def declare_holiday(kind: Kind, resource_id: ResourceId, body: DeclareHoliday, command: Command):
     return command("declare_holiday", body, kind, resource_id, body.day, body.name)
 
@@ -84,9 +92,17 @@ def join_waitlist(body: JoinWaitlist, command: Command):
     """Wait for an earlier slot with a provider (provider_id) or anyone in a department."""
     contact = Contact(**body.contact.model_dump()) if body.contact else None
     return command(
-        "join_waitlist", body, Person(**body.patient.model_dump(exclude_none=True)), body.department,
-        body.appointment_type, body.duration_minutes, provider_id=body.provider_id, before=body.before,
-        appointment_id=body.appointment_id, contact=contact, entry_id=body.entry_id,
+        "join_waitlist",
+        body,
+        Person(**body.patient.model_dump(exclude_none=True)),
+        body.department,
+        body.appointment_type,
+        body.duration_minutes,
+        provider_id=body.provider_id,
+        before=body.before,
+        appointment_id=body.appointment_id,
+        contact=contact,
+        entry_id=body.entry_id,
     )
 
 
@@ -99,15 +115,25 @@ def read_waitlist(kind: WaitKind, resource_id: ResourceId, reader: Reader) -> di
     for waiting in waitlist.entries.values():
         joined, offer = waiting.joined, waiting.offer
         initials = "".join(n[:1].upper() for n in (joined.patient.given_name, joined.patient.family_name) if n)
-        entries.append({
-            "entry_id": joined.entry_id, "initials": initials, "department": joined.department,
-            "appointment_type": joined.appointment_type, "duration_minutes": joined.duration_minutes,
-            "joined_at": waiting.joined_at.isoformat(), "appointment_id": joined.appointment_id,
-            "offer": None if offer is None else {
-                "provider_id": offer.provider_id, "start": offer.start.isoformat(), "end": offer.end.isoformat(),
-                "expires_at": offer.expires_at.isoformat(),
-            },
-        })
+        entries.append(
+            {
+                "entry_id": joined.entry_id,
+                "initials": initials,
+                "department": joined.department,
+                "appointment_type": joined.appointment_type,
+                "duration_minutes": joined.duration_minutes,
+                "joined_at": waiting.joined_at.isoformat(),
+                "appointment_id": joined.appointment_id,
+                "offer": None
+                if offer is None
+                else {
+                    "provider_id": offer.provider_id,
+                    "start": offer.start.isoformat(),
+                    "end": offer.end.isoformat(),
+                    "expires_at": offer.expires_at.isoformat(),
+                },
+            }
+        )
     return {"scope": waitlist.scope, "entries": entries}
 
 
@@ -115,18 +141,34 @@ def _entry_path(kind: str, resource_id: str) -> str:
     return parse_scope(kind, resource_id)
 
 
-@router.post("/waitlists/{kind}/{resource_id}/entries/{entry_id}/accept", name="scheduling.accept-offer", response_model=OutcomeOut)
-def accept_offer(kind: WaitKind, resource_id: ResourceId, entry_id: ResourceId, command: Command, body: AcceptOffer | None = None):
+@router.post(
+    "/waitlists/{kind}/{resource_id}/entries/{entry_id}/accept",
+    name="scheduling.accept-offer",
+    response_model=OutcomeOut,
+)
+def accept_offer(
+    kind: WaitKind, resource_id: ResourceId, entry_id: ResourceId, command: Command, body: AcceptOffer | None = None
+):
     body = body or AcceptOffer()
     return command("accept_offer", body, _entry_path(kind, resource_id), entry_id, appointment_id=body.appointment_id)
 
 
-@router.post("/waitlists/{kind}/{resource_id}/entries/{entry_id}/decline", name="scheduling.decline-offer", response_model=OutcomeOut)
-def decline_offer(kind: WaitKind, resource_id: ResourceId, entry_id: ResourceId, command: Command, body: CommandBody | None = None):
+@router.post(
+    "/waitlists/{kind}/{resource_id}/entries/{entry_id}/decline",
+    name="scheduling.decline-offer",
+    response_model=OutcomeOut,
+)
+def decline_offer(
+    kind: WaitKind, resource_id: ResourceId, entry_id: ResourceId, command: Command, body: CommandBody | None = None
+):
     return command("decline_offer", body or CommandBody(), _entry_path(kind, resource_id), entry_id)
 
 
-@router.post("/waitlists/{kind}/{resource_id}/entries/{entry_id}/leave", name="scheduling.leave-waitlist", response_model=OutcomeOut)
+@router.post(
+    "/waitlists/{kind}/{resource_id}/entries/{entry_id}/leave",
+    name="scheduling.leave-waitlist",
+    response_model=OutcomeOut,
+)
 def leave_waitlist(kind: WaitKind, resource_id: ResourceId, entry_id: ResourceId, body: Correction, command: Command):
     return command("leave_waitlist", body, _entry_path(kind, resource_id), entry_id, body.reason)
 
@@ -137,8 +179,14 @@ def leave_waitlist(kind: WaitKind, resource_id: ResourceId, entry_id: ResourceId
 @router.post("/appointments/{appointment_id}/modify", name="scheduling.modify", response_model=OutcomeOut)
 def modify(appointment_id: AppointmentId, body: Modify, command: Command):
     """Change reason, type or room without moving the time (409 if the room is taken)."""
-    return command("modify_appointment", body, appointment_id, reason=body.reason,
-                   appointment_type=body.appointment_type, room_id=body.room_id)
+    return command(
+        "modify_appointment",
+        body,
+        appointment_id,
+        reason=body.reason,
+        appointment_type=body.appointment_type,
+        room_id=body.room_id,
+    )
 
 
 @router.post("/appointments/{appointment_id}/checklist", name="scheduling.checklist", response_model=OutcomeOut)
@@ -153,6 +201,8 @@ def confirm(appointment_id: AppointmentId, command: Command, body: CommandBody |
     return command("confirm_appointment", body or CommandBody(), appointment_id)
 
 
-@router.post("/appointments/{appointment_id}/insurance-recheck", name="scheduling.insurance-recheck", response_model=OutcomeOut)
+@router.post(
+    "/appointments/{appointment_id}/insurance-recheck", name="scheduling.insurance-recheck", response_model=OutcomeOut
+)
 def insurance_recheck(appointment_id: AppointmentId, body: Correction, command: Command):
     return command("require_insurance_recheck", body, appointment_id, body.reason)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -39,8 +39,11 @@ def work_queue(
     settings = request.app.state.settings
     entries = queue_reader(request).entries(reader.facility_id)
     return view(
-        entries, as_of or datetime.now(timezone.utc), settings.facility_timezone,
-        settings.insurance_flag_days, settings.reminder_leads_minutes,
+        entries,
+        as_of or datetime.now(UTC),
+        settings.facility_timezone,
+        settings.insurance_flag_days,
+        settings.reminder_leads_minutes,
     )
 
 
@@ -77,7 +80,11 @@ def schedule_report(request: Request, reader: Reader, first: From, last: To = No
 
 @router.get("/reports/stats", name="scheduling.report-stats", response_class=Response)
 def stats_report(
-    request: Request, reader: Reader, first: From, last: To = None, format: Format = "csv",
+    request: Request,
+    reader: Reader,
+    first: From,
+    last: To = None,
+    format: Format = "csv",
     period: Literal["day", "week", "month"] = "month",
 ):
     """No-show, cancellation and lead-time statistics by department and period."""

@@ -22,8 +22,8 @@ from events.catalogue import (
     PatientDetailsUpdated,
     Person,
 )
-from services.access.ids import appointment_aggregate_id
 from services.access.domainmodel import Appointment
+from services.access.ids import appointment_aggregate_id
 from services.ed.application import bed_aggregate_id
 from services.ed.domainmodel import Bed, Encounter
 from services.errors import NotFound

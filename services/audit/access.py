@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 
 import msgspec
 from eventsourcing.domain import Aggregate
@@ -68,12 +68,11 @@ def access_log(
 
 def record_read(app, principal, facility_id: str, resource: str, resource_id: str, client: str | None) -> None:
     """One authorised read by a verified caller (API, FHIR, exports)."""
-    from datetime import timezone
 
     record_access(
         app,
         AccessEntry(
-            at=datetime.now(timezone.utc),
+            at=datetime.now(UTC),
             facility_id=facility_id,
             actor_id=principal.subject,
             role=principal.role,
@@ -89,12 +88,17 @@ def record_cli_read(app, facility_id: str, resource: str, resource_id: str) -> N
     """A read through the `edflow` command line: the operating-system user is the actor."""
     import getpass
     import socket
-    from datetime import timezone
 
     record_access(
         app,
         AccessEntry(
-            at=datetime.now(timezone.utc), facility_id=facility_id, actor_id=f"os:{getpass.getuser()}",
-            role="auditor", action="read", resource=resource, resource_id=resource_id, client=socket.gethostname(),
+            at=datetime.now(UTC),
+            facility_id=facility_id,
+            actor_id=f"os:{getpass.getuser()}",
+            role="auditor",
+            action="read",
+            resource=resource,
+            resource_id=resource_id,
+            client=socket.gethostname(),
         ),
     )

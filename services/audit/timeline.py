@@ -8,9 +8,9 @@ from typing import Any
 
 import msgspec
 
+from base.store_log import to_envelope
 from services.ed.application import encounter_id_for
 from services.errors import NotFound
-from base.store_log import to_envelope
 
 
 def visit_timeline(app, facility_id: str, visit: str) -> list[dict[str, Any]]:
@@ -29,7 +29,9 @@ def visit_timeline(app, facility_id: str, visit: str) -> list[dict[str, Any]]:
             envelope = to_envelope(notification, app.mapper.to_domain_event(notification))
             if envelope is None or envelope.facility_id != facility_id:
                 continue
-            if envelope.aggregate_id == encounter_id or getattr(envelope.data, "encounter_id", None) == str(encounter_id):
+            if envelope.aggregate_id == encounter_id or getattr(envelope.data, "encounter_id", None) == str(
+                encounter_id
+            ):
                 rows.append(_row(envelope))
         start = page[-1].id + 1
     if not rows:

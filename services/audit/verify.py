@@ -40,7 +40,12 @@ def chain_rows(app) -> dict[int, bytes]:
     with recorder.datastore.transaction(commit=False) as cursor:
         cursor.execute(f"SELECT notification_id, hash FROM {CHAIN_TABLE} ORDER BY notification_id")
         rows = cursor.fetchall()
-    return {int(r[0] if not isinstance(r, dict) else r["notification_id"]): bytes(r[1] if not isinstance(r, dict) else r["hash"]) for r in rows}
+    return {
+        int(r[0] if not isinstance(r, dict) else r["notification_id"]): bytes(
+            r[1] if not isinstance(r, dict) else r["hash"]
+        )
+        for r in rows
+    }
 
 
 def notifications(app, batch: int = 1000) -> Iterator:
@@ -66,21 +71,41 @@ def verify(app, anchors: dict[int, str] | None = None, progress: Callable[[int],
         # A chain link whose event is gone, between the last event and this one.
         gap = [n for n in range(previous_id + 1, notification.id) if n in links]
         if gap:
-            return Report(checked, head and head[0], None, Problem("missing", gap[0], "event deleted: its chain link remains"))
+            return Report(
+                checked, head and head[0], None, Problem("missing", gap[0], "event deleted: its chain link remains")
+            )
         stored = links.get(notification.id)
         if stored is None:
-            return Report(checked, head and head[0], None, Problem("inserted", notification.id, "event has no chain link: inserted outside edflow"))
+            return Report(
+                checked,
+                head and head[0],
+                None,
+                Problem("inserted", notification.id, "event has no chain link: inserted outside edflow"),
+            )
         if link(previous_stored, notification.id, notification) != stored:
-            detail = "event content differs from what was chained" if _chain_ok(links, previous_id, notification.id) else "chain link altered"
+            detail = (
+                "event content differs from what was chained"
+                if _chain_ok(links, previous_id, notification.id)
+                else "chain link altered"
+            )
             return Report(checked, head and head[0], None, Problem("altered", notification.id, detail))
         previous_stored, previous_id = stored, notification.id
         head = (notification.id, stored)
     trailing = [n for n in links if n > previous_id]
     if trailing:
-        return Report(checked, head and head[0], None, Problem("missing", min(trailing), "event deleted: its chain link remains"))
+        return Report(
+            checked, head and head[0], None, Problem("missing", min(trailing), "event deleted: its chain link remains")
+        )
     for anchor_id, anchor_hash in sorted((anchors or {}).items()):
         if anchor_id not in links or links[anchor_id].hex() != anchor_hash:
-            return Report(checked, head and head[0], None, Problem("checkpoint-mismatch", anchor_id, "chain differs from an external checkpoint: history was rewritten"))
+            return Report(
+                checked,
+                head and head[0],
+                None,
+                Problem(
+                    "checkpoint-mismatch", anchor_id, "chain differs from an external checkpoint: history was rewritten"
+                ),
+            )
     return Report(checked, head and head[0], head and head[1].hex(), None)
 
 

@@ -137,7 +137,12 @@ class EDCommands(HospitalBase):
         return self._encounter_command(meta, encounter_id, "assign_provider", provider_id, **idem)
 
     def decide_admit(
-        self, meta: Meta, encounter_id: str, level_of_care: LevelOfCare = "ward", inpatient_unit: str | None = None, **idem: Any
+        self,
+        meta: Meta,
+        encounter_id: str,
+        level_of_care: LevelOfCare = "ward",
+        inpatient_unit: str | None = None,
+        **idem: Any,
     ) -> Outcome:
         return self._encounter_command(meta, encounter_id, "decide_admit", level_of_care, inpatient_unit, **idem)
 

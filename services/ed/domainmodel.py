@@ -8,7 +8,6 @@ by the application and saved atomically.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from events.catalogue import (
@@ -57,7 +56,6 @@ class Encounter(FlowAggregate):
 
     class Recorded(FlowAggregate.Recorded):
         TOPIC = "edflow:Encounter.Recorded"
-
 
     @classmethod
     def arrive(cls, encounter_id, fact: PatientArrived, meta: Meta) -> Encounter:
@@ -184,7 +182,6 @@ class Encounter(FlowAggregate):
                 pass
 
 
-
 class Bed(FlowAggregate):
     TOPIC = "edflow:Bed"
 
@@ -193,7 +190,6 @@ class Bed(FlowAggregate):
 
     class Recorded(FlowAggregate.Recorded):
         TOPIC = "edflow:Bed.Recorded"
-
 
     @classmethod
     def register(cls, aggregate_id, fact: BedRegistered, meta: Meta) -> Bed:
@@ -211,17 +207,23 @@ class Bed(FlowAggregate):
 
     def start_cleaning(self, meta: Meta) -> None:
         if self.status != "dirty":
-            raise InvalidTransition(f"bed {self.bed_id} is {self.status}; only a dirty bed can be cleaned", status=self.status)
+            raise InvalidTransition(
+                f"bed {self.bed_id} is {self.status}; only a dirty bed can be cleaned", status=self.status
+            )
         self._record(BedCleaningStarted(), meta)
 
     def finish_cleaning(self, meta: Meta) -> None:
         if self.status not in ("dirty", "cleaning"):
-            raise InvalidTransition(f"bed {self.bed_id} is {self.status}; only a dirty bed can be cleaned", status=self.status)
+            raise InvalidTransition(
+                f"bed {self.bed_id} is {self.status}; only a dirty bed can be cleaned", status=self.status
+            )
         self._record(BedCleaned(), meta)
 
     def block(self, reason: str, meta: Meta) -> None:
         if self.status == "occupied":
-            raise BedNotAvailable(f"bed {self.bed_id} is occupied; move the patient before blocking it", status=self.status)
+            raise BedNotAvailable(
+                f"bed {self.bed_id} is occupied; move the patient before blocking it", status=self.status
+            )
         if self.status == "blocked":
             raise InvalidTransition(f"bed {self.bed_id} is already blocked", status=self.status)
         self._record(BedBlocked(reason=reason), meta)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 
-from services.access.ids import appointment_aggregate_id
 from services.access.domainmodel import Appointment
+from services.access.ids import appointment_aggregate_id
 from services.api.views import current_patient
 from services.fhir.history import history, instant
 from services.fhir.people import subject
@@ -14,7 +14,12 @@ ATTENDER = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-Part
 FHIR_STATUS = {"booked": "booked", "checked-in": "checked-in", "fulfilled": "fulfilled", "cancelled": "cancelled",
                "noshow": "noshow"}  # fmt: skip
 # Our appointment type -> HL7 table 0276 (appointment reason codes).
-REASON_0276 = {"ed-follow-up": "FOLLOWUP", "outpatient-visit": "ROUTINE", "outpatient-procedure": "ROUTINE", "surgical-case": "ROUTINE"}
+REASON_0276 = {
+    "ed-follow-up": "FOLLOWUP",
+    "outpatient-visit": "ROUTINE",
+    "outpatient-procedure": "ROUTINE",
+    "surgical-case": "ROUTINE",
+}
 
 
 def appointment_resource(hospital, facility_id: str, appointment_id: str, sees_identity: bool) -> dict:
@@ -39,11 +44,17 @@ def appointment_resource(hospital, facility_id: str, appointment_id: str, sees_i
         "created": instant(recorded[0].at),
         "participant": [
             {"actor": subject(current_patient(facts), sees_identity), "required": "required", "status": "accepted"},
-            {"type": [ATTENDER], "actor": {"identifier": {"value": appointment.provider_id}, "display": appointment.provider_id},
-             "required": "required", "status": "accepted"},
+            {
+                "type": [ATTENDER],
+                "actor": {"identifier": {"value": appointment.provider_id}, "display": appointment.provider_id},
+                "required": "required",
+                "status": "accepted",
+            },
             {"actor": {"display": booked.department}, "required": "information-only", "status": "accepted"},
         ],
     }
     if appointment.room_id:
-        resource["participant"].append({"actor": {"display": appointment.room_id}, "required": "required", "status": "accepted"})
+        resource["participant"].append(
+            {"actor": {"display": appointment.room_id}, "required": "required", "status": "accepted"}
+        )
     return FhirAppointment.model_validate(resource).model_dump(mode="json", exclude_none=True)

@@ -23,7 +23,8 @@ def searchset(request, find: Callable[[], dict | list[dict]]) -> dict:
         "total": len(found),
         "link": [{"relation": "self", "url": str(request.url)}],
         "entry": [
-            {"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r, "search": {"mode": "match"}} for r in found
+            {"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r, "search": {"mode": "match"}}
+            for r in found
         ],
     }
     return Bundle.model_validate(bundle).model_dump(mode="json", exclude_none=True)

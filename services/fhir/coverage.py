@@ -9,8 +9,8 @@ import uuid
 
 from fhir.resources.R4B.coverage import Coverage as FhirCoverage
 
-from services.access.ids import appointment_aggregate_id
 from services.access.domainmodel import Appointment
+from services.access.ids import appointment_aggregate_id
 from services.api.views import current_patient
 from services.errors import NotFound
 from services.fhir.history import history
@@ -29,7 +29,9 @@ def coverage_patient_mrn(hospital, facility_id: str, aggregate_id: uuid.UUID) ->
     return current_patient([r.fact for r in recorded]).mrn or ""
 
 
-def coverage_by_aggregate(hospital, facility_id: str, aggregate_id: uuid.UUID, sees_identity: bool, what: str = "Coverage") -> dict:
+def coverage_by_aggregate(
+    hospital, facility_id: str, aggregate_id: uuid.UUID, sees_identity: bool, what: str = "Coverage"
+) -> dict:
     appointment, recorded = history(hospital, aggregate_id, Appointment, facility_id, what)
     coverage = appointment.coverage
     if coverage is None:  # no coverage was ever sent for verification
@@ -37,7 +39,9 @@ def coverage_by_aggregate(hospital, facility_id: str, aggregate_id: uuid.UUID, s
     facts = [r.fact for r in recorded]
     appointment_id = facts[0].appointment_id
     period = {
-        k: v.isoformat() for k, v in (("start", coverage.effective_from), ("end", coverage.effective_to)) if v is not None
+        k: v.isoformat()
+        for k, v in (("start", coverage.effective_from), ("end", coverage.effective_to))
+        if v is not None
     }
     resource = {
         "resourceType": "Coverage",

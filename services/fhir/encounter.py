@@ -21,12 +21,12 @@ from events.catalogue import (
     PatientTriaged,
     ProviderAssigned,
 )
+from services.api.views import current_patient
 from services.ed.application import bed_aggregate_id
 from services.ed.domainmodel import Encounter
 from services.errors import NotFound
 from services.fhir.history import Recorded, history, instant
 from services.fhir.people import subject
-from services.api.views import current_patient
 
 EMERGENCY = {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "EMER", "display": "emergency"}
 DISCHARGE_CODES = {  # http://terminology.hl7.org/CodeSystem/discharge-disposition
@@ -100,7 +100,9 @@ def encounter_resource(hospital, facility_id: str, encounter_id: str, sees_ident
     resource: dict[str, Any] = {
         "resourceType": "Encounter",
         "id": str(encounter.id),
-        "identifier": [{"use": "usual", "system": f"urn:edflow:{facility_id}:visit-number", "value": encounter.visit_number}],
+        "identifier": [
+            {"use": "usual", "system": f"urn:edflow:{facility_id}:visit-number", "value": encounter.visit_number}
+        ],
         "status": statuses[-1]["status"],
         "statusHistory": statuses,
         "class": EMERGENCY,
@@ -108,7 +110,9 @@ def encounter_resource(hospital, facility_id: str, encounter_id: str, sees_ident
         "period": period,
         "location": locations(facility_id, recorded),
     }
-    complaint = next((f.chief_complaint for f in reversed(facts) if isinstance(f, PatientDetailsUpdated) and f.chief_complaint), None)
+    complaint = next(
+        (f.chief_complaint for f in reversed(facts) if isinstance(f, PatientDetailsUpdated) and f.chief_complaint), None
+    )
     complaint = complaint or facts[0].chief_complaint
     if complaint:
         resource["reasonCode"] = [{"text": complaint}]
@@ -116,9 +120,15 @@ def encounter_resource(hospital, facility_id: str, encounter_id: str, sees_ident
         resource["priority"] = {"text": f"ESI {encounter.esi}"}
     providers = [f.provider_id for f in facts if isinstance(f, ProviderAssigned)]
     if providers:
-        resource["participant"] = [{"individual": {"identifier": {"value": p}, "display": p}} for p in dict.fromkeys(providers)]
+        resource["participant"] = [
+            {"individual": {"identifier": {"value": p}, "display": p}} for p in dict.fromkeys(providers)
+        ]
     if encounter.disposition is not None:
         code, display = DISCHARGE_CODES[encounter.disposition]
-        coding = {"system": "http://terminology.hl7.org/CodeSystem/discharge-disposition", "code": code, "display": display}
+        coding = {
+            "system": "http://terminology.hl7.org/CodeSystem/discharge-disposition",
+            "code": code,
+            "display": display,
+        }
         resource["hospitalization"] = {"dischargeDisposition": {"coding": [coding], "text": encounter.disposition}}
     return FhirEncounter.model_validate(resource).model_dump(mode="json", exclude_none=True)

@@ -20,11 +20,27 @@ from services.fhir.history import history
 from services.fhir.location import location_by_id, location_resource
 from services.fhir.schedule import schedule_by_aggregate
 from services.fhir.search import (
-    BadSearch, aggregate_ids, check_params, date_filter, facility_aggregates, reference_ids, tokens,
+    BadSearch,
+    aggregate_ids,
+    check_params,
+    date_filter,
+    facility_aggregates,
+    reference_ids,
+    tokens,
 )  # fmt: skip
 from services.fhir.slot import busy_slots
 
-ENCOUNTER_STATUSES = {"planned", "arrived", "triaged", "in-progress", "onleave", "finished", "cancelled", "entered-in-error", "unknown"}
+ENCOUNTER_STATUSES = {
+    "planned",
+    "arrived",
+    "triaged",
+    "in-progress",
+    "onleave",
+    "finished",
+    "cancelled",
+    "entered-in-error",
+    "unknown",
+}
 APPOINTMENT_STATUSES = {"proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow", "entered-in-error",
                         "checked-in", "waitlist"}  # fmt: skip
 OPERATIONAL_CODES = {"C", "H", "I", "K", "O", "U"}  # HL7 table 0116
@@ -64,10 +80,18 @@ def appointments(hospital, request, facility_id: str, who: bool) -> list[dict]:
     if ids is not None:
         found = [r for i in ids for r in _one(lambda i=i: appointment_resource(hospital, facility_id, i, who))]
     else:
-        found = list(facility_aggregates(hospital, Appointment, facility_id, lambda i: _appointment(hospital, facility_id, i, who)))
+        found = list(
+            facility_aggregates(
+                hospital, Appointment, facility_id, lambda i: _appointment(hospital, facility_id, i, who)
+            )
+        )
 
     def attended_by(resource: dict) -> set[str]:
-        return {p["actor"]["identifier"]["value"] for p in resource["participant"] if p.get("type") and "identifier" in p["actor"]}
+        return {
+            p["actor"]["identifier"]["value"]
+            for p in resource["participant"]
+            if p.get("type") and "identifier" in p["actor"]
+        }
 
     return [
         r for r in found
@@ -87,7 +111,9 @@ def locations(hospital, request, facility_id: str) -> list[dict]:
     if beds is not None:
         found = [r for b in beds for r in _one(lambda b=b: location_resource(hospital, facility_id, b))]
     else:
-        found = list(facility_aggregates(hospital, Bed, facility_id, lambda i: location_by_id(hospital, facility_id, str(i))))
+        found = list(
+            facility_aggregates(hospital, Bed, facility_id, lambda i: location_by_id(hospital, facility_id, str(i)))
+        )
     return [r for r in found if codes is None or r["operationalStatus"]["code"] in codes]
 
 
@@ -100,14 +126,22 @@ def schedules(hospital, request, facility_id: str) -> list[dict]:
             for r in _one(lambda p=p: schedule_by_aggregate(hospital, facility_id, schedule_aggregate_id(facility_id, "provider", p)))
         ]  # fmt: skip
     else:
-        found = list(facility_aggregates(hospital, ResourceSchedule, facility_id, partial(schedule_by_aggregate, hospital, facility_id)))
-    return [r for r in found if kinds is None or {c["code"] for s in r.get("serviceType", []) for c in s["coding"]} & kinds]
+        found = list(
+            facility_aggregates(
+                hospital, ResourceSchedule, facility_id, partial(schedule_by_aggregate, hospital, facility_id)
+            )
+        )
+    return [
+        r for r in found if kinds is None or {c["code"] for s in r.get("serviceType", []) for c in s["coding"]} & kinds
+    ]
 
 
 def coverages(hospital, request, facility_id: str, who: bool) -> list[dict]:
     """By the beneficiary's MRN (`patient` and `beneficiary` are the same search here)."""
     check_params(request, {"patient", "beneficiary"})
-    mrns = (reference_ids(request, "patient", "Patient") or set()) | (reference_ids(request, "beneficiary", "Patient") or set())
+    mrns = (reference_ids(request, "patient", "Patient") or set()) | (
+        reference_ids(request, "beneficiary", "Patient") or set()
+    )
 
     def coverage_of(aggregate_id) -> dict | None:
         if mrns and coverage_patient_mrn(hospital, facility_id, aggregate_id) not in mrns:

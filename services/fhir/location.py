@@ -36,7 +36,9 @@ def location_by_id(hospital, facility_id: str, location: str) -> dict:
 
 
 def location_resource(hospital, facility_id: str, bed_id: str) -> dict:
-    return _resource(*history(hospital, bed_aggregate_id(facility_id, bed_id), Bed, facility_id, f"bed {bed_id}"), facility_id)
+    return _resource(
+        *history(hospital, bed_aggregate_id(facility_id, bed_id), Bed, facility_id, f"bed {bed_id}"), facility_id
+    )
 
 
 def _resource(bed, recorded, facility_id: str) -> dict:

@@ -26,8 +26,8 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
 from base.auth import AuthError, verify_token
-from services.api.deps import bearer
 from base.permissions import is_allowed, sees_identity
+from services.api.deps import bearer
 from services.audit.access import record_read
 from services.errors import NotFound
 from services.fhir import finders
@@ -75,8 +75,12 @@ def answer(request: Request, credentials, kind: str, build: Callable[[object, bo
             raise Refused(403, "forbidden", f"role {principal.role} may not read {kind} at {facility_id}")
         resource_id = ",".join(str(v) for k, v in request.path_params.items() if k != "facility_id")
         record_read(
-            request.app.state.hospital, principal, facility_id, f"fhir/{kind}",
-            resource_id or str(request.url.query), request.client.host if request.client else None,
+            request.app.state.hospital,
+            principal,
+            facility_id,
+            f"fhir/{kind}",
+            resource_id or str(request.url.query),
+            request.client.host if request.client else None,
         )
         body = build(request.app.state.hospital, sees_identity(route, principal.role))
     except Refused as refusal:
@@ -90,7 +94,9 @@ def answer(request: Request, credentials, kind: str, build: Callable[[object, bo
 
 @router.get("/Encounter/{encounter_id}", name="fhir.encounter.read")
 def read_encounter(facility_id: str, encounter_id: FhirId, request: Request, credentials: Credentials):
-    return answer(request, credentials, "Encounter", lambda h, who: encounter_resource(h, facility_id, encounter_id, who))
+    return answer(
+        request, credentials, "Encounter", lambda h, who: encounter_resource(h, facility_id, encounter_id, who)
+    )
 
 
 @router.get("/Encounter", name="fhir.encounter.search")
@@ -112,7 +118,9 @@ def search_location(facility_id: str, request: Request, credentials: Credentials
 
 @router.get("/Appointment/{appointment_id}", name="fhir.appointment.read")
 def read_appointment(facility_id: str, appointment_id: FhirId, request: Request, credentials: Credentials):
-    return answer(request, credentials, "Appointment", lambda h, who: appointment_resource(h, facility_id, appointment_id, who))
+    return answer(
+        request, credentials, "Appointment", lambda h, who: appointment_resource(h, facility_id, appointment_id, who)
+    )
 
 
 @router.get("/Appointment", name="fhir.appointment.search")
@@ -134,7 +142,9 @@ def search_schedule(facility_id: str, request: Request, credentials: Credentials
 
 @router.get("/Coverage/{appointment_id}", name="fhir.coverage.read")
 def read_coverage(facility_id: str, appointment_id: FhirId, request: Request, credentials: Credentials):
-    return answer(request, credentials, "Coverage", lambda h, who: coverage_resource(h, facility_id, appointment_id, who))
+    return answer(
+        request, credentials, "Coverage", lambda h, who: coverage_resource(h, facility_id, appointment_id, who)
+    )
 
 
 @router.get("/Coverage", name="fhir.coverage.search")

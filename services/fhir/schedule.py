@@ -15,7 +15,6 @@ from fhir.resources.R4B.schedule import Schedule as FhirSchedule
 from events.catalogue import ScheduleDefined
 from services.access.availability import ResourceSchedule
 from services.access.schedule_commands import schedule_aggregate_id
-from services.errors import NotFound
 from services.fhir.history import history, instant
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -41,7 +40,10 @@ def schedule_resource(hospital, facility_id: str, schedule_id: str) -> dict:
 def schedule_by_aggregate(hospital, facility_id: str, aggregate_id: uuid.UUID, what: str = "Schedule") -> dict:
     schedule, recorded = history(hospital, aggregate_id, ResourceSchedule, facility_id, what)
     defined_at = next(r.at for r in reversed(recorded) if isinstance(r.fact, ScheduleDefined))
-    hours = "; ".join(f"{DAYS[h.weekday]} {h.start:%H:%M}-{h.end:%H:%M}" for h in sorted(schedule.hours, key=lambda h: (h.weekday, h.start)))
+    hours = "; ".join(
+        f"{DAYS[h.weekday]} {h.start:%H:%M}-{h.end:%H:%M}"
+        for h in sorted(schedule.hours, key=lambda h: (h.weekday, h.start))
+    )
     comment = f"Working hours ({schedule.tz.key}): {hours or 'none'}"
     if schedule.holidays:
         comment += "; holidays: " + ", ".join(f"{d.isoformat()} {n}" for d, n in sorted(schedule.holidays.items()))
@@ -52,7 +54,13 @@ def schedule_by_aggregate(hospital, facility_id: str, aggregate_id: uuid.UUID, w
     resource = {
         "resourceType": "Schedule",
         "id": schedule_fhir_id(schedule.kind, schedule.resource_id),
-        "identifier": [{"use": "usual", "system": f"urn:edflow:{facility_id}:schedule", "value": f"{schedule.kind}/{schedule.resource_id}"}],
+        "identifier": [
+            {
+                "use": "usual",
+                "system": f"urn:edflow:{facility_id}:schedule",
+                "value": f"{schedule.kind}/{schedule.resource_id}",
+            }
+        ],
         "active": True,
         "serviceCategory": [{"text": schedule.department}],
         "serviceType": [

@@ -9,7 +9,7 @@ resource back believes its filter was applied.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from services.errors import NotFound
 
@@ -52,14 +52,16 @@ def _moment(text: str, bound: str) -> datetime:
     """A FHIR date/dateTime as an instant; a bare date at its UTC midnight."""
     try:
         if len(text) == 4:
-            return datetime(int(text), 1, 1, tzinfo=timezone.utc)
+            return datetime(int(text), 1, 1, tzinfo=UTC)
         if len(text) == 7:
-            return datetime(int(text[:4]), int(text[5:7]), 1, tzinfo=timezone.utc)
+            return datetime(int(text[:4]), int(text[5:7]), 1, tzinfo=UTC)
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=timezone.utc)
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(), tzinfo=UTC)
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise BadSearch(f"date={bound}{text} is not a FHIR date (YYYY, YYYY-MM, YYYY-MM-DD or a dateTime with offset)") from None
+        raise BadSearch(
+            f"date={bound}{text} is not a FHIR date (YYYY, YYYY-MM, YYYY-MM-DD or a dateTime with offset)"
+        ) from None
     if moment.tzinfo is None:
         raise BadSearch(f"date={bound}{text} needs a time zone offset")
     return moment
@@ -115,7 +117,9 @@ def aggregate_ids(hospital, cls: type) -> Iterator:
         start = page[-1].id + 1
 
 
-def facility_aggregates(hospital, cls: type, facility_id: str, build: Callable[[object], dict | None]) -> Iterator[dict | None]:
+def facility_aggregates(
+    hospital, cls: type, facility_id: str, build: Callable[[object], dict | None]
+) -> Iterator[dict | None]:
     """Every aggregate of one kind built as a resource; `build` raises NotFound
     for another facility's aggregate, which is skipped."""
     for aggregate_id in aggregate_ids(hospital, cls):

@@ -8,8 +8,8 @@ from datetime import date
 
 from fhir.resources.R4B.slot import Slot
 
-from services.access.ids import provider_day_id
 from services.access.calendars import ProviderDay
+from services.access.ids import provider_day_id
 from services.fhir.history import instant
 
 SLOT_NAMESPACE = uuid.UUID("3d1c0f0e-8a4e-4a57-9d0b-5c2f6a1e7b44")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from services.hl7.parse import Segment, Separators
 from services.hl7.problems import CODE_TEXT, Problem
@@ -18,7 +18,13 @@ RECEIVER = "EDFLOW"
 
 def escape(text: str, seps: Separators = Separators()) -> str:
     e = seps.escape
-    table = {e: f"{e}E{e}", seps.field: f"{e}F{e}", seps.component: f"{e}S{e}", seps.subcomponent: f"{e}T{e}", seps.repetition: f"{e}R{e}"}
+    table = {
+        e: f"{e}E{e}",
+        seps.field: f"{e}F{e}",
+        seps.component: f"{e}S{e}",
+        seps.subcomponent: f"{e}T{e}",
+        seps.repetition: f"{e}R{e}",
+    }
     return "".join(table.get(c, c) for c in text.replace("\r", " ").replace("\n", " "))
 
 
@@ -46,7 +52,7 @@ def build_ack(msh: Segment | None, code: str, problems: Sequence[Problem] = (), 
     version = get(12) or "2.5"
     control_id = get(10)
     trigger = get(9, 2)
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%d%H%M%S+0000")
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S+0000")
     # Our control id derives from theirs, so a rebuilt ACK is the same ACK.
     ack_id = "A" + hashlib.sha1(f"{get(3)}|{control_id}|{trigger}".encode()).hexdigest()[:19]
     msh_out = "|".join(
@@ -73,7 +79,7 @@ def build_ack(msh: Segment | None, code: str, problems: Sequence[Problem] = (), 
 
 def wrap_batch(acks: list[str], headers: list[Segment], now: datetime | None = None) -> str:
     """Reply to a batch (BHS/BTS) or file (FHS/FTS) with the same envelope of ACKs."""
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%d%H%M%S+0000")
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S+0000")
     names = {h.name: h for h in headers}
     out: list[str] = []
     if "FHS" in names:

@@ -7,7 +7,7 @@ wrong: a malformed date never becomes an event with a guessed time.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import NamedTuple
 
 from events.catalogue import Person
@@ -33,14 +33,21 @@ def parse_dtm(value: str, default_tz: tzinfo, where: Location) -> datetime | Non
             tz = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5])))
         micro = int((fraction or "0").ljust(6, "0")[:6])
         return datetime(
-            int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0), int(second or 0), micro, tzinfo=tz
+            int(year),
+            int(month or 1),
+            int(day or 1),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            micro,
+            tzinfo=tz,
         )
     except ValueError as error:
         raise ContentError(f"{where} {value!r} is not a valid date/time: {error}", where, DATA_TYPE) from None
 
 
 def parse_date(value: str, where: Location) -> date | None:
-    stamp = parse_dtm(value, timezone.utc, where)
+    stamp = parse_dtm(value, UTC, where)
     return stamp.date() if stamp else None
 
 

@@ -101,7 +101,9 @@ class Intake:
             return self._apply(message, handler, event, sender)
         except Exception as error:  # a bug or a store outage: AR (resend later), logged loudly, not kept
             stack = "".join(traceback.format_tb(error.__traceback__))
-            log.error("hl7 %s %s control=%s failed with %s\n%s", sender, event, msh.get(10), type(error).__name__, stack)
+            log.error(
+                "hl7 %s %s control=%s failed with %s\n%s", sender, event, msh.get(10), type(error).__name__, stack
+            )
             problem = Problem("edflow could not process this message now; resend it later", None, APPLICATION_ERROR)
             return build_ack(msh, "AR", [problem])
 

@@ -37,7 +37,9 @@ def _duration(segment: Segment, field: int, unit_field: int) -> timedelta | None
     try:
         minutes = float(amount) * UNITS[unit]
     except (ValueError, KeyError):
-        raise ContentError(f"{segment.name} duration {amount} {unit} is not a duration we can read", where, DATA_TYPE) from None
+        raise ContentError(
+            f"{segment.name} duration {amount} {unit} is not a duration we can read", where, DATA_TYPE
+        ) from None
     return timedelta(minutes=minutes)
 
 
@@ -100,7 +102,9 @@ def coverage(ctx: MessageContext) -> Coverage | None:
     payer = in1.get(4) or in1.get(3)
     member = in1.get(36) or in1.get(49) or in1.get(8)
     if not payer:
-        raise ContentError("IN1-4 insurance company name (or IN1-3 id) is required", Location("IN1", 4), REQUIRED_MISSING)
+        raise ContentError(
+            "IN1-4 insurance company name (or IN1-3 id) is required", Location("IN1", 4), REQUIRED_MISSING
+        )
     if not member:
         raise ContentError("IN1-36 policy number (or IN1-49 insured's id) is required", Location("IN1", 36),
                            REQUIRED_MISSING)  # fmt: skip
@@ -171,7 +175,9 @@ def _appointment(ctx: MessageContext, booked: str):
     try:
         return ctx.hospital.appointment(ctx.facility_id, booked)
     except NotFound:
-        raise ContentError(f"appointment {booked} is not known at {ctx.facility_id}", APPOINTMENT, UNKNOWN_KEY) from None
+        raise ContentError(
+            f"appointment {booked} is not known at {ctx.facility_id}", APPOINTMENT, UNKNOWN_KEY
+        ) from None
 
 
 ROUTES = {"S12": book, "S13": reschedule, "S14": reschedule, "S15": cancel, "S26": no_show}

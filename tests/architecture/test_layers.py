@@ -94,7 +94,7 @@ def test_no_import_cycles():
         state[node] = 1
         for nxt in sorted(edges[node]):
             if state.get(nxt) == 1:
-                cycles.append([*trail[trail.index(nxt):], nxt] if nxt in trail else [node, nxt])
+                cycles.append([*trail[trail.index(nxt) :], nxt] if nxt in trail else [node, nxt])
             elif nxt not in state:
                 visit(nxt, [*trail, nxt])
         state[node] = 2

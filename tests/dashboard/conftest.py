@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,18 +16,18 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import NewTopic
 from fastapi import FastAPI
 
+from base import kafka_clients
+from base.auth import mint_token
+from base.settings import Settings
+from base.topics import create_topics
 from dashboard.app import attach
 from dashboard.fanout import Fanout
 from dashboard.protocol import PROTOCOL, decode_frame, frame_type
 from dashboard.subscriber import Tuning
-from base.settings import Settings
-from base.topics import create_topics
 from events.board import BoardMessage, EntityChange, encode_board
-from base import kafka_clients
-from base.auth import mint_token
 
 ORIGIN = "http://board.test"
-T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 def free_port() -> int:
@@ -38,8 +38,13 @@ def free_port() -> int:
 
 @pytest.fixture
 def board_settings(tmp_path: Path, kafka_bootstrap: str, topic_prefix: str) -> Settings:
-    return Settings(data_dir=tmp_path, kafka_bootstrap=kafka_bootstrap, topic_prefix=topic_prefix,
-                    jwt_secret="dashboard-test-secret-0123456789abcdef", allowed_origins=[ORIGIN])
+    return Settings(
+        data_dir=tmp_path,
+        kafka_bootstrap=kafka_bootstrap,
+        topic_prefix=topic_prefix,
+        jwt_secret="dashboard-test-secret-0123456789abcdef",
+        allowed_origins=[ORIGIN],
+    )
 
 
 @pytest.fixture
@@ -54,8 +59,9 @@ class Board:
         self.producer, self.topic = producer, topic
 
     async def publish(self, facility: str, seq: int, kind: str = "delta", changes: list[EntityChange] = ()) -> None:
-        message = BoardMessage(facility_id=facility, seq=seq, type=kind, as_of=T0 + timedelta(minutes=seq),
-                               changes=list(changes))
+        message = BoardMessage(
+            facility_id=facility, seq=seq, type=kind, as_of=T0 + timedelta(minutes=seq), changes=list(changes)
+        )
         await self.producer.send_and_wait(self.topic, encode_board(message), key=facility.encode())
 
 
@@ -78,12 +84,18 @@ class Server:
     def __init__(self, url: str, fanout: Fanout, settings: Settings):
         self.url, self.fanout, self.settings = url, fanout, settings
 
-    def connect(self, token: str, facility: str = "demo", origin: str = ORIGIN, query: dict | None = None,
-                **options) -> websockets.connect:
+    def connect(
+        self, token: str, facility: str = "demo", origin: str = ORIGIN, query: dict | None = None, **options
+    ) -> websockets.connect:
         params = "&".join(f"{k}={v}" for k, v in {"facility": facility, **(query or {})}.items())
-        return websockets.connect(f"{self.url}/ws/board?{params}", origin=origin,
-                                  subprotocols=[PROTOCOL, f"bearer.{token}"], open_timeout=10, max_size=None,
-                                  **options)
+        return websockets.connect(
+            f"{self.url}/ws/board?{params}",
+            origin=origin,
+            subprotocols=[PROTOCOL, f"bearer.{token}"],
+            open_timeout=10,
+            max_size=None,
+            **options,
+        )
 
 
 @pytest.fixture
@@ -115,6 +127,16 @@ async def next_frame(ws, timeout: float = 15.0, skip: tuple[str, ...] = ("ping",
 
 
 def bed(bed_id: str, status: str, unit: str = "A", encounter_id: str | None = None) -> EntityChange:
-    return EntityChange(kind="bed", id=bed_id, value={"unit": unit, "bed_type": "stretcher", "label": bed_id,
-                                                      "status": status, "encounter_id": encounter_id,
-                                                      "since": T0.isoformat(), "reason": None})
+    return EntityChange(
+        kind="bed",
+        id=bed_id,
+        value={
+            "unit": unit,
+            "bed_type": "stretcher",
+            "label": bed_id,
+            "status": status,
+            "encounter_id": encounter_id,
+            "since": T0.isoformat(),
+            "reason": None,
+        },
+    )

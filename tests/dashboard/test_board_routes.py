@@ -11,10 +11,10 @@ import uvicorn
 import websockets
 from fastapi import FastAPI
 
+from base.auth import mint_token
 from dashboard.app import attach
 from dashboard.protocol import PROTOCOL, Status, decode_frame
 from events.board import EntityChange
-from base.auth import mint_token
 from tests.dashboard.conftest import ORIGIN, bed, free_port
 
 pytestmark = pytest.mark.kafka
@@ -39,9 +39,14 @@ async def test_history_and_facilities_need_a_token_valid_for_the_facility(server
     await board.publish("south", 1, "snapshot", [capacity(3, 0)])
     while not (server.fanout.knows("south") and server.fanout.boards["demo"].seq == 2):
         await asyncio.sleep(0.05)
-    forged = mint_token(board_settings.model_copy(update={"jwt_secret": "another-secret-0123456789abcdef-0123456789"}),
-                        "x", "admin", ["*"])
+    forged = mint_token(
+        board_settings.model_copy(update={"jwt_secret": "another-secret-0123456789abcdef-0123456789"}),
+        "x",
+        "admin",
+        ["*"],
+    )
     async with httpx.AsyncClient(base_url=server.url.replace("ws://", "http://")) as http:
+
         def get(path: str, bearer: str | None):
             return http.get(path, headers={"Authorization": f"Bearer {bearer}"} if bearer else {})
 
@@ -69,8 +74,9 @@ async def test_without_a_broker_the_page_is_served_and_clients_are_told_to_wait(
             await asyncio.sleep(0.05)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
             assert (await http.get("/")).status_code == 200
-        async with websockets.connect(f"ws://127.0.0.1:{port}/ws/board?facility=demo", origin=ORIGIN,
-                                      subprotocols=[PROTOCOL, f"bearer.{token}"]) as ws:
+        async with websockets.connect(
+            f"ws://127.0.0.1:{port}/ws/board?facility=demo", origin=ORIGIN, subprotocols=[PROTOCOL, f"bearer.{token}"]
+        ) as ws:
             frame = decode_frame(await asyncio.wait_for(ws.recv(), 10))
         assert isinstance(frame, Status) and frame.state == "waiting"
     finally:

@@ -7,9 +7,9 @@ import asyncio
 
 import pytest
 
+from base import kafka_clients
 from dashboard.protocol import Delta, Resumed, Snapshot, Stale, frame_type
 from dashboard.subscriber import Tuning
-from base import kafka_clients
 from tests.dashboard.conftest import bed, next_frame
 
 pytestmark = pytest.mark.kafka
@@ -69,8 +69,11 @@ async def test_a_reconnect_that_cannot_be_resumed_gets_a_fresh_snapshot(server, 
         await board.publish("demo", seq, changes=[bed("A1", status)])
     async with server.connect(token) as ws:
         epoch = (await next_frame(ws)).epoch
-    cases = {"too far behind": {"since": 1, "epoch": epoch}, "another epoch": {"since": 4, "epoch": "0:999"},
-             "ahead of the server": {"since": 9, "epoch": epoch}}
+    cases = {
+        "too far behind": {"since": 1, "epoch": epoch},
+        "another epoch": {"since": 4, "epoch": "0:999"},
+        "ahead of the server": {"since": 9, "epoch": epoch},
+    }
     for case, query in cases.items():
         async with server.connect(token, query=query) as ws:
             frame = await next_frame(ws)
@@ -126,7 +129,8 @@ async def test_a_gap_makes_the_dashboard_ask_the_projection_worker_for_a_snapsho
 
 
 async def test_a_periodic_snapshot_that_follows_the_last_delta_reaches_clients_as_a_delta_of_what_differs(
-        server, board, token):
+    server, board, token
+):
     await board.publish("demo", 1, "snapshot", [bed("A1", "available"), bed("A2", "dirty")])
     async with server.connect(token) as ws:
         first = await next_frame(ws)

@@ -11,10 +11,10 @@ import jwt
 import pytest
 import websockets
 
+from base.auth import mint_token
 from dashboard.protocol import Delta, Error, Pong, Snapshot, decode_frame, frame_type
 from dashboard.subscriber import Tuning
 from events.board import EntityChange
-from base.auth import mint_token
 from tests.dashboard.conftest import bed, next_frame
 
 pytestmark = pytest.mark.kafka
@@ -31,14 +31,19 @@ def small_receive_buffer() -> socket.socket:
     return sock
 
 
-@pytest.mark.parametrize("tuning", [Tuning(outbox_frames=16, resyncs_before_drop=2, send_timeout_seconds=3,
-                                           ping_seconds=30, silent_seconds=90)])
+@pytest.mark.parametrize(
+    "tuning",
+    [Tuning(outbox_frames=16, resyncs_before_drop=2, send_timeout_seconds=3, ping_seconds=30, silent_seconds=90)],
+)
 async def test_a_client_that_never_reads_is_dropped_and_the_others_keep_receiving(server, board, board_settings, token):
     await board.publish("demo", 1, "snapshot", [bed("A1", "available")])
     slow_token = mint_token(board_settings, "slow-screen", "coordinator", ["demo"])
     sock = small_receive_buffer()
     sock.connect(("127.0.0.1", int(server.url.rsplit(":", 1)[1])))
-    async with server.connect(token) as fast, server.connect(slow_token, max_queue=1, sock=sock, compression=None) as slow:
+    async with (
+        server.connect(token) as fast,
+        server.connect(slow_token, max_queue=1, sock=sock, compression=None) as slow,
+    ):
         await next_frame(fast)
         slow_sub = next(s for s in server.fanout.watchers["demo"] if s.who == "slow-screen")
         for seq in range(2, 152):
@@ -65,8 +70,11 @@ def _encoded(seq: int) -> bytes:
     from events.board import BoardMessage, encode_board
     from tests.dashboard.conftest import T0
 
-    return encode_board(BoardMessage(facility_id="demo", seq=seq, type="delta", as_of=T0 + timedelta(minutes=seq),
-                                     changes=big_delta(seq)))
+    return encode_board(
+        BoardMessage(
+            facility_id="demo", seq=seq, type="delta", as_of=T0 + timedelta(minutes=seq), changes=big_delta(seq)
+        )
+    )
 
 
 async def test_bad_messages_get_an_error_frame_and_the_connection_keeps_serving(server, board, board_settings):
@@ -76,10 +84,14 @@ async def test_bad_messages_get_an_error_frame_and_the_connection_keeps_serving(
     async with server.connect(admin) as ws, server.connect(narrow) as other:
         await next_frame(ws), await next_frame(other)
         answers = {}
-        for name, raw in {"malformed": "{not json", "unknown_type": '{"type": "dance"}',
-                          "invalid": '{"type": "subscribe", "facility": "no such facility!"}',
-                          "unknown_facility": '{"type": "subscribe", "facility": "nowhere"}',
-                          "no_facility": '{"type": "subscribe"}', "binary": b"\xff\xfe"}.items():
+        for name, raw in {
+            "malformed": "{not json",
+            "unknown_type": '{"type": "dance"}',
+            "invalid": '{"type": "subscribe", "facility": "no such facility!"}',
+            "unknown_facility": '{"type": "subscribe", "facility": "nowhere"}',
+            "no_facility": '{"type": "subscribe"}',
+            "binary": b"\xff\xfe",
+        }.items():
             await ws.send(raw)
             answers[name] = await next_frame(ws)
         await other.send('{"type": "subscribe", "facility": "north"}')
@@ -89,9 +101,13 @@ async def test_bad_messages_get_an_error_frame_and_the_connection_keeps_serving(
         await board.publish("demo", 2, changes=[bed("A1", "occupied")])
         after, other_after = await next_frame(ws), await next_frame(other)
     assert {name: (type(f), f.code) for name, f in answers.items()} == {
-        "malformed": (Error, "malformed"), "unknown_type": (Error, "unknown_type"), "invalid": (Error, "invalid"),
-        "unknown_facility": (Error, "unknown_facility"), "no_facility": (Error, "invalid"),
-        "binary": (Error, "malformed")}
+        "malformed": (Error, "malformed"),
+        "unknown_type": (Error, "unknown_type"),
+        "invalid": (Error, "invalid"),
+        "unknown_facility": (Error, "unknown_facility"),
+        "no_facility": (Error, "invalid"),
+        "binary": (Error, "malformed"),
+    }
     assert "nowhere" in answers["unknown_facility"].message
     assert isinstance(forbidden, Error) and forbidden.code == "forbidden"
     assert isinstance(pong, Pong) and pong.t == 1.5
@@ -100,20 +116,35 @@ async def test_bad_messages_get_an_error_frame_and_the_connection_keeps_serving(
 
 def expired_token(settings) -> str:
     now = int(time.time())
-    claims = {"sub": "nurse-1", "role": "charge-nurse", "facilities": ["demo"], "iss": settings.jwt_issuer,
-              "aud": settings.jwt_audience, "iat": now - 7200, "exp": now - 3600}
+    claims = {
+        "sub": "nurse-1",
+        "role": "charge-nurse",
+        "facilities": ["demo"],
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now - 7200,
+        "exp": now - 3600,
+    }
     return jwt.encode(claims, settings.jwt_secret, algorithm="HS256")
 
 
 def forged_token(settings) -> str:
     now = int(time.time())
-    claims = {"sub": "mallory", "role": "admin", "facilities": ["*"], "iss": settings.jwt_issuer,
-              "aud": settings.jwt_audience, "iat": now, "exp": now + 600}
+    claims = {
+        "sub": "mallory",
+        "role": "admin",
+        "facilities": ["*"],
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now,
+        "exp": now + 600,
+    }
     return jwt.encode(claims, "not-the-site-secret-but-long-enough-0123", algorithm="HS256")
 
 
 async def test_forged_expired_foreign_and_cross_origin_handshakes_are_closed_with_1008_before_any_data(
-        server, board, board_settings, token):
+    server, board, board_settings, token
+):
     await board.publish("demo", 1, "snapshot", [bed("A1", "available")])
     attempts = {
         "forged": dict(token=forged_token(board_settings)),
@@ -145,12 +176,12 @@ async def test_server_pings_and_a_silent_client_is_dropped_while_one_that_answer
                 pings += frame_type(decode_frame(raw)) == "ping"
             except websockets.ConnectionClosed as closed:
                 closed_with = closed.rcvd
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             while True:  # the live client answers every ping
                 try:
                     frame = decode_frame(await asyncio.wait_for(alive.recv(), 0.01))
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     break
                 if frame_type(frame) == "ping":
                     await alive.send('{"type": "pong"}')

@@ -5,7 +5,7 @@ the true one whenever it is not stale, and a resume never drifts."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,13 +14,17 @@ from dashboard.facility_board import FacilityBoard, Told
 from dashboard.protocol import Snapshot, decode_frame
 from events.board import BoardMessage, EntityChange
 
-T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 BEDS = [f"A{n}" for n in range(1, 5)]
 STATUSES = ["available", "occupied", "dirty", "cleaning", "blocked", None]
 
-change = st.builds(lambda bed, status: EntityChange(kind="bed", id=bed, value=None if status is None else
-                                                    {"unit": "A", "status": status}),
-                   st.sampled_from(BEDS), st.sampled_from(STATUSES))
+change = st.builds(
+    lambda bed, status: EntityChange(
+        kind="bed", id=bed, value=None if status is None else {"unit": "A", "status": status}
+    ),
+    st.sampled_from(BEDS),
+    st.sampled_from(STATUSES),
+)
 step = st.one_of(
     st.tuples(st.just("delta"), st.lists(change, max_size=3)),
     st.tuples(st.just("snapshot"), st.just([])),
@@ -77,9 +81,16 @@ def test_a_client_following_the_frames_always_holds_the_servers_board(steps):
                     truth[(c.kind, c.id)] = c.value
             seq += kind != "same-seq snapshot"
             whole = kind.endswith("snapshot")
-            message_changes = [EntityChange(kind=k[0], id=k[1], value=v) for k, v in truth.items()] if whole else changes
-            message = BoardMessage(facility_id="demo", seq=seq, type="snapshot" if whole else "delta",
-                                   as_of=T0 + timedelta(minutes=seq), changes=message_changes)
+            message_changes = (
+                [EntityChange(kind=k[0], id=k[1], value=v) for k, v in truth.items()] if whole else changes
+            )
+            message = BoardMessage(
+                facility_id="demo",
+                seq=seq,
+                type="snapshot" if whole else "delta",
+                as_of=T0 + timedelta(minutes=seq),
+                changes=message_changes,
+            )
             last = message
             if kind == "lose":
                 continue
@@ -108,12 +119,18 @@ def test_a_client_following_the_frames_always_holds_the_servers_board(steps):
 
 def test_snapshot_frames_carry_the_facilitys_time_zone_and_a_message_without_one_keeps_it():
     board = FacilityBoard("demo")
-    board.apply(BoardMessage(facility_id="demo", seq=1, type="snapshot", as_of=T0, changes=[],
-                             time_zone="America/Chicago"), "0:1", T0)
+    board.apply(
+        BoardMessage(facility_id="demo", seq=1, type="snapshot", as_of=T0, changes=[], time_zone="America/Chicago"),
+        "0:1",
+        T0,
+    )
     assert decode_frame(board.snapshot(None)).time_zone == "America/Chicago"
     bed = EntityChange(kind="bed", id="A1", value={"unit": "A", "status": "dirty"})
     board.apply(BoardMessage(facility_id="demo", seq=2, type="delta", as_of=T0, changes=[bed]), "0:2", T0)
     assert decode_frame(board.snapshot(None)).time_zone == "America/Chicago"
-    board.apply(BoardMessage(facility_id="demo", seq=3, type="delta", as_of=T0, changes=[],
-                             time_zone="Europe/Berlin"), "0:3", T0)  # the facility file was corrected
+    board.apply(
+        BoardMessage(facility_id="demo", seq=3, type="delta", as_of=T0, changes=[], time_zone="Europe/Berlin"),
+        "0:3",
+        T0,
+    )  # the facility file was corrected
     assert decode_frame(board.snapshot(None)).time_zone == "Europe/Berlin"

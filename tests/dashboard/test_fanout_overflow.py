@@ -4,7 +4,7 @@ frames every client gets are the same bytes."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from dashboard.fanout import Fanout
 from dashboard.protocol import Delta, Snapshot, decode_frame
@@ -12,12 +12,17 @@ from dashboard.subscriber import Subscriber, Tuning
 from events.board import BoardMessage
 from tests.dashboard.conftest import bed
 
-T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 def message(seq: int, kind: str = "delta", status: str = "available") -> BoardMessage:
-    return BoardMessage(facility_id="demo", seq=seq, type=kind, as_of=T0 + timedelta(minutes=seq),
-                        changes=[bed("A1", status), bed(f"B{seq}", "dirty")])
+    return BoardMessage(
+        facility_id="demo",
+        seq=seq,
+        type=kind,
+        as_of=T0 + timedelta(minutes=seq),
+        changes=[bed("A1", status), bed(f"B{seq}", "dirty")],
+    )
 
 
 def live_fanout(tuning: Tuning) -> Fanout:

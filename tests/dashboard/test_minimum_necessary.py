@@ -10,20 +10,43 @@ import msgspec
 import pytest
 import websockets
 
+from base.auth import mint_token
 from dashboard.hallway import hallway_view, stay_code, wait_band
 from events.board import EntityChange
 from events.catalogue import Person
 from projections.replay import Replay, store_envelopes
 from projections.snapshot import board_snapshot
-from base.auth import mint_token
 from services.hospital import Hospital
 from tests.dashboard.conftest import T0
 
 PATIENTS = [
-    Person(mrn="MRN-884211", family_name="Quackenbush", given_name="Philippa", birth_date=date(1951, 7, 14), age_years=74, sex="F"),
-    Person(mrn="MRN-552907", family_name="Oyelaran", given_name="Tobechukwu", birth_date=date(1988, 2, 29), age_years=37, sex="M"),
+    Person(
+        mrn="MRN-884211",
+        family_name="Quackenbush",
+        given_name="Philippa",
+        birth_date=date(1951, 7, 14),
+        age_years=74,
+        sex="F",
+    ),
+    Person(
+        mrn="MRN-552907",
+        family_name="Oyelaran",
+        given_name="Tobechukwu",
+        birth_date=date(1988, 2, 29),
+        age_years=37,
+        sex="M",
+    ),
 ]
-IDENTIFIERS = ["Quackenbush", "Philippa", "MRN-884211", "1951-07-14", "Oyelaran", "Tobechukwu", "MRN-552907", "1988-02-29"]
+IDENTIFIERS = [
+    "Quackenbush",
+    "Philippa",
+    "MRN-884211",
+    "1951-07-14",
+    "Oyelaran",
+    "Tobechukwu",
+    "MRN-552907",
+    "1988-02-29",
+]
 
 
 @pytest.fixture
@@ -83,8 +106,12 @@ async def test_display_token_reads_the_hallway_but_not_the_board(server, board, 
     display = mint_token(board_settings, "hallway-screen-1", "display", ["demo"])
     base = server.url.replace("ws://", "http://")
     async with httpx.AsyncClient(base_url=base) as http:
-        hallway = await http.get("/board/hallway", params={"facility": "demo"}, headers={"Authorization": f"Bearer {display}"})
-        history = await http.get("/board/history", params={"facility": "demo"}, headers={"Authorization": f"Bearer {display}"})
+        hallway = await http.get(
+            "/board/hallway", params={"facility": "demo"}, headers={"Authorization": f"Bearer {display}"}
+        )
+        history = await http.get(
+            "/board/history", params={"facility": "demo"}, headers={"Authorization": f"Bearer {display}"}
+        )
     assert hallway.status_code == 200 and len(hallway.json()["stays"]) == 2
     assert [word for word in IDENTIFIERS + ["chest pain"] if word in hallway.text] == []
     assert history.status_code == 403
@@ -111,8 +138,14 @@ async def test_a_scheduler_watching_the_board_sees_appointments_but_no_ed_patien
         sched_snapshot, coord_snapshot = await next_frame(sched_ws), await next_frame(coord_ws)
         assert {c.kind for c in sched_snapshot.changes} == {"appointment"}
         assert {c.kind for c in coord_snapshot.changes} == {"appointment", "encounter"}
-        await board.publish("demo", 2, changes=[EntityChange(kind="encounter", id="enc-2", value={"initials": "TO"}),
-                                                 EntityChange(kind="appointment", id="appt-2", value={"status": "booked"})])
+        await board.publish(
+            "demo",
+            2,
+            changes=[
+                EntityChange(kind="encounter", id="enc-2", value={"initials": "TO"}),
+                EntityChange(kind="appointment", id="appt-2", value={"status": "booked"}),
+            ],
+        )
         sched_delta, coord_delta = await next_frame(sched_ws), await next_frame(coord_ws)
     assert [c.id for c in sched_delta.changes] == ["appt-2"]
     assert [c.id for c in coord_delta.changes] == ["enc-2", "appt-2"]

@@ -66,22 +66,27 @@ class Chain:
             "        await admin.create_topics([NewTopic(s.topics.board_requests, s.topic_partitions, 1)])\n"
             "    finally:\n"
             "        await admin.close()\n"
-            "asyncio.run(main())\n")
+            "asyncio.run(main())\n"
+        )
 
     def run_python(self, code: str) -> None:
-        done = subprocess.run([sys.executable, "-c", code], env=self.env, cwd=REPO, capture_output=True, text=True,
-                              timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=self.env, cwd=REPO, capture_output=True, text=True, timeout=60
+        )
         assert done.returncode == 0, done.stderr
 
     def run(self, *args: str, timeout: float = 120) -> str:
         done = subprocess.run([*EDFLOW, *args], env=self.env, cwd=REPO, capture_output=True, text=True, timeout=timeout)
-        assert done.returncode == 0, f"edflow {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+        assert done.returncode == 0, (
+            f"edflow {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+        )
         return done.stdout
 
     def start(self, name: str, *args: str) -> subprocess.Popen:
         log = open(self.logs / f"{name}.log", "ab")
-        process = subprocess.Popen([*EDFLOW, *args], env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            [*EDFLOW, *args], env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.processes[name] = process
         return process
 
@@ -116,8 +121,12 @@ class Chain:
         return self.run("token", "--sub", subject, "--role", role, "--facility", facility).strip().splitlines()[-1]
 
     def post(self, path: str, token: str, body: dict) -> dict:
-        request = urllib.request.Request(self.url + path, data=json.dumps(body).encode(), method="POST",
-                                         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        request = urllib.request.Request(
+            self.url + path,
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=15) as response:
             return json.loads(response.read())
 

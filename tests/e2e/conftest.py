@@ -14,8 +14,16 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from tests.e2e.chain import Chain
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 LIVE_TIMEOUT_MS = 30_000  # liveness only: the chain is relay → broker → worker → broker → dashboard
 
 
@@ -59,8 +67,9 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-def open_board(browser: Browser, chain: Chain, token: str, width: int = 1500, height: int = 1100,
-               timezone_id: str | None = None) -> Page:
+def open_board(
+    browser: Browser, chain: Chain, token: str, width: int = 1500, height: int = 1100, timezone_id: str | None = None
+) -> Page:
     """A new browser context (its own sessionStorage, optionally its own time zone), signed in, live."""
     context = browser.new_context(viewport={"width": width, "height": height}, timezone_id=timezone_id)
     page = context.new_page()

@@ -8,19 +8,19 @@ import asyncio
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from base import kafka_clients
 from base.settings import Settings
 from events.board import BoardMessage, EntityChange, encode_board
-from base import kafka_clients
 from tests.e2e.chain import Chain
 from tests.e2e.conftest import LIVE_TIMEOUT_MS, open_board
 
 pytestmark = [pytest.mark.kafka, pytest.mark.browser]
-T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,9 @@ def board_server(tmp_path_factory, kafka_bootstrap) -> Iterator[Chain]:
 
 
 def publish(server: Chain, *messages: BoardMessage) -> None:
-    settings = Settings(kafka_bootstrap=server.env["EDFLOW_KAFKA_BOOTSTRAP"], topic_prefix=server.env["EDFLOW_TOPIC_PREFIX"])
+    settings = Settings(
+        kafka_bootstrap=server.env["EDFLOW_KAFKA_BOOTSTRAP"], topic_prefix=server.env["EDFLOW_TOPIC_PREFIX"]
+    )
 
     async def send() -> None:
         producer = kafka_clients.producer(settings)
@@ -52,10 +54,22 @@ def publish(server: Chain, *messages: BoardMessage) -> None:
 
 
 def beds(seq: int, kind: str, **statuses: str) -> BoardMessage:
-    changes = [EntityChange(kind="bed", id=bed_id, value={"unit": "acute-a", "bed_type": "acute", "label": bed_id,
-                                                          "status": status, "encounter_id": None,
-                                                          "since": T0.isoformat(), "reason": None})
-               for bed_id, status in statuses.items()]
+    changes = [
+        EntityChange(
+            kind="bed",
+            id=bed_id,
+            value={
+                "unit": "acute-a",
+                "bed_type": "acute",
+                "label": bed_id,
+                "status": status,
+                "encounter_id": None,
+                "since": T0.isoformat(),
+                "reason": None,
+            },
+        )
+        for bed_id, status in statuses.items()
+    ]
     return BoardMessage(facility_id="demo", seq=seq, type=kind, as_of=T0 + timedelta(minutes=seq), changes=changes)
 
 
@@ -79,18 +93,37 @@ def test_a_gap_shows_stale_since_and_keeps_the_board_until_a_snapshot_makes_it_l
 
 
 def appointment(start: datetime, initials: str) -> EntityChange:
-    return EntityChange(kind="appointment", id=f"appt-{initials}", value={
-        "start": start.isoformat(), "end": (start + timedelta(minutes=30)).isoformat(), "department": "internal-medicine",
-        "appointment_type": "outpatient-visit", "initials": initials, "status": "booked", "insurance": "verified"})
+    return EntityChange(
+        kind="appointment",
+        id=f"appt-{initials}",
+        value={
+            "start": start.isoformat(),
+            "end": (start + timedelta(minutes=30)).isoformat(),
+            "department": "internal-medicine",
+            "appointment_type": "outpatient-visit",
+            "initials": initials,
+            "status": "booked",
+            "insurance": "verified",
+        },
+    )
 
 
 def test_a_screen_in_another_time_zone_shows_the_facilitys_clock_and_today(board_server, browser):
     # 21:30 on 14 January in Chicago is already 15 January in Tokyo, where this screen is.
-    as_of = datetime(2030, 1, 15, 3, 30, tzinfo=timezone.utc)
-    chicago_today = appointment(datetime(2030, 1, 14, 22, 0, tzinfo=timezone.utc), "CT")  # 16:00 CST, 07:00 JST
-    tokyo_today = appointment(datetime(2030, 1, 15, 10, 0, tzinfo=timezone.utc), "TT")  # 04:00 CST tomorrow, 19:00 JST
-    publish(board_server, BoardMessage(facility_id="demo", seq=50, type="snapshot", as_of=as_of,
-                                       changes=[chicago_today, tokyo_today], time_zone="America/Chicago"))
+    as_of = datetime(2030, 1, 15, 3, 30, tzinfo=UTC)
+    chicago_today = appointment(datetime(2030, 1, 14, 22, 0, tzinfo=UTC), "CT")  # 16:00 CST, 07:00 JST
+    tokyo_today = appointment(datetime(2030, 1, 15, 10, 0, tzinfo=UTC), "TT")  # 04:00 CST tomorrow, 19:00 JST
+    publish(
+        board_server,
+        BoardMessage(
+            facility_id="demo",
+            seq=50,
+            type="snapshot",
+            as_of=as_of,
+            changes=[chicago_today, tokyo_today],
+            time_zone="America/Chicago",
+        ),
+    )
     page = open_board(browser, board_server, board_server.token("sched-sam", "scheduler"), timezone_id="Asia/Tokyo")
     rows = page.get_by_test_id("appointments").locator("tr")
     expect(rows).to_have_count(1, timeout=LIVE_TIMEOUT_MS)

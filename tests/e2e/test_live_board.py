@@ -35,12 +35,19 @@ def intake(chain) -> str:
 def arrive(chain, intake: str, initials: str, complaint: str, esi: int | None = 3) -> str:
     """Registered at the desk, triaged by the charge nurse."""
     given, family = initials
-    body = {"visit_number": f"V{uuid.uuid4().hex[:8]}", "chief_complaint": complaint, "arrival_mode": "walk-in",
-            "patient": {"given_name": given + "ara", "family_name": family + "ole", "age_years": 47, "sex": "F"}}
+    body = {
+        "visit_number": f"V{uuid.uuid4().hex[:8]}",
+        "chief_complaint": complaint,
+        "arrival_mode": "walk-in",
+        "patient": {"given_name": given + "ara", "family_name": family + "ole", "age_years": 47, "sex": "F"},
+    }
     encounter = chain.post("/api/v1/facilities/demo/encounters", intake, body)["id"]
     if esi is not None:
-        chain.post(f"/api/v1/facilities/demo/encounters/{encounter}/triage", chain.token("nurse-triage", "charge-nurse"),
-                   {"esi": esi})
+        chain.post(
+            f"/api/v1/facilities/demo/encounters/{encounter}/triage",
+            chain.token("nurse-triage", "charge-nurse"),
+            {"esi": esi},
+        )
     return encounter
 
 
@@ -70,7 +77,10 @@ def test_an_arrival_posted_through_the_api_appears_in_the_waiting_room(chain, br
 
 
 def test_assigning_a_bed_on_one_page_turns_it_occupied_on_another(chain, browser, nurse, intake):
-    first, second = open_board(browser, chain, nurse), open_board(browser, chain, chain.token("nurse-cy", "charge-nurse"))
+    first, second = (
+        open_board(browser, chain, nurse),
+        open_board(browser, chain, chain.token("nurse-cy", "charge-nurse")),
+    )
     encounter = arrive(chain, intake, "JD", "fall, wrist pain", esi=4)
     first.locator(f'[data-testid=waiting-row][data-encounter="{encounter}"]').click(timeout=LIVE_TIMEOUT_MS)
     bed(first, "A2").locator("[data-action=assign]").click()
@@ -98,7 +108,9 @@ def test_assigning_a_bed_on_one_page_turns_it_occupied_on_another(chain, browser
 def test_a_conflict_is_shown_plainly_and_the_page_changes_only_when_the_delta_arrives(chain, browser, nurse, intake):
     page = open_board(browser, chain, nurse)
     mine, theirs = arrive(chain, intake, "AL", "headache"), arrive(chain, intake, "BO", "cough")
-    expect(page.locator(f'[data-testid=waiting-row][data-encounter="{theirs}"]')).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
+    expect(page.locator(f'[data-testid=waiting-row][data-encounter="{theirs}"]')).to_have_count(
+        1, timeout=LIVE_TIMEOUT_MS
+    )
     worker = chain.processes["worker"].pid
     os.kill(worker, signal.SIGSTOP)  # the board stops moving; the API does not
     try:
@@ -115,7 +127,8 @@ def test_a_conflict_is_shown_plainly_and_the_page_changes_only_when_the_delta_ar
 
 
 def test_the_page_reconnects_after_the_server_is_killed_and_restarted_and_shows_the_right_board(
-        chain, browser, nurse, intake):
+    chain, browser, nurse, intake
+):
     page = open_board(browser, chain, nurse)
     expect(bed(page, "A3")).to_have_attribute("data-status", "occupied", timeout=LIVE_TIMEOUT_MS)
     chain.stop("serve", sig=signal.SIGKILL)
@@ -151,23 +164,42 @@ def book_todays_clinic(chain) -> int:
         start = now + timedelta(minutes=10 + 15 * n)
         if start.date() != now.date():
             break
-        body = {"patient": {"given_name": given, "family_name": family, "age_years": 60, "sex": "F"},
-                "provider_id": f"dr-cardiology-{n}", "department": "cardiology", "appointment_type": "outpatient-visit",
-                "start": start.isoformat(), "end": (start + timedelta(minutes=15)).isoformat()}
+        body = {
+            "patient": {"given_name": given, "family_name": family, "age_years": 60, "sex": "F"},
+            "provider_id": f"dr-cardiology-{n}",
+            "department": "cardiology",
+            "appointment_type": "outpatient-visit",
+            "start": start.isoformat(),
+            "end": (start + timedelta(minutes=15)).isoformat(),
+        }
         chain.post("/api/v1/facilities/demo/appointments", scheduler, body)
         booked += 1
     return booked
 
 
 def test_the_demo_hospital_board_reads_well(chain, browser, nurse):
-    chain.run("simulate", "--speed", "0", "--warmup", "8h", "--duration", "2m", "--per-day", "330",
-              "--status-every", "30", timeout=240)
+    chain.run(
+        "simulate",
+        "--speed",
+        "0",
+        "--warmup",
+        "8h",
+        "--duration",
+        "2m",
+        "--per-day",
+        "330",
+        "--status-every",
+        "30",
+        timeout=240,
+    )
     booked = book_todays_clinic(chain)
     page = open_board(browser, chain, nurse, width=1600, height=1000)
     expect(page.get_by_test_id("waiting-row").first).to_be_visible(timeout=LIVE_TIMEOUT_MS)
     expect(page.locator('[data-testid=bed][data-status="occupied"]').first).to_be_visible()
     # The simulator runs the demo's own clinics; cardiology is only what this test booked.
-    expect(page.get_by_test_id("appointments").locator("tr", has_text="cardiology")).to_have_count(booked, timeout=LIVE_TIMEOUT_MS)
+    expect(page.get_by_test_id("appointments").locator("tr", has_text="cardiology")).to_have_count(
+        booked, timeout=LIVE_TIMEOUT_MS
+    )
     page.wait_for_timeout(1000)  # let the last deltas settle before the picture
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "board.png"))

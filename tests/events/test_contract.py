@@ -4,7 +4,7 @@ every event the write model records validates against its schema."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import jsonschema
 import msgspec
@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from base.store_log import to_envelope
 from events import FACTS_BY_TYPE, decode, encode
 from events.catalogue import ALL_FACTS, Coverage, Person
 from events.schema import SCHEMA_DIR, render_all
-from base.store_log import to_envelope
 
 
 def test_committed_schemas_match_the_catalogue():
@@ -46,8 +46,12 @@ def test_recorded_events_validate_against_their_schemas(sqlite_settings, clock):
     app.decide_admit(clock.meta(), enc, "icu", "MICU")
     app.discharge(clock.meta(), enc, "admitted", "MICU")
     start = clock.now + timedelta(days=1)
-    appt = app.book(clock.meta(), patient, "dr-1", "cardiology", "ed-follow-up", start, start + timedelta(minutes=20)).id
-    app.request_verification(clock.meta(), appt, Coverage(payer="Acme", member_id="M1", effective_from=date(2026, 1, 1)))
+    appt = app.book(
+        clock.meta(), patient, "dr-1", "cardiology", "ed-follow-up", start, start + timedelta(minutes=20)
+    ).id
+    app.request_verification(
+        clock.meta(), appt, Coverage(payer="Acme", member_id="M1", effective_from=date(2026, 1, 1))
+    )
     app.record_verification(clock.meta(), appt, True, "ref-9")
     seen = set()
     for notification in app.recorder.select_notifications(start=1, limit=1000):
@@ -86,11 +90,21 @@ def test_codec_round_trips(esi, position):
     from events import Actor, Envelope
     from events.catalogue import PatientTriaged
 
-    now = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    now = datetime(2026, 3, 2, tzinfo=UTC)
     envelope = Envelope(
-        event_id=uuid4(), type="PatientTriaged", schema_version=1, facility_id="f", aggregate_type="Encounter",
-        aggregate_id=uuid4(), aggregate_version=2, position=position, occurred_at=now, recorded_at=now,
-        actor=Actor(id="u", role="intake"), correlation_id=None, data=PatientTriaged(esi=esi),
+        event_id=uuid4(),
+        type="PatientTriaged",
+        schema_version=1,
+        facility_id="f",
+        aggregate_type="Encounter",
+        aggregate_id=uuid4(),
+        aggregate_version=2,
+        position=position,
+        occurred_at=now,
+        recorded_at=now,
+        actor=Actor(id="u", role="intake"),
+        correlation_id=None,
+        data=PatientTriaged(esi=esi),
     )
     assert decode(encode(envelope)) == envelope
 

@@ -21,7 +21,10 @@ def record_morning(app, clock, facility_id: str = "demo") -> None:
 
     for bed in ("A1", "A2", "A3"):
         app.register_bed(meta(), bed, "acute-a")
-    visits = [app.arrive(meta(), f"V{n}", Person(given_name="Ana", family_name="Diaz", age_years=30 + n)).id for n in range(1, 7)]
+    visits = [
+        app.arrive(meta(), f"V{n}", Person(given_name="Ana", family_name="Diaz", age_years=30 + n)).id
+        for n in range(1, 7)
+    ]
     v1, v2, v3, v4, v5, v6 = visits
     app.triage(meta(), v1, 2)
     app.triage(meta(), v2, 3)
@@ -42,8 +45,16 @@ def record_morning(app, clock, facility_id: str = "demo") -> None:
     app.discharge(meta(), v1, "admitted")
     app.triage(meta(), v6, 4)
     start = clock.now + timedelta(days=1)
-    app.book(meta(), Person(given_name="Li", family_name="Wu"), "ortho-sato", "orthopedics", "outpatient-procedure",
-             start, start + timedelta(hours=1), appointment_id="appt-1")
+    app.book(
+        meta(),
+        Person(given_name="Li", family_name="Wu"),
+        "ortho-sato",
+        "orthopedics",
+        "outpatient-procedure",
+        start,
+        start + timedelta(hours=1),
+        appointment_id="appt-1",
+    )
     app.request_verification(meta(), "appt-1", Coverage(payer="Acme", member_id="M1"))
     app.check_in(meta(), "appt-1")
 
@@ -53,5 +64,3 @@ def kafka_settings(sqlite_settings: Settings, kafka_bootstrap: str, topic_prefix
     configured = sqlite_settings.model_copy(update={"kafka_bootstrap": kafka_bootstrap, "topic_prefix": topic_prefix})
     with topics_for_test(configured):
         yield configured
-
-

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from events.catalogue import (
     AdmitDecided,
@@ -33,16 +33,36 @@ from events.catalogue import (
 )
 from events.envelope import Actor, Envelope, event_id_for
 
-START = datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 # An impossible move falls through to the next possible one in this order.
 MOVES = (
-    "arrive", "triage", "assign_bed", "provider", "discharge", "finish_cleaning", "admit", "release",
-    "clean", "lwbs", "cancel_arrival", "cancel_discharge", "update", "block", "unblock", "register_bed",
+    "arrive",
+    "triage",
+    "assign_bed",
+    "provider",
+    "discharge",
+    "finish_cleaning",
+    "admit",
+    "release",
+    "clean",
+    "lwbs",
+    "cancel_arrival",
+    "cancel_discharge",
+    "update",
+    "block",
+    "unblock",
+    "register_bed",
 )
 # How often each move is drawn: a busy floor, with corrections now and then.
 WEIGHTED_MOVES = (
-    ("arrive",) * 4 + ("triage",) * 3 + ("assign_bed",) * 4 + ("provider",) * 3 + ("discharge",) * 3
-    + ("finish_cleaning",) * 2 + ("admit",) * 2 + MOVES[7:]
+    ("arrive",) * 4
+    + ("triage",) * 3
+    + ("assign_bed",) * 4
+    + ("provider",) * 3
+    + ("discharge",) * 3
+    + ("finish_cleaning",) * 2
+    + ("admit",) * 2
+    + MOVES[7:]
 )
 
 
@@ -87,7 +107,11 @@ class Story:
     # --- the floor's moves --------------------------------------------------
 
     def register_bed(self, bed_id: str, unit: str = "acute-a") -> uuid.UUID:
-        bed = {"id": uuid.uuid5(uuid.NAMESPACE_URL, f"bed:{self.facility_id}:{bed_id}"), "status": "available", "encounter": None}
+        bed = {
+            "id": uuid.uuid5(uuid.NAMESPACE_URL, f"bed:{self.facility_id}:{bed_id}"),
+            "status": "available",
+            "encounter": None,
+        }
         self.beds[bed_id] = bed
         self.record(bed["id"], BedRegistered(bed_id=bed_id, unit=unit), "Bed")
         return bed["id"]
@@ -102,9 +126,17 @@ class Story:
 
     def arrive(self, visit_number: str, age: int = 40, given: str = "Ana", family: str = "Diaz") -> uuid.UUID:
         visit = self.visit_id(visit_number)
-        self.visits[visit] = {"status": "waiting", "bed": None, "provider": None, "admitted": False, "discharged": False}
+        self.visits[visit] = {
+            "status": "waiting",
+            "bed": None,
+            "provider": None,
+            "admitted": False,
+            "discharged": False,
+        }
         person = Person(given_name=given, family_name=family, age_years=age, sex="F", mrn="MRN" + visit_number)
-        self.record(visit, PatientArrived(visit_number=visit_number, patient=person, chief_complaint="chest pain"), "Encounter")
+        self.record(
+            visit, PatientArrived(visit_number=visit_number, patient=person, chief_complaint="chest pain"), "Encounter"
+        )
         return visit
 
     def triage(self, visit: uuid.UUID, esi: int) -> None:
@@ -120,7 +152,9 @@ class Story:
         if previous is None:
             self.record(visit, BedAssigned(bed_id=bed_id, unit="acute-a"), "Encounter")
         else:
-            self.record(visit, PatientTransferred(from_bed_id=previous, to_bed_id=bed_id, to_unit="acute-a"), "Encounter")
+            self.record(
+                visit, PatientTransferred(from_bed_id=previous, to_bed_id=bed_id, to_unit="acute-a"), "Encounter"
+            )
         self.record(bed["id"], BedOccupied(encounter_id=str(visit)), "Bed")
         state.update(bed=bed_id, status="roomed")
         bed.update(status="occupied", encounter=visit)
@@ -162,7 +196,11 @@ class Story:
         self.visits[visit].update(status="waiting", discharged=False)
 
     def update(self, visit: uuid.UUID) -> None:
-        self.record(visit, PatientDetailsUpdated(patient=Person(given_name="Zoe"), chief_complaint="abdominal pain"), "Encounter")
+        self.record(
+            visit,
+            PatientDetailsUpdated(patient=Person(given_name="Zoe"), chief_complaint="abdominal pain"),
+            "Encounter",
+        )
 
     # --- random play (hypothesis draws the choices) ---------------------------
 
@@ -197,7 +235,9 @@ class Story:
             self.release(choose(roomed))
         elif move == "clean" and (dirty := [b for b in beds if self.beds[b]["status"] == "dirty"]):
             self.bed_fact(choose(dirty), BedCleaningStarted(), "cleaning")
-        elif move == "finish_cleaning" and (dirty := [b for b in beds if self.beds[b]["status"] in ("dirty", "cleaning")]):
+        elif move == "finish_cleaning" and (
+            dirty := [b for b in beds if self.beds[b]["status"] in ("dirty", "cleaning")]
+        ):
             self.bed_fact(choose(dirty), BedCleaned(), "available")
         elif move == "block" and (free := [b for b in beds if self.beds[b]["status"] not in ("occupied", "blocked")]):
             self.bed_fact(choose(free), BedBlocked(reason="broken monitor"), "blocked")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from events.catalogue import (
     AppointmentBooked,
@@ -14,9 +14,9 @@ from events.catalogue import (
     BedBlocked,
     BedCleaningStarted,
     BedUnblocked,
+    Coverage,
     InsuranceVerificationRequested,
     InsuranceVerified,
-    Coverage,
     PatientCheckedIn,
     PatientDischarged,
     Person,
@@ -69,7 +69,12 @@ def test_waiting_room_is_ordered_by_esi_then_arrival_with_untriaged_and_over_tar
     flags = {row["visit_number"]: (row["untriaged"], row["over_target"]) for row in queue}
     # Untriaged first (nobody knows yet how sick), no target yet; ESI 2 waited 29 min (> 10);
     # ESI 3 at most 30 min (< 60).
-    assert flags == {"untriaged": (True, False), "esi2": (False, True), "first-esi3": (False, False), "second-esi3": (False, False)}
+    assert flags == {
+        "untriaged": (True, False),
+        "esi2": (False, True),
+        "first-esi3": (False, False),
+        "second-esi3": (False, False),
+    }
     # Targets are a parameter: with ESI 3 due in 20 minutes both ESI 3 are over.
     strict = waiting_queue(table.values(), as_of, targets={2: 10, 3: 20})
     assert [row["over_target"] for row in strict] == [False, True, True, True]
@@ -135,18 +140,21 @@ def test_nedocs_is_clamped_and_banded():
     overcrowded = nedocs(40, 10, 30, 20, 5, profile)
     assert (overcrowded["score"], overcrowded["band"]) == (200, "dangerously overcrowded")
     # -20 + 85.8 * 14/10 = 100.12 -> 100: still "extremely busy"; 101 would be "overcrowded".
-    assert (nedocs(14, 10, 0, 0, 0, profile)["score"], nedocs(14, 10, 0, 0, 0, profile)["band"]) == (100, "extremely busy")
+    assert (nedocs(14, 10, 0, 0, 0, profile)["score"], nedocs(14, 10, 0, 0, 0, profile)["band"]) == (
+        100,
+        "extremely busy",
+    )
     assert nedocs(3, 0, 0, 0, 0, profile)["score"] is None
 
 
 def test_metrics_fall_on_the_facility_calendar_day():
     story = Story()
     # 05:30 UTC on 2 March is 23:30 on 1 March in Chicago.
-    story.now = datetime(2026, 3, 2, 5, 30, tzinfo=timezone.utc)
+    story.now = datetime(2026, 3, 2, 5, 30, tzinfo=UTC)
     visit = story.arrive("V1")
     story.wait(45).triage(visit, 3)  # 00:15 on 2 March in Chicago
     table = fold_into({}, story.envelopes)
-    assert table["demo|day|2026-03-01"].arrivals == [datetime(2026, 3, 2, 5, 30, tzinfo=timezone.utc)]
+    assert table["demo|day|2026-03-01"].arrivals == [datetime(2026, 3, 2, 5, 30, tzinfo=UTC)]
     assert [s.minutes for s in table["demo|day|2026-03-02"].door_to_triage] == [45]
     today = board_of(table)[("metrics", "today")]
     assert (today["day"], today["visits"], today["door_to_triage"]["n"]) == ("2026-03-02", 0, 1)
@@ -206,7 +214,7 @@ def test_details_update_amends_the_board_entry_and_no_identity_reaches_the_board
 
 
 def _book(story: Story, appointment: uuid.UUID, day: int, department: str = "orthopedics") -> None:
-    start = datetime(2026, 3, day, 15, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 3, day, 15, 0, tzinfo=UTC)
     story.record(
         appointment,
         AppointmentBooked(
@@ -231,8 +239,13 @@ def test_schedule_counts_follow_each_appointment_through_its_day():
     story.record(third, InsuranceVerificationRequested(coverage=Coverage(payer="Acme", member_id="1")), "Appointment")
     board = board_of(fold_into({}, story.envelopes))
     assert board[("schedule", "orthopedics|2026-03-03")] == {
-        "department": "orthopedics", "date": "2026-03-03",
-        "booked": 1, "checked_in": 1, "no_show": 1, "cancelled": 0, "unverified_insurance": 2,
+        "department": "orthopedics",
+        "date": "2026-03-03",
+        "booked": 1,
+        "checked_in": 1,
+        "no_show": 1,
+        "cancelled": 0,
+        "unverified_insurance": 2,
     }
     story.record(third, InsuranceVerified(), "Appointment")
     story.record(third, AppointmentCancelled(reason="patient called"), "Appointment")
@@ -244,13 +257,17 @@ def test_a_reschedule_moves_the_appointment_to_its_new_day():
     story = Story()
     appointment = uuid.uuid4()
     _book(story, appointment, day=3)
-    old_start = datetime(2026, 3, 3, 15, 0, tzinfo=timezone.utc)
+    old_start = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
     new_start = old_start + timedelta(days=2)
     story.record(
         appointment,
         AppointmentRescheduled(
-            provider_id="ortho-sato", start=new_start, end=new_start + timedelta(hours=1),
-            previous_provider_id="ortho-sato", previous_start=old_start, previous_end=old_start + timedelta(hours=1),
+            provider_id="ortho-sato",
+            start=new_start,
+            end=new_start + timedelta(hours=1),
+            previous_provider_id="ortho-sato",
+            previous_start=old_start,
+            previous_end=old_start + timedelta(hours=1),
         ),
         "Appointment",
     )
@@ -275,10 +292,10 @@ def test_entries_survive_the_changelog_codec():
 def test_an_event_documented_late_past_midnight_republishes_the_current_day():
     story = Story()
     first = story.at(0).arrive("V1")  # 00:00 in Chicago on 2 March
-    story.now = datetime(2026, 3, 3, 6, 1, tzinfo=timezone.utc)  # 00:01 on 3 March
+    story.now = datetime(2026, 3, 3, 6, 1, tzinfo=UTC)  # 00:01 on 3 March
     story.arrive("V2")
     # Documented now, happened at 23:58 on 2 March.
-    story.now = datetime(2026, 3, 3, 5, 58, tzinfo=timezone.utc)
+    story.now = datetime(2026, 3, 3, 5, 58, tzinfo=UTC)
     story.triage(first, 3)
     table = fold_into({}, story.envelopes[:-1])
     late = story.envelopes[-1]

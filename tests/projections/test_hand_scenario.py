@@ -58,7 +58,12 @@ def test_capacity_counts_the_two_patients_still_in_the_department(board):
     # V2 boards in A2; V5 waits untriaged. V3 left, V1 and V4 went home, V6 never happened.
     assert (capacity["census"], capacity["waiting"], capacity["untriaged"], capacity["boarders"]) == (2, 1, 1, 1)
     # A1 cleaned at 240, A2 occupied, A3 dirty since V4 left at 210, A4 never used.
-    assert (capacity["beds_total"], capacity["beds_occupied"], capacity["beds_available"], capacity["beds_dirty"]) == (4, 1, 2, 1)
+    assert (capacity["beds_total"], capacity["beds_occupied"], capacity["beds_available"], capacity["beds_dirty"]) == (
+        4,
+        1,
+        2,
+        1,
+    )
     # V2's admit was decided at 120; the last event is at 240: 120 minutes.
     assert capacity["longest_boarding_minutes"] == 120.0
 

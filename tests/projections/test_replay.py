@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 
+from base.store_log import to_envelope
 from events.envelope import encode
 from projections.fold import fold_into
 from projections.replay import Replay, ReplayError, kafka_envelopes, store_envelopes
 from services.hospital import Hospital
-from base.store_log import to_envelope
 from tests.projections.conftest import record_morning
 
 
@@ -130,7 +130,11 @@ def test_replay_command_prints_the_board_as_json(sqlite_settings, clock, monkeyp
     "argv, env, message",
     [
         (["replay", "--facility", "west"], {}, "no events of facility 'west'"),
-        (["replay", "--source", "kafka"], {"EDFLOW_KAFKA_BOOTSTRAP": "127.0.0.1:1"}, "cannot reach Kafka at 127.0.0.1:1"),
+        (
+            ["replay", "--source", "kafka"],
+            {"EDFLOW_KAFKA_BOOTSTRAP": "127.0.0.1:1"},
+            "cannot reach Kafka at 127.0.0.1:1",
+        ),
     ],
 )
 def test_replay_command_explains_failures_in_one_line(sqlite_settings, clock, monkeypatch, capsys, argv, env, message):

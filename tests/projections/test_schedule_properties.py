@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -27,7 +27,7 @@ from projections.profile import DEFAULT_PROFILE
 from projections.schedule import _contribution, schedule_id
 from tests.projections.stories import Story
 
-DAY0 = datetime(2026, 3, 3, 15, 0, tzinfo=timezone.utc)
+DAY0 = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
 ACTIONS = ("book", "reschedule", "check_in", "no_show", "complete", "cancel", "request", "verify")
 
 
@@ -36,8 +36,14 @@ def play(story: Story, appointments: dict, action: str, pick: int, day: int, dep
     if action == "book" or not appointments:
         aid = uuid.uuid4()
         start = DAY0 + timedelta(days=day)
-        fact = AppointmentBooked(patient=Person(given_name="Li"), provider_id="p", department=department,
-                                 appointment_type="outpatient-visit", start=start, end=start + timedelta(minutes=30))
+        fact = AppointmentBooked(
+            patient=Person(given_name="Li"),
+            provider_id="p",
+            department=department,
+            appointment_type="outpatient-visit",
+            start=start,
+            end=start + timedelta(minutes=30),
+        )
         appointments[aid] = {"status": "booked", "insurance": "unverified", "start": start}
         story.record(aid, fact, "Appointment")
         return
@@ -46,9 +52,18 @@ def play(story: Story, appointments: dict, action: str, pick: int, day: int, dep
     status, insurance = state["status"], state["insurance"]
     if action == "reschedule" and status == "booked":
         start = DAY0 + timedelta(days=day)
-        story.record(aid, AppointmentRescheduled(provider_id="p", start=start, end=start + timedelta(minutes=30),
-                                                 previous_provider_id="p", previous_start=state["start"],
-                                                 previous_end=state["start"] + timedelta(minutes=30)), "Appointment")
+        story.record(
+            aid,
+            AppointmentRescheduled(
+                provider_id="p",
+                start=start,
+                end=start + timedelta(minutes=30),
+                previous_provider_id="p",
+                previous_start=state["start"],
+                previous_end=state["start"] + timedelta(minutes=30),
+            ),
+            "Appointment",
+        )
         state["start"] = start
     elif action in ("check_in", "no_show") and status == "booked":
         story.record(aid, PatientCheckedIn() if action == "check_in" else AppointmentNoShow(), "Appointment")
@@ -68,8 +83,18 @@ def play(story: Story, appointments: dict, action: str, pick: int, day: int, dep
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 20), st.integers(0, 3),
-                          st.sampled_from(("orthopedics", "internal-medicine"))), min_size=1, max_size=60))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(ACTIONS),
+            st.integers(0, 20),
+            st.integers(0, 3),
+            st.sampled_from(("orthopedics", "internal-medicine")),
+        ),
+        min_size=1,
+        max_size=60,
+    )
+)
 def test_schedule_counts_equal_a_recount_of_the_appointments_and_never_go_negative(actions):
     story, appointments = Story(), {}
     for action in actions:
@@ -90,6 +115,9 @@ def test_schedule_counts_equal_a_recount_of_the_appointments_and_never_go_negati
     for counts in book.counts.values():
         totals.update(counts)
     assert (totals["booked"], totals["checked_in"], totals["no_show"], totals["cancelled"]) == (
-        statuses["booked"], statuses["checked-in"] + statuses["fulfilled"], statuses["noshow"], statuses["cancelled"]
+        statuses["booked"],
+        statuses["checked-in"] + statuses["fulfilled"],
+        statuses["noshow"],
+        statuses["cancelled"],
     )
     assert sum(isinstance(e, AppointmentEntry) for e in table.values()) == len(appointments)

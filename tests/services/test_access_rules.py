@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from events.catalogue import Coverage, Person
 from services.errors import AlreadyExists, Invalid, InvalidTransition, SlotAlreadyBooked
 
-NINE = datetime(2026, 3, 3, 9, 0, tzinfo=timezone.utc)
+NINE = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
 PATIENT = Person(family_name="Roe", given_name="Sam", sex="M", age_years=61)
 
 
 def book(app, clock, start=NINE, minutes=30, provider="dr-1", appointment_id=None):
     return app.book(
-        clock.meta(role="scheduler"), PATIENT, provider, "cardiology", "outpatient-visit",
-        start, start + timedelta(minutes=minutes), appointment_id=appointment_id,
+        clock.meta(role="scheduler"),
+        PATIENT,
+        provider,
+        "cardiology",
+        "outpatient-visit",
+        start,
+        start + timedelta(minutes=minutes),
+        appointment_id=appointment_id,
     ).id
 
 
@@ -59,10 +65,10 @@ def test_cancel_frees_the_slot_and_a_cancelled_appointment_cannot_be_checked_in(
 
 
 def test_booking_across_midnight_guards_both_days(hospital, clock):
-    late = datetime(2026, 3, 3, 23, 30, tzinfo=timezone.utc)
+    late = datetime(2026, 3, 3, 23, 30, tzinfo=UTC)
     book(hospital, clock, start=late, minutes=60)
     with pytest.raises(SlotAlreadyBooked):
-        book(hospital, clock, start=datetime(2026, 3, 4, 0, 0, tzinfo=timezone.utc), minutes=15)
+        book(hospital, clock, start=datetime(2026, 3, 4, 0, 0, tzinfo=UTC), minutes=15)
 
 
 def test_end_before_start_and_naive_times_are_invalid(hospital, clock):

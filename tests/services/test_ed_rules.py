@@ -29,7 +29,9 @@ def ward(hospital, clock):
 
 
 def arrive(hospital, clock, visit="V1"):
-    return hospital.arrive(clock.meta(role="intake"), visit, Person(age_years=40, sex="F"), chief_complaint="chest pain").id
+    return hospital.arrive(
+        clock.meta(role="intake"), visit, Person(age_years=40, sex="F"), chief_complaint="chest pain"
+    ).id
 
 
 def test_triage_before_arrival_time_is_refused(ward, clock):

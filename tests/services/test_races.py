@@ -31,7 +31,8 @@ def test_concurrent_assignments_of_one_bed_have_exactly_one_winner(settings, clo
     assert results.count("won") == 1
     assert results.count("conflict") == 11
     occupied = [
-        n for n in app.recorder.select_notifications(start=1, limit=10_000)
+        n
+        for n in app.recorder.select_notifications(start=1, limit=10_000)
         if type(getattr(app.mapper.to_domain_event(n), "fact", None)).__name__ == "BedOccupied"
     ]
     assert len(occupied) == 1
@@ -60,7 +61,8 @@ def test_the_same_keyed_request_saved_by_another_connection_mid_decision_answers
 
     assert outcome == overtaken[0]
     arrived = [
-        n for n in app.recorder.select_notifications(start=1, limit=100)
+        n
+        for n in app.recorder.select_notifications(start=1, limit=100)
         if type(getattr(app.mapper.to_domain_event(n), "fact", None)).__name__ == "PatientArrived"
     ]
     assert len(arrived) == 1

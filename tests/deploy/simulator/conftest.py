@@ -14,16 +14,16 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from deploy.commands.facility import load_beds
+from base.auth import mint_token
 from base.facility import Facility, load_facility
 from base.settings import Settings
+from base.store_log import to_envelope
+from deploy.commands.facility import load_beds
+from deploy.simulator.client import CommandClient
+from deploy.simulator.department import SimulationPlan, Simulator
 from events.envelope import Envelope
 from services.api.app import create_app
-from base.auth import mint_token
-from deploy.simulator.client import CommandClient
 from services.hospital import Hospital
-from base.store_log import to_envelope
-from deploy.simulator.department import SimulationPlan, Simulator
 
 DEMO = Path(__file__).resolve().parents[3] / "deploy" / "facilities" / "demo.toml"
 ROLES = ("intake", "charge-nurse", "provider", "scheduler")
@@ -72,7 +72,9 @@ def new_department(tmp_path_factory) -> Iterator:
         if load_facility_beds:
             load_beds(hospital, facility, progress=False)
         port = _free_port()
-        config = uvicorn.Config(create_app(settings, hospital), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+        config = uvicorn.Config(
+            create_app(settings, hospital), host="127.0.0.1", port=port, log_level="warning", access_log=False
+        )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()

@@ -6,11 +6,12 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from deploy.cli import main as edflow
 from base.facility import BED_TYPES, FacilityError, load_facility, parse_facility
 from base.settings import Settings as EdflowSettings
+from deploy.cli import main as edflow
 from services.hospital import Hospital
 
 DEMO = Path(__file__).resolve().parents[3] / "deploy" / "facilities" / "demo.toml"
@@ -105,7 +106,9 @@ units = st.lists(
             "id": st.sampled_from(["resus", "acute-a", "fast-track"]),
             "name": st.just("Unit"),
             "bed_type": bed_types,
-            "beds": st.lists(st.one_of(bed_ids, st.fixed_dictionaries({"id": bed_ids, "bed_type": bed_types})), max_size=5),
+            "beds": st.lists(
+                st.one_of(bed_ids, st.fixed_dictionaries({"id": bed_ids, "bed_type": bed_types})), max_size=5
+            ),
         }
     ),
     max_size=4,

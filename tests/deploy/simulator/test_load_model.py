@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from deploy.simulator.arrivals import HOURLY_SHARES, TRIAGE_MIX, ArrivalModel, weekday_factors
 
@@ -67,7 +68,7 @@ def test_arrivals_are_ordered_and_inside_the_window():
 
 
 def test_the_same_seed_gives_the_same_arrivals():
-    start = datetime(2026, 3, 2, 12, tzinfo=timezone.utc)
+    start = datetime(2026, 3, 2, 12, tzinfo=UTC)
     end = start + timedelta(days=2)
     first = list(ArrivalModel().arrival_times(random.Random(11), start, end))
     again = list(ArrivalModel().arrival_times(random.Random(11), start, end))
@@ -112,8 +113,8 @@ def test_a_bad_load_model_is_refused(kwargs):
     offset_minutes=st.integers(0, 7 * 24 * 60),
 )
 def test_hourly_rates_over_a_week_add_up_to_seven_days_of_arrivals(shares, per_day, offset_minutes):
-    model = ArrivalModel(per_day=per_day, hourly_shares=shares, zone=timezone.utc)
-    start = datetime(2026, 3, 2, tzinfo=timezone.utc) + timedelta(minutes=offset_minutes)
+    model = ArrivalModel(per_day=per_day, hourly_shares=shares, zone=UTC)
+    start = datetime(2026, 3, 2, tzinfo=UTC) + timedelta(minutes=offset_minutes)
     start = start.replace(minute=0)
     week = sum(model.hourly_rate(start + timedelta(hours=h)) for h in range(7 * 24))
     assert week == pytest.approx(7 * per_day, rel=1e-9, abs=1e-9)

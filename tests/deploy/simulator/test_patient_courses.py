@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from deploy.simulator.arrivals import ArrivalModel
 from deploy.simulator.patients import COMPLAINTS, draw_course
 
-ARRIVED = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
+ARRIVED = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")

@@ -8,16 +8,16 @@ import socket
 import threading
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from deploy.cli import main as edflow
-from deploy.simulator.patients import FAMILY, GIVEN_F, GIVEN_M
 from deploy.simulator.department import SimulationError
+from deploy.simulator.patients import FAMILY, GIVEN_F, GIVEN_M
 
 # A Monday 06:00 in Chicago: the morning ramp-up.
-START = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 SIMULATOR_ROLES = {"intake", "charge-nurse", "provider", "scheduler"}
 
 
@@ -127,7 +127,9 @@ def test_a_new_run_finishes_every_visit_an_earlier_run_left_open(new_department)
     left_open = earlier.open_visits()
     assert any(earlier.visits[e].bed_id is None for e in left_open)  # some were still waiting
 
-    later = department.simulator(START + timedelta(hours=8), timedelta(hours=4), seed=6, leftover_visits=tuple(left_open))
+    later = department.simulator(
+        START + timedelta(hours=8), timedelta(hours=4), seed=6, leftover_visits=tuple(left_open)
+    )
     tally = later.run()
     assert dict(later.client.counts.unexpected) == {}
     assert tally.departures["inherited"] == len(left_open)
@@ -138,7 +140,9 @@ def test_a_new_run_finishes_every_visit_an_earlier_run_left_open(new_department)
 def test_the_simulator_refuses_a_facility_whose_beds_are_not_registered(new_department):
     department = new_department(load_facility_beds=False)
     simulator = department.simulator(START, timedelta(hours=1))
-    with pytest.raises(SimulationError, match=r"bed R1 is not registered in facility demo: run `edflow facility load` first"):
+    with pytest.raises(
+        SimulationError, match=r"bed R1 is not registered in facility demo: run `edflow facility load` first"
+    ):
         simulator.run()
     assert department.envelopes() == []
 

@@ -14,13 +14,14 @@ from pathlib import Path
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
+from base.kafka_clients import connection_options, producer_options
 from base.settings import Settings
 from base.topics import create_topics
 from events.board import BoardMessage, decode_board
 from events.envelope import Envelope, encode
-from base.kafka_clients import connection_options, producer_options
 
 EDFLOW = str(Path(sys.executable).parent / "edflow")
+
 
 def worker_env(settings: Settings) -> dict[str, str]:
     return {
@@ -33,6 +34,7 @@ def worker_env(settings: Settings) -> dict[str, str]:
         "EDFLOW_TABLE_STORE": settings.table_store,
         "EDFLOW_BOARD_SNAPSHOT_EVERY": str(settings.board_snapshot_every),
     }
+
 
 async def prepare_topics(settings: Settings) -> None:
     """What a deployment does first: `edflow topics create`."""
@@ -55,6 +57,7 @@ async def produce(settings: Settings, envelopes: Iterable[Envelope], repeat_ever
     finally:
         await producer.stop()
     return sent
+
 
 async def request_snapshot(producer: AIOKafkaProducer, settings: Settings, facility_id: str) -> None:
     key = facility_id.encode()
@@ -110,6 +113,7 @@ async def committed_offsets(settings: Settings) -> dict[str, int]:
             totals[tp.topic] = totals.get(tp.topic, 0) + meta.offset
     return totals
 
+
 class WorkerProcess:
     """`edflow worker` as a real subprocess; its log goes to a file."""
 
@@ -148,5 +152,3 @@ class WorkerProcess:
                 self.process.kill()
                 return self.process.wait(timeout=10)
         return self.process.returncode if self.process else 0
-
-

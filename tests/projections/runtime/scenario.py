@@ -8,10 +8,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from base.settings import Settings
+from base.store_log import to_envelope
 from events.catalogue import Person
 from events.envelope import Envelope
 from services.hospital import Hospital
-from base.store_log import to_envelope
 
 BEDS = [f"A{n}" for n in range(1, 13)]
 
@@ -50,8 +50,13 @@ def record_day(data_dir: Path, clock, patients: int, facility_id: str = "fac-1",
             if n % 5 == 0:
                 start = clock.now + timedelta(days=2, minutes=30 * n)
                 appointment = app.book(
-                    meta("scheduler"), person, provider_id=f"dr-{n % 4}", department="cardiology",
-                    appointment_type="ed-follow-up", start=start, end=start + timedelta(minutes=20),
+                    meta("scheduler"),
+                    person,
+                    provider_id=f"dr-{n % 4}",
+                    department="cardiology",
+                    appointment_type="ed-follow-up",
+                    start=start,
+                    end=start + timedelta(minutes=20),
                 ).id
                 if n % 10 == 0:
                     app.check_in(meta("registrar"), appointment)

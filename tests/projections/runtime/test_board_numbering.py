@@ -4,7 +4,7 @@ interrupted-write completion, and what a consumer does with gaps."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,15 +14,24 @@ from events.catalogue import BedCleaned
 from events.envelope import Actor, Envelope
 from projections import board_stream as bs
 
-T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 def envelope(position: int) -> Envelope:
     return Envelope(
-        event_id=uuid.uuid4(), type="BedCleaned", schema_version=1, facility_id="fac-1",
-        aggregate_type="Bed", aggregate_id=uuid.uuid4(), aggregate_version=position, position=position,
-        occurred_at=T0 + timedelta(minutes=position), recorded_at=T0, actor=Actor(id="u", role="evs"),
-        correlation_id=None, data=BedCleaned(),
+        event_id=uuid.uuid4(),
+        type="BedCleaned",
+        schema_version=1,
+        facility_id="fac-1",
+        aggregate_type="Bed",
+        aggregate_id=uuid.uuid4(),
+        aggregate_version=position,
+        position=position,
+        occurred_at=T0 + timedelta(minutes=position),
+        recorded_at=T0,
+        actor=Actor(id="u", role="evs"),
+        correlation_id=None,
+        data=BedCleaned(),
     )
 
 

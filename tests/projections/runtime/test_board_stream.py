@@ -21,9 +21,7 @@ from tests.projections.runtime.kafka_io import produce, read_board_until_caught_
 pytestmark = pytest.mark.kafka
 
 
-def test_events_become_consecutive_board_messages_that_rebuild_the_offline_fold(
-    worker_settings, start_worker, ed_day
-):
+def test_events_become_consecutive_board_messages_that_rebuild_the_offline_fold(worker_settings, start_worker, ed_day):
     worker = start_worker()
     worker.wait_for_log("requesting board snapshots")
     asyncio.run(produce(worker_settings, ed_day))
@@ -61,9 +59,7 @@ def test_board_messages_carry_no_names_or_record_numbers(worker_settings, start_
     assert "Lovelace" not in worker.log()
 
 
-def test_an_undecodable_record_is_reported_with_its_place_and_the_board_goes_on(
-    worker_settings, start_worker, ed_day
-):
+def test_an_undecodable_record_is_reported_with_its_place_and_the_board_goes_on(worker_settings, start_worker, ed_day):
     async def publish_garbage_between_events():
         from aiokafka import AIOKafkaProducer
 

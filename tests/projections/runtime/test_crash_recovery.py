@@ -64,7 +64,7 @@ def test_sigkill_mid_stream_with_relay_repeats_counts_no_event_twice(
     late = rebuilt_from_last_snapshot(messages)
     assert late.in_sync and without_wait_flags(late.entities) == without_wait_flags(expected)
     log = restarted.log()
-    assert "Traceback" not in log, log[log.index("Traceback") - 500:][:3000]
+    assert "Traceback" not in log, log[log.index("Traceback") - 500 :][:3000]
 
 
 @pytest.mark.parametrize("local_tables", ["kept", "wiped"])

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
 from events.catalogue import Person
 
 # Monday 2 March 2026; the clinic runs on UTC so the numbers read plainly.
-MONDAY = datetime(2026, 3, 2, tzinfo=timezone.utc)
+MONDAY = datetime(2026, 3, 2, tzinfo=UTC)
 PATIENT = Person(family_name="Roe", given_name="Sam", sex="M", age_years=61)
 WEEKDAYS_9_TO_5 = [(d, time(9), time(17)) for d in range(5)]
 
@@ -31,11 +31,29 @@ class Desk:
     def define(self, kind="provider", resource="dr-1", department="cardiology", hours=WEEKDAYS_9_TO_5, **lengths):
         return self.app.define_schedule(self.meta(), kind, resource, department, "UTC", hours, lengths or None)
 
-    def book(self, start, minutes=30, provider="dr-1", room=None, kind="outpatient-visit", appointment_id=None,
-             department="cardiology", patient=PATIENT, **extra):
+    def book(
+        self,
+        start,
+        minutes=30,
+        provider="dr-1",
+        room=None,
+        kind="outpatient-visit",
+        appointment_id=None,
+        department="cardiology",
+        patient=PATIENT,
+        **extra,
+    ):
         return self.app.book(
-            self.meta(), patient, provider, department, kind, start, start + timedelta(minutes=minutes),
-            appointment_id=appointment_id, room_id=room, **extra,
+            self.meta(),
+            patient,
+            provider,
+            department,
+            kind,
+            start,
+            start + timedelta(minutes=minutes),
+            appointment_id=appointment_id,
+            room_id=room,
+            **extra,
         ).id
 
 
@@ -51,8 +69,8 @@ def types(outcome) -> list[str]:
 @pytest.fixture
 def sqlite_hospital_with_history(sqlite_settings, clock):
     """Published events of a small, busy scheduling history."""
-    from events.catalogue import Coverage
     from base.store_log import envelopes_after
+    from events.catalogue import Coverage
     from services.hospital import Hospital
 
     app = Hospital(sqlite_settings)

@@ -60,7 +60,9 @@ def test_slots_follow_working_hours_slot_length_blocks_bookings_and_holidays(des
 
 def test_slot_length_depends_on_appointment_type(desk):
     desk.define(hours=[(0, time(9), time(11))], **{"outpatient-procedure": 60})
-    procedure = desk.app.availability("fac-1", "provider", "dr-1", date(2026, 3, 2), date(2026, 3, 2), "outpatient-procedure")
+    procedure = desk.app.availability(
+        "fac-1", "provider", "dr-1", date(2026, 3, 2), date(2026, 3, 2), "outpatient-procedure"
+    )
     visit = desk.app.availability("fac-1", "provider", "dr-1", date(2026, 3, 2), date(2026, 3, 2), "outpatient-visit")
     assert len(procedure) == 2 and len(visit) == 4  # visits default to 30 minutes
 

@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 
 from events.catalogue import Person
-from services.errors import AlreadyExists, ChecklistIncomplete, Invalid, InvalidTransition, ReminderAlreadySent, SlotAlreadyBooked
+from services.errors import (
+    AlreadyExists,
+    ChecklistIncomplete,
+    Invalid,
+    InvalidTransition,
+    ReminderAlreadySent,
+    SlotAlreadyBooked,
+)
 from tests.services.access.conftest import at, types
 
 
@@ -47,7 +54,11 @@ def test_modify_changes_room_and_type_without_moving_the_time(desk):
     assert types(outcome) == ["AppointmentModified", "RoomTimeReleased", "RoomTimeReserved"]
     desk.book(at(0, 9), provider="dr-2", room="exam-1")  # the old room is free
     appointment = desk.app.appointment("fac-1", visit)
-    assert (appointment.room_id, appointment.appointment_type, appointment.start) == ("exam-2", "outpatient-procedure", at(0, 9))
+    assert (appointment.room_id, appointment.appointment_type, appointment.start) == (
+        "exam-2",
+        "outpatient-procedure",
+        at(0, 9),
+    )
 
 
 def test_modify_into_a_taken_room_is_refused_and_records_nothing(desk):

@@ -7,8 +7,16 @@ import pytest
 from deploy.cli import main
 
 
-@pytest.mark.parametrize("argv", [["reminders", "--help"], ["reminders", "run", "--help"], ["report", "--help"],
-                                  ["report", "schedule", "--help"], ["report", "stats", "--help"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["reminders", "--help"],
+        ["reminders", "run", "--help"],
+        ["report", "--help"],
+        ["report", "schedule", "--help"],
+        ["report", "stats", "--help"],
+    ],
+)
 def test_every_command_has_help(argv, capsys):
     with pytest.raises(SystemExit) as stopped:
         main(argv)
@@ -41,4 +49,5 @@ def test_an_empty_store_gives_a_header_only_report(tmp_path, monkeypatch, capsys
     out = tmp_path / "s.csv"
     assert main(["report", "schedule", "--facility", "f", "--from", "2026-03-01", "--out", str(out)]) == 0
     assert out.read_text().splitlines() == [
-        "date,start,end,department,provider_id,room_id,appointment_type,appointment_id,initials,status,insurance,confirmed"]
+        "date,start,end,department,provider_id,room_id,appointment_type,appointment_id,initials,status,insurance,confirmed"
+    ]

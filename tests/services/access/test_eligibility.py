@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 
 from events.catalogue import Coverage
 from services.access.eligibility import FhirEligibilityChecker, ManualVerification, read_response
 from services.errors import InvalidTransition
-from tests.services.access.conftest import at, types
 from tests.conftest import FIXTURES
+from tests.services.access.conftest import at, types
 
 SAMPLES = FIXTURES / "fhir"
 RESPONSE = json.loads((SAMPLES / "CoverageEligibilityResponse-E2500.json").read_text())
@@ -62,7 +61,8 @@ def test_a_coverage_not_in_force_fails_with_the_payers_reason(desk):
     visit = desk.book(at(1, 9))
     desk.app.request_verification(desk.meta(), visit, COVERAGE)
     assert types(desk.app.check_eligibility(desk.meta(), visit, FhirEligibilityChecker(PayerDouble(lapsed)))) == [
-        "InsuranceVerificationFailed"]
+        "InsuranceVerificationFailed"
+    ]
     assert desk.app.appointment("fac-1", visit).insurance == "failed"
 
 

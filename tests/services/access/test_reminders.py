@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from events.catalogue import Contact, ReminderSent
-from services.access.notifier import OutboxNotifier, SmtpNotifier, Reminder
 from base.store_log import envelopes_after
+from events.catalogue import Contact, ReminderSent
 from projections.work_queue_reader import WorkQueueReader
+from services.access.notifier import OutboxNotifier, Reminder, SmtpNotifier
 from services.access.reminders import ReminderProcess
 from tests.services.access.conftest import PATIENT, at
 
@@ -73,7 +73,9 @@ def test_a_rescheduled_appointment_is_reminded_again_for_its_new_time(desk, tmp_
 
 def test_the_process_expires_offers_that_were_not_taken(desk, tmp_path):
     taken = desk.book(at(3, 9))
-    desk.app.join_waitlist(desk.meta(), PATIENT, "cardiology", "outpatient-visit", 30, provider_id="dr-1", entry_id="w1")
+    desk.app.join_waitlist(
+        desk.meta(), PATIENT, "cardiology", "outpatient-visit", 30, provider_id="dr-1", entry_id="w1"
+    )
     desk.app.cancel_appointment(desk.meta(), taken, "patient request")
     offer = desk.app.waitlist("fac-1", "provider:dr-1").entries["w1"].offer
     assert process(desk.app, tmp_path).run_pass(offer.expires_at + timedelta(seconds=1)).offers_expired == 1

@@ -13,8 +13,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from base.settings import Settings
-from events.catalogue import ReminderSent
 from base.store_log import envelopes_after
+from events.catalogue import ReminderSent
 from services.hospital import Hospital
 from tests.services.access.conftest import PATIENT, at
 
@@ -23,10 +23,19 @@ APPOINTMENTS = 150
 
 
 def reminders_command(data_dir: Path, now: str) -> subprocess.Popen:
-    env = {**os.environ, "EDFLOW_DATA_DIR": str(data_dir), "EDFLOW_EVENT_STORE": "sqlite", "EDFLOW_REMINDER_CHANNEL": "log"}
+    env = {
+        **os.environ,
+        "EDFLOW_DATA_DIR": str(data_dir),
+        "EDFLOW_EVENT_STORE": "sqlite",
+        "EDFLOW_REMINDER_CHANNEL": "log",
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "deploy.cli", "reminders", "run", "--once", "--now", now],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
 
 
@@ -34,8 +43,16 @@ def test_a_killed_and_restarted_reminder_process_sends_each_reminder_exactly_onc
     app = Hospital(Settings(data_dir=tmp_path, event_store="sqlite"))
     for n in range(APPOINTMENTS):
         start = at(3, 9) + timedelta(minutes=10 * n)
-        app.book(clock.meta(role="scheduler"), PATIENT, f"dr-{n % 7}", "cardiology", "outpatient-visit",
-                 start, start + timedelta(minutes=10), appointment_id=f"A{n}")
+        app.book(
+            clock.meta(role="scheduler"),
+            PATIENT,
+            f"dr-{n % 7}",
+            "cardiology",
+            "outpatient-visit",
+            start,
+            start + timedelta(minutes=10),
+            appointment_id=f"A{n}",
+        )
     outbox = tmp_path / "reminder-outbox"
     # At this instant the 48-hour reminder of every appointment is due; the 2-hour one is not.
     now = at(2, 12).isoformat()

@@ -20,12 +20,21 @@ def test_twelve_threads_one_room_one_winner(settings, clock):
         meta = clock.meta(role="scheduler", at=at(0, 8))
         barrier.wait()
         try:
-            app.book(meta, PATIENT, f"dr-{n}", "surgery", "surgical-case", start, start + timedelta(hours=2),
-                     appointment_id=f"S{n}", room_id="or-1")
+            app.book(
+                meta,
+                PATIENT,
+                f"dr-{n}",
+                "surgery",
+                "surgical-case",
+                start,
+                start + timedelta(hours=2),
+                appointment_id=f"S{n}",
+                room_id="or-1",
+            )
             wins.append(n)
         except SlotAlreadyBooked:
             refusals.append(n)
-        except Exception as error:  # noqa: BLE001 - any other outcome fails the test, named
+        except Exception as error:
             errors.append(repr(error))
 
     threads = [threading.Thread(target=attempt, args=(n,)) for n in range(12)]

@@ -13,8 +13,8 @@ from email import message_from_bytes
 import pytest
 
 from events.catalogue import Contact
-from services.access.notifier import SmtpNotifier
 from projections.work_queue_reader import WorkQueueReader
+from services.access.notifier import SmtpNotifier
 from services.access.reminders import ReminderProcess
 from tests.services.access.conftest import at
 
@@ -83,7 +83,9 @@ def test_a_delivery_repeated_before_recording_is_not_mailed_twice(tmp_path, mail
 def test_a_mail_server_that_is_down_delays_the_reminder_without_losing_it(desk, tmp_path, mail_server):
     desk.book(at(3, 9), appointment_id="A1", contact=Contact(email="sam@example.org"))
     host, port = mail_server.server_address
-    down = SmtpNotifier(host, 1, "clinic@hospital.example", tmp_path / "sent", starttls=False)  # nothing listens on port 1
+    down = SmtpNotifier(
+        host, 1, "clinic@hospital.example", tmp_path / "sent", starttls=False
+    )  # nothing listens on port 1
     failed = ReminderProcess(desk.app, WorkQueueReader(desk.app), down, [2880]).run_pass(at(1, 10))
     assert (failed.sent, failed.failed) == (0, 1)
     up = SmtpNotifier(host, port, "clinic@hospital.example", tmp_path / "sent", starttls=False)

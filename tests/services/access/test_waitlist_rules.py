@@ -46,10 +46,12 @@ def test_department_and_provider_waitlists_compete_by_join_time(desk):
 
 def test_a_reschedule_frees_time_only_for_patients_wanting_earlier(desk):
     moving = desk.book(at(1, 9))
-    desk.app.join_waitlist(desk.meta(), ANN, "cardiology", "outpatient-visit", 30, provider_id="dr-1",
-                           before=at(1, 8), entry_id="ann")
-    desk.app.join_waitlist(desk.meta(), BOB, "cardiology", "outpatient-visit", 30, provider_id="dr-1",
-                           before=at(3, 9), entry_id="bob")
+    desk.app.join_waitlist(
+        desk.meta(), ANN, "cardiology", "outpatient-visit", 30, provider_id="dr-1", before=at(1, 8), entry_id="ann"
+    )
+    desk.app.join_waitlist(
+        desk.meta(), BOB, "cardiology", "outpatient-visit", 30, provider_id="dr-1", before=at(3, 9), entry_id="bob"
+    )
     desk.app.reschedule(desk.meta(), moving, at(2, 9), at(2, 9, 30))
     offers = pending(desk, "provider:dr-1")
     assert offers["ann"] is None and offers["bob"].start == at(1, 9)
@@ -58,8 +60,16 @@ def test_a_reschedule_frees_time_only_for_patients_wanting_earlier(desk):
 def test_accepting_books_the_slot_and_moves_an_existing_appointment(desk):
     later = desk.book(at(4, 15), appointment_id="bob-later")
     taken = desk.book(at(1, 9))
-    desk.app.join_waitlist(desk.meta(), BOB, "cardiology", "outpatient-visit", 30, provider_id="dr-1",
-                           appointment_id="bob-later", entry_id="bob")
+    desk.app.join_waitlist(
+        desk.meta(),
+        BOB,
+        "cardiology",
+        "outpatient-visit",
+        30,
+        provider_id="dr-1",
+        appointment_id="bob-later",
+        entry_id="bob",
+    )
     desk.app.cancel_appointment(desk.meta(), taken, "patient request")
     outcome = desk.app.accept_offer(desk.meta(), "provider:dr-1", "bob")
     assert outcome.id == later

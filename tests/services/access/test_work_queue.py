@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from hypothesis import HealthCheck, given, settings, strategies as st
-
+from base.store_log import envelopes_after
 from events.catalogue import Coverage, Person
 from projections.work_queue import fold_into
 from services.access.work_queue_view import view
-from base.store_log import envelopes_after
-from tests.services.access.conftest import PATIENT, at
+from tests.services.access.conftest import at
 
 
 def queue(app, as_of, **options):
@@ -41,26 +40,33 @@ def test_the_queue_shows_the_days_work(desk):
     scenario(desk)
     q = queue(desk.app, at(0, 7))
     assert {d: ids(items) for d, items in q["today"].items()} == {
-        "cardiology": ["missed", "today-cardio"], "orthopedics": ["today-ortho"]}
+        "cardiology": ["missed", "today-cardio"],
+        "orthopedics": ["today-ortho"],
+    }
     # Within 3 days and not verified; "far-away" and "surgery" are beyond the horizon.
     assert ids(q["unverified_coverage"]) == ["today-cardio", "today-ortho", "unverified"]
     assert ids(q["no_shows_to_rebook"]) == []  # starts at 08:00: not yet missed as of 07:00
     assert [(i["appointment_id"], i["missing"]) for i in q["checklists_open"]] == [
-        ("surgery", ["labs", "anaesthesia-review", "insurance-authorisation"])]
+        ("surgery", ["labs", "anaesthesia-review", "insurance-authorisation"])
+    ]
     later = queue(desk.app, at(0, 12))
     assert ids(later["no_shows_to_rebook"]) == ["missed"]
 
 
 def test_reminders_due_and_sent_leave_the_queue(desk):
     desk.book(at(2, 9), appointment_id="A1")
-    assert [(i["appointment_id"], i["lead_minutes"]) for i in queue(desk.app, at(0, 9))["reminders_due"]] == [("A1", 2880)]
+    assert [(i["appointment_id"], i["lead_minutes"]) for i in queue(desk.app, at(0, 9))["reminders_due"]] == [
+        ("A1", 2880)
+    ]
     desk.app.record_reminder(desk.meta(), "A1", 2880, "log", "m1")
     assert queue(desk.app, at(0, 9))["reminders_due"] == []
 
 
 def test_pending_offers_are_listed_and_marked_expired_by_time(desk):
     taken = desk.book(at(1, 9))
-    desk.app.join_waitlist(desk.meta(), Person(sex="F"), "cardiology", "outpatient-visit", 30, provider_id="dr-1", entry_id="w1")
+    desk.app.join_waitlist(
+        desk.meta(), Person(sex="F"), "cardiology", "outpatient-visit", 30, provider_id="dr-1", entry_id="w1"
+    )
     desk.app.cancel_appointment(desk.meta(), taken, "patient request")
     offer = queue(desk.app, at(0, 9))["offers_pending"]
     assert [(o["entry_id"], o["expired"]) for o in offer] == [("w1", False)]
@@ -90,8 +96,8 @@ def test_queue_entries_survive_their_codec(desk):
 
 def test_the_projection_fold_keeps_the_work_queue_in_its_table(sqlite_hospital_with_history):
     """The worker's one fold carries the work-queue entries, codec included."""
-    from projections import fold
     from events.work_queue import QueueAppointment
+    from projections import fold
 
     table = fold.fold_into({}, sqlite_hospital_with_history)
     queue = {k: v for k, v in table.items() if "|wq" in k}

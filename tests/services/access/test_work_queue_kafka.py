@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from base import kafka_clients
 from base.settings import Settings
 from events.catalogue import Coverage
 from events.envelope import decode
 from projections.work_queue import fold_into
 from services.access.work_queue_view import view
-from base import kafka_clients
 from services.hospital import Hospital
-from tests.services.access.conftest import PATIENT, at
 from tests.kafka_topics import topics_for_test
+from tests.services.access.conftest import PATIENT, at
 
 EDFLOW = str(Path(sys.executable).parent / "edflow")
 
@@ -33,13 +33,13 @@ def kafka_settings(settings: Settings, kafka_bootstrap: str, topic_prefix: str) 
         yield configured
 
 
-
-
 def relay_once(settings: Settings) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EDFLOW_")}
     env.update(
-        EDFLOW_DATA_DIR=str(settings.data_dir), EDFLOW_EVENT_STORE=settings.event_store,
-        EDFLOW_POSTGRES_DSN=settings.postgres_dsn, EDFLOW_KAFKA_BOOTSTRAP=settings.kafka_bootstrap,
+        EDFLOW_DATA_DIR=str(settings.data_dir),
+        EDFLOW_EVENT_STORE=settings.event_store,
+        EDFLOW_POSTGRES_DSN=settings.postgres_dsn,
+        EDFLOW_KAFKA_BOOTSTRAP=settings.kafka_bootstrap,
         EDFLOW_TOPIC_PREFIX=settings.topic_prefix,
     )
     done = subprocess.run([EDFLOW, "relay", "--once"], env=env, capture_output=True, text=True, timeout=120)
@@ -81,7 +81,9 @@ def test_a_booking_flows_through_kafka_into_the_work_queue(kafka_settings, clock
     table = fold_into({}, envelopes)
     queue = view(table.values(), at(0, 12), "UTC", insurance_flag_days=3)
     assert {d: [i["appointment_id"] for i in items] for d, items in queue["today"].items()} == {
-        "cardiology": ["A1"], "orthopedics": ["A2"]}
+        "cardiology": ["A1"],
+        "orthopedics": ["A2"],
+    }
     assert [i["appointment_id"] for i in queue["no_shows_to_rebook"]] == ["A1"]
     assert [i["appointment_id"] for i in queue["unverified_coverage"]] == ["A3"]
     # A redelivery of everything (consumer restart) changes nothing.

@@ -10,10 +10,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from base.auth import mint_token
 from base.settings import Settings
 from projections.work_queue_reader import WorkQueueReader
 from services.api.app import create_app
-from base.auth import mint_token
 from services.hospital import Hospital
 
 FACILITY = "fac-1"
@@ -56,7 +56,12 @@ class Api:
     def register_bed(self, bed_id: str = "ED-1") -> None:
         self.ok("/beds", {"bed_id": bed_id, "unit": "ED-A"})
 
-    def book(self, appointment_id: str = "A1", start: str = "2026-03-03T09:00:00+00:00", end: str = "2026-03-03T09:30:00+00:00") -> dict:
+    def book(
+        self,
+        appointment_id: str = "A1",
+        start: str = "2026-03-03T09:00:00+00:00",
+        end: str = "2026-03-03T09:30:00+00:00",
+    ) -> dict:
         return self.ok("/appointments", book_body(appointment_id, start, end))
 
     def position(self) -> int:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from deploy.server import build_app as create_app
 from base.auth import mint_token
+from deploy.server import build_app as create_app
 from services.audit.access import access_log
 from services.audit.verify import verify
 

@@ -14,8 +14,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from base.settings import Settings
 from base.auth import AuthError, Principal, mint_token, signing_secret, verify_token
+from base.settings import Settings
 from tests.services.api.conftest import BASE, Api, with_secret
 
 
@@ -27,8 +27,15 @@ def api_settings(sqlite_settings: Settings) -> Settings:
 
 def claims(settings: Settings, **changes) -> dict:
     now = int(time.time())
-    base = {"sub": "u1", "role": "admin", "facilities": ["fac-1"], "iss": settings.jwt_issuer,
-            "aud": settings.jwt_audience, "iat": now, "exp": now + 600}
+    base = {
+        "sub": "u1",
+        "role": "admin",
+        "facilities": ["fac-1"],
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "iat": now,
+        "exp": now + 600,
+    }
     return {k: v for k, v in {**base, **changes}.items() if v is not None}
 
 
@@ -105,7 +112,9 @@ def test_a_token_for_all_facilities_may_act_anywhere(api: Api):
 def test_a_refused_token_records_nothing(api: Api):
     before = api.position()
     token = jwt.encode(claims(api.settings), "forged-secret-forged-secret-forged-secret", algorithm="HS256")
-    response = api.client.post(f"{BASE}/beds", json={"bed_id": "X", "unit": "ED"}, headers={"Authorization": f"Bearer {token}"})
+    response = api.client.post(
+        f"{BASE}/beds", json={"bed_id": "X", "unit": "ED"}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 401 and api.position() == before
 
 
@@ -143,7 +152,9 @@ def issuer(request) -> Iterator[tuple[str, object, str]]:
 def test_a_token_from_the_configured_issuer_verifies_through_its_jwks(sqlite_settings: Settings, issuer):
     url, key, algorithm = issuer
     settings = sqlite_settings.model_copy(update={"jwt_jwks_url": url, "jwt_issuer": "https://idp.example"})
-    token = jwt.encode(claims(settings, sub="nurse-9", role="charge-nurse"), key, algorithm=algorithm, headers={"kid": "k1"})
+    token = jwt.encode(
+        claims(settings, sub="nurse-9", role="charge-nurse"), key, algorithm=algorithm, headers={"kid": "k1"}
+    )
     assert verify_token(settings, token) == Principal("nurse-9", "charge-nurse", ("fac-1",))
 
 

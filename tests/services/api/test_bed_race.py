@@ -9,15 +9,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
+from base.auth import mint_token
 from base.settings import Settings
+from base.store_log import to_envelope
 from events.catalogue import Person
 from services.api.app import create_app
-from base.auth import mint_token
 from services.hospital import Hospital
-from base.store_log import to_envelope
+from tests.conftest import Clock
 from tests.services.api.conftest import BASE, with_secret
 from tests.services.api.live_server import running_server
-from tests.conftest import Clock
 
 CONTENDERS = 50
 

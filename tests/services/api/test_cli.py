@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from deploy.cli import main
-from base.settings import Settings
 from base.auth import Principal, verify_token
+from base.settings import Settings
+from deploy.cli import main
 from tests.services.api.live_server import free_port
 
 
@@ -47,7 +47,10 @@ def test_serve_answers_commands_and_docs_then_stops(tmp_path: Path):
     env = {**os.environ, "EDFLOW_DATA_DIR": str(tmp_path), "EDFLOW_JWT_SECRET": "s" * 40}
     token = subprocess.run(
         [sys.executable, "-m", "deploy.cli", "token", "--sub", "ops", "--role", "admin", "--facility", "demo"],
-        env=env, capture_output=True, text=True, check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     server = subprocess.Popen(
         [sys.executable, "-m", "deploy.cli", "serve", "--port", str(port), "--log-level", "warning"], env=env
@@ -64,7 +67,8 @@ def test_serve_answers_commands_and_docs_then_stops(tmp_path: Path):
                 time.sleep(0.1)
         assert docs.status_code == 200
         created = httpx.post(
-            f"{base}/api/v1/facilities/demo/beds", json={"bed_id": "B1", "unit": "ED"},
+            f"{base}/api/v1/facilities/demo/beds",
+            json={"bed_id": "B1", "unit": "ED"},
             headers={"Authorization": f"Bearer {token}"},
         )
         assert created.status_code == 201

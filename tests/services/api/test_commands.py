@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from events.envelope import Actor
 from base.store_log import to_envelope
+from events.envelope import Actor
 from tests.services.api.conftest import Api
 
 
@@ -14,7 +14,10 @@ def types(result: dict) -> list[str]:
 
 
 def test_a_bed_goes_through_its_whole_cycle(api: Api):
-    assert api.post("/beds", {"bed_id": "ED-1", "unit": "ED-A", "bed_type": "resus", "label": "Resus 1"}).status_code == 201
+    assert (
+        api.post("/beds", {"bed_id": "ED-1", "unit": "ED-A", "bed_type": "resus", "label": "Resus 1"}).status_code
+        == 201
+    )
     visit = api.arrive()
     assert types(api.ok(f"/encounters/{visit}/bed", {"bed_id": "ED-1"})) == ["BedAssigned", "BedOccupied"]
     assert types(api.ok("/beds/ED-1/release")) == ["BedVacated", "BedReleased"]
@@ -24,8 +27,14 @@ def test_a_bed_goes_through_its_whole_cycle(api: Api):
     assert types(api.ok("/beds/ED-1/unblock")) == ["BedUnblocked"]
     bed = api.get("/beds/ED-1").json()
     assert bed | {"version": 0} == {
-        "bed_id": "ED-1", "facility_id": "fac-1", "unit": "ED-A", "bed_type": "resus", "label": "Resus 1",
-        "status": "available", "encounter_id": None, "version": 0,
+        "bed_id": "ED-1",
+        "facility_id": "fac-1",
+        "unit": "ED-A",
+        "bed_type": "resus",
+        "label": "Resus 1",
+        "status": "available",
+        "encounter_id": None,
+        "version": 0,
     }
 
 
@@ -39,10 +48,14 @@ def test_a_visit_goes_from_arrival_to_discharge(api: Api):
     moved = api.ok(f"/encounters/{visit}/bed", {"bed_id": "ED-2"})
     assert types(moved) == ["PatientTransferred", "BedOccupied", "BedReleased"]
     assert types(api.ok(f"/encounters/{visit}/admit-decision", {"level_of_care": "icu"})) == ["AdmitDecided"]
-    assert types(api.patch(f"/encounters/{visit}", {"chief_complaint": "chest pain"}).json()) == ["PatientDetailsUpdated"]
+    assert types(api.patch(f"/encounters/{visit}", {"chief_complaint": "chest pain"}).json()) == [
+        "PatientDetailsUpdated"
+    ]
     done = api.ok(f"/encounters/{visit}/discharge", {"disposition": "admitted", "destination": "ICU-3"})
     assert types(done) == ["PatientDischarged", "BedReleased"]
-    assert types(api.ok(f"/encounters/{visit}/discharge-cancellation", {"reason": "wrong patient"})) == ["DischargeCancelled"]
+    assert types(api.ok(f"/encounters/{visit}/discharge-cancellation", {"reason": "wrong patient"})) == [
+        "DischargeCancelled"
+    ]
     view = api.get(f"/encounters/{visit}").json()
     assert (view["status"], view["esi"], view["provider_id"], view["admit_decided"]) == ("waiting", 2, "dr-kim", True)
     assert view["chief_complaint"] == "chest pain"
@@ -72,7 +85,9 @@ def test_an_appointment_is_booked_verified_checked_in_and_completed(api: Api):
     created = api.post("/appointments", {**_booking("A1"), "reason": "cast check"})
     assert created.status_code == 201 and created.json()["id"] == "A1"
     assert "ProviderTimeReserved" in types(created.json())
-    moved = api.ok("/appointments/A1/reschedule", {"start": "2026-03-03T10:00:00-06:00", "end": "2026-03-03T10:30:00-06:00"})
+    moved = api.ok(
+        "/appointments/A1/reschedule", {"start": "2026-03-03T10:00:00-06:00", "end": "2026-03-03T10:30:00-06:00"}
+    )
     assert "AppointmentRescheduled" in types(moved)
     coverage = {"coverage": {"payer": "Acme Health", "member_id": "M-77", "plan": "PPO"}}
     assert types(api.ok("/appointments/A1/insurance-verification", coverage)) == ["InsuranceVerificationRequested"]
@@ -114,7 +129,7 @@ def test_the_actor_and_event_time_come_from_the_token_and_the_body(api: Api):
     last = api.hospital.recorder.select_notifications(start=api.position(), limit=1)[0]
     envelope = to_envelope(last, api.hospital.mapper.to_domain_event(last))
     assert envelope.actor == Actor(id="dr-kim", role="provider")
-    assert envelope.occurred_at == datetime(2026, 11, 1, 13, 0, tzinfo=timezone.utc)
+    assert envelope.occurred_at == datetime(2026, 11, 1, 13, 0, tzinfo=UTC)
     assert envelope.correlation_id == "c-1" and envelope.facility_id == "fac-1"
 
 
@@ -137,7 +152,12 @@ def test_a_partial_identity_correction_keeps_the_rest(api: Api):
     visit = api.arrive(given_name="Ana", family_name="Lopez", mrn="MRN-1", sex="F")
     assert api.patch(f"/encounters/{visit}", {"patient": {"family_name": "López-Ruiz"}}).status_code == 200
     patient = api.get(f"/encounters/{visit}", role="intake").json()["patient"]
-    assert (patient["given_name"], patient["family_name"], patient["mrn"], patient["sex"]) == ("Ana", "López-Ruiz", "MRN-1", "F")
+    assert (patient["given_name"], patient["family_name"], patient["mrn"], patient["sex"]) == (
+        "Ana",
+        "López-Ruiz",
+        "MRN-1",
+        "F",
+    )
 
 
 def test_the_docs_list_every_resource(api: Api):

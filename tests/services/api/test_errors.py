@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 
 from tests.services.api.conftest import BASE, Api
@@ -74,7 +76,9 @@ def test_an_empty_correction_is_refused(api: Api):
 def test_malformed_json_is_a_422_naming_the_body(api: Api):
     visit = api.arrive()
     response = api.client.post(
-        f"{BASE}/encounters/{visit}/triage", content=b'{"esi": 3,', headers={**api.headers(), "content-type": "application/json"}
+        f"{BASE}/encounters/{visit}/triage",
+        content=b'{"esi": 3,',
+        headers={**api.headers(), "content-type": "application/json"},
     )
     assert response.status_code == 422
     assert "not valid JSON" in fields(response)["body"]
@@ -88,7 +92,9 @@ def test_a_json_array_instead_of_an_object_is_a_422(api: Api):
 def test_a_body_that_is_not_json_is_a_415(api: Api):
     visit = api.arrive()
     response = api.client.post(
-        f"{BASE}/encounters/{visit}/triage", content=b"esi=3", headers={**api.headers(), "content-type": "application/x-www-form-urlencoded"}
+        f"{BASE}/encounters/{visit}/triage",
+        content=b"esi=3",
+        headers={**api.headers(), "content-type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 415
     assert response.json()["error"]["code"] == "unsupported_media_type"
@@ -102,7 +108,10 @@ def test_an_oversized_body_is_a_413(api: Api):
     assert api.position() == before
 
 
-@pytest.mark.parametrize("path", ["/encounters/not-a-uuid", "/encounters/8f14e45f-ceea-467f-a0e6-5a7c2e1f3b91", "/beds/NOPE", "/appointments/NOPE"])
+@pytest.mark.parametrize(
+    "path",
+    ["/encounters/not-a-uuid", "/encounters/8f14e45f-ceea-467f-a0e6-5a7c2e1f3b91", "/beds/NOPE", "/appointments/NOPE"],
+)
 def test_an_unknown_id_is_a_404(api: Api, path: str):
     response = api.get(path)
     assert response.status_code == 404
@@ -145,7 +154,9 @@ def test_a_closed_visit_is_a_409_encounter_closed(api: Api):
 
 def test_a_taken_slot_is_a_409_slot_already_booked(api: Api):
     api.book("A1")
-    response = api.post("/appointments", {**_booking("A2"), "start": "2026-03-03T09:15:00+00:00", "end": "2026-03-03T09:45:00+00:00"})
+    response = api.post(
+        "/appointments", {**_booking("A2"), "start": "2026-03-03T09:15:00+00:00", "end": "2026-03-03T09:45:00+00:00"}
+    )
     assert (response.status_code, response.json()["error"]["code"]) == (409, "slot_already_booked")
 
 
@@ -195,26 +206,36 @@ def test_an_unexpected_failure_is_a_500_in_the_error_shape_without_patient_data(
     hospital.close()
     response = api.post("/encounters", {"visit_number": "V1", "patient": {"family_name": "Zyxwoski", "sex": "F"}})
     assert response.status_code == 500
-    assert response.json() == {"error": {"code": "internal", "message": "unexpected server error; it was logged", "details": {}}}
+    assert response.json() == {
+        "error": {"code": "internal", "message": "unexpected server error; it was logged", "details": {}}
+    }
     assert "Zyxwoski" not in caplog.text and "Traceback" not in response.text
     assert any("unexpected" in r.getMessage() for r in caplog.records)
 
 
 def test_a_command_dated_beyond_the_clock_skew_allowance_is_refused_and_records_nothing(sqlite_settings):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from fastapi.testclient import TestClient
 
-    from services.api.app import create_app
     from base.auth import mint_token
+    from services.api.app import create_app
 
     app = create_app(sqlite_settings)
     headers = {"Authorization": "Bearer " + mint_token(sqlite_settings, "ann", "intake", ["fac-1"])}
     with TestClient(app) as client:
-        soon = (datetime.now(timezone.utc) + timedelta(seconds=60)).isoformat()
-        later = (datetime.now(timezone.utc) + timedelta(hours=2)).isoformat()
-        ok = client.post("/api/v1/facilities/fac-1/encounters", json={"visit_number": "V1", "patient": {}, "occurred_at": soon}, headers=headers)
-        refused = client.post("/api/v1/facilities/fac-1/encounters", json={"visit_number": "V2", "patient": {}, "occurred_at": later}, headers=headers)
+        soon = (datetime.now(UTC) + timedelta(seconds=60)).isoformat()
+        later = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+        ok = client.post(
+            "/api/v1/facilities/fac-1/encounters",
+            json={"visit_number": "V1", "patient": {}, "occurred_at": soon},
+            headers=headers,
+        )
+        refused = client.post(
+            "/api/v1/facilities/fac-1/encounters",
+            json={"visit_number": "V2", "patient": {}, "occurred_at": later},
+            headers=headers,
+        )
         before = app.state.hospital.recorder.max_notification_id()
     assert ok.status_code == 201
     assert refused.status_code == 422

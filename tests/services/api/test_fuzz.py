@@ -4,15 +4,34 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.services.api.conftest import BASE, Api
 from tests.services.api.test_permissions import requests_by_route
 
 scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40)
-json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=12)
-odd_strings = st.sampled_from(["", " ", "2026-03-02T08:00:00", "2026-03-02T08:00:00+00:00", "9999-12-31T23:59:59+14:00",
-                               "0001-01-01T00:00:00-12:00", "ED-1", "x" * 600, "\u0000", "-1", "1e400", "null"])
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=12,
+)
+odd_strings = st.sampled_from(
+    [
+        "",
+        " ",
+        "2026-03-02T08:00:00",
+        "2026-03-02T08:00:00+00:00",
+        "9999-12-31T23:59:59+14:00",
+        "0001-01-01T00:00:00-12:00",
+        "ED-1",
+        "x" * 600,
+        "\u0000",
+        "-1",
+        "1e400",
+        "null",
+    ]
+)
 field_values = json_values | odd_strings | st.integers(min_value=-(2**70), max_value=2**70)
 
 
@@ -34,7 +53,10 @@ def test_random_json_at_every_command_route_never_gets_a_500(api: Api):
     def throw(case):
         (method, path, _), body = case
         response = api.client.request(
-            method, BASE + path, content=json.dumps(body).encode(), headers={**api.headers(), "content-type": "application/json"}
+            method,
+            BASE + path,
+            content=json.dumps(body).encode(),
+            headers={**api.headers(), "content-type": "application/json"},
         )
         assert response.status_code < 500, response.text
         assert set(response.json()) <= {"error", "id", "events"}
@@ -49,7 +71,9 @@ def test_raw_bytes_at_a_command_route_never_get_a_500(api: Api):
     @given(st.binary(max_size=200))
     def throw(raw):
         response = api.client.post(
-            f"{BASE}/encounters/{visit}/triage", content=raw, headers={**api.headers(), "content-type": "application/json"}
+            f"{BASE}/encounters/{visit}/triage",
+            content=raw,
+            headers={**api.headers(), "content-type": "application/json"},
         )
         assert response.status_code in (200, 409, 422), response.text
 

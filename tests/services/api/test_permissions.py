@@ -33,22 +33,32 @@ def requests_by_route(visit: str) -> dict[str, tuple[str, str, dict | None]]:
         "encounters.discharge": ("POST", f"/encounters/{visit}/discharge", {"disposition": "home"}),
         "encounters.left-without-being-seen": ("POST", f"/encounters/{visit}/left-without-being-seen", {}),
         "encounters.arrival-cancellation": ("POST", f"/encounters/{visit}/arrival-cancellation", {"reason": "error"}),
-        "encounters.discharge-cancellation": ("POST", f"/encounters/{visit}/discharge-cancellation", {"reason": "error"}),
+        "encounters.discharge-cancellation": (
+            "POST",
+            f"/encounters/{visit}/discharge-cancellation",
+            {"reason": "error"},
+        ),
         "encounters.update": ("PATCH", f"/encounters/{visit}", {"chief_complaint": "fall"}),
         "appointments.book": ("POST", "/appointments", slot),
         "appointments.read": ("GET", "/appointments/A1", None),
         "appointments.reschedule": (
-            "POST", "/appointments/A1/reschedule", {"start": "2026-03-05T09:00:00Z", "end": "2026-03-05T09:20:00Z"}
+            "POST",
+            "/appointments/A1/reschedule",
+            {"start": "2026-03-05T09:00:00Z", "end": "2026-03-05T09:20:00Z"},
         ),
         "appointments.cancel": ("POST", "/appointments/A1/cancel", {"reason": "called"}),
         "appointments.check-in": ("POST", "/appointments/A1/check-in", {}),
         "appointments.no-show": ("POST", "/appointments/A1/no-show", {}),
         "appointments.complete": ("POST", "/appointments/A1/complete", {}),
         "appointments.insurance-verification": (
-            "POST", "/appointments/A1/insurance-verification", {"coverage": {"payer": "Acme", "member_id": "M1"}}
+            "POST",
+            "/appointments/A1/insurance-verification",
+            {"coverage": {"payer": "Acme", "member_id": "M1"}},
         ),
         "appointments.insurance-verification-result": (
-            "POST", "/appointments/A1/insurance-verification/result", {"verified": False, "detail": "inactive"}
+            "POST",
+            "/appointments/A1/insurance-verification/result",
+            {"verified": False, "detail": "inactive"},
         ),
     }
 

@@ -19,9 +19,15 @@ from tests.services.hl7.test_mllp_tls import self_signed
 def test_serve_over_tls_answers_https_and_refuses_plain_http(tmp_path: Path):
     cert, key = self_signed(tmp_path)
     port = free_port()
-    env = {**os.environ, "EDFLOW_DATA_DIR": str(tmp_path), "EDFLOW_HTTP_TLS_CERTFILE": str(cert),
-           "EDFLOW_HTTP_TLS_KEYFILE": str(key)}
-    server = subprocess.Popen([sys.executable, "-m", "deploy.cli", "serve", "--port", str(port), "--log-level", "warning"], env=env)
+    env = {
+        **os.environ,
+        "EDFLOW_DATA_DIR": str(tmp_path),
+        "EDFLOW_HTTP_TLS_CERTFILE": str(cert),
+        "EDFLOW_HTTP_TLS_KEYFILE": str(key),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "deploy.cli", "serve", "--port", str(port), "--log-level", "warning"], env=env
+    )
     try:
         deadline = time.monotonic() + 30
         while True:

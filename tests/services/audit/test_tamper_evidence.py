@@ -63,9 +63,15 @@ def test_deleted_last_event_is_named(recorded, settings):
 
 def test_inserted_event_is_named(recorded, settings):
     execute(
-        recorded, settings,
+        recorded,
+        settings,
         "INSERT INTO {table} (originator_id, originator_version, topic, state) VALUES (%s, 1, 'edflow:Encounter.Created', %s)",
-        ("6f2b8f39-52a4-4b8e-9d0c-4c3b3e1f9a10" if settings.event_store == "postgres" else "6f2b8f3952a44b8e9d0c4c3b3e1f9a10", b"{}"),
+        (
+            "6f2b8f39-52a4-4b8e-9d0c-4c3b3e1f9a10"
+            if settings.event_store == "postgres"
+            else "6f2b8f3952a44b8e9d0c4c3b3e1f9a10",
+            b"{}",
+        ),
     )
     problem = verify(recorded).problem
     assert (problem.kind, problem.notification_id) == ("inserted", 8)
@@ -96,13 +102,21 @@ def rechain(app, settings):
                 conn.execute(f"UPDATE {CHAIN_TABLE} SET hash = ? WHERE notification_id = ?", (digest, notification_id))
         else:
             with psycopg.connect(settings.postgres_dsn, autocommit=True) as conn:
-                conn.execute(f"UPDATE {CHAIN_TABLE} SET hash = %s WHERE notification_id = %s", (digest, notification_id))
+                conn.execute(
+                    f"UPDATE {CHAIN_TABLE} SET hash = %s WHERE notification_id = %s", (digest, notification_id)
+                )
 
 
 def run_cli(settings, *args):
-    env = {"EDFLOW_DATA_DIR": str(settings.data_dir), "EDFLOW_EVENT_STORE": settings.event_store,
-           "EDFLOW_POSTGRES_DSN": settings.postgres_dsn, "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-m", "deploy.cli", *args], capture_output=True, text=True, env=env, timeout=120)
+    env = {
+        "EDFLOW_DATA_DIR": str(settings.data_dir),
+        "EDFLOW_EVENT_STORE": settings.event_store,
+        "EDFLOW_POSTGRES_DSN": settings.postgres_dsn,
+        "PATH": "/usr/bin:/bin",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "deploy.cli", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def test_cli_checkpoint_then_verify_then_tamper(recorded, settings):

@@ -3,15 +3,15 @@ visits in different states, three appointments (one with coverage), beds."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import pytest
 from fastapi.testclient import TestClient
 
+from base.auth import mint_token
 from events.catalogue import Coverage, Person
 from events.envelope import Actor
 from services.api.app import create_app
-from base.auth import mint_token
 from services.fhir.router import router
 from services.hospital import Hospital
 from services.recording import Meta
@@ -23,7 +23,7 @@ ALAN = Person(mrn="MRN-ALAN", family_name="Turing", given_name="Alan", sex="M")
 
 
 def utc(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 3, day, hour, minute, tzinfo=timezone.utc)
+    return datetime(2026, 3, day, hour, minute, tzinfo=UTC)
 
 
 def meta(day: int, hour: int, minute: int = 0, facility_id: str = FACILITY) -> Meta:
@@ -62,10 +62,29 @@ def build_scenario(h: Hospital) -> dict[str, str]:
     v3 = h.arrive(meta(4, 7), "V3", ALAN).id
     h.arrive(meta(2, 11, facility_id="elsewhere"), "V9", ADA)
     # Appointments: two with dr-hopper (one cancelled), one with dr-curie.
-    h.book(meta(1, 12), ADA, "dr-hopper", "cardiology", "outpatient-visit", utc(2, 9), utc(2, 9, 20), appointment_id="ap-1")
-    h.book(meta(1, 12), ALAN, "dr-hopper", "cardiology", "outpatient-visit", utc(3, 9), utc(3, 9, 20), appointment_id="ap-2")
-    h.book(meta(1, 12), ALAN, "dr-curie", "radiology", "outpatient-procedure", utc(2, 9), utc(2, 10), appointment_id="ap-3")
-    plan = Coverage(payer="Acme Health", member_id="M-555", plan="GOLD", effective_from=date(2026, 1, 1), effective_to=date(2026, 12, 31))
+    h.book(
+        meta(1, 12), ADA, "dr-hopper", "cardiology", "outpatient-visit", utc(2, 9), utc(2, 9, 20), appointment_id="ap-1"
+    )
+    h.book(
+        meta(1, 12),
+        ALAN,
+        "dr-hopper",
+        "cardiology",
+        "outpatient-visit",
+        utc(3, 9),
+        utc(3, 9, 20),
+        appointment_id="ap-2",
+    )
+    h.book(
+        meta(1, 12), ALAN, "dr-curie", "radiology", "outpatient-procedure", utc(2, 9), utc(2, 10), appointment_id="ap-3"
+    )
+    plan = Coverage(
+        payer="Acme Health",
+        member_id="M-555",
+        plan="GOLD",
+        effective_from=date(2026, 1, 1),
+        effective_to=date(2026, 12, 31),
+    )
     h.request_verification(meta(1, 14), "ap-1", plan)
     h.request_verification(meta(1, 14), "ap-2", Coverage(payer="Beta Mutual", member_id="B-1"))
     h.cancel_appointment(meta(1, 15), "ap-2", reason="patient request")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -12,7 +12,9 @@ from starlette.datastructures import QueryParams
 
 from services.fhir.search import date_filter
 
-MOMENTS = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 3, 31)).map(lambda d: d.replace(tzinfo=timezone.utc))
+MOMENTS = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 3, 31)).map(
+    lambda d: d.replace(tzinfo=UTC)
+)
 DAYS = st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 3, 31))
 PERIODS = st.tuples(MOMENTS, st.one_of(st.none(), st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=5))))
 
@@ -31,7 +33,7 @@ def test_ne_is_the_complement_of_eq(period, day):
 @given(PERIODS, DAYS)
 def test_ge_and_le_one_day_is_overlapping_that_day(period, day):
     start, length = period
-    day_start = datetime.combine(day, datetime.min.time(), tzinfo=timezone.utc)
+    day_start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
     overlaps = start < day_start + timedelta(days=1) and (length is None or start + length >= day_start)
     assert matches(period, f"ge{day}", f"le{day}") is overlaps
 

@@ -5,8 +5,7 @@ R4 classes and compared in shape with the official examples."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,9 +14,9 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.encounter import Encounter
 from fhir.resources.R4B.location import Location
 
+from base.auth import mint_token
 from events.envelope import Actor
 from services.api.app import create_app
-from base.auth import mint_token
 from services.ed.application import encounter_id_for
 from services.fhir.location import location_id
 from services.fhir.router import router
@@ -25,8 +24,8 @@ from services.hl7.context import FeedOptions
 from services.hl7.intake import Intake
 from services.hospital import Hospital
 from services.recording import Meta
-from tests.services.hl7.conftest import register_sample_beds, sample
 from tests.conftest import FIXTURES
+from tests.services.hl7.conftest import register_sample_beds, sample
 
 EXAMPLES = FIXTURES / "fhir"
 FACILITY = "GHHSFacility"
@@ -40,7 +39,7 @@ def example(name: str) -> dict:
 
 
 def at(year: int, month: int = 1, day: int = 1, hour: int = 0) -> Meta:
-    return Meta(facility_id=FACILITY, occurred_at=datetime(year, month, day, hour, tzinfo=timezone.utc),
+    return Meta(facility_id=FACILITY, occurred_at=datetime(year, month, day, hour, tzinfo=UTC),
                 actor=Actor(id="test-setup", role="admin"))  # fmt: skip
 
 
@@ -120,7 +119,9 @@ def test_a_transfer_closes_one_location_and_opens_the_next(app, sqlite_settings,
     ],
     ids=["available", "occupied", "dirty", "cleaning", "blocked"],
 )
-def test_a_bed_reads_as_a_location_with_its_table_0116_status(app, sqlite_settings, sqlite_hospital, feed, steps, code, status):
+def test_a_bed_reads_as_a_location_with_its_table_0116_status(
+    app, sqlite_settings, sqlite_hospital, feed, steps, code, status
+):
     for step in steps:
         if step == "occupy":
             feed("ms-fhir-converter__ADT-A04-01.hl7")
@@ -130,7 +131,9 @@ def test_a_bed_reads_as_a_location_with_its_table_0116_status(app, sqlite_settin
             sqlite_hospital.block_bed(at(2020), BED_03, reason="broken rail")
         else:
             sqlite_hospital.start_cleaning(at(2031), BED_03)
-    body = client_for(app, sqlite_settings, "coordinator").get(f"{BASE}/Location/{location_id(FACILITY, BED_03)}").json()
+    body = (
+        client_for(app, sqlite_settings, "coordinator").get(f"{BASE}/Location/{location_id(FACILITY, BED_03)}").json()
+    )
     Location.model_validate(body)
     assert (body["operationalStatus"]["code"], body["status"]) == (code, status)
     assert body["operationalStatus"]["system"] == example("Location-2.json")["operationalStatus"]["system"]
@@ -204,7 +207,11 @@ def test_a_providers_booked_time_reads_as_busy_slots_of_its_day(app, sqlite_sett
     found = reader.get(f"{BASE}/Slot", params={"schedule": "Schedule/1210", "start": "2021-09-24"}).json()
     Bundle.model_validate(found)
     (slot,) = [e["resource"] for e in found["entry"]]
-    assert (slot["status"], slot["start"], slot["schedule"]["reference"]) == ("busy", "2021-09-24T09:30:00+02:15", "Schedule/1210")
+    assert (slot["status"], slot["start"], slot["schedule"]["reference"]) == (
+        "busy",
+        "2021-09-24T09:30:00+02:15",
+        "Schedule/1210",
+    )
     assert slot.keys() <= example("Slot-1.json").keys() | {"id"}
     other_day = reader.get(f"{BASE}/Slot", params={"schedule": "1210", "start": "2021-09-25"}).json()
     assert other_day["total"] == 0

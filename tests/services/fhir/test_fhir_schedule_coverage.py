@@ -5,7 +5,6 @@ in shape with the official examples; refusals and the access log."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from fhir.resources.R4B.bundle import Bundle
@@ -13,8 +12,8 @@ from fhir.resources.R4B.coverage import Coverage
 from fhir.resources.R4B.schedule import Schedule
 
 from services.audit.access import access_log
-from tests.services.fhir.conftest import BASE, FACILITY
 from tests.conftest import FIXTURES
+from tests.services.fhir.conftest import BASE, FACILITY
 
 EXAMPLES = FIXTURES / "fhir"
 
@@ -32,9 +31,19 @@ def test_a_providers_schedule_reads_with_its_working_week(scenario, reader):
     assert body["serviceCategory"][0]["text"] == "cardiology" and body["active"] is True
     assert body["serviceType"][0]["coding"][0]["code"] == "outpatient-visit"
     assert body["planningHorizon"] == {"start": "2026-03-01T09:00:00Z"}
-    assert "Mon 08:00-16:00" in body["comment"] and "Fri 08:00-16:00" in body["comment"] and "Sat" not in body["comment"]
+    assert (
+        "Mon 08:00-16:00" in body["comment"] and "Fri 08:00-16:00" in body["comment"] and "Sat" not in body["comment"]
+    )
     shape = example("Schedule-example.json")
-    assert {"identifier", "active", "serviceCategory", "serviceType", "actor", "planningHorizon", "comment"} <= body.keys() & shape.keys()
+    assert {
+        "identifier",
+        "active",
+        "serviceCategory",
+        "serviceType",
+        "actor",
+        "planningHorizon",
+        "comment",
+    } <= body.keys() & shape.keys()
 
 
 def test_the_schedule_a_slot_points_to_resolves(scenario, reader):
@@ -133,7 +142,9 @@ def test_each_read_and_search_is_in_the_access_log(scenario, scenario_hospital, 
     reader("scheduler").get(f"{BASE}/Schedule/dr-hopper")
     reader("scheduler").get(f"{BASE}/Coverage/ap-1")
     reader("scheduler").get(f"{BASE}/Coverage", params={"patient": "MRN-ADA"})
-    entries = [(e.resource, e.resource_id, e.actor_id, e.role) for e in access_log(scenario_hospital, facility_id=FACILITY)]
+    entries = [
+        (e.resource, e.resource_id, e.actor_id, e.role) for e in access_log(scenario_hospital, facility_id=FACILITY)
+    ]
     assert ("fhir/Schedule", "dr-hopper", "reader-7", "scheduler") in entries
     assert ("fhir/Coverage", "ap-1", "reader-7", "scheduler") in entries
     assert ("fhir/Coverage", "patient=MRN-ADA", "reader-7", "scheduler") in entries

@@ -113,7 +113,11 @@ def test_bad_search_parameters_are_400_operation_outcomes(scenario, reader, role
 
 @pytest.mark.parametrize(
     "role, path",
-    [("scheduler", "Encounter?status=finished"), ("charge-nurse", "Appointment?status=booked"), ("scheduler", "Location")],
+    [
+        ("scheduler", "Encounter?status=finished"),
+        ("charge-nurse", "Appointment?status=booked"),
+        ("scheduler", "Location"),
+    ],
 )
 def test_searches_follow_the_read_roles(scenario, reader, role, path):
     response = reader(role).get(f"{BASE}/{path}")
@@ -130,7 +134,10 @@ def test_each_search_is_in_the_access_log(scenario, scenario_hospital, reader):
     reader("provider").get(f"{BASE}/Encounter?status=finished")
     reader("scheduler").get(f"{BASE}/Appointment?date=2026-03-02")
     entries = {(e.resource, e.resource_id, e.role) for e in access_log(scenario_hospital, facility_id=FACILITY)}
-    assert {("fhir/Encounter", "status=finished", "provider"), ("fhir/Appointment", "date=2026-03-02", "scheduler")} <= entries
+    assert {
+        ("fhir/Encounter", "status=finished", "provider"),
+        ("fhir/Appointment", "date=2026-03-02", "scheduler"),
+    } <= entries
 
 
 @pytest.mark.parametrize(
@@ -152,7 +159,10 @@ def test_slots_are_searched_for_one_or_more_schedules(scenario, reader):
     client = reader("scheduler")
     body = client.get(f"{BASE}/Slot?schedule=Schedule/dr-hopper,Schedule/dr-curie&start=eq2026-03-02").json()
     Bundle.model_validate(body)
-    assert sorted(e["resource"]["schedule"]["reference"] for e in body["entry"]) == ["Schedule/dr-curie", "Schedule/dr-hopper"]
+    assert sorted(e["resource"]["schedule"]["reference"] for e in body["entry"]) == [
+        "Schedule/dr-curie",
+        "Schedule/dr-hopper",
+    ]
     assert client.get(f"{BASE}/Slot?schedule=dr-hopper&start=2026-03-03").json()["total"] == 0  # ap-2 was cancelled
 
 
@@ -164,7 +174,11 @@ def test_searches_scan_the_same_on_each_store(settings):
         api = create_app(settings, hospital)
         api.include_router(router)
         assert found(client_for(api, settings, "provider"), "Encounter", "date=ge2026-03-03&status=finished") == ["V2"]
-        assert found(client_for(api, settings, "scheduler"), "Schedule", "") == ["provider/dr-curie", "provider/dr-hopper", "room/room-7"]
+        assert found(client_for(api, settings, "scheduler"), "Schedule", "") == [
+            "provider/dr-curie",
+            "provider/dr-hopper",
+            "room/room-7",
+        ]
         assert found(client_for(api, settings, "coordinator"), "Location", "operational-status=C") == ["A3"]
     finally:
         hospital.close()

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ from tests.conftest import FIXTURES
 
 SAMPLES = FIXTURES / "hl7"
 MLLP_SEND = Path(sys.executable).parent / "mllp_send"
-SETUP_TIME = datetime(2000, 1, 1, tzinfo=timezone.utc)
+SETUP_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 # The beds the samples name (PV1-3 / PV1-6), as "<point of care>-<bed>" at their MSH-4 facility.
 SAMPLE_BEDS = {
     "GHHSFacility": ["HUH AE OMU-Bed 03", "4 East, room 136, bed B 4E-B"],

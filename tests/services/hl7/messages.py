@@ -25,7 +25,9 @@ def adt(
     birth: str = "19800101",
     msh7: str = "20260302080000-0600",
 ) -> str:
-    lines = [f"MSH|^~\\&|EPIC|FAC1|EDFLOW|FAC1|{msh7}||{kind}^{trigger}^{kind}_{trigger}|{control}|{processing}|{version}"]
+    lines = [
+        f"MSH|^~\\&|EPIC|FAC1|EDFLOW|FAC1|{msh7}||{kind}^{trigger}^{kind}_{trigger}|{control}|{processing}|{version}"
+    ]
     if evn is not None:
         lines.append(f"EVN|{trigger}|{evn}")
     lines.append(f"PID|1||MRN1^^^H^MR||DOE^JANE||{birth}|F")

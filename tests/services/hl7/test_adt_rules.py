@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from events.catalogue import ArrivalCancelled, BedAssigned, PatientArrived, PatientDischarged, PatientTransferred
+from events.catalogue import ArrivalCancelled, BedAssigned, PatientArrived, PatientTransferred
 from services.ed.application import encounter_id_for
 from services.hl7.context import FeedOptions
 from services.hl7.intake import Intake
@@ -96,7 +96,9 @@ def test_cancel_transfer_without_a_prior_bed_is_ae_naming_pv1_6(intake):
     assert err_of(reply)[2:4] == ["PV1^1^6", "101^Required field missing^HL70357"]
 
 
-@pytest.mark.parametrize("code, disposition", [("01", "home"), ("07", "left-against-advice"), ("20", "died"), ("", "home")])
+@pytest.mark.parametrize(
+    "code, disposition", [("01", "home"), ("07", "left-against-advice"), ("20", "died"), ("", "home")]
+)
 def test_discharge_disposition_comes_from_pv1_36(intake, code, disposition):
     send(intake, adt("A04"))
     assert code_of(send(intake, adt("A03", "C2", disposition=code))) == "AA"

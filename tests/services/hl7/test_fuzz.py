@@ -13,7 +13,10 @@ from tests.services.hl7.conftest import SAMPLES, register_sample_beds, sample, s
 from tests.services.hl7.messages import adt, batch, siu
 
 SEEDS = [sample(p.name) for p in sorted(SAMPLES.glob("*.hl7"))] + [
-    adt("A04").encode(), adt("A03", disposition="07").encode(), siu("S12").encode(), batch(adt("A02"), adt("A12")).encode(),
+    adt("A04").encode(),
+    adt("A03", disposition="07").encode(),
+    siu("S12").encode(),
+    batch(adt("A02"), adt("A12")).encode(),
 ]
 NASTY = st.text(alphabet=st.sampled_from(list("|^~\\&\r\n\x0b\x1c\"' 0123456789+-.AZaz:éü\ufeff")), max_size=30)
 

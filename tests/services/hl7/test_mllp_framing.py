@@ -47,7 +47,9 @@ def test_a_frame_sent_in_pieces_is_acknowledged_once(running_sqlite):
 
 def test_garbage_between_frames_is_ignored(running_sqlite):
     with connect(running_sqlite) as sock:
-        sock.sendall(b"\r\n\x00noise" + frame(register("G1", "C1")) + b"\n\n keep-alive \x00" + frame(register("G2", "C2")))
+        sock.sendall(
+            b"\r\n\x00noise" + frame(register("G1", "C1")) + b"\n\n keep-alive \x00" + frame(register("G2", "C2"))
+        )
         replies = read_replies(sock, 2)
     assert [ack_code(r) for r in replies] == ["AA", "AA"]
 
@@ -105,7 +107,10 @@ def test_a_frame_cut_short_by_the_next_start_byte_gets_ar(running_sqlite):
 
 @settings(max_examples=200, deadline=None)
 @given(
-    bodies=st.lists(st.binary(min_size=1, max_size=40).map(lambda b: b.replace(b"\x0b", b"").replace(b"\x1c", b"") or b"x"), max_size=5),
+    bodies=st.lists(
+        st.binary(min_size=1, max_size=40).map(lambda b: b.replace(b"\x0b", b"").replace(b"\x1c", b"") or b"x"),
+        max_size=5,
+    ),
     cuts=st.lists(st.integers(min_value=1, max_value=400), max_size=20),
     noise=st.binary(max_size=10).map(lambda b: b.replace(b"\x0b", b"")),
 )

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.ed.application import encounter_id_for
 from events.catalogue import AppointmentModified, PatientDetailsUpdated
+from services.ed.application import encounter_id_for
 from tests.services.hl7.conftest import SAMPLES, ack_code, facts, sample, segments
 
 MS = "ms-fhir-converter__"

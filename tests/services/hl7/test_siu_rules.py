@@ -43,7 +43,10 @@ def test_booking_records_the_appointment_with_time_provider_and_department(intak
     assert code_of(send(intake, siu("S12"))) == "AA"
     (booked,) = [f for f in facts(intake.hospital) if isinstance(f, AppointmentBooked)]
     assert (booked.provider_id, booked.department, booked.appointment_type) == ("DR7", "CLINIC-A", "ed-follow-up")
-    assert (booked.start, booked.end) == (datetime(2026, 3, 10, 9, 0, tzinfo=CST), datetime(2026, 3, 10, 9, 30, tzinfo=CST))
+    assert (booked.start, booked.end) == (
+        datetime(2026, 3, 10, 9, 0, tzinfo=CST),
+        datetime(2026, 3, 10, 9, 30, tzinfo=CST),
+    )
     assert booked.patient.mrn == "MRN1"
 
 

@@ -70,7 +70,9 @@ def test_every_stay_fact_names_the_interface_as_its_actor(running, tmp_path):
     stored = [running.app.mapper.to_domain_event(n) for n in running.app.recorder.select_notifications(1, 1000)]
     from_feed = [e.meta for e in stored if getattr(e, "meta", None) and e.meta.actor.id != "test-setup"]
     assert len(from_feed) == 4
-    assert {(m.actor.id, m.actor.role, m.correlation_id) for m in from_feed} == {("hl7:ADTApp", "interface", "hl7:ADTApp:MSG00001")}
+    assert {(m.actor.id, m.actor.role, m.correlation_id) for m in from_feed} == {
+        ("hl7:ADTApp", "interface", "hl7:ADTApp:MSG00001")
+    }
     assert {m.occurred_at.isoformat() for m in from_feed} == {"2021-08-17T15:19:43.400000+02:00"}  # EVN-6
 
 

@@ -8,9 +8,9 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-from tests.kafka_topics import delete_topics
 
 from base.settings import Settings
+from tests.kafka_topics import delete_topics
 
 
 @pytest.fixture
@@ -28,5 +28,3 @@ def sqlite_relay_settings(sqlite_settings: Settings, kafka_bootstrap: str, topic
     configured = sqlite_settings.model_copy(update={"kafka_bootstrap": kafka_bootstrap, "topic_prefix": topic_prefix})
     yield configured
     asyncio.run(delete_topics(configured))
-
-

@@ -15,12 +15,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
-
 from aiokafka.structs import ConsumerRecord, TopicPartition
 
+from base import kafka_clients
 from base.settings import Settings
 from base.topics import create_topics, describe_topics
-from base import kafka_clients
 
 EDFLOW = str(Path(sys.executable).parent / "edflow")
 

@@ -8,23 +8,22 @@ import asyncio
 import signal
 import time
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from tests.services.relay.kafka_harness import published_count, read_records, start_relay, with_topics
-
+from base.store_log import to_envelope
 from events.catalogue import PatientArrived, Person
 from events.envelope import Actor, decode
 from services.ed.application import encounter_id_for
 from services.ed.domainmodel import Encounter
 from services.hospital import Hospital
-from base.store_log import to_envelope
 from services.recording import Meta
 from services.relay import tracked_position
+from tests.services.relay.kafka_harness import published_count, read_records, start_relay, with_topics
 
 FACILITIES = ("fac-a", "fac-b", "fac-c")
 # A surname that must never appear in the relay's logs.
 PATIENT_SURNAME = "Zorander"
-T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 # Three chunks of visits, two events each, plus a booking (two events and a
 # receipt) every 100 visits: about 5,000 events across three facilities.
 CHUNKS = (range(0, 1000), range(1000, 1800), range(1800, 2500))
@@ -47,8 +46,18 @@ def record_visits(app: Hospital, visits: range) -> None:
         if i % 100 == 0:
             start = T0 + timedelta(days=7, minutes=30 * (i // 100))
             end = start + timedelta(minutes=30)
-            app.book(meta, Person(mrn=f"M{i}"), "dr-lee", "cardiology", "ed-follow-up", start, end,
-                     appointment_id=f"A{i}", idempotency_key=f"book-{i}", request={"i": i})
+            app.book(
+                meta,
+                Person(mrn=f"M{i}"),
+                "dr-lee",
+                "cardiology",
+                "ed-follow-up",
+                start,
+                end,
+                appointment_id=f"A{i}",
+                idempotency_key=f"book-{i}",
+                request={"i": i},
+            )
     app.save(*pending)
 
 

@@ -7,8 +7,8 @@ import ssl
 
 import pytest
 
-from base.settings import Settings
 from base.kafka_clients import KafkaSettingsError, admin, connection_options, consumer, producer_options
+from base.settings import Settings
 
 
 def test_plaintext_needs_only_the_bootstrap_servers():
@@ -52,8 +52,10 @@ async def test_consumers_and_admin_clients_get_the_same_credentials():
     ("overrides", "names"),
     [
         ({"kafka_security_protocol": "SASL_PLAINTEXT"}, "EDFLOW_KAFKA_SASL_USERNAME"),
-        ({"kafka_security_protocol": "SASL_SSL", "kafka_sasl_username": "u", "kafka_sasl_mechanism": "GSSAPI"},
-         "EDFLOW_KAFKA_SASL_MECHANISM"),
+        (
+            {"kafka_security_protocol": "SASL_SSL", "kafka_sasl_username": "u", "kafka_sasl_mechanism": "GSSAPI"},
+            "EDFLOW_KAFKA_SASL_MECHANISM",
+        ),
         ({"kafka_security_protocol": "SSL", "kafka_ssl_cafile": "/nonexistent/ca.pem"}, "EDFLOW_KAFKA_SSL_CAFILE"),
     ],
 )

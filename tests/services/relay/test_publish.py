@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
-from tests.services.relay.kafka_harness import read_records, serving, start_relay, with_topics
 
+from base.auth import mint_token
 from events.catalogue import PatientArrived, PatientTriaged, Person
 from events.envelope import Actor, decode
 from services.api.app import create_app
-from base.auth import mint_token
 from services.hospital import Hospital
 from services.recording import Meta
 from services.relay import RELAY_NAME, run_relay, tracked_position
+from tests.services.relay.kafka_harness import read_records, serving, start_relay, with_topics
 
-ARRIVED_AT = datetime(2026, 3, 2, 8, 15, tzinfo=timezone.utc)
+ARRIVED_AT = datetime(2026, 3, 2, 8, 15, tzinfo=UTC)
 
 
 def relay_once(app: Hospital, settings) -> object:
@@ -67,9 +67,17 @@ def test_appointments_go_to_the_access_topic_and_encounters_to_the_ed_topic(rela
     settings = with_topics(relay_settings)
     app = Hospital(settings)
     try:
-        start = datetime(2026, 3, 9, 14, 0, tzinfo=timezone.utc)
-        app.book(clock.meta(role="scheduler"), Person(mrn="M1"), "dr-lee", "cardiology", "outpatient-visit",
-                 start, start.replace(hour=15), appointment_id="A1")
+        start = datetime(2026, 3, 9, 14, 0, tzinfo=UTC)
+        app.book(
+            clock.meta(role="scheduler"),
+            Person(mrn="M1"),
+            "dr-lee",
+            "cardiology",
+            "outpatient-visit",
+            start,
+            start.replace(hour=15),
+            appointment_id="A1",
+        )
         visit = app.arrive(clock.meta(), "V1", Person(age_years=30))
         app.triage(clock.meta(), visit.id, esi=3)
         relay_once(app, settings)

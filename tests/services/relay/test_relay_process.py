@@ -15,11 +15,11 @@ import time
 import uuid
 
 from eventsourcing.persistence import StoredEvent
-from tests.services.relay.kafka_harness import EDFLOW, published_count, relay_environment, start_relay, with_topics
 
 from events.catalogue import Person
 from events.envelope import decode
 from services.hospital import Hospital
+from tests.services.relay.kafka_harness import EDFLOW, published_count, relay_environment, start_relay, with_topics
 
 
 def record_arrivals(settings, clock, count: int, first: int = 0) -> None:
@@ -52,7 +52,10 @@ def test_kcat_reads_the_relayed_topic_and_every_payload_decodes(sqlite_relay_set
     assert kcat, "kcat is not installed (apt-get install -y kcat)"
     out = subprocess.run(
         [kcat, "-C", "-b", settings.kafka_bootstrap, "-t", settings.topics.ed, "-e", "-J", "-q"],
-        capture_output=True, text=True, timeout=60, check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     ).stdout
     messages = [json.loads(line) for line in out.splitlines()]
     envelopes = [decode(m["payload"]) for m in messages]
@@ -178,8 +181,10 @@ def test_an_event_that_cannot_be_read_stops_the_relay_at_its_position_instead_of
     result = relay_once(settings)
 
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines()[-1].startswith(
-        "edflow relay: stopped without skipping: store position 3 cannot be read"
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith("edflow relay: stopped without skipping: store position 3 cannot be read")
     )
     assert "Traceback" not in result.stderr
     assert asyncio.run(published_count(settings)) == 2

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import subprocess
 
-from tests.services.relay.kafka_harness import EDFLOW, relay_environment
-
 from base.topics import BOARD_RETENTION_MS, create_topics, describe_topics
+from tests.services.relay.kafka_harness import EDFLOW, relay_environment
 
 
 def test_created_event_topics_keep_records_forever_and_the_board_keeps_a_week(sqlite_relay_settings):
