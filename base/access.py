@@ -72,7 +72,9 @@ def authorize(token: str | None, route: str, facility_id: str | None, settings: 
     if facility_id is not None:
         if not valid_facility_id(facility_id):
             raise Denied(
-                422, "facility-id", f"facility must be 1-64 letters, digits or . _ - (got {facility_id[:80]!r})"
+                422,
+                "facility-id",
+                f"facility must be 1-{FACILITY_ID_MAX_LENGTH} letters, digits or . _ - (got {facility_id[:80]!r})",
             )
         if not principal.may_act_for(facility_id):
             raise Denied(403, "facility", f"this token is not valid for facility {facility_id}")
