@@ -19,16 +19,15 @@ from fastapi import APIRouter, FastAPI, Header, Query, WebSocket
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from base.auth import AuthError, Principal, signing_secret, verify_token
+from base.access import Denied, authorize, bearer_token
+from base.auth import Principal, signing_secret
 from base.http import error_response
-from base.permissions import is_allowed
 from base.settings import Settings
 from dashboard.board_feed import BoardFeed
 from dashboard.board_socket import serve_board
 from dashboard.fanout import Fanout
 from dashboard.hallway import hallway_view
 from dashboard.heartbeat import watch
-from dashboard.protocol import NAME_PATTERN
 from dashboard.subscriber import Tuning
 
 log = logging.getLogger("edflow.dashboard")
@@ -96,21 +95,11 @@ def _routes(settings: Settings, fanout: Fanout) -> APIRouter:
     hallway_key = hmac.new(signing_secret(settings).encode(), b"edflow hallway stay codes", hashlib.sha256).digest()
 
     def caller(authorization: str | None, route: str, facility: str | None = None) -> Principal | JSONResponse:
-        """The verified caller, allowed on this route by the role table, or the error response to send instead."""
-        scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            return error_response(401, "unauthorized", "missing bearer token: send Authorization: Bearer <token>")
+        """The verified caller, allowed on this route for this facility, or the error response to send instead."""
         try:
-            principal = verify_token(settings, token)
-        except AuthError as error:
-            return error_response(401, "unauthorized", error.reason)
-        if not is_allowed(route, principal.role):
-            return error_response(403, "forbidden", f"role {principal.role} may not call {route}")
-        if facility is not None and not NAME_PATTERN.match(facility):
-            return error_response(422, "invalid", "facility must be 1-64 letters, digits or . _ : -")
-        if facility is not None and not principal.may_act_for(facility):
-            return error_response(403, "forbidden", f"this token is not valid for facility {facility}")
-        return principal
+            return authorize(bearer_token(authorization), route, facility, settings)
+        except Denied as denied:
+            return error_response(denied.status, denied.code, denied.message)
 
     @router.get("/", include_in_schema=False)
     async def page() -> FileResponse:

@@ -17,8 +17,9 @@ import jwt
 from fastapi import WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
-from base.auth import AuthError, Principal, verify_token
-from base.permissions import board_kinds, is_allowed
+from base.access import Denied, authorize
+from base.auth import Principal
+from base.permissions import board_kinds
 from base.settings import Settings
 from dashboard.fanout import Fanout
 from dashboard.protocol import (
@@ -38,6 +39,7 @@ from dashboard.subscriber import Subscriber
 
 log = logging.getLogger("edflow.dashboard")
 POLICY_VIOLATION = 1008
+MISSING_TOKEN = "missing token: offer bearer.<token> as a subprotocol"
 
 
 class Refused(Exception):
@@ -52,24 +54,18 @@ def admit(websocket: WebSocket, settings: Settings) -> tuple[Principal, str, str
     offered = websocket.scope.get("subprotocols", [])
     if PROTOCOL not in offered:
         raise Refused(f"offer the {PROTOCOL} subprotocol")
-    token = offered_token(offered)
-    if not token:
-        raise Refused("missing token: offer bearer.<token> as a subprotocol")
-    try:
-        principal = verify_token(settings, token)
-    except AuthError as error:
-        raise Refused(error.reason) from None
-    if not is_allowed("board.watch", principal.role):
-        raise Refused(f"role {principal.role} may not watch the board")
     query = websocket.query_params
+    facility = query.get("facility", "")
     try:
-        facility = check_name("facility", query.get("facility", ""))
+        principal = authorize(offered_token(offered), "board.watch", facility, settings)
+    except Denied as denied:
+        # The token travels as a subprotocol here, not in a header.
+        raise Refused(MISSING_TOKEN if denied.check == "missing-token" else denied.message) from None
+    try:
         unit = check_name("unit", query["unit"]) if query.get("unit") else None
         since = int(query["since"]) if query.get("since") else None
     except (BadMessage, ValueError) as error:
         raise Refused(str(error)[:100]) from None
-    if not principal.may_act_for(facility):
-        raise Refused(f"token not valid for facility {facility}")
     return principal, facility, unit, since, query.get("epoch") or None
 
 

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Path
 from fastapi.routing import APIRoute
 
+from base.access import FACILITY_ID_MAX_LENGTH, FACILITY_ID_PATTERN
 from base.permissions import ALLOWED
 from base.settings import Settings
 from events.work_queue import WorkQueueSource
@@ -19,7 +20,8 @@ from services.hospital import Hospital
 
 API_PREFIX = "/api/v1/facilities/{facility_id}"
 FacilityId = Annotated[
-    str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="facility code")
+    str,
+    Path(min_length=1, max_length=FACILITY_ID_MAX_LENGTH, pattern=FACILITY_ID_PATTERN, description="facility code"),
 ]
 
 TAGS = [

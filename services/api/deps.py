@@ -10,8 +10,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from base.auth import AuthError, Principal, verify_token
-from base.permissions import is_allowed, sees_identity
+from base.access import Denied, authorize
+from base.auth import AuthError, Principal
+from base.permissions import sees_identity
 from base.settings import Settings
 from events.envelope import Actor
 from services.api.errors import Forbidden
@@ -47,18 +48,22 @@ def authorized(
     settings: Annotated[Settings, Depends(get_settings)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    """The caller, allowed to call this route for this facility; else 401/403.
+    """The caller, allowed to call this route for this facility; else 401/403/422.
     Reads the raw facility from the path so auth is decided before any body."""
-    if credentials is None:
-        raise AuthError("missing bearer token: send Authorization: Bearer <token>")
-    principal = verify_token(settings, credentials.credentials)
-    name = route_name(request)
-    if not is_allowed(name, principal.role):
-        raise Forbidden(f"role {principal.role} may not call {name}")
-    facility_id = request.path_params.get("facility_id", "")
-    if not principal.may_act_for(facility_id):
-        raise Forbidden(f"this token is not valid for facility {facility_id}")
-    return principal
+    token = credentials.credentials if credentials is not None else None
+    try:
+        return authorize(token, route_name(request), request.path_params.get("facility_id", ""), settings)
+    except Denied as denied:
+        raise refusal(denied) from None
+
+
+def refusal(denied: Denied) -> Exception:
+    """The API's own exception for a refusal, answered by `services.api.errors`."""
+    if denied.status == 401:
+        return AuthError(denied.message)  # 401 with WWW-Authenticate
+    if denied.status == 422:
+        return Invalid(denied.message, field="facility_id")
+    return Forbidden(denied.message)
 
 
 HospitalDep = Annotated[Hospital, Depends(get_hospital)]

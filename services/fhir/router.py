@@ -25,8 +25,8 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
-from base.auth import AuthError, verify_token
-from base.permissions import is_allowed, sees_identity
+from base.access import Denied, authorize
+from base.permissions import sees_identity
 from services.api.deps import bearer
 from services.audit.access import record_read
 from services.errors import NotFound
@@ -38,11 +38,18 @@ from services.fhir.encounter import encounter_resource
 from services.fhir.location import location_by_id
 from services.fhir.schedule import schedule_resource
 from services.fhir.search import BadSearch
+from services.hospital import Hospital
 
 FHIR_JSON = "application/fhir+json"
 # The command API route whose role rules a FHIR read follows.
-READ_ROUTE = {"Encounter": "encounters.read", "Location": "beds.read", "Appointment": "appointments.read",
-              "Slot": "appointments.read", "Schedule": "scheduling.availability", "Coverage": "appointments.read"}  # fmt: skip
+READ_ROUTE = {
+    "Encounter": "encounters.read",
+    "Location": "beds.read",
+    "Appointment": "appointments.read",
+    "Slot": "appointments.read",
+    "Schedule": "scheduling.availability",
+    "Coverage": "appointments.read",
+}
 
 router = APIRouter(prefix="/fhir/R4/{facility_id}", tags=["fhir"])
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
@@ -60,19 +67,25 @@ def outcome(status: int, code: str, text: str) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=FHIR_JSON)
 
 
-def answer(request: Request, credentials, kind: str, build: Callable[[object, bool], dict]) -> JSONResponse:
+# OperationOutcome issue codes for the refusals of `base.access.authorize`.
+ISSUE_CODES = {401: "login", 403: "forbidden", 422: "invalid"}
+
+
+def answer(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None,
+    kind: str,
+    build: Callable[[Hospital, bool], dict],
+) -> JSONResponse:
     """Authorize, build, and map refusals to OperationOutcome."""
     facility_id = request.path_params["facility_id"]
+    route = READ_ROUTE[kind]
     try:
-        if credentials is None:
-            raise Refused(401, "login", "missing bearer token: send Authorization: Bearer <token>")
+        token = credentials.credentials if credentials is not None else None
         try:
-            principal = verify_token(request.app.state.settings, credentials.credentials)
-        except AuthError as error:
-            raise Refused(401, "login", error.reason) from None
-        route = READ_ROUTE[kind]
-        if not is_allowed(route, principal.role) or not principal.may_act_for(facility_id):
-            raise Refused(403, "forbidden", f"role {principal.role} may not read {kind} at {facility_id}")
+            principal = authorize(token, route, facility_id, request.app.state.settings)
+        except Denied as denied:
+            raise Refused(denied.status, ISSUE_CODES[denied.status], denied.message) from None
         resource_id = ",".join(str(v) for k, v in request.path_params.items() if k != "facility_id")
         record_read(
             request.app.state.hospital,
@@ -101,8 +114,12 @@ def read_encounter(facility_id: str, encounter_id: FhirId, request: Request, cre
 
 @router.get("/Encounter", name="fhir.encounter.search")
 def search_encounter(facility_id: str, request: Request, credentials: Credentials):
-    return answer(request, credentials, "Encounter",
-                  lambda h, who: searchset(request, lambda: finders.encounters(h, request, facility_id, who)))  # fmt: skip
+    return answer(
+        request,
+        credentials,
+        "Encounter",
+        lambda h, who: searchset(request, lambda: finders.encounters(h, request, facility_id, who)),
+    )
 
 
 @router.get("/Location/{location_id}", name="fhir.location.read")
@@ -112,8 +129,12 @@ def read_location(facility_id: str, location_id: FhirId, request: Request, crede
 
 @router.get("/Location", name="fhir.location.search")
 def search_location(facility_id: str, request: Request, credentials: Credentials):
-    return answer(request, credentials, "Location",
-                  lambda h, _: searchset(request, lambda: finders.locations(h, request, facility_id)))  # fmt: skip
+    return answer(
+        request,
+        credentials,
+        "Location",
+        lambda h, _: searchset(request, lambda: finders.locations(h, request, facility_id)),
+    )
 
 
 @router.get("/Appointment/{appointment_id}", name="fhir.appointment.read")
@@ -125,8 +146,12 @@ def read_appointment(facility_id: str, appointment_id: FhirId, request: Request,
 
 @router.get("/Appointment", name="fhir.appointment.search")
 def search_appointment(facility_id: str, request: Request, credentials: Credentials):
-    return answer(request, credentials, "Appointment",
-                  lambda h, who: searchset(request, lambda: finders.appointments(h, request, facility_id, who)))  # fmt: skip
+    return answer(
+        request,
+        credentials,
+        "Appointment",
+        lambda h, who: searchset(request, lambda: finders.appointments(h, request, facility_id, who)),
+    )
 
 
 @router.get("/Schedule/{schedule_id}", name="fhir.schedule.read")
@@ -136,8 +161,12 @@ def read_schedule(facility_id: str, schedule_id: FhirId, request: Request, crede
 
 @router.get("/Schedule", name="fhir.schedule.search")
 def search_schedule(facility_id: str, request: Request, credentials: Credentials):
-    return answer(request, credentials, "Schedule",
-                  lambda h, _: searchset(request, lambda: finders.schedules(h, request, facility_id)))  # fmt: skip
+    return answer(
+        request,
+        credentials,
+        "Schedule",
+        lambda h, _: searchset(request, lambda: finders.schedules(h, request, facility_id)),
+    )
 
 
 @router.get("/Coverage/{appointment_id}", name="fhir.coverage.read")
@@ -161,5 +190,6 @@ def search_coverage(facility_id: str, request: Request, credentials: Credentials
 @router.get("/Slot", name="fhir.slot.search")
 def search_slots(facility_id: str, request: Request, credentials: Credentials):
     """schedule=Schedule/<provider id> (or the bare id), start=YYYY-MM-DD (one UTC day)."""
-    return answer(request, credentials, "Slot",
-                  lambda h, _: searchset(request, lambda: finders.slots(h, request, facility_id)))  # fmt: skip
+    return answer(
+        request, credentials, "Slot", lambda h, _: searchset(request, lambda: finders.slots(h, request, facility_id))
+    )

@@ -84,7 +84,7 @@ def test_a_token_for_another_audience_is_a_401(api: Api):
 
 
 def test_an_unsigned_token_is_a_401(api: Api):
-    token = jwt.encode(claims(api.settings), None, algorithm="none")
+    token = jwt.encode(claims(api.settings), "", algorithm="none")  # "" is PyJWT's "no key"
     assert status_and_message(api, token)[0] == 401
 
 
@@ -121,10 +121,14 @@ def test_a_refused_token_records_nothing(api: Api):
 # --- an OpenID Connect issuer's JWKS, served over real HTTP -----------------
 
 
+SigningKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+
+
 @pytest.fixture(params=["RS256", "ES256"])
-def issuer(request) -> Iterator[tuple[str, object, str]]:
+def issuer(request) -> Iterator[tuple[str, SigningKey, str]]:
     """A local identity provider publishing one signing key as a JWKS."""
     algorithm = request.param
+    key: SigningKey
     if algorithm == "RS256":
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
