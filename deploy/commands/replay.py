@@ -153,7 +153,7 @@ def _from_kafka(settings: Any, replay: Any, progressed) -> None:
     import logging
 
     from base.kafka_clients import KafkaSettingsError
-    from projections.replay import kafka_envelopes
+    from projections.runtime.kafka_source import kafka_envelopes
 
     # The client logs every failed connection attempt; the one-line error says it all.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
