@@ -2,16 +2,18 @@
 
 Every loop that follows the store — the relay, the work-queue reader, replay,
 the audit timeline, the access log, `audit verify`, FHIR searches — reads it
-through `pages`, `records` or `envelopes`, on SQLite and PostgreSQL alike.
-Positions are notification ids: "after 0" is the whole log.
+through `page_after`, `pages`, `records` or `envelopes`, on SQLite and
+PostgreSQL alike. Positions are notification ids: "after 0" is the whole log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.application import Application
+from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
 
 from events.envelope import Envelope, event_id_for
@@ -50,49 +52,74 @@ def to_envelope(notification: Notification, domain_event: Any) -> Envelope | Non
     )
 
 
+def page_after(
+    app: Application[Any], after: int, *, limit: int = PAGE, topics: Sequence[str] = (), stop: int | None = None
+) -> Sequence[Notification]:
+    """At most `limit` notifications after position `after` (of `topics`, if
+    given, and not past `stop`), in store order; empty at the end of the log."""
+    return app.recorder.select_notifications(after, limit=limit, stop=stop, topics=topics, inclusive_of_start=False)
+
+
 def pages(
-    app: Any, after: int = 0, *, page: int = PAGE, topics: Sequence[str] = (), stop: int | None = None
+    app: Application[Any],
+    after: int = 0,
+    *,
+    page: int = PAGE,
+    topics: Sequence[str] = (),
+    stop: int | None = None,
+    on_page: Callable[[int], None] | None = None,
 ) -> Iterator[Sequence[Notification]]:
-    """The log after position `after` (up to `stop`, if given), one page of
-    notifications at a time, until the end of what is recorded now."""
+    """The log after position `after`, one page of notifications at a time,
+    until the end of what is recorded now. `on_page` hears the last position
+    of each page once the reader has moved past it."""
     position = after
-    while True:
-        notifications = app.recorder.select_notifications(
-            position, limit=page, stop=stop, topics=topics, inclusive_of_start=False
-        )
-        if not notifications:
-            return
+    while notifications := page_after(app, position, limit=page, topics=topics, stop=stop):
         yield notifications
         position = notifications[-1].id
+        if on_page is not None:
+            on_page(position)
         if len(notifications) < page or (stop is not None and position >= stop):
             return
 
 
-def records(app: Any, after: int = 0, **options: Any) -> Iterator[tuple[Notification, Any]]:
+def records(
+    app: Application[Any],
+    after: int = 0,
+    *,
+    page: int = PAGE,
+    topics: Sequence[str] = (),
+    stop: int | None = None,
+    on_page: Callable[[int], None] | None = None,
+) -> Iterator[tuple[Notification, DomainEventProtocol[Any]]]:
     """(notification, domain event) pairs after `after`, in store order."""
     to_domain_event = app.mapper.to_domain_event
-    for notifications in pages(app, after, **options):
+    for notifications in pages(app, after, page=page, topics=topics, stop=stop, on_page=on_page):
         for notification in notifications:
             yield notification, to_domain_event(notification)
 
 
-def envelopes(app: Any, after: int = 0, **options: Any) -> Iterator[Envelope]:
+def envelopes(
+    app: Application[Any],
+    after: int = 0,
+    *,
+    page: int = PAGE,
+    stop: int | None = None,
+    on_page: Callable[[int], None] | None = None,
+) -> Iterator[Envelope]:
     """Published events after `after`, in store order; internal records skipped."""
-    for notification, domain_event in records(app, after, **options):
+    for notification, domain_event in records(app, after, page=page, stop=stop, on_page=on_page):
         envelope = to_envelope(notification, domain_event)
         if envelope is not None:
             yield envelope
 
 
-def envelopes_after(app: Any, position: int, limit: int = PAGE) -> tuple[list[Envelope], int]:
+def envelopes_after(app: Application[Any], position: int, limit: int = PAGE) -> tuple[list[Envelope], int]:
     """One page: the published events after `position` and the last position
     read (internal records count as read); `position` itself when nothing new."""
     found: list[Envelope] = []
-    for notifications in pages(app, position, page=limit):
-        for notification in notifications:
-            envelope = to_envelope(notification, app.mapper.to_domain_event(notification))
-            if envelope is not None:
-                found.append(envelope)
-            position = notification.id
-        break
+    for notification in page_after(app, position, limit=limit):
+        envelope = to_envelope(notification, app.mapper.to_domain_event(notification))
+        if envelope is not None:
+            found.append(envelope)
+        position = notification.id
     return found, position

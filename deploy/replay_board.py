@@ -90,7 +90,8 @@ def _metrics(view: dict[str, Any]) -> Table:
 def print_board(view: dict[str, Any], console: Console | None = None) -> None:
     console = console or Console()
     console.print(
-        f"[bold]{view['facility_id']}[/] as of {view['as_of']} (events {view['by']} by then, from the {view['source']}); "
+        f"[bold]{view['facility_id']}[/] as of {view['as_of']} "
+        f"(events {view['by']} by then, from the {view['source']}); "
         f"{view['events_folded']} of {view['events_read']} events folded; last event at {view['last_event_at'] or '-'}"
     )
     for table in (_waiting(view), _beds(view), _capacity(view), _metrics(view)):

@@ -1,5 +1,6 @@
 """Auditor replay: the projections as they stood at any instant, rebuilt from
-the event store or from the Kafka topics with the same fold the worker runs.
+the event store or from the Kafka topics (`projections.runtime.kafka_source`)
+with the same fold the worker runs.
 
 "As of T" folds every event recorded at or before T (what the live projection
 held after the last event recorded by then), or with `by="occurred"` every
@@ -8,15 +9,15 @@ event that happened at or before T. Events are folded in store order.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-import msgspec
+from eventsourcing.application import Application
 
-from events.envelope import Envelope, decode
+from base.store_log import envelopes
+from events.envelope import Envelope
 from projections import fold
 from projections.beds import bed_board
 from projections.entries import Entry, FacilitySummary, ScheduleBook
@@ -24,7 +25,6 @@ from projections.profile import DEFAULT_PROFILE, FacilityProfile
 from projections.waiting import waiting_queue
 
 Order = Literal["recorded", "occurred"]
-STORE_PAGE = 1000
 
 
 class ReplayError(ValueError):
@@ -73,87 +73,10 @@ class Replay:
         return facility_id, [(k, v) for k, v in self.table.items() if k.startswith(prefix)]
 
 
-def store_envelopes(app: Any, on_page: Callable[[int], None] | None = None) -> Iterator[Envelope]:
-    """Every published event in the store, in store order."""
-    from base.store_log import to_envelope
-
-    start = 1
-    while notifications := app.recorder.select_notifications(start, STORE_PAGE):
-        for notification in notifications:
-            envelope = to_envelope(notification, app.mapper.to_domain_event(notification))
-            if envelope is not None:
-                yield envelope
-        start = notifications[-1].id + 1
-        if on_page is not None:
-            on_page(notifications[-1].id)
-
-
-async def kafka_envelopes(
-    settings: Any,
-    topics: tuple[str, ...] | list[str],
-    on_record: Callable[[int, int], None] | None = None,
-    timeout: float = 15.0,
-) -> list[Envelope]:
-    """Every event on the topics from the beginning to their end offsets now,
-    without a consumer group, duplicates dropped by event id, in store order."""
-    from aiokafka.errors import KafkaError
-
-    from base import kafka_clients
-
-    consumer = kafka_clients.consumer(settings, group_id=None, request_timeout_ms=int(timeout * 1000))
-    try:
-        await asyncio.wait_for(consumer.start(), timeout)
-        existing = await asyncio.wait_for(consumer.topics(), timeout)
-    except (TimeoutError, KafkaError, OSError) as error:
-        await consumer.stop()
-        raise ReplayError(
-            f"cannot reach Kafka at {settings.kafka_bootstrap} ({type(error).__name__}); is the broker up?"
-        ) from None
-    try:
-        missing = [t for t in topics if t not in existing]
-        if missing:
-            raise ReplayError(
-                f"topic {missing[0]} does not exist on {settings.kafka_bootstrap}; check EDFLOW_TOPIC_PREFIX"
-            )
-        # Without a group, a subscription is assigned every partition of its topics.
-        consumer.subscribe(topics=list(topics))
-        deadline = asyncio.get_running_loop().time() + timeout
-        while not consumer.assignment():
-            if asyncio.get_running_loop().time() > deadline:
-                raise ReplayError(f"no partitions of {', '.join(topics)} were assigned within {timeout:.0f} s")
-            await asyncio.sleep(0.05)
-        partitions = sorted(consumer.assignment())
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        total = sum(ends.values())
-        seen: dict[Any, Envelope] = {}
-        done = 0
-        pending = {tp for tp in partitions if ends[tp] > 0}
-        while pending:
-            batches = await consumer.getmany(*pending, timeout_ms=500)
-            for tp, records in batches.items():
-                for record in records:
-                    if record.offset >= ends[tp]:
-                        continue  # recorded after the replay began
-                    envelope = _decoded(record)
-                    seen.setdefault(envelope.event_id, envelope)
-                    done += 1
-                if on_record is not None:
-                    on_record(done, total)
-            pending = {tp for tp in pending if await consumer.position(tp) < ends[tp]}
-    finally:
-        await consumer.stop()
-    return sorted(seen.values(), key=lambda e: e.position)
-
-
-def _decoded(record: Any) -> Envelope:
-    try:
-        return decode(record.value)
-    except (msgspec.ValidationError, msgspec.DecodeError) as error:
-        # Where, not what: the payload may hold patient data.
-        raise ReplayError(
-            f"undecodable record at {record.topic}[{record.partition}]@{record.offset}: {error}"
-        ) from None
+def store_envelopes(app: Application[Any], on_page: Callable[[int], None] | None = None) -> Iterator[Envelope]:
+    """Every published event in the store, in store order; `on_page` hears
+    the last position of each page read."""
+    return envelopes(app, on_page=on_page)
 
 
 def board_view(

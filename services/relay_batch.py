@@ -18,7 +18,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
 
-from base.store_log import to_envelope
+from base.store_log import page_after, to_envelope
 from events.envelope import Envelope, encode
 from events.topics import Topics
 
@@ -81,13 +81,13 @@ class Relay:
         self.batch_size = batch_size
         self.tracking = app.factory.tracking_recorder()
         self.position: int | None = None
-        self._read_ahead: tuple[int, asyncio.Future] | None = None
+        self._read_ahead: tuple[int, asyncio.Future[Batch | None]] | None = None
 
     def tracked_position(self) -> int:
         return self.tracking.max_tracking_id(RELAY_NAME) or 0
 
     def read_batch(self, after: int) -> Batch | None:
-        notifications = self.app.recorder.select_notifications(after, limit=self.batch_size, inclusive_of_start=False)
+        notifications = page_after(self.app, after, limit=self.batch_size)
         if not notifications:
             return None
         records, last = [], after
@@ -145,7 +145,7 @@ class Relay:
         a failed batch is then never overtaken by a later one."""
         if self.position is None:
             self.position = await asyncio.to_thread(self.tracked_position)
-        batch = await self._next_batch()
+        batch = await self._next_batch(self.position)
         if batch is None:
             return None
         try:
@@ -159,13 +159,13 @@ class Relay:
         await asyncio.to_thread(self.record, batch.last_position)
         return batch
 
-    async def _next_batch(self) -> Batch | None:
+    async def _next_batch(self, position: int) -> Batch | None:
         read_ahead, self._read_ahead = self._read_ahead, None
-        if read_ahead is not None and read_ahead[0] == self.position:
+        if read_ahead is not None and read_ahead[0] == position:
             return await read_ahead[1]
         if read_ahead is not None:
             await asyncio.gather(read_ahead[1], return_exceptions=True)
-        return await asyncio.to_thread(self.read_batch, self.position)
+        return await asyncio.to_thread(self.read_batch, position)
 
     def discard_read_ahead(self) -> None:
         if self._read_ahead is not None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from deploy.cli import CommandError
+from deploy.times import aware_time
 
 
 def register(sub) -> None:
@@ -35,22 +36,10 @@ def register(sub) -> None:
     access.add_argument("--facility", help="only this facility")
     access.add_argument("--actor", help="only this user id")
     access.add_argument("--resource-id", help="only reads of this record (e.g. an encounter id)")
-    access.add_argument("--since", type=_instant, help="ISO 8601 time with offset")
-    access.add_argument("--until", type=_instant, help="ISO 8601 time with offset")
+    access.add_argument("--since", type=aware_time, help="ISO 8601 time with offset")
+    access.add_argument("--until", type=aware_time, help="ISO 8601 time with offset")
     access.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
     access.set_defaults(func=run_access)
-
-
-def _instant(text: str) -> datetime:
-    import argparse
-
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
-    if value.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"add a time zone offset, e.g. {text}+00:00")
-    return value
 
 
 def _app():
@@ -77,14 +66,16 @@ def run_verify(args) -> int:
     with Progress(TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), console=console, transient=True) as bar:
         task = bar.add_task("chain", total=total)
         report = verify(app, anchors, progress=lambda n: bar.update(task, completed=n))
-    if report.intact:
+    problem = report.problem
+    if problem is None:
         print(
-            f"intact: {report.checked} events, {len(anchors)} checkpoints matched; head {report.head_id} {report.head_hash}"
+            f"intact: {report.checked} events, {len(anchors)} checkpoints matched; "
+            f"head {report.head_id} {report.head_hash}"
         )
         return 0
-    problem = report.problem
     print(
-        f"NOT INTACT: event {problem.notification_id} {problem.kind}: {problem.detail} ({report.checked} events checked)"
+        f"NOT INTACT: event {problem.notification_id} {problem.kind}: {problem.detail} "
+        f"({report.checked} events checked)"
     )
     return 1
 
@@ -94,7 +85,7 @@ def run_checkpoint(args) -> int:
 
     settings, app = _app()
     report = verify(app)
-    if not report.intact:
+    if report.problem is not None:
         raise CommandError(
             f"chain is not intact at event {report.problem.notification_id} ({report.problem.kind}); not checkpointing"
         )

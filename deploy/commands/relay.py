@@ -80,7 +80,8 @@ async def _run(app, settings, once: bool):
 
     def on_signal(signum: int) -> None:
         if stop.is_set():
-            main.cancel()
+            if main is not None:
+                main.cancel()
             return
         log.info("%s received: finishing the batch in flight", signal.Signals(signum).name)
         stop.set()

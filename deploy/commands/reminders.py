@@ -13,6 +13,8 @@ import signal
 import threading
 from datetime import UTC, datetime
 
+from deploy.times import aware_time
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -31,19 +33,9 @@ def register(subparsers) -> None:
     run.add_argument("--once", action="store_true", help="one pass, then exit")
     run.add_argument("--every", type=float, default=30.0, help="seconds between passes (default 30)")
     run.add_argument(
-        "--now", type=_aware, help="evaluate as of this instant (ISO 8601 with offset) instead of the clock"
+        "--now", type=aware_time, help="evaluate as of this instant (ISO 8601 with offset) instead of the clock"
     )
     run.set_defaults(func=_run)
-
-
-def _aware(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError("give the time with an offset, e.g. 2026-03-02T08:00:00+00:00")
-    return moment
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -75,7 +67,8 @@ def _run(args: argparse.Namespace) -> int:
             summary = process.run_pass(args.now or datetime.now(UTC))
             print(
                 f"reminders sent {summary.sent}, already recorded {summary.already_recorded}, "
-                f"without address {summary.unreachable}, failed {summary.failed}; offers expired {summary.offers_expired}",
+                f"without address {summary.unreachable}, failed {summary.failed}; "
+                f"offers expired {summary.offers_expired}",
                 flush=True,
             )
             if args.once or stop.wait(args.every):

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from deploy.cli import CommandError
+from deploy.times import aware_time
 
 
 def register(subparsers) -> None:
@@ -50,12 +51,9 @@ def _instant(text: str | None) -> datetime:
     if text is None:
         return datetime.now(UTC)
     try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"--at {text!r} is not an ISO 8601 time; e.g. 2026-03-02T14:00:00-06:00") from None
-    if value.tzinfo is None:
-        raise CommandError(f"--at {text!r} has no time zone offset; add one, e.g. {text}-06:00") from None
-    return value
+        return aware_time(text)
+    except argparse.ArgumentTypeError as error:
+        raise CommandError(f"--at {error}") from None
 
 
 def profiles(settings: Any):
@@ -153,7 +151,7 @@ def _from_kafka(settings: Any, replay: Any, progressed) -> None:
     import logging
 
     from base.kafka_clients import KafkaSettingsError
-    from projections.replay import kafka_envelopes
+    from projections.runtime.kafka_source import kafka_envelopes
 
     # The client logs every failed connection attempt; the one-line error says it all.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)

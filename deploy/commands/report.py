@@ -26,7 +26,8 @@ def register(subparsers) -> None:
         one = sub.add_parser(
             name,
             help=text,
-            description=f"{text.capitalize()}, for appointments starting from --from to --to (inclusive, facility time).",
+            description=f"{text.capitalize()}, for appointments starting from --from to --to "
+            "(inclusive, facility time).",
         )
         one.add_argument("--facility", required=True, help="facility id")
         one.add_argument("--from", dest="first", type=_day, required=True, help="first day, YYYY-MM-DD")
@@ -44,7 +45,7 @@ def _report(args: argparse.Namespace) -> int:
     from eventsourcing.persistence import PersistenceError
     from rich.progress import Progress
 
-    from base.store_log import envelopes_after
+    from base.store_log import envelopes
     from deploy.bootstrap import hospital, load_settings
     from deploy.cli import CommandError
     from events.work_queue import QueueAppointment
@@ -68,16 +69,14 @@ def _report(args: argparse.Namespace) -> int:
         latest = app.recorder.max_notification_id() or 0
         with Progress(transient=True) as progress:
             task = progress.add_task("reading the event log", total=latest or 1)
-            position = 0
-            while position < latest:
-                envelopes, position = envelopes_after(app, position, limit=5000)
-                fold_into(table, (e for e in envelopes if e.facility_id == args.facility))
-                progress.update(task, completed=position)
+            read = envelopes(app, page=5000, stop=latest, on_page=lambda at: progress.update(task, completed=at))
+            fold_into(table, (e for e in read if e.facility_id == args.facility))
         record_cli_read(app, args.facility, f"report/{args.report}", f"{args.first}..{last}")
     finally:
         app.close()
     appointments = [e for k, e in table.items() if isinstance(e, QueueAppointment)]
     tz = settings.facility_timezone
+    columns: tuple[str, ...]
     if args.report == "schedule":
         columns, rows = SCHEDULE_COLUMNS, schedule_rows(appointments, args.first, last, tz)
     else:

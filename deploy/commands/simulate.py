@@ -10,6 +10,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from deploy.times import iso_time
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhd]?)\s*$")
 _UNIT_MINUTES = {"m": 1, "h": 60, "d": 24 * 60, "": 60}
 ROLES = ("intake", "charge-nurse", "provider", "scheduler")
@@ -23,13 +25,6 @@ def duration(text: str) -> timedelta:
     if not match:
         raise argparse.ArgumentTypeError(f"{text!r} is not a duration; write e.g. 90m, 6h, 2d (a bare number is hours)")
     return timedelta(minutes=float(match.group(1)) * _UNIT_MINUTES[match.group(2)])
-
-
-def instant(text: str) -> datetime:
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time, e.g. 2026-03-02T06:00-06:00") from None
 
 
 def speed(text: str) -> float:
@@ -77,7 +72,7 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--seed", type=int, default=1, help="random seed: the same seed replays the same visits (default 1)"
     )
-    parser.add_argument("--start", type=instant, help="simulated start time, ISO 8601 (default: now minus --warmup)")
+    parser.add_argument("--start", type=iso_time, help="simulated start time, ISO 8601 (default: now minus --warmup)")
     parser.add_argument(
         "--duration", type=duration, help="simulated time to run after the warm-up, e.g. 6h, 2d (default: until Ctrl-C)"
     )
@@ -137,7 +132,8 @@ def run(args: argparse.Namespace) -> int:
     client = CommandClient(url, facility.id, tokens)
     simulator = Simulator(plan, client, out=lambda line: print(line, flush=True))
     print(
-        f"simulating {facility.id} from {start.astimezone(facility.zone):%Y-%m-%d %H:%M %Z} at speed {args.speed:g} (seed {args.seed}) against {url}",
+        f"simulating {facility.id} from {start.astimezone(facility.zone):%Y-%m-%d %H:%M %Z} "
+        f"at speed {args.speed:g} (seed {args.seed}) against {url}",
         flush=True,
     )
     interrupted = False

@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 import msgspec
 from eventsourcing.domain import Aggregate
 
+from base.store_log import records
+
 ACCESS_TOPIC = "edflow:AccessRecord.Created"
 
 
@@ -50,20 +52,18 @@ def access_log(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Iterator[AccessEntry]:
-    start = 1
-    while page := app.recorder.select_notifications(start=start, limit=1000, topics=[ACCESS_TOPIC]):
-        for notification in page:
-            entry: AccessEntry = app.mapper.to_domain_event(notification).access
-            if facility_id and entry.facility_id != facility_id:
-                continue
-            if actor_id and entry.actor_id != actor_id:
-                continue
-            if resource_id and entry.resource_id != resource_id:
-                continue
-            if since and entry.at < since or until and entry.at > until:
-                continue
-            yield entry
-        start = page[-1].id + 1
+    for _, event in records(app, topics=[ACCESS_TOPIC]):
+        assert isinstance(event, AccessRecord.Created), "the access topic holds only access records"
+        entry = event.access
+        if facility_id and entry.facility_id != facility_id:
+            continue
+        if actor_id and entry.actor_id != actor_id:
+            continue
+        if resource_id and entry.resource_id != resource_id:
+            continue
+        if since and entry.at < since or until and entry.at > until:
+            continue
+        yield entry
 
 
 def record_read(app, principal, facility_id: str, resource: str, resource_id: str, client: str | None) -> None:

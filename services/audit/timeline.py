@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from base.store_log import to_envelope
+from base.store_log import envelopes
 from services.ed.application import encounter_id_for
 from services.errors import NotFound
 
@@ -23,17 +23,11 @@ def visit_timeline(app, facility_id: str, visit: str) -> list[dict[str, Any]]:
     except NotFound:
         raise NotFound(f"visit {visit} not found in facility {facility_id}") from None
     rows = []
-    start = 1
-    while page := app.recorder.select_notifications(start=start, limit=1000):
-        for notification in page:
-            envelope = to_envelope(notification, app.mapper.to_domain_event(notification))
-            if envelope is None or envelope.facility_id != facility_id:
-                continue
-            if envelope.aggregate_id == encounter_id or getattr(envelope.data, "encounter_id", None) == str(
-                encounter_id
-            ):
-                rows.append(_row(envelope))
-        start = page[-1].id + 1
+    for envelope in envelopes(app):
+        if envelope.facility_id != facility_id:
+            continue
+        if envelope.aggregate_id == encounter_id or getattr(envelope.data, "encounter_id", None) == str(encounter_id):
+            rows.append(_row(envelope))
     if not rows:
         raise NotFound(f"visit {visit} not found")
     return rows

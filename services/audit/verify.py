@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from eventsourcing.persistence import Notification
+
+from base.store_log import PAGE, pages
 from services.audit.chain import CHAIN_TABLE, GENESIS, link
 
 ProblemKind = Literal["altered", "inserted", "missing", "chain-broken", "checkpoint-mismatch"]
@@ -48,14 +51,11 @@ def chain_rows(app) -> dict[int, bytes]:
     }
 
 
-def notifications(app, batch: int = 1000) -> Iterator:
-    start = 1
-    while True:
-        page = app.recorder.select_notifications(start=start, limit=batch)
-        if not page:
-            return
+def notifications(app, batch: int = PAGE) -> Iterator[Notification]:
+    """Every stored notification, in store order, internal records included:
+    the chain covers them all."""
+    for page in pages(app, page=batch):
         yield from page
-        start = page[-1].id + 1
 
 
 def verify(app, anchors: dict[int, str] | None = None, progress: Callable[[int], None] | None = None) -> Report:

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
 
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.utils import get_topic
+
+from base.store_log import pages
 from services.errors import NotFound
 
 # Parameters any search may carry; they do not filter.
@@ -109,16 +116,15 @@ def date_filter(request, name: str = "date") -> Callable[[datetime, datetime | N
     return matches
 
 
-def aggregate_ids(hospital, cls: type) -> Iterator:
-    """Ids of every aggregate of one kind, from the store's log by creation topic."""
-    start = 1
-    while page := hospital.recorder.select_notifications(start=start, limit=500, topics=[cls.Created.TOPIC]):
-        yield from (n.originator_id for n in page)
-        start = page[-1].id + 1
+def aggregate_ids(hospital: Application[Any], cls: type[Aggregate]) -> Iterator[UUID | str]:
+    """Ids of every aggregate of one kind, from the store's log by the topic
+    its creation event is stored under."""
+    for page in pages(hospital, page=500, topics=[get_topic(cls.Created)]):
+        yield from (notification.originator_id for notification in page)
 
 
 def facility_aggregates(
-    hospital, cls: type, facility_id: str, build: Callable[[object], dict | None]
+    hospital: Application[Any], cls: type[Aggregate], facility_id: str, build: Callable[[object], dict | None]
 ) -> Iterator[dict | None]:
     """Every aggregate of one kind built as a resource; `build` raises NotFound
     for another facility's aggregate, which is skipped."""

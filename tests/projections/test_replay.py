@@ -11,7 +11,8 @@ import pytest
 from base.store_log import to_envelope
 from events.envelope import encode
 from projections.fold import fold_into
-from projections.replay import Replay, ReplayError, kafka_envelopes, store_envelopes
+from projections.replay import Replay, ReplayError, store_envelopes
+from projections.runtime.kafka_source import kafka_envelopes
 from services.hospital import Hospital
 from tests.projections.conftest import record_morning
 

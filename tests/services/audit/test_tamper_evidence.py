@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from events.catalogue import Person
-from services.audit.verify import verify
+from services.audit.verify import Problem, verify
 from services.hospital import Hospital
 
 
@@ -24,6 +24,12 @@ def recorded(settings, clock):
         app.arrive(clock.meta(role="intake"), f"V{n}", Person(family_name=f"Name{n}", sex="F"))
     yield app
     app.close()
+
+
+def problem_found(app, anchors: dict[int, str] | None = None) -> Problem:
+    problem = verify(app, anchors).problem
+    assert problem is not None, "the log verified intact"
+    return problem
 
 
 def execute(app, settings, statement: str, params=()):
@@ -45,19 +51,19 @@ def test_untouched_log_is_intact(recorded):
 
 def test_edited_event_is_named(recorded, settings):
     execute(recorded, settings, "UPDATE {table} SET state = %s WHERE notification_id = 4", (b'{"x":1}',))
-    problem = verify(recorded).problem
+    problem = problem_found(recorded)
     assert (problem.kind, problem.notification_id) == ("altered", 4)
 
 
 def test_deleted_event_is_named(recorded, settings):
     execute(recorded, settings, "DELETE FROM {table} WHERE notification_id = 3")
-    problem = verify(recorded).problem
+    problem = problem_found(recorded)
     assert (problem.kind, problem.notification_id) == ("missing", 3)
 
 
 def test_deleted_last_event_is_named(recorded, settings):
     execute(recorded, settings, "DELETE FROM {table} WHERE notification_id = 7")
-    problem = verify(recorded).problem
+    problem = problem_found(recorded)
     assert (problem.kind, problem.notification_id) == ("missing", 7)
 
 
@@ -65,7 +71,8 @@ def test_inserted_event_is_named(recorded, settings):
     execute(
         recorded,
         settings,
-        "INSERT INTO {table} (originator_id, originator_version, topic, state) VALUES (%s, 1, 'edflow:Encounter.Created', %s)",
+        "INSERT INTO {table} (originator_id, originator_version, topic, state) "
+        "VALUES (%s, 1, 'edflow:Encounter.Created', %s)",
         (
             "6f2b8f39-52a4-4b8e-9d0c-4c3b3e1f9a10"
             if settings.event_store == "postgres"
@@ -73,18 +80,19 @@ def test_inserted_event_is_named(recorded, settings):
             b"{}",
         ),
     )
-    problem = verify(recorded).problem
+    problem = problem_found(recorded)
     assert (problem.kind, problem.notification_id) == ("inserted", 8)
 
 
 def test_rewritten_chain_is_caught_by_an_external_checkpoint(recorded, settings):
     head = verify(recorded)
+    assert head.head_id is not None and head.head_hash is not None
     anchors = {head.head_id: head.head_hash}
     # Rewrite the event AND recompute the chain after it, as a careful attacker would.
     execute(recorded, settings, "UPDATE {table} SET state = %s WHERE notification_id = 2", (b'{"x":1}',))
     rechain(recorded, settings)
     assert verify(recorded).intact  # the chain alone now agrees with itself...
-    problem = verify(recorded, anchors).problem  # ...but not with the checkpoint kept elsewhere
+    problem = problem_found(recorded, anchors)  # ...but not with the checkpoint kept elsewhere
     assert problem.kind == "checkpoint-mismatch"
 
 

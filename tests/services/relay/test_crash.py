@@ -119,7 +119,7 @@ def test_a_relay_killed_mid_stream_and_restarted_loses_nothing_and_keeps_order(r
             record_visits(app, chunk)  # recorded while the restarted relay runs
         expected = expected_envelopes(app)
         # Done when the relay has recorded the store's last position: it records only acknowledged batches.
-        store_end = app.recorder.max_notification_id()
+        store_end = app.recorder.max_notification_id() or 0
         wait_until_tracked(app, store_end, timeout=120)
         relay.send_signal(signal.SIGTERM)
         assert relay.wait(timeout=60) == 0

@@ -14,13 +14,13 @@ from events.envelope import Actor, decode
 from services.api.app import create_app
 from services.hospital import Hospital
 from services.recording import Meta
-from services.relay import RELAY_NAME, run_relay, tracked_position
+from services.relay import RELAY_NAME, RelayProgress, run_relay, tracked_position
 from tests.services.relay.kafka_harness import read_records, serving, start_relay, with_topics
 
 ARRIVED_AT = datetime(2026, 3, 2, 8, 15, tzinfo=UTC)
 
 
-def relay_once(app: Hospital, settings) -> object:
+def relay_once(app: Hospital, settings) -> RelayProgress:
     return asyncio.run(run_relay(app, settings, asyncio.Event(), once=True))
 
 
@@ -87,7 +87,8 @@ def test_appointments_go_to_the_access_topic_and_encounters_to_the_ed_topic(rela
     access = asyncio.run(read_records(settings, [settings.topics.access], at_least=2))
     ed = asyncio.run(read_records(settings, [settings.topics.ed], at_least=2))
     assert {decode(r.value).type for r in access} == {"AppointmentBooked", "ProviderTimeReserved"}
-    assert [type(decode(r.value).data) for r in ed] == [PatientArrived, PatientTriaged]
+    kinds: list[type] = [type(decode(r.value).data) for r in ed]
+    assert kinds == [PatientArrived, PatientTriaged]
 
 
 def test_internal_records_are_passed_over_and_the_position_moves_past_them(relay_settings, clock):
