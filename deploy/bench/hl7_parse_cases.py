@@ -57,7 +57,8 @@ def message_cases() -> list[tuple[str, bytes]]:
     base = normalised(BASE.read_bytes()).decode()
     body = base.encode()
     escaped = _edit(base, "PID", 5, "O\\S\\BRIEN\\T\\X^ANNE\\F\\MARIE\\R\\\\E\\")
-    escaped = _edit(escaped, "EVN", 4, r"R^wrong visit\.br\next line \H\bold\N\ \X41\ C:\temp")
+    formatted = _edit(base, "EVN", 4, "R^wrong visit\\.br\\next line \\H\\bold\\N\\")
+    lone = _edit(base, "EVN", 4, "R^see C:\\temp")
     nonstandard = base.replace("MSH|^~\\&|", "MSH#@$!%#").replace("|", "#").replace("^", "@")
     return [(f"sample {p.stem}", p.read_bytes()) for p in SAMPLES] + [
         (f"{BASE.stem}, CR (reference)", body),
@@ -71,7 +72,9 @@ def message_cases() -> list[tuple[str, bytes]]:
         ("MSH cut after MSH-2", b"MSH|^~\\&\r"),
         ("truncated mid-PID", body[: body.index(b"PID") + 30]),
         ('explicit nulls "" (PID-5, PV1-3)', _edit(_edit(base, "PID", 5, '""'), "PV1", 3, '""').encode()),
-        ("escape sequences (PID-5, EVN-4)", escaped.encode()),
+        ("escaped separators \\F\\ \\S\\ \\T\\ \\R\\ \\E\\ (PID-5)", escaped.encode()),
+        ("formatting escapes \\.br\\ \\H\\ \\N\\ (EVN-4)", formatted.encode()),
+        ("a lone escape character C:\\temp (EVN-4)", lone.encode()),
         ("repetitions ~ (PID-3)", _edit(base, "PID", 3, "X1^^^A^PI~MRN9^^^H^MR~~Z9").encode()),
         ("non-standard separators #@$!%", nonstandard.encode()),
         ("lower-case segment names", body.replace(b"\rPID|", b"\rpid|")),
