@@ -1,7 +1,7 @@
 """HL7 v2 parsing and MLLP framing: edflow's own code (services/hl7/parse.py,
 mllp.py, datatypes.py) against the `hl7` package (python-hl7) on the same input.
 
-    .venv/bin/python deploy/bench/bench_hl7_parse.py [--seconds 0.2]
+    .venv/bin/python -m deploy.bench.bench_hl7_parse [--seconds 0.2] [--only TABLE]
 
 Tables printed:
   messages  every sample in tests/fixtures/hl7/ as-is, then malformed variants:

@@ -1,7 +1,8 @@
 """HL7 data types we read (DTM/TS, XPN, CX, PL) turned into our values.
 
 Each reader raises `ContentError` naming the field when a value is present but
-wrong: a malformed date never becomes an event with a guessed time.
+wrong: a malformed date never becomes an event with a guessed time (which
+`hl7.parse_datetime` does; see README.md).
 """
 
 from __future__ import annotations
