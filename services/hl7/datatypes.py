@@ -1,7 +1,8 @@
 """HL7 data types we read (DTM/TS, XPN, CX, PL) turned into our values.
 
 Each reader raises `ContentError` naming the field when a value is present but
-wrong: a malformed date never becomes an event with a guessed time.
+wrong: a malformed date never becomes an event with a guessed time (which
+`hl7.parse_datetime` does; see README.md).
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ import re
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import NamedTuple
 
-from events.catalogue import Person
+from events.catalogue import Person, Sex
 from services.hl7.parse import Segment
 from services.hl7.problems import DATA_TYPE, ContentError, Location
 
 _DTM = re.compile(r"^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:\.(\d{1,4}))?([+-]\d{4})?$")
-SEXES = {"F": "F", "M": "M", "O": "O", "U": "U", "A": "O", "N": "U"}
+SEXES: dict[str, Sex] = {"F": "F", "M": "M", "O": "O", "U": "U", "A": "O", "N": "U"}
 
 
 def parse_dtm(value: str, default_tz: tzinfo, where: Location) -> datetime | None:
@@ -63,13 +64,13 @@ def mrn_of(pid: Segment) -> str | None:
 def person_of(pid: Segment | None) -> Person:
     if pid is None:
         return Person()
-    sex = SEXES.get(pid.get(8).upper()[:1], "U")
+    sex: Sex = SEXES.get(pid.get(8).upper()[:1], "U")
     return Person(
         mrn=mrn_of(pid),
         family_name=pid.get(5, 1, 1) or None,
         given_name=pid.get(5, 2) or None,
         birth_date=parse_date(pid.get(7), Location("PID", 7)),
-        sex=sex,  # type: ignore[arg-type]
+        sex=sex,
     )
 
 

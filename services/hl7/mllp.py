@@ -2,7 +2,8 @@
 
 The listener only frames bytes and hands each frame to `Intake` on a worker
 thread (Hospital commands are synchronous). Frames on one connection are
-applied in order, so a feed's A04 is always applied before its A03.
+applied in order, so a feed's A04 is always applied before its A03. Why this is
+not `hl7.mllp`'s stream reader, with measurements: README.md.
 """
 
 from __future__ import annotations

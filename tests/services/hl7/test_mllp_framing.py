@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import time
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -121,6 +122,20 @@ def test_frames_come_out_the_same_however_the_stream_is_cut(bodies, cuts, noise)
         frames += reader.feed(stream[at:cut])
         at = max(at, cut)
     assert frames == [("frame", body) for body in bodies]
+
+
+@pytest.mark.parametrize(
+    "stream, expected",
+    [
+        (b"\x0bONE\x1c\x0bTWO\x1c\r", [("frame", b"ONE"), ("frame", b"TWO")]),  # end block without its CR
+        (b"\r\n\x00noise\x0bONE\x1c\r", [("frame", b"ONE")]),  # line noise right before a start block
+        (b"\x0bON\x0bTWO\x1c\r", [("abandoned", b"ON"), ("frame", b"TWO")]),  # cut short: refused, not merged
+        (b"\x0bONE\x1c\r\x0bTW", [("frame", b"ONE")]),  # the peer left mid-frame: nothing half-read
+    ],
+)
+def test_malformed_framing_keeps_every_whole_frame_and_merges_none(stream, expected):
+    """The cases hl7.mllp's reader loses or merges (deploy/bench/bench_hl7_parse.py --only framing)."""
+    assert FrameReader(max_bytes=1 << 20).feed(stream) == expected
 
 
 def test_one_message_sent_on_five_connections_at_once_is_applied_once_with_one_ack(running_sqlite):
