@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from base.facility import Facility, FacilityError, load_facility
+from base.settings import Settings
 from deploy.cli import CommandError
 
 
@@ -36,7 +37,7 @@ def register(subparsers) -> None:
         action.set_defaults(func=func)
 
 
-def _facility(args: argparse.Namespace) -> tuple[Facility, object]:
+def _facility(args: argparse.Namespace) -> tuple[Facility, Settings]:
     from deploy.bootstrap import load_settings
 
     settings = load_settings()
