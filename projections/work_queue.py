@@ -13,7 +13,6 @@ never from a clock.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, MutableMapping
-from typing import Any
 
 from msgspec.structs import replace
 
@@ -25,6 +24,7 @@ from events.catalogue import (
     AppointmentModified,
     AppointmentNoShow,
     AppointmentRescheduled,
+    Fact,
     InsuranceRecheckNeeded,
     InsuranceVerificationFailed,
     InsuranceVerificationRequested,
@@ -49,7 +49,8 @@ def watermark_key(facility_id: str) -> str:
 
 def keys_for(envelope: Envelope) -> list[str]:
     """Keys this event reads or writes: the watermark first; none if it is not ours."""
-    facility, fact = envelope.facility_id, envelope.data
+    facility = envelope.facility_id
+    fact: Fact = envelope.data
     if isinstance(fact, _OFFER_FACTS):
         return [watermark_key(facility), f"{facility}|wq|offer|{envelope.aggregate_id}|{fact.entry_id}"]
     if envelope.aggregate_type == "Appointment":
@@ -63,15 +64,16 @@ def step(entries: Mapping[str, QueueEntry | None], envelope: Envelope) -> dict[s
     if not keys:
         return {}
     mark_key, key = keys
-    mark = entries.get(mark_key) or QueueWatermark()
-    if envelope.position <= mark.position:  # type: ignore[union-attr]
+    mark = entries.get(mark_key)
+    if envelope.position <= (mark.position if isinstance(mark, QueueWatermark) else 0):
         return {}
     old = entries.get(key)
-    fact = envelope.data
+    fact: Fact = envelope.data
+    new: QueueEntry | None
     if isinstance(fact, _OFFER_FACTS):
         new = _offer(fact, str(envelope.aggregate_id)) if isinstance(fact, WaitlistSlotOffered) else None
     else:
-        new = _appointment(old, fact, envelope)  # type: ignore[arg-type]
+        new = _appointment(old if isinstance(old, QueueAppointment) else None, fact, envelope)
     changes: dict[str, QueueEntry | None] = {mark_key: QueueWatermark(position=envelope.position)}
     if new != old:
         changes[key] = new
@@ -95,7 +97,7 @@ def _initials(fact: AppointmentBooked) -> str:
     )
 
 
-def _appointment(old: QueueAppointment | None, fact: Any, envelope: Envelope) -> QueueAppointment | None:
+def _appointment(old: QueueAppointment | None, fact: Fact, envelope: Envelope) -> QueueAppointment | None:
     at = envelope.occurred_at
     if isinstance(fact, AppointmentBooked):
         return QueueAppointment(

@@ -27,6 +27,7 @@ import websockets
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
+from websockets.typing import Origin, Subprotocol
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -56,7 +57,10 @@ class Watcher:
 
     async def follow(self, url: str, token: str, origin: str) -> None:
         async with websockets.connect(
-            url, origin=origin, subprotocols=["edflow.v1", f"bearer.{token}"], max_size=None
+            url,
+            origin=Origin(origin),
+            subprotocols=[Subprotocol("edflow.v1"), Subprotocol(f"bearer.{token}")],
+            max_size=None,
         ) as ws:
             async for raw in ws:
                 frame = msgspec.json.decode(raw)

@@ -55,7 +55,7 @@ def meta() -> Meta:
 
 
 def all_slots(providers: int, days: int) -> list[tuple[str, datetime]]:
-    slots = []
+    slots: list[tuple[str, datetime]] = []
     for p in range(providers):
         for d in range(days):
             day = FIRST_DAY + timedelta(days=d)

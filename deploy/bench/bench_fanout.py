@@ -16,7 +16,8 @@ servers, so figures at high fan-out include client-side queueing.
 
 Prints a table; asserts nothing. Needs the broker (bash deploy/kafka.sh start).
 
-    .venv/bin/python deploy/bench/bench_fanout.py [--clients 100,1000] [--rates 10,50] [--seconds 6] [--compression on|off]
+    .venv/bin/python deploy/bench/bench_fanout.py [--clients 100,1000] [--rates 10,50] [--seconds 6]
+        [--compression on|off]
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import websockets
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
+from websockets.typing import Origin, Subprotocol
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -60,7 +62,7 @@ def free_port() -> int:
 
 
 class Clients:
-    def __init__(self, url: str, count: int, subprotocols: list[str] | None, compression: str | None):
+    def __init__(self, url: str, count: int, subprotocols: list[Subprotocol] | None, compression: str | None):
         self.url, self.count, self.subprotocols, self.compression = url, count, subprotocols, compression
         self.latencies: list[float] = []
         self.delivered = 0
@@ -71,7 +73,7 @@ class Clients:
         async def one() -> None:
             ws = await websockets.connect(
                 self.url,
-                origin=ORIGIN,
+                origin=Origin(ORIGIN),
                 subprotocols=self.subprotocols,
                 open_timeout=60,
                 max_size=None,
@@ -175,7 +177,7 @@ async def run_edflow(
         audience = Clients(
             f"ws://127.0.0.1:{port}/ws/board?facility={FACILITY}",
             clients,
-            ["edflow.v1", f"bearer.{token}"],
+            [Subprotocol("edflow.v1"), Subprotocol(f"bearer.{token}")],
             compression,
         )
         await audience.connect()

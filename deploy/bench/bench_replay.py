@@ -31,6 +31,7 @@ from base.settings import Settings
 from base.store_log import to_envelope
 from events.catalogue import Person
 from events.envelope import Actor, decode, encode
+from projections.entries import FacilitySummary
 from projections.replay import Replay, store_envelopes
 from services.hospital import Hospital
 from services.recording import Meta
@@ -132,7 +133,8 @@ def main() -> None:
         rate = count / seconds
         table.add_row(name, str(count), f"{seconds:.2f}", f"{rate:,.0f}", f"{rate / base_rate:.2f}x")
     console.print(table)
-    census = replay.table[f"{FACILITY}|facility"].census
+    summary = replay.table[f"{FACILITY}|facility"]
+    census = summary.census if isinstance(summary, FacilitySummary) else None
     console.print(
         f"check: replay and fold-only tables equal: {replay.table == fold_only.table}; open visits at the end: {census}"
     )

@@ -18,11 +18,15 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from eventsourcing.cryptography import AESCipher
+from fastapi import FastAPI
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -31,6 +35,7 @@ from base.auth import Principal
 from base.settings import Settings
 from deploy.bench import bench_commands
 from deploy.bench.bench_replay import record
+from events.work_queue import WorkQueueSource
 from projections.replay import Replay, store_envelopes
 from services.api.deps import authorized
 from services.audit.verify import verify
@@ -43,8 +48,12 @@ def http_rate(settings: Settings, count: int, clients: int, progress: Progress, 
     """bench_commands' HTTP path, optionally with the auth dependency bypassed."""
     original = bench_commands.create_app
 
-    def create_app(settings, hospital):
-        app = original(settings, hospital)
+    def create_app(
+        settings: Settings,
+        hospital: Hospital | None = None,
+        work_queue: Callable[[Hospital], WorkQueueSource] | None = None,
+    ) -> FastAPI:
+        app = original(settings, hospital, work_queue)
         if not auth:
             caller = Principal(subject="bench", role="admin", facilities=(bench_commands.FACILITY,))
             app.dependency_overrides[authorized] = lambda: caller
@@ -55,6 +64,16 @@ def http_rate(settings: Settings, count: int, clients: int, progress: Progress, 
         return bench_commands.http_rate(settings, count, clients, progress)
     finally:
         bench_commands.create_app = original
+
+
+class StoreOptions(TypedDict, total=False):
+    hash_chain: bool
+    cipher_key: str
+
+
+def scratch_settings(root: Path, name: str, **options: Unpack[StoreOptions]) -> Settings:
+    """A fresh store of its own under `root`, with the given store options."""
+    return Settings(data_dir=root / name, jwt_secret="s" * 40, **options)
 
 
 def replay_rates(settings: Settings, events: int, progress: Progress) -> tuple[float, float]:
@@ -89,10 +108,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as scratch, Progress(console=console, transient=True) as progress:
         for n in range(args.rounds):
-            root = Path(scratch) / f"r{n}"
-
-            def settings(name: str, **options) -> Settings:
-                return Settings(data_dir=root / name, jwt_secret="s" * 40, **options)
+            settings = partial(scratch_settings, Path(scratch) / f"r{n}")
 
             add("app: chain on", bench_commands.application_rate(settings("a1"), args.commands, progress))
             add(
@@ -135,7 +151,8 @@ def main() -> None:
 
     console.print(f"application, chain on / off: {ratio('app: chain on', 'app: chain off')}")
     console.print(
-        f"HTTP, both on / both off: {ratio('HTTP: auth on, chain on (both on)', 'HTTP: auth off, chain off (both off)')}"
+        "HTTP, both on / both off: "
+        f"{ratio('HTTP: auth on, chain on (both on)', 'HTTP: auth off, chain off (both off)')}"
     )
     console.print(
         f"replay, encrypted / plain: {ratio('replay: encrypted store (events/s)', 'replay: plain store (events/s)')}"

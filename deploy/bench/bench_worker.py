@@ -65,7 +65,7 @@ async def baseline_rate(settings: Settings, total: int) -> float:
 
 async def group_lag(admin: AIOKafkaAdminClient, consumer: AIOKafkaConsumer, settings: Settings) -> int:
     committed = await admin.list_consumer_group_offsets(settings.worker_id)
-    partitions = [tp for tp in consumer.assignment()]
+    partitions = list(consumer.assignment())
     ends = await consumer.end_offsets(partitions)
     return sum(end - max(committed[tp].offset, 0) if tp in committed else end for tp, end in ends.items())
 

@@ -9,9 +9,8 @@ carries on from what it really is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from deploy.simulator.patients import lognormal
+from deploy.simulator.state import BedState, Department
 
 BLOCK_REASONS = ("equipment repair", "isolation clean", "no nurse to staff it", "plumbing leak")
 
@@ -20,15 +19,7 @@ class SimulationError(RuntimeError):
     """The simulation cannot start or go on (no API, facility not loaded, token refused)."""
 
 
-@dataclass
-class BedState:
-    bed_id: str
-    unit: str
-    bed_type: str
-    status: str = "available"
-
-
-class BedActions:
+class BedActions(Department):
     def bed_left(self, bed_id: str) -> None:
         """A patient left this bed: it is dirty until housekeeping has cleaned it."""
         bed = self.beds.get(bed_id)
@@ -105,11 +96,13 @@ class BedActions:
             reply = self.client.get("charge-nurse", f"/beds/{bed.bed_id}")
             if reply.status == 404:
                 raise SimulationError(
-                    f"bed {bed.bed_id} is not registered in facility {self.facility.id}: run `edflow facility load` first"
+                    f"bed {bed.bed_id} is not registered in facility {self.facility.id}: "
+                    "run `edflow facility load` first"
                 )
             if reply.status in (401, 403):
                 raise SimulationError(
-                    f"the API refused the simulator's token ({reply.status} {reply.error_code}): does the server share EDFLOW_DATA_DIR or EDFLOW_JWT_SECRET with this command?"
+                    f"the API refused the simulator's token ({reply.status} {reply.error_code}): "
+                    "does the server share EDFLOW_DATA_DIR or EDFLOW_JWT_SECRET with this command?"
                 )
             if not reply.ok:
                 raise SimulationError(f"reading bed {bed.bed_id} failed with HTTP {reply.status}")

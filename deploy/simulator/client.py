@@ -54,9 +54,9 @@ class CommandCounts:
     sent: int = 0
     succeeded: int = 0
     conflicts: int = 0
-    conflict_codes: Counter = field(default_factory=Counter)
+    conflict_codes: Counter[str] = field(default_factory=Counter)
     # Anything but success or 409 means the client or the server is wrong.
-    unexpected: Counter = field(default_factory=Counter)
+    unexpected: Counter[str] = field(default_factory=Counter)
 
     @property
     def unexpected_total(self) -> int:

@@ -9,11 +9,12 @@ the normal answer to a taken slot: the scheduler offers the next one.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from base.facility import AppointmentKind
 from deploy.simulator.client import Reply
-from deploy.simulator.ed import Visit
 from deploy.simulator.patients import draw_course
+from deploy.simulator.state import Department, Visit
 
 PAYERS = ("Acme Health Plan", "Sample Mutual", "State Medicaid (synthetic)", "Medicare (synthetic)")
 CLINIC_OPENS = 8  # local hour of the first slot
@@ -30,7 +31,7 @@ CANCEL_CHANCE = 0.06
 CANCEL_REASONS = ("patient request", "patient feels better", "transport unavailable", "provider unavailable")
 
 
-class ClinicActions:
+class ClinicActions(Department):
     # --- outpatient clinics ---------------------------------------------------
 
     def start_clinics(self) -> None:
@@ -106,8 +107,8 @@ class ClinicActions:
 
     # --- every booking ------------------------------------------------------------
 
-    def _book(self, appointment_id: str, patient: dict, provider_id: str, kind: AppointmentKind, start: datetime,
-              reason: str, **extra) -> Reply:  # fmt: skip
+    def _book(self, appointment_id: str, patient: dict[str, Any], provider_id: str, kind: AppointmentKind,
+              start: datetime, reason: str, **extra: str | dict[str, str]) -> Reply:  # fmt: skip
         """Book one slot and ask for its insurance to be verified."""
         reply = self.command("scheduler", "/appointments", {
             "appointment_id": appointment_id,

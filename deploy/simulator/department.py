@@ -17,19 +17,18 @@ import heapq
 import random
 import statistics
 import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import count
-from typing import Any
 
 from base.facility import Facility
 from deploy.simulator.arrivals import ArrivalModel
-from deploy.simulator.beds import BedState, SimulationError
-from deploy.simulator.client import CommandClient, Reply
+from deploy.simulator.beds import SimulationError
+from deploy.simulator.client import CommandClient
 from deploy.simulator.clinic import ClinicActions
-from deploy.simulator.ed import EDActions, Visit
+from deploy.simulator.ed import EDActions
+from deploy.simulator.state import BedState, Tally, Visit
 
 __all__ = ["SimulationError", "SimulationPlan", "Simulator", "Tally"]
 
@@ -52,15 +51,6 @@ class SimulationPlan:
         return None if self.duration is None else self.start + self.warmup + self.duration
 
 
-@dataclass
-class Tally:
-    arrivals: int = 0
-    departures: Counter = field(default_factory=Counter)  # by disposition, plus "lwbs"
-    stays_minutes: list[float] = field(default_factory=list)  # arrival -> departure
-    corrections: int = 0
-    appointments: int = 0
-
-
 class Simulator(EDActions, ClinicActions):
     def __init__(self, plan: SimulationPlan, client: CommandClient, out: Callable[[str], None] = print):
         self.plan, self.client, self.out = plan, client, out
@@ -75,7 +65,7 @@ class Simulator(EDActions, ClinicActions):
             b.bed_id: BedState(b.bed_id, b.unit, b.bed_type) for b in plan.facility.beds()
         }
         self.ed_providers = [p.id for p in plan.facility.providers_in("emergency")]
-        self._queue: list = []
+        self._queue = []
         self._order = count()
         self._arrivals = self.model.arrival_times(random.Random(f"{plan.seed}:arrivals"), plan.start, plan.end)
         self._visit_numbers = count(1)
@@ -87,16 +77,6 @@ class Simulator(EDActions, ClinicActions):
         self._sent_at_last_status = 0
 
     # --- the loop -----------------------------------------------------------
-
-    def schedule(self, at: datetime, action: Callable, *args) -> None:
-        heapq.heappush(self._queue, (at, next(self._order), action, args))
-
-    def after(self, minutes: float, action: Callable, *args) -> None:
-        self.schedule(self.now + timedelta(minutes=minutes), action, *args)
-
-    def command(self, role: str, path: str, body: dict[str, Any] | None = None, method: str = "POST") -> Reply:
-        """Send one command as it happens now, on the simulated clock."""
-        return self.client.send(role, method, path, {**(body or {}), "occurred_at": self.now.isoformat()})
 
     def run(self) -> Tally:
         self.take_over_beds()
@@ -156,7 +136,8 @@ class Simulator(EDActions, ClinicActions):
         return (
             f"sim {local:%Y-%m-%d %H:%M %Z} | arrivals {self.tally.arrivals} | in department {len(present)} "
             f"(waiting {waiting}, boarding {boarding}) | beds free {free}/{len(self.beds)} | "
-            f"{rate:.1f} cmd/s | commands {counts.sent} | conflicts {counts.conflicts} | errors {counts.unexpected_total}"
+            f"{rate:.1f} cmd/s | commands {counts.sent} | conflicts {counts.conflicts} | "
+            f"errors {counts.unexpected_total}"
         )
 
     def summary_lines(self) -> list[str]:

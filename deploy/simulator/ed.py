@@ -10,13 +10,13 @@ learns the current state and carries on.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from deploy.simulator.beds import BedActions
 from deploy.simulator.client import Reply
 from deploy.simulator.patients import CORRECTED_COMPLAINTS, Course, draw_course
+from deploy.simulator.state import Visit
 
 # Bed types a patient may be roomed in, best first.
 BED_PREFERENCE: dict[int, tuple[str, ...]] = {
@@ -27,24 +27,6 @@ BED_PREFERENCE: dict[int, tuple[str, ...]] = {
     5: ("fast-track", "exam", "acute"),
 }
 LWBS_CHANCE = 0.7  # of patients still waiting when their patience runs out
-
-
-@dataclass
-class Visit:
-    number: str
-    course: Course
-    arrived_at: datetime
-    encounter_id: str = ""
-    stage: str = "arrived"  # arrived | waiting | roomed | leaving | gone
-    bed_id: str | None = None
-    boarding: bool = False
-    stay_minutes: float = 0.0  # arrival -> departure, once departed
-    inherited: bool = False  # in a bed before this run began: not in the tally
-    discharge_cancelled: bool = False
-
-    @property
-    def gone(self) -> bool:
-        return self.stage == "gone"
 
 
 class EDActions(BedActions):

@@ -18,7 +18,7 @@ last published seq) and the cursor's pending writes (`live_fold`).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, TypedDict
 
 from base.settings import Settings
 from projections.profile import facility_profiles
@@ -29,6 +29,15 @@ from projections.runtime.live_fold import LiveFold
 from projections.runtime.topics import changelog_topic
 
 log = logging.getLogger("edflow.worker")
+
+
+class Serializers(TypedDict):
+    key_serializer: str
+    value_serializer: str
+
+
+# Keys and values pass through faust as the bytes they are.
+RAW: Serializers = {"key_serializer": "raw", "value_serializer": "raw"}
 
 
 def broker_credentials(settings: Settings) -> Any:
@@ -58,7 +67,6 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
     topics = settings.topics
     datadir = settings.data_dir / "worker"
     datadir.mkdir(parents=True, exist_ok=True)
-    raw = dict(key_serializer="raw", value_serializer="raw")
 
     # --- app ------------------------------------------------------------------
     app = faust.App(
@@ -95,7 +103,7 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
         value_type=bytes,
         partitions=settings.topic_partitions,
         replicas=settings.topic_replication,
-        **raw,
+        **RAW,
     )
     board = app.topic(
         topics.board,
@@ -103,9 +111,9 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
         value_type=bytes,
         partitions=settings.topic_partitions,
         replicas=settings.topic_replication,
-        **raw,
+        **RAW,
     )
-    requests = app.topic(settings.topics.board_requests, key_type=bytes, value_type=bytes, **raw)
+    requests = app.topic(settings.topics.board_requests, key_type=bytes, value_type=bytes, **RAW)
 
     # --- tables ---------------------------------------------------------------
     def table(name: str, help: str) -> Any:
@@ -118,7 +126,7 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
             compacting=True,
             deleting=False,
             internal=True,
-            **raw,
+            **RAW,
         )
         # bytes keys and values: stored and logged exactly as given (raw), so
         # RocksDB keeps a facility's keys in one sorted range.

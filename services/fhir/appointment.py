@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 
 from services.access.domainmodel import Appointment
@@ -28,7 +30,7 @@ def appointment_resource(hospital, facility_id: str, appointment_id: str, sees_i
     facts = [r.fact for r in recorded]
     booked = facts[0]
     kind = booked.appointment_type
-    resource = {
+    resource: dict[str, Any] = {
         "resourceType": "Appointment",
         "id": appointment_id,
         "identifier": [{"system": f"urn:edflow:{facility_id}:appointment", "value": appointment_id}],

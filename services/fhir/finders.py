@@ -4,6 +4,7 @@ those that match every parameter."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import partial
 
@@ -41,8 +42,8 @@ ENCOUNTER_STATUSES = {
     "entered-in-error",
     "unknown",
 }
-APPOINTMENT_STATUSES = {"proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow", "entered-in-error",
-                        "checked-in", "waitlist"}  # fmt: skip
+APPOINTMENT_STATUSES = {"proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow",
+                        "entered-in-error", "checked-in", "waitlist"}  # fmt: skip
 OPERATIONAL_CODES = {"C", "H", "I", "K", "O", "U"}  # HL7 table 0116
 
 
@@ -57,6 +58,11 @@ def _when(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+def _every(hospital, cls: type, facility_id: str, build: Callable[[object], dict]) -> list[dict]:
+    """Every aggregate of one kind at the facility, built as a resource (`build` is given its id)."""
+    return [r for r in facility_aggregates(hospital, cls, facility_id, build) if r is not None]
+
+
 def encounters(hospital, request, facility_id: str, who: bool) -> list[dict]:
     check_params(request, {"identifier", "status", "date"})
     statuses, in_range = tokens(request, "status", ENCOUNTER_STATUSES), date_filter(request)
@@ -68,7 +74,8 @@ def encounters(hospital, request, facility_id: str, who: bool) -> list[dict]:
     found = [r for i in ids for r in _one(lambda i=i: encounter_resource(hospital, facility_id, i, who))]
     return [
         r for r in found
-        if (statuses is None or r["status"] in statuses) and in_range(_when(r["period"]["start"]), _when(r["period"].get("end")))
+        if (statuses is None or r["status"] in statuses)
+        and in_range(datetime.fromisoformat(r["period"]["start"]), _when(r["period"].get("end")))
     ]  # fmt: skip
 
 
@@ -80,11 +87,7 @@ def appointments(hospital, request, facility_id: str, who: bool) -> list[dict]:
     if ids is not None:
         found = [r for i in ids for r in _one(lambda i=i: appointment_resource(hospital, facility_id, i, who))]
     else:
-        found = list(
-            facility_aggregates(
-                hospital, Appointment, facility_id, lambda i: _appointment(hospital, facility_id, i, who)
-            )
-        )
+        found = _every(hospital, Appointment, facility_id, lambda i: _appointment(hospital, facility_id, i, who))
 
     def attended_by(resource: dict) -> set[str]:
         return {
@@ -95,7 +98,8 @@ def appointments(hospital, request, facility_id: str, who: bool) -> list[dict]:
 
     return [
         r for r in found
-        if (statuses is None or r["status"] in statuses) and in_range(_when(r["start"]), _when(r["start"]))
+        if (statuses is None or r["status"] in statuses)
+        and in_range(datetime.fromisoformat(r["start"]), _when(r["start"]))
         and (providers is None or attended_by(r) & providers)
     ]  # fmt: skip
 
@@ -111,9 +115,7 @@ def locations(hospital, request, facility_id: str) -> list[dict]:
     if beds is not None:
         found = [r for b in beds for r in _one(lambda b=b: location_resource(hospital, facility_id, b))]
     else:
-        found = list(
-            facility_aggregates(hospital, Bed, facility_id, lambda i: location_by_id(hospital, facility_id, str(i)))
-        )
+        found = _every(hospital, Bed, facility_id, lambda i: location_by_id(hospital, facility_id, str(i)))
     return [r for r in found if codes is None or r["operationalStatus"]["code"] in codes]
 
 
@@ -123,14 +125,11 @@ def schedules(hospital, request, facility_id: str) -> list[dict]:
     if providers is not None:
         found = [
             r for p in providers
-            for r in _one(lambda p=p: schedule_by_aggregate(hospital, facility_id, schedule_aggregate_id(facility_id, "provider", p)))
+            for r in _one(lambda p=p: schedule_by_aggregate(
+                hospital, facility_id, schedule_aggregate_id(facility_id, "provider", p)))
         ]  # fmt: skip
     else:
-        found = list(
-            facility_aggregates(
-                hospital, ResourceSchedule, facility_id, partial(schedule_by_aggregate, hospital, facility_id)
-            )
-        )
+        found = _every(hospital, ResourceSchedule, facility_id, partial(schedule_by_aggregate, hospital, facility_id))
     return [
         r for r in found if kinds is None or {c["code"] for s in r.get("serviceType", []) for c in s["coding"]} & kinds
     ]

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from services.errors import NotFound
+from services.recording import FlowAggregate
+
+A = TypeVar("A", bound=FlowAggregate)
 
 
 class Recorded(NamedTuple):
@@ -15,7 +18,7 @@ class Recorded(NamedTuple):
     at: datetime
 
 
-def history(hospital, aggregate_id: uuid.UUID, cls: type, facility_id: str, what: str) -> tuple[Any, list[Recorded]]:
+def history(hospital, aggregate_id: uuid.UUID, cls: type[A], facility_id: str, what: str) -> tuple[A, list[Recorded]]:
     events = list(hospital.repository.event_store.get(aggregate_id))
     aggregate = None
     for event in events:

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 import pytest
 from playwright.sync_api import expect
@@ -53,7 +54,7 @@ def publish(server: Chain, *messages: BoardMessage) -> None:
         thread.submit(asyncio.run, send()).result(timeout=60)
 
 
-def beds(seq: int, kind: str, **statuses: str) -> BoardMessage:
+def beds(seq: int, kind: Literal["snapshot", "delta"], **statuses: str) -> BoardMessage:
     changes = [
         EntityChange(
             kind="bed",

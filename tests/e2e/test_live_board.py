@@ -34,7 +34,7 @@ def intake(chain) -> str:
 
 def arrive(chain, intake: str, initials: str, complaint: str, esi: int | None = 3) -> str:
     """Registered at the desk, triaged by the charge nurse."""
-    given, family = initials
+    given, family = tuple(initials)
     body = {
         "visit_number": f"V{uuid.uuid4().hex[:8]}",
         "chief_complaint": complaint,
@@ -102,7 +102,8 @@ def test_assigning_a_bed_on_one_page_turns_it_occupied_on_another(chain, browser
     expect(bed(first, "A2")).to_contain_text("monitor broken")
     bed(first, "A2").locator("[data-action=unblock]").click()
     expect(bed(second, "A2")).to_have_attribute("data-status", "available", timeout=LIVE_TIMEOUT_MS)
-    first.context.close(), second.context.close()
+    first.context.close()
+    second.context.close()
 
 
 def test_a_conflict_is_shown_plainly_and_the_page_changes_only_when_the_delta_arrives(chain, browser, nurse, intake):

@@ -46,8 +46,17 @@ class Department:
         tokens = {role: mint_token(self.settings, f"simulator-{role}", role, [self.facility.id]) for role in ROLES}
         return CommandClient(self.url, self.facility.id, tokens)
 
-    def simulator(self, start: datetime, duration: timedelta, seed: int = 1, speed: float = 0, **plan) -> Simulator:
-        plan = SimulationPlan(self.facility, start, duration, speed=speed, seed=seed, status_every=3600, **plan)
+    def simulator(
+        self,
+        start: datetime,
+        duration: timedelta,
+        seed: int = 1,
+        speed: float = 0,
+        leftover_visits: tuple[str, ...] = (),
+    ) -> Simulator:
+        plan = SimulationPlan(
+            self.facility, start, duration, speed=speed, seed=seed, status_every=3600, leftover_visits=leftover_visits
+        )
         return Simulator(plan, self.client(), out=lambda line: None)
 
     def envelopes(self) -> list[Envelope]:

@@ -31,7 +31,8 @@ def test_the_demo_hospital_has_the_units_and_beds_the_board_expects():
     assert {b.bed_type for b in beds if b.unit == "acute-b"} == {"acute", "psych"}
     assert facility.inpatient_beds > 0 and facility.ed_ventilators > 0
     assert facility.providers_in("emergency")
-    assert facility.appointment_kind("ed-follow-up").department == "ed-follow-up-clinic"
+    follow_up = facility.appointment_kind("ed-follow-up")
+    assert follow_up is not None and follow_up.department == "ed-follow-up-clinic"
 
 
 @pytest.mark.parametrize(

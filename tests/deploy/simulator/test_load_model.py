@@ -113,7 +113,7 @@ def test_a_bad_load_model_is_refused(kwargs):
     offset_minutes=st.integers(0, 7 * 24 * 60),
 )
 def test_hourly_rates_over_a_week_add_up_to_seven_days_of_arrivals(shares, per_day, offset_minutes):
-    model = ArrivalModel(per_day=per_day, hourly_shares=shares, zone=UTC)
+    model = ArrivalModel(per_day=per_day, hourly_shares=shares, zone=ZoneInfo("UTC"))
     start = datetime(2026, 3, 2, tzinfo=UTC) + timedelta(minutes=offset_minutes)
     start = start.replace(minute=0)
     week = sum(model.hourly_rate(start + timedelta(hours=h)) for h in range(7 * 24))

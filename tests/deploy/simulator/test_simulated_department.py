@@ -7,12 +7,14 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from deploy.cli import main as edflow
+from deploy.simulator.clinic import CLINIC_TYPES
 from deploy.simulator.department import SimulationError
 from deploy.simulator.patients import FAMILY, GIVEN_F, GIVEN_M
 
@@ -65,7 +67,7 @@ def test_a_simulated_weekday_runs_its_outpatient_clinics_and_books_the_next_day_
 
     zone = department.facility.zone
     clinic = {e.aggregate_id: e for e in department.envelopes()
-              if e.type == "AppointmentBooked" and e.data.appointment_type in ("outpatient-visit", "outpatient-procedure")}  # fmt: skip
+              if e.type == "AppointmentBooked" and e.data.appointment_type in CLINIC_TYPES}  # fmt: skip
     by_day = Counter(e.data.start.astimezone(zone).date().isoformat() for e in clinic.values())
     assert by_day["2026-03-02"] >= 15 and by_day["2026-03-03"] >= 15, by_day
     for booked in clinic.values():
@@ -95,10 +97,10 @@ def test_two_simulated_teams_racing_for_beds_get_conflicts_never_errors(new_depa
     assert not any(thread.is_alive() for thread in threads)
     for team in teams:
         assert dict(team.client.counts.unexpected) == {}
-    conflicts = sum((team.client.counts.conflict_codes for team in teams), Counter())
+    conflicts: Counter[str] = sum((team.client.counts.conflict_codes for team in teams), Counter())
     assert any(what.startswith("bed_not_available") for what in conflicts), conflicts
     # However the race went, no bed ever held two patients.
-    occupants = Counter()
+    occupants: Counter[uuid.UUID] = Counter()
     for e in department.envelopes():
         if e.type == "BedOccupied":
             occupants[e.aggregate_id] += 1
@@ -201,6 +203,7 @@ def test_edflow_simulate_without_a_server_is_a_one_line_error(tmp_path, monkeypa
 )
 def test_bad_simulate_arguments_are_one_line_errors(argv, expected, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("EDFLOW_DATA_DIR", str(tmp_path))
+    status: int | str | None
     try:
         status = edflow(["simulate", "--url", "http://127.0.0.1:9", *argv])
     except SystemExit as exit_:  # argparse refuses before the command runs

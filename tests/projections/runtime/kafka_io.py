@@ -127,21 +127,27 @@ class WorkerProcess:
         self.process = subprocess.Popen(self.command, env=worker_env(self.settings), stdout=log, stderr=log)
         return self
 
+    def _started(self) -> subprocess.Popen:
+        if self.process is None:
+            raise RuntimeError("the worker was never started")
+        return self.process
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
     def wait_for_log(self, text: str, timeout: float = 60.0, after: int = 0) -> None:
         deadline = time.monotonic() + timeout
         while text not in self.log()[after:]:
-            if self.process.poll() is not None:
-                raise AssertionError(f"worker exited ({self.process.returncode}):\n{self.log()[-3000:]}")
+            if (process := self._started()).poll() is not None:
+                raise AssertionError(f"worker exited ({process.returncode}):\n{self.log()[-3000:]}")
             if time.monotonic() > deadline:
                 raise TimeoutError(f"worker never logged {text!r}:\n{self.log()[-3000:]}")
             time.sleep(0.2)
 
     def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
+        process = self._started()
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
 
     def stop(self) -> int:
         if self.process and self.process.poll() is None:

@@ -39,14 +39,14 @@ def record_day(data_dir: Path, clock, patients: int, facility_id: str = "fac-1",
             open_visits.append(visit)
             if len(open_visits) > 8:
                 done = open_visits.pop(0)
-                bed = app.encounter(facility_id, done).bed_id
+                left = app.encounter(facility_id, done).bed_id
                 if rng.random() < 0.25:
                     app.decide_admit(meta("physician"), done)
                 app.discharge(meta("physician"), done, disposition="home")
-                if bed:
-                    app.start_cleaning(meta("evs"), bed)
-                    app.finish_cleaning(meta("evs"), bed)
-                    free.append(bed)
+                if left:
+                    app.start_cleaning(meta("evs"), left)
+                    app.finish_cleaning(meta("evs"), left)
+                    free.append(left)
             if n % 5 == 0:
                 start = clock.now + timedelta(days=2, minutes=30 * n)
                 appointment = app.book(
@@ -66,7 +66,8 @@ def record_day(data_dir: Path, clock, patients: int, facility_id: str = "fac-1",
 
 
 def envelopes_of(app: Hospital) -> list[Envelope]:
-    envelopes, start = [], 1
+    envelopes: list[Envelope] = []
+    start = 1
     while True:
         notifications = app.recorder.select_notifications(start, 1000)
         if not notifications:

@@ -28,7 +28,10 @@ PROGRESS = re.compile(r"projected events=(\d+) unchanged=(\d+)")
 def processed(log: str) -> tuple[int, int]:
     """(events, unchanged) the worker last reported; (0, 0) before any."""
     found = PROGRESS.findall(log)
-    return tuple(map(int, found[-1])) if found else (0, 0)
+    if not found:
+        return 0, 0
+    events, unchanged = found[-1]
+    return int(events), int(unchanged)
 
 
 def test_sigkill_mid_stream_with_relay_repeats_counts_no_event_twice(
