@@ -20,10 +20,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+# Run as a script: the repository root on the path, as for the other benchmarks.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import hl7
 from hl7.mllp import InvalidBlockError, MLLPStreamReader
