@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Iterable
-from typing import Any, TypedDict, TypeVar
+from typing import Any, ParamSpec, Protocol, TypedDict, TypeVar
 from urllib.parse import unquote, urlparse
 
 import msgspec
@@ -23,13 +23,14 @@ from eventsourcing.utils import Environment, EnvType
 from base.settings import Settings
 from events.envelope import event_id_for
 from services.errors import ConcurrentChange, DomainError, IdempotencyKeyReused, NotFound
-from services.recording import FlowAggregate, MsgspecTranscoder
+from services.recording import FlowAggregate, Meta, MsgspecTranscoder
 
 ID_NAMESPACE = uuid.UUID("0b7f6d1e-0d5c-4f57-a1a8-7a3c8f0a2d11")
 MAX_ATTEMPTS = 5
 
 A = TypeVar("A", bound=FlowAggregate)
 Stored = TypeVar("Stored", bound=Aggregate)
+P = ParamSpec("P")
 
 
 class Idempotency(TypedDict, total=False):
@@ -68,6 +69,27 @@ class Outcome(msgspec.Struct, kw_only=True):
 
     id: str
     events: list[dict[str, Any]]
+
+
+class CommandMethod(Protocol[P]):
+    """A bound Hospital command such as `hospital.assign_bed`: the Meta first,
+    then the command's own arguments (P). Every command also accepts the
+    Idempotency keywords."""
+
+    __name__: str
+
+    def __call__(self, meta: Meta, /, *args: P.args, **kwargs: P.kwargs) -> Outcome: ...
+
+
+def call_command(
+    command: CommandMethod[P], meta: Meta, idem: Idempotency, /, *args: P.args, **kwargs: P.kwargs
+) -> Outcome:
+    """`command(meta, *args, **kwargs)`, retry-safe under `idem`. The type
+    checker matches the arguments against `command` at each caller; a
+    ParamSpec cannot also name the Idempotency keywords every command takes,
+    so the call below is the one place they are added unchecked."""
+    call: Callable[..., Outcome] = command
+    return call(meta, *args, **kwargs, **idem)
 
 
 def store_environment(settings: Settings) -> dict[str, str]:

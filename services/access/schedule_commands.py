@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Unpack
 
-from events.catalogue import ResourceKind, ScheduleDefined, SlotLength, WorkingHours
+from events.catalogue import AppointmentType, ResourceKind, ScheduleDefined, SlotLength, WorkingHours
 from services.access.availability import ResourceSchedule, Slot, derive_slots
 from services.access.calendars import ProviderDay, RoomDay
 from services.access.ids import provider_day_id, room_day_id
@@ -45,7 +45,7 @@ class ScheduleCommands(WaitlistCommands):
         department: str,
         time_zone: str,
         hours: list[tuple[int, time, time]],
-        slot_lengths: dict[str, int] | None = None,
+        slot_lengths: Mapping[AppointmentType, int] | None = None,
         **idem: Unpack[Idempotency],
     ) -> Outcome:
         """Define (or replace) a resource's working week; hours as (weekday, start, end)."""
@@ -55,7 +55,7 @@ class ScheduleCommands(WaitlistCommands):
             department=department,
             time_zone=time_zone,
             hours=tuple(WorkingHours(weekday=d, start=s, end=e) for d, s, e in hours),
-            slot_lengths=tuple(SlotLength(appointment_type=t, minutes=m) for t, m in (slot_lengths or {}).items()),  # type: ignore[arg-type]
+            slot_lengths=tuple(SlotLength(appointment_type=t, minutes=m) for t, m in (slot_lengths or {}).items()),
         )
         aggregate_id = schedule_aggregate_id(meta.facility_id, resource_kind, resource_id)
 
