@@ -11,23 +11,36 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, Protocol, TypedDict, TypeVar
 from urllib.parse import unquote, urlparse
 
 import msgspec
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.utils import Environment, EnvType
 
 from base.settings import Settings
 from events.envelope import event_id_for
 from services.errors import ConcurrentChange, DomainError, IdempotencyKeyReused, NotFound
-from services.recording import FlowAggregate, MsgspecTranscoder
+from services.recording import FlowAggregate, Meta, MsgspecTranscoder
 
 ID_NAMESPACE = uuid.UUID("0b7f6d1e-0d5c-4f57-a1a8-7a3c8f0a2d11")
 MAX_ATTEMPTS = 5
 
 A = TypeVar("A", bound=FlowAggregate)
+Stored = TypeVar("Stored", bound=Aggregate)
+P = ParamSpec("P")
+
+
+class Idempotency(TypedDict, total=False):
+    """The keyword arguments that make a command retry-safe: every command
+    method takes them (`**idem: Unpack[Idempotency]`) and hands them to `run`.
+    The same key with the same request returns the first outcome; with another
+    request it is refused (IdempotencyKeyReused)."""
+
+    idempotency_key: str | None
+    request: Any  # any msgspec-encodable value; its hash is kept with the receipt
 
 
 def derived_id(kind: str, facility_id: str, *key: str) -> uuid.UUID:
@@ -56,6 +69,27 @@ class Outcome(msgspec.Struct, kw_only=True):
 
     id: str
     events: list[dict[str, Any]]
+
+
+class CommandMethod(Protocol[P]):
+    """A bound Hospital command such as `hospital.assign_bed`: the Meta first,
+    then the command's own arguments (P). Every command also accepts the
+    Idempotency keywords."""
+
+    __name__: str
+
+    def __call__(self, meta: Meta, /, *args: P.args, **kwargs: P.kwargs) -> Outcome: ...
+
+
+def call_command(
+    command: CommandMethod[P], meta: Meta, idem: Idempotency, /, *args: P.args, **kwargs: P.kwargs
+) -> Outcome:
+    """`command(meta, *args, **kwargs)`, retry-safe under `idem`. The type
+    checker matches the arguments against `command` at each caller; a
+    ParamSpec cannot also name the Idempotency keywords every command takes,
+    so the call below is the one place they are added unchecked."""
+    call: Callable[..., Outcome] = command
+    return call(meta, *args, **kwargs, **idem)
 
 
 def store_environment(settings: Settings) -> dict[str, str]:
@@ -98,9 +132,7 @@ class HospitalBase(Application):
         # variables from the process environment.
         super().__init__(env=store_environment(settings))
 
-    def construct_env(self, name: str, env: Any = None):  # type: ignore[override]
-        from eventsourcing.utils import Environment
-
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         return Environment(name, dict(env or {}))
 
     def construct_transcoder(self) -> Transcoder:
@@ -110,16 +142,16 @@ class HospitalBase(Application):
 
     def load(self, cls: type[A], aggregate_id: uuid.UUID, facility_id: str, what: str) -> A:
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"{what} not found") from None
         if not isinstance(aggregate, cls) or aggregate.facility_id != facility_id:
             raise NotFound(f"{what} not found")
         return aggregate
 
-    def find(self, cls: type[A], aggregate_id: uuid.UUID) -> A | None:
+    def find(self, cls: type[Stored], aggregate_id: uuid.UUID) -> Stored | None:
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
         return aggregate if isinstance(aggregate, cls) else None
@@ -168,7 +200,7 @@ class HospitalBase(Application):
         raise ConcurrentChange("the record kept changing while this command was decided; try again")
 
     def _receipt(self, receipt_id: uuid.UUID, request_hash: str) -> Outcome | None:
-        receipt = self.find(CommandReceipt, receipt_id)  # type: ignore[type-var]
+        receipt = self.find(CommandReceipt, receipt_id)
         if receipt is None:
             return None
         if receipt.request_hash != request_hash:

@@ -8,8 +8,9 @@ mixed into `AccessCommands`, which `Hospital` composes.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 
 import msgspec
 
@@ -20,7 +21,7 @@ from services.access.ids import appointment_aggregate_id, days_touched, provider
 from services.access.preparation_commands import PreparationCommands
 from services.access.schedule_commands import ScheduleCommands
 from services.access.waitlist_commands import WaitlistCommands
-from services.application import HospitalBase, Outcome
+from services.application import HospitalBase, Idempotency, Outcome
 from services.ed.domainmodel import Encounter
 from services.errors import AlreadyExists, Invalid
 from services.recording import Meta
@@ -124,7 +125,7 @@ class AccessCommands(ScheduleCommands, WaitlistCommands, PreparationCommands, Ho
         encounter_id: str | None = None,
         room_id: str | None = None,
         contact: Contact | None = None,
-        **idem: Any,
+        **idem: Unpack[Idempotency],
     ) -> Outcome:
         appointment_id = appointment_id or str(uuid.uuid4())
         fact = AppointmentBooked(
@@ -168,7 +169,7 @@ class AccessCommands(ScheduleCommands, WaitlistCommands, PreparationCommands, Ho
         start: datetime,
         end: datetime,
         provider_id: str | None = None,
-        **idem: Any,
+        **idem: Unpack[Idempotency],
     ) -> Outcome:
         def decide():
             return appointment_id, self._move(meta, appointment_id, start, end, provider_id, {})
@@ -199,7 +200,7 @@ class AccessCommands(ScheduleCommands, WaitlistCommands, PreparationCommands, Ho
         reason: str | None = None,
         appointment_type: AppointmentType | None = None,
         room_id: str | None = None,
-        **idem: Any,
+        **idem: Unpack[Idempotency],
     ) -> Outcome:
         """Change reason, type or room without moving the time."""
 
@@ -221,7 +222,7 @@ class AccessCommands(ScheduleCommands, WaitlistCommands, PreparationCommands, Ho
 
         return self.run(decide, facility_id=meta.facility_id, **idem)
 
-    def cancel_appointment(self, meta: Meta, appointment_id: str, reason: str, **idem: Any) -> Outcome:
+    def cancel_appointment(self, meta: Meta, appointment_id: str, reason: str, **idem: Unpack[Idempotency]) -> Outcome:
         def decide():
             appointment = self.appointment(meta.facility_id, appointment_id)
             appointment.cancel(reason, meta)
@@ -234,27 +235,33 @@ class AccessCommands(ScheduleCommands, WaitlistCommands, PreparationCommands, Ho
 
         return self.run(decide, facility_id=meta.facility_id, **idem)
 
-    def _appointment_command(self, meta: Meta, appointment_id: str, action: str, *args: Any, **idem: Any) -> Outcome:
+    def _appointment_command(
+        self, meta: Meta, appointment_id: str, act: Callable[[Appointment], None], **idem: Unpack[Idempotency]
+    ) -> Outcome:
         def decide():
             appointment = self.appointment(meta.facility_id, appointment_id)
-            getattr(appointment, action)(*args, meta)
+            act(appointment)
             return appointment_id, [appointment]
 
         return self.run(decide, facility_id=meta.facility_id, **idem)
 
-    def check_in(self, meta: Meta, appointment_id: str, **idem: Any) -> Outcome:
-        return self._appointment_command(meta, appointment_id, "check_in", **idem)
+    def check_in(self, meta: Meta, appointment_id: str, **idem: Unpack[Idempotency]) -> Outcome:
+        return self._appointment_command(meta, appointment_id, lambda a: a.check_in(meta), **idem)
 
-    def mark_no_show(self, meta: Meta, appointment_id: str, **idem: Any) -> Outcome:
-        return self._appointment_command(meta, appointment_id, "no_show", **idem)
+    def mark_no_show(self, meta: Meta, appointment_id: str, **idem: Unpack[Idempotency]) -> Outcome:
+        return self._appointment_command(meta, appointment_id, lambda a: a.no_show(meta), **idem)
 
-    def complete_appointment(self, meta: Meta, appointment_id: str, **idem: Any) -> Outcome:
-        return self._appointment_command(meta, appointment_id, "complete", **idem)
+    def complete_appointment(self, meta: Meta, appointment_id: str, **idem: Unpack[Idempotency]) -> Outcome:
+        return self._appointment_command(meta, appointment_id, lambda a: a.complete(meta), **idem)
 
-    def request_verification(self, meta: Meta, appointment_id: str, coverage: Coverage, **idem: Any) -> Outcome:
-        return self._appointment_command(meta, appointment_id, "request_verification", coverage, **idem)
+    def request_verification(
+        self, meta: Meta, appointment_id: str, coverage: Coverage, **idem: Unpack[Idempotency]
+    ) -> Outcome:
+        return self._appointment_command(meta, appointment_id, lambda a: a.request_verification(coverage, meta), **idem)
 
     def record_verification(
-        self, meta: Meta, appointment_id: str, verified: bool, detail: str = "", **idem: Any
+        self, meta: Meta, appointment_id: str, verified: bool, detail: str = "", **idem: Unpack[Idempotency]
     ) -> Outcome:
-        return self._appointment_command(meta, appointment_id, "record_verification", verified, detail, **idem)
+        return self._appointment_command(
+            meta, appointment_id, lambda a: a.record_verification(verified, detail, meta), **idem
+        )

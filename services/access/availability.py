@@ -126,7 +126,7 @@ class ResourceSchedule(FlowAggregate):
                 self.kind, self.resource_id, self.department = fact.resource_kind, fact.resource_id, fact.department
                 self.tz = ZoneInfo(fact.time_zone)
                 self.hours: tuple[WorkingHours, ...] = fact.hours
-                self.slot_lengths = {s.appointment_type: s.minutes for s in fact.slot_lengths}
+                self.slot_lengths: dict[str, int] = {s.appointment_type: s.minutes for s in fact.slot_lengths}
             case TimeBlocked():
                 self.blocks[fact.block_id] = (fact.start, fact.end, fact.reason)
             case TimeUnblocked():

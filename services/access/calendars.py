@@ -8,6 +8,7 @@ loser's save fails on the day's version and its retry sees the conflict.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from events.catalogue import Fact, ProviderTimeReleased, ProviderTimeReserved, RoomTimeReleased, RoomTimeReserved
 from services.errors import SlotAlreadyBooked
@@ -17,8 +18,13 @@ from services.recording import FlowAggregate, Meta
 class CalendarDay(FlowAggregate):
     """Reserved intervals of one resource on one day, by appointment id."""
 
-    # No annotations on these: eventsourcing would make them __init__ fields.
-    RESERVED = RELEASED = Fact
+    # Annotated for the type checker only: at run time eventsourcing would
+    # make annotated class attributes __init__ fields.
+    if TYPE_CHECKING:
+        RESERVED: type[ProviderTimeReserved] | type[RoomTimeReserved]
+        RELEASED: type[ProviderTimeReleased] | type[RoomTimeReleased]
+    else:
+        RESERVED = RELEASED = Fact
     WHAT = "resource"
 
     @classmethod

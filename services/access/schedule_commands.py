@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Unpack
 
-from events.catalogue import ResourceKind, ScheduleDefined, SlotLength, WorkingHours
+from events.catalogue import AppointmentType, ResourceKind, ScheduleDefined, SlotLength, WorkingHours
 from services.access.availability import ResourceSchedule, Slot, derive_slots
 from services.access.calendars import ProviderDay, RoomDay
 from services.access.ids import provider_day_id, room_day_id
-from services.application import HospitalBase, Outcome, derived_id
+from services.access.waitlist_commands import WaitlistCommands
+from services.application import Idempotency, Outcome, derived_id
 from services.errors import Invalid, NotFound
 from services.recording import Meta
 
@@ -21,7 +23,10 @@ def schedule_aggregate_id(facility_id: str, kind: str, resource_id: str) -> uuid
     return derived_id("schedule", facility_id, kind, resource_id)
 
 
-class ScheduleCommands(HospitalBase):
+class ScheduleCommands(WaitlistCommands):
+    """Availability shows the time offered to waiting patients as tentative,
+    so schedules build on the waitlist."""
+
     def resource_schedule(self, facility_id: str, kind: str, resource_id: str) -> ResourceSchedule | None:
         schedule = self.find(ResourceSchedule, schedule_aggregate_id(facility_id, kind, resource_id))
         return schedule if schedule is not None and schedule.facility_id == facility_id else None
@@ -40,8 +45,8 @@ class ScheduleCommands(HospitalBase):
         department: str,
         time_zone: str,
         hours: list[tuple[int, time, time]],
-        slot_lengths: dict[str, int] | None = None,
-        **idem: Any,
+        slot_lengths: Mapping[AppointmentType, int] | None = None,
+        **idem: Unpack[Idempotency],
     ) -> Outcome:
         """Define (or replace) a resource's working week; hours as (weekday, start, end)."""
         fact = ScheduleDefined(
@@ -50,7 +55,7 @@ class ScheduleCommands(HospitalBase):
             department=department,
             time_zone=time_zone,
             hours=tuple(WorkingHours(weekday=d, start=s, end=e) for d, s, e in hours),
-            slot_lengths=tuple(SlotLength(appointment_type=t, minutes=m) for t, m in (slot_lengths or {}).items()),  # type: ignore[arg-type]
+            slot_lengths=tuple(SlotLength(appointment_type=t, minutes=m) for t, m in (slot_lengths or {}).items()),
         )
         aggregate_id = schedule_aggregate_id(meta.facility_id, resource_kind, resource_id)
 
@@ -65,11 +70,16 @@ class ScheduleCommands(HospitalBase):
         return self.run(decide, facility_id=meta.facility_id, **idem)
 
     def _schedule_command(
-        self, meta: Meta, kind: str, resource_id: str, action: str, *args: Any, **idem: Any
+        self,
+        meta: Meta,
+        kind: str,
+        resource_id: str,
+        act: Callable[[ResourceSchedule], None],
+        **idem: Unpack[Idempotency],
     ) -> Outcome:
         def decide():
             schedule = self._schedule(meta.facility_id, kind, resource_id)
-            getattr(schedule, action)(*args, meta)
+            act(schedule)
             return str(schedule.id), [schedule]
 
         return self.run(decide, facility_id=meta.facility_id, **idem)
@@ -83,16 +93,22 @@ class ScheduleCommands(HospitalBase):
         end: datetime,
         reason: str,
         block_id: str | None = None,
-        **idem: Any,
+        **idem: Unpack[Idempotency],
     ) -> Outcome:
         block_id = block_id or str(uuid.uuid4())
-        return self._schedule_command(meta, kind, resource_id, "block", block_id, start, end, reason, **idem)
+        return self._schedule_command(
+            meta, kind, resource_id, lambda s: s.block(block_id, start, end, reason, meta), **idem
+        )
 
-    def unblock_time(self, meta: Meta, kind: str, resource_id: str, block_id: str, **idem: Any) -> Outcome:
-        return self._schedule_command(meta, kind, resource_id, "unblock", block_id, **idem)
+    def unblock_time(
+        self, meta: Meta, kind: str, resource_id: str, block_id: str, **idem: Unpack[Idempotency]
+    ) -> Outcome:
+        return self._schedule_command(meta, kind, resource_id, lambda s: s.unblock(block_id, meta), **idem)
 
-    def declare_holiday(self, meta: Meta, kind: str, resource_id: str, day: date, name: str, **idem: Any) -> Outcome:
-        return self._schedule_command(meta, kind, resource_id, "declare_holiday", day, name, **idem)
+    def declare_holiday(
+        self, meta: Meta, kind: str, resource_id: str, day: date, name: str, **idem: Unpack[Idempotency]
+    ) -> Outcome:
+        return self._schedule_command(meta, kind, resource_id, lambda s: s.declare_holiday(day, name, meta), **idem)
 
     # --- the availability question ------------------------------------------
 

@@ -84,7 +84,7 @@ class Waitlist(FlowAggregate):
         expired = [w.offer for w in self.entries.values() if w.offer and w.offer.expires_at <= meta.occurred_at]
         for offer in expired:
             self._record(WaitlistOfferExpired(entry_id=offer.entry_id), meta)
-        return expired  # type: ignore[return-value]
+        return expired
 
     def first_eligible(self, provider_id: str, start: datetime, end: datetime, now: datetime) -> Waiting | None:
         return next((w for w in self.entries.values() if w.eligible_for(provider_id, start, end, now)), None)

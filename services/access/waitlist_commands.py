@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Unpack
 
 from events.catalogue import AppointmentBooked, AppointmentType, Contact, Person, WaitlistJoined
 from services.access.calendars import ProviderDay
 from services.access.ids import days_touched, provider_day_id
 from services.access.waitlist import Waiting, Waitlist, waitlist_scope
-from services.application import HospitalBase, Outcome, derived_id
+from services.application import HospitalBase, Idempotency, Outcome, derived_id
 from services.errors import Invalid, NotFound, SlotAlreadyBooked
 from services.recording import Meta
 
@@ -55,7 +55,7 @@ class WaitlistCommands(HospitalBase):
         appointment_id: str | None = None,
         contact: Contact | None = None,
         entry_id: str | None = None,
-        **idem: Any,
+        **idem: Unpack[Idempotency],
     ) -> Outcome:
         entry_id = entry_id or str(uuid.uuid4())
         fact = WaitlistJoined(
@@ -89,7 +89,9 @@ class WaitlistCommands(HospitalBase):
             raise NotFound(f"no waitlist for {scope}")
         return waitlist
 
-    def leave_waitlist(self, meta: Meta, scope: str, entry_id: str, reason: str, **idem: Any) -> Outcome:
+    def leave_waitlist(
+        self, meta: Meta, scope: str, entry_id: str, reason: str, **idem: Unpack[Idempotency]
+    ) -> Outcome:
         def decide():
             waitlist = self._existing(meta.facility_id, scope)
             waitlist.leave(entry_id, reason, meta)
@@ -98,7 +100,7 @@ class WaitlistCommands(HospitalBase):
         return self.run(decide, facility_id=meta.facility_id, **idem)
 
     def accept_offer(
-        self, meta: Meta, scope: str, entry_id: str, appointment_id: str | None = None, **idem: Any
+        self, meta: Meta, scope: str, entry_id: str, appointment_id: str | None = None, **idem: Unpack[Idempotency]
     ) -> Outcome:
         """Book the offered slot: move the patient's appointment there, or book a new one."""
 
@@ -128,7 +130,7 @@ class WaitlistCommands(HospitalBase):
 
         return self.run(decide, facility_id=meta.facility_id, **idem)
 
-    def decline_offer(self, meta: Meta, scope: str, entry_id: str, **idem: Any) -> Outcome:
+    def decline_offer(self, meta: Meta, scope: str, entry_id: str, **idem: Unpack[Idempotency]) -> Outcome:
         def decide():
             loaded: dict = {}
             waitlist = self._existing(meta.facility_id, scope, loaded)
@@ -140,7 +142,7 @@ class WaitlistCommands(HospitalBase):
 
         return self.run(decide, facility_id=meta.facility_id, **idem)
 
-    def expire_offers(self, meta: Meta, scope: str, **idem: Any) -> Outcome:
+    def expire_offers(self, meta: Meta, scope: str, **idem: Unpack[Idempotency]) -> Outcome:
         """Record offers whose time ran out by `meta.occurred_at`, and pass each
         slot on to the next eligible patient. The offers process calls this."""
 

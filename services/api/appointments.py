@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from events.catalogue import Contact, Coverage, Person
-from services.api.deps import Command, Reader
+from services.api.deps import Command, HospitalDep, Reader
 from services.api.schemas import (
     ERROR_RESPONSES,
     Book,
@@ -26,10 +26,10 @@ AppointmentId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.post("", name="appointments.book", status_code=201, response_model=OutcomeOut)
-def book(body: Book, command: Command):
+def book(body: Book, command: Command, hospital: HospitalDep):
     """Book a slot; 409 slot_already_booked if the provider is taken then."""
     return command(
-        "book",
+        hospital.book,
         body,
         patient=Person(**body.patient.model_dump(exclude_none=True)),
         provider_id=body.provider_id,
@@ -51,36 +51,40 @@ def read(appointment_id: AppointmentId, reader: Reader) -> dict:
 
 
 @router.post("/{appointment_id}/reschedule", name="appointments.reschedule", response_model=OutcomeOut)
-def reschedule(appointment_id: AppointmentId, body: Reschedule, command: Command):
-    return command("reschedule", body, appointment_id, start=body.start, end=body.end, provider_id=body.provider_id)
+def reschedule(appointment_id: AppointmentId, body: Reschedule, command: Command, hospital: HospitalDep):
+    return command(
+        hospital.reschedule, body, appointment_id, start=body.start, end=body.end, provider_id=body.provider_id
+    )
 
 
 @router.post("/{appointment_id}/cancel", name="appointments.cancel", response_model=OutcomeOut)
-def cancel(appointment_id: AppointmentId, body: Correction, command: Command):
-    return command("cancel_appointment", body, appointment_id, reason=body.reason)
+def cancel(appointment_id: AppointmentId, body: Correction, command: Command, hospital: HospitalDep):
+    return command(hospital.cancel_appointment, body, appointment_id, reason=body.reason)
 
 
 @router.post("/{appointment_id}/check-in", name="appointments.check-in", response_model=OutcomeOut)
-def check_in(appointment_id: AppointmentId, command: Command, body: CommandBody | None = None):
-    return command("check_in", body or CommandBody(), appointment_id)
+def check_in(appointment_id: AppointmentId, command: Command, hospital: HospitalDep, body: CommandBody | None = None):
+    return command(hospital.check_in, body or CommandBody(), appointment_id)
 
 
 @router.post("/{appointment_id}/no-show", name="appointments.no-show", response_model=OutcomeOut)
-def no_show(appointment_id: AppointmentId, command: Command, body: CommandBody | None = None):
-    return command("mark_no_show", body or CommandBody(), appointment_id)
+def no_show(appointment_id: AppointmentId, command: Command, hospital: HospitalDep, body: CommandBody | None = None):
+    return command(hospital.mark_no_show, body or CommandBody(), appointment_id)
 
 
 @router.post("/{appointment_id}/complete", name="appointments.complete", response_model=OutcomeOut)
-def complete(appointment_id: AppointmentId, command: Command, body: CommandBody | None = None):
-    return command("complete_appointment", body or CommandBody(), appointment_id)
+def complete(appointment_id: AppointmentId, command: Command, hospital: HospitalDep, body: CommandBody | None = None):
+    return command(hospital.complete_appointment, body or CommandBody(), appointment_id)
 
 
 @router.post(
     "/{appointment_id}/insurance-verification", name="appointments.insurance-verification", response_model=OutcomeOut
 )
-def request_verification(appointment_id: AppointmentId, body: RequestVerification, command: Command):
+def request_verification(
+    appointment_id: AppointmentId, body: RequestVerification, command: Command, hospital: HospitalDep
+):
     coverage = Coverage(**body.coverage.model_dump(exclude_none=True))
-    return command("request_verification", body, appointment_id, coverage=coverage)
+    return command(hospital.request_verification, body, appointment_id, coverage=coverage)
 
 
 @router.post(
@@ -88,5 +92,7 @@ def request_verification(appointment_id: AppointmentId, body: RequestVerificatio
     name="appointments.insurance-verification-result",
     response_model=OutcomeOut,
 )
-def record_verification(appointment_id: AppointmentId, body: VerificationResult, command: Command):
-    return command("record_verification", body, appointment_id, verified=body.verified, detail=body.detail or "")
+def record_verification(
+    appointment_id: AppointmentId, body: VerificationResult, command: Command, hospital: HospitalDep
+):
+    return command(hospital.record_verification, body, appointment_id, verified=body.verified, detail=body.detail or "")

@@ -5,7 +5,7 @@ command runner that turns a validated body into a Hospital command."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, ParamSpec
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -17,6 +17,7 @@ from base.settings import Settings
 from events.envelope import Actor
 from services.api.errors import Forbidden
 from services.api.schemas import CommandBody
+from services.application import CommandMethod, Idempotency, call_command
 from services.audit.access import record_read
 from services.errors import Invalid
 from services.hospital import Hospital
@@ -79,6 +80,9 @@ IdempotencyKey = Annotated[
 ]
 
 
+P = ParamSpec("P")
+
+
 class CommandRunner:
     """Runs one Hospital command for the verified caller."""
 
@@ -104,8 +108,10 @@ class CommandRunner:
             correlation_id=body.correlation_id,
         )
 
-    def __call__(self, command: str, body: CommandBody, *args: Any, **kwargs: Any) -> dict:
-        idem: dict[str, Any] = {}
+    def __call__(self, command: CommandMethod[P], body: CommandBody, /, *args: P.args, **kwargs: P.kwargs) -> dict:
+        """`command(meta, *args, **kwargs)`, e.g. `command(hospital.assign_bed, body, encounter_id, bed_id=...)`:
+        the type checker matches the arguments against the Hospital method."""
+        idem: Idempotency = {}
         if self.key is not None:
             # The route and path are part of the request: one key reused on
             # another visit or another command is a different request (409).
@@ -113,7 +119,7 @@ class CommandRunner:
                 "idempotency_key": self.key,
                 "request": {"route": self.route, "path": self.path_params, "body": body.for_idempotency()},
             }
-        outcome = getattr(self.hospital, command)(self.meta(body), *args, **kwargs, **idem)
+        outcome = call_command(command, self.meta(body), idem, *args, **kwargs)
         return {"id": outcome.id, "events": outcome.events}
 
 

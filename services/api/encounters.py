@@ -8,7 +8,7 @@ import msgspec
 from fastapi import APIRouter, Path
 
 from events.catalogue import PatientDetailsUpdated, Person
-from services.api.deps import Command, Reader
+from services.api.deps import Command, HospitalDep, Reader
 from services.api.schemas import (
     ERROR_RESPONSES,
     Arrive,
@@ -34,10 +34,10 @@ def _person(patient) -> Person:
 
 
 @router.post("", name="encounters.arrive", status_code=201, response_model=OutcomeOut)
-def arrive(body: Arrive, command: Command):
+def arrive(body: Arrive, command: Command, hospital: HospitalDep):
     """Register an arrival; the id of the new visit is returned."""
     return command(
-        "arrive",
+        hospital.arrive,
         body,
         visit_number=body.visit_number,
         patient=_person(body.patient),
@@ -53,56 +53,58 @@ def read(encounter_id: EncounterId, reader: Reader) -> dict:
 
 
 @router.post("/{encounter_id}/triage", name="encounters.triage", response_model=OutcomeOut)
-def triage(encounter_id: EncounterId, body: Triage, command: Command):
-    return command("triage", body, encounter_id, esi=body.esi)
+def triage(encounter_id: EncounterId, body: Triage, command: Command, hospital: HospitalDep):
+    return command(hospital.triage, body, encounter_id, esi=body.esi)
 
 
 @router.post("/{encounter_id}/provider", name="encounters.provider", response_model=OutcomeOut)
-def assign_provider(encounter_id: EncounterId, body: AssignProvider, command: Command):
-    return command("assign_provider", body, encounter_id, provider_id=body.provider_id)
+def assign_provider(encounter_id: EncounterId, body: AssignProvider, command: Command, hospital: HospitalDep):
+    return command(hospital.assign_provider, body, encounter_id, provider_id=body.provider_id)
 
 
 @router.post("/{encounter_id}/bed", name="encounters.bed", response_model=OutcomeOut)
-def assign_bed(encounter_id: EncounterId, body: AssignBed, command: Command):
+def assign_bed(encounter_id: EncounterId, body: AssignBed, command: Command, hospital: HospitalDep):
     """Into a bed, or a transfer if the patient is already in one."""
-    return command("assign_bed", body, encounter_id, bed_id=body.bed_id)
+    return command(hospital.assign_bed, body, encounter_id, bed_id=body.bed_id)
 
 
 @router.post("/{encounter_id}/admit-decision", name="encounters.admit-decision", response_model=OutcomeOut)
-def decide_admit(encounter_id: EncounterId, body: DecideAdmit, command: Command):
+def decide_admit(encounter_id: EncounterId, body: DecideAdmit, command: Command, hospital: HospitalDep):
     return command(
-        "decide_admit", body, encounter_id, level_of_care=body.level_of_care, inpatient_unit=body.inpatient_unit
+        hospital.decide_admit, body, encounter_id, level_of_care=body.level_of_care, inpatient_unit=body.inpatient_unit
     )
 
 
 @router.post("/{encounter_id}/discharge", name="encounters.discharge", response_model=OutcomeOut)
-def discharge(encounter_id: EncounterId, body: Discharge, command: Command):
-    return command("discharge", body, encounter_id, disposition=body.disposition, destination=body.destination)
+def discharge(encounter_id: EncounterId, body: Discharge, command: Command, hospital: HospitalDep):
+    return command(hospital.discharge, body, encounter_id, disposition=body.disposition, destination=body.destination)
 
 
 @router.post(
     "/{encounter_id}/left-without-being-seen", name="encounters.left-without-being-seen", response_model=OutcomeOut
 )
-def leave_without_being_seen(encounter_id: EncounterId, command: Command, body: CommandBody | None = None):
-    return command("leave_without_being_seen", body or CommandBody(), encounter_id)
+def leave_without_being_seen(
+    encounter_id: EncounterId, command: Command, hospital: HospitalDep, body: CommandBody | None = None
+):
+    return command(hospital.leave_without_being_seen, body or CommandBody(), encounter_id)
 
 
 @router.post("/{encounter_id}/arrival-cancellation", name="encounters.arrival-cancellation", response_model=OutcomeOut)
-def cancel_arrival(encounter_id: EncounterId, body: Correction, command: Command):
+def cancel_arrival(encounter_id: EncounterId, body: Correction, command: Command, hospital: HospitalDep):
     """Correction: the arrival was recorded in error."""
-    return command("cancel_arrival", body, encounter_id, reason=body.reason)
+    return command(hospital.cancel_arrival, body, encounter_id, reason=body.reason)
 
 
 @router.post(
     "/{encounter_id}/discharge-cancellation", name="encounters.discharge-cancellation", response_model=OutcomeOut
 )
-def cancel_discharge(encounter_id: EncounterId, body: Correction, command: Command):
+def cancel_discharge(encounter_id: EncounterId, body: Correction, command: Command, hospital: HospitalDep):
     """Correction: the discharge was recorded in error; the stay goes on."""
-    return command("cancel_discharge", body, encounter_id, reason=body.reason)
+    return command(hospital.cancel_discharge, body, encounter_id, reason=body.reason)
 
 
 @router.patch("/{encounter_id}", name="encounters.update", response_model=OutcomeOut)
-def update_details(encounter_id: EncounterId, body: UpdateDetails, command: Command):
+def update_details(encounter_id: EncounterId, body: UpdateDetails, command: Command, hospital: HospitalDep):
     """Correct demographics, complaint or arrival mode; fields not sent keep their value."""
     patient = None
     if body.patient is not None:
@@ -112,4 +114,4 @@ def update_details(encounter_id: EncounterId, body: UpdateDetails, command: Comm
     update = PatientDetailsUpdated(
         patient=patient, chief_complaint=body.chief_complaint, arrival_mode=body.arrival_mode
     )
-    return command("update_details", body, encounter_id, update)
+    return command(hospital.update_details, body, encounter_id, update)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query
 
 from events.catalogue import AppointmentType, Contact, Person
 from services.access.waitlist_commands import parse_scope
-from services.api.deps import Command, Reader
+from services.api.deps import Command, HospitalDep, Reader
 from services.api.scheduling_schemas import (
     AcceptOffer,
     BlockTime,
@@ -36,33 +36,42 @@ AppointmentId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.put("/schedules/{kind}/{resource_id}", name="scheduling.define-schedule", response_model=OutcomeOut)
-def define_schedule(kind: Kind, resource_id: ResourceId, body: DefineSchedule, command: Command):
+def define_schedule(kind: Kind, resource_id: ResourceId, body: DefineSchedule, command: Command, hospital: HospitalDep):
     """Define or replace the working week of a provider, room or department."""
     hours = [(h.weekday, h.start, h.end) for h in body.hours]
     return command(
-        "define_schedule", body, kind, resource_id, body.department, body.time_zone, hours, dict(body.slot_lengths)
+        hospital.define_schedule,
+        body,
+        kind,
+        resource_id,
+        body.department,
+        body.time_zone,
+        hours,
+        dict(body.slot_lengths),
     )
 
 
 @router.post(
     "/schedules/{kind}/{resource_id}/blocks", name="scheduling.block-time", status_code=201, response_model=OutcomeOut
 )
-def block_time(kind: Kind, resource_id: ResourceId, body: BlockTime, command: Command):
-    return command("block_time", body, kind, resource_id, body.start, body.end, body.reason, block_id=body.block_id)
+def block_time(kind: Kind, resource_id: ResourceId, body: BlockTime, command: Command, hospital: HospitalDep):
+    return command(
+        hospital.block_time, body, kind, resource_id, body.start, body.end, body.reason, block_id=body.block_id
+    )
 
 
 @router.delete(
     "/schedules/{kind}/{resource_id}/blocks/{block_id}", name="scheduling.unblock-time", response_model=OutcomeOut
 )
-def unblock_time(kind: Kind, resource_id: ResourceId, block_id: ResourceId, command: Command):
-    return command("unblock_time", CommandBody(), kind, resource_id, block_id)
+def unblock_time(kind: Kind, resource_id: ResourceId, block_id: ResourceId, command: Command, hospital: HospitalDep):
+    return command(hospital.unblock_time, CommandBody(), kind, resource_id, block_id)
 
 
 @router.post(
     "/schedules/{kind}/{resource_id}/holidays", name="scheduling.holiday", status_code=201, response_model=OutcomeOut
 )
-def declare_holiday(kind: Kind, resource_id: ResourceId, body: DeclareHoliday, command: Command):
-    return command("declare_holiday", body, kind, resource_id, body.day, body.name)
+def declare_holiday(kind: Kind, resource_id: ResourceId, body: DeclareHoliday, command: Command, hospital: HospitalDep):
+    return command(hospital.declare_holiday, body, kind, resource_id, body.day, body.name)
 
 
 @router.get("/availability/{kind}/{resource_id}", name="scheduling.availability")
@@ -88,11 +97,11 @@ def availability(
 
 
 @router.post("/waitlist", name="scheduling.join-waitlist", status_code=201, response_model=OutcomeOut)
-def join_waitlist(body: JoinWaitlist, command: Command):
+def join_waitlist(body: JoinWaitlist, command: Command, hospital: HospitalDep):
     """Wait for an earlier slot with a provider (provider_id) or anyone in a department."""
     contact = Contact(**body.contact.model_dump()) if body.contact else None
     return command(
-        "join_waitlist",
+        hospital.join_waitlist,
         body,
         Person(**body.patient.model_dump(exclude_none=True)),
         body.department,
@@ -147,10 +156,17 @@ def _entry_path(kind: str, resource_id: str) -> str:
     response_model=OutcomeOut,
 )
 def accept_offer(
-    kind: WaitKind, resource_id: ResourceId, entry_id: ResourceId, command: Command, body: AcceptOffer | None = None
+    kind: WaitKind,
+    resource_id: ResourceId,
+    entry_id: ResourceId,
+    command: Command,
+    hospital: HospitalDep,
+    body: AcceptOffer | None = None,
 ):
     body = body or AcceptOffer()
-    return command("accept_offer", body, _entry_path(kind, resource_id), entry_id, appointment_id=body.appointment_id)
+    return command(
+        hospital.accept_offer, body, _entry_path(kind, resource_id), entry_id, appointment_id=body.appointment_id
+    )
 
 
 @router.post(
@@ -159,9 +175,14 @@ def accept_offer(
     response_model=OutcomeOut,
 )
 def decline_offer(
-    kind: WaitKind, resource_id: ResourceId, entry_id: ResourceId, command: Command, body: CommandBody | None = None
+    kind: WaitKind,
+    resource_id: ResourceId,
+    entry_id: ResourceId,
+    command: Command,
+    hospital: HospitalDep,
+    body: CommandBody | None = None,
 ):
-    return command("decline_offer", body or CommandBody(), _entry_path(kind, resource_id), entry_id)
+    return command(hospital.decline_offer, body or CommandBody(), _entry_path(kind, resource_id), entry_id)
 
 
 @router.post(
@@ -169,18 +190,25 @@ def decline_offer(
     name="scheduling.leave-waitlist",
     response_model=OutcomeOut,
 )
-def leave_waitlist(kind: WaitKind, resource_id: ResourceId, entry_id: ResourceId, body: Correction, command: Command):
-    return command("leave_waitlist", body, _entry_path(kind, resource_id), entry_id, body.reason)
+def leave_waitlist(
+    kind: WaitKind,
+    resource_id: ResourceId,
+    entry_id: ResourceId,
+    body: Correction,
+    command: Command,
+    hospital: HospitalDep,
+):
+    return command(hospital.leave_waitlist, body, _entry_path(kind, resource_id), entry_id, body.reason)
 
 
 # --- getting an appointment ready -------------------------------------------
 
 
 @router.post("/appointments/{appointment_id}/modify", name="scheduling.modify", response_model=OutcomeOut)
-def modify(appointment_id: AppointmentId, body: Modify, command: Command):
+def modify(appointment_id: AppointmentId, body: Modify, command: Command, hospital: HospitalDep):
     """Change reason, type or room without moving the time (409 if the room is taken)."""
     return command(
-        "modify_appointment",
+        hospital.modify_appointment,
         body,
         appointment_id,
         reason=body.reason,
@@ -190,19 +218,19 @@ def modify(appointment_id: AppointmentId, body: Modify, command: Command):
 
 
 @router.post("/appointments/{appointment_id}/checklist", name="scheduling.checklist", response_model=OutcomeOut)
-def checklist(appointment_id: AppointmentId, body: ChecklistDone, command: Command):
+def checklist(appointment_id: AppointmentId, body: ChecklistDone, command: Command, hospital: HospitalDep):
     """Mark one pre-operative checklist item of a surgical case done."""
-    return command("complete_checklist_item", body, appointment_id, body.item, body.note or "")
+    return command(hospital.complete_checklist_item, body, appointment_id, body.item, body.note or "")
 
 
 @router.post("/appointments/{appointment_id}/confirm", name="scheduling.confirm", response_model=OutcomeOut)
-def confirm(appointment_id: AppointmentId, command: Command, body: CommandBody | None = None):
+def confirm(appointment_id: AppointmentId, command: Command, hospital: HospitalDep, body: CommandBody | None = None):
     """Confirm for the day; 409 checklist_incomplete for a surgical case with open items."""
-    return command("confirm_appointment", body or CommandBody(), appointment_id)
+    return command(hospital.confirm_appointment, body or CommandBody(), appointment_id)
 
 
 @router.post(
     "/appointments/{appointment_id}/insurance-recheck", name="scheduling.insurance-recheck", response_model=OutcomeOut
 )
-def insurance_recheck(appointment_id: AppointmentId, body: Correction, command: Command):
-    return command("require_insurance_recheck", body, appointment_id, body.reason)
+def insurance_recheck(appointment_id: AppointmentId, body: Correction, command: Command, hospital: HospitalDep):
+    return command(hospital.require_insurance_recheck, body, appointment_id, body.reason)

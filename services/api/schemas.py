@@ -8,7 +8,7 @@ field name must not silently record less than the caller meant.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -207,7 +207,8 @@ class ErrorOut(BaseModel):
     error: ErrorDetail
 
 
-ERROR_RESPONSES = {
+# Typed as FastAPI's `responses` parameter is.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorOut, "description": why}
     for status, why in {
         401: "missing, expired or invalid token",

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 
 from events.catalogue import (
     AppointmentBooked,
     BedRegistered,
+    Fact,
     InsuranceVerificationRequested,
     PatientArrived,
     PatientDetailsUpdated,
@@ -28,16 +29,25 @@ from services.ed.application import bed_aggregate_id
 from services.ed.domainmodel import Bed, Encounter
 from services.errors import NotFound
 from services.hospital import Hospital
+from services.recording import FlowAggregate
+
+F = TypeVar("F", bound=FlowAggregate)
 
 
-def _fold(hospital: Hospital, aggregate_id: uuid.UUID, cls: type, facility_id: str, what: str):
-    events = list(hospital.repository.event_store.get(aggregate_id))
-    aggregate = None
-    for event in events:
+def _fold(
+    hospital: Hospital, aggregate_id: uuid.UUID, cls: type[F], facility_id: str, what: str
+) -> tuple[F, list[Fact]]:
+    """The aggregate and the facts it recorded, from one read of its events."""
+    aggregate: FlowAggregate | None = None
+    facts: list[Fact] = []
+    for event in hospital.repository.event_store.get(aggregate_id):
+        if not isinstance(event, (FlowAggregate.Created, FlowAggregate.Recorded)):
+            raise NotFound(f"{what} not found")  # another kind of aggregate
         aggregate = event.mutate(aggregate)
+        facts.append(event.fact)
     if not isinstance(aggregate, cls) or aggregate.facility_id != facility_id:
         raise NotFound(f"{what} not found")
-    return aggregate, [e.fact for e in events if getattr(e, "fact", None) is not None]
+    return aggregate, facts
 
 
 def merged_patient(patient: Person, update: Person) -> Person:
@@ -109,7 +119,7 @@ def encounter_view(hospital: Hospital, facility_id: str, encounter_id: str, full
 def bed_view(hospital: Hospital, facility_id: str, bed_id: str) -> dict[str, Any]:
     aggregate_id = bed_aggregate_id(facility_id, bed_id)
     bed, facts = _fold(hospital, aggregate_id, Bed, facility_id, f"bed {bed_id}")
-    registered: BedRegistered = facts[0]
+    registered = next(f for f in facts if isinstance(f, BedRegistered))  # the first fact
     return {
         "bed_id": bed.bed_id,
         "facility_id": facility_id,
@@ -125,7 +135,7 @@ def bed_view(hospital: Hospital, facility_id: str, bed_id: str) -> dict[str, Any
 def appointment_view(hospital: Hospital, facility_id: str, appointment_id: str, full_identity: bool) -> dict[str, Any]:
     aggregate_id = appointment_aggregate_id(facility_id, appointment_id)
     appointment, facts = _fold(hospital, aggregate_id, Appointment, facility_id, f"appointment {appointment_id}")
-    booked: AppointmentBooked = facts[0]
+    booked = next(f for f in facts if isinstance(f, AppointmentBooked))  # the first fact
     coverage = None
     for fact in facts:
         if isinstance(fact, InsuranceVerificationRequested):

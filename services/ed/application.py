@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Unpack
 
 from events.catalogue import (
     ArrivalMode,
@@ -15,7 +16,7 @@ from events.catalogue import (
     PatientDetailsUpdated,
     Person,
 )
-from services.application import HospitalBase, Outcome, derived_id
+from services.application import HospitalBase, Idempotency, Outcome, derived_id
 from services.ed.domainmodel import Bed, Encounter
 from services.errors import AlreadyExists, InvalidTransition, NotFound
 from services.recording import Meta
@@ -33,7 +34,13 @@ class EDCommands(HospitalBase):
     # --- beds ---------------------------------------------------------------
 
     def register_bed(
-        self, meta: Meta, bed_id: str, unit: str, bed_type: BedType = "acute", label: str = "", **idem: Any
+        self,
+        meta: Meta,
+        bed_id: str,
+        unit: str,
+        bed_type: BedType = "acute",
+        label: str = "",
+        **idem: Unpack[Idempotency],
     ) -> Outcome:
         aggregate_id = bed_aggregate_id(meta.facility_id, bed_id)
 
@@ -48,27 +55,27 @@ class EDCommands(HospitalBase):
     def bed(self, facility_id: str, bed_id: str) -> Bed:
         return self.load(Bed, bed_aggregate_id(facility_id, bed_id), facility_id, f"bed {bed_id}")
 
-    def _bed_command(self, meta: Meta, bed_id: str, action: str, *args: Any, **idem: Any) -> Outcome:
+    def _bed_command(self, meta: Meta, bed_id: str, act: Callable[[Bed], None], **idem: Unpack[Idempotency]) -> Outcome:
         def decide():
             bed = self.bed(meta.facility_id, bed_id)
-            getattr(bed, action)(*args, meta)
+            act(bed)
             return bed_id, [bed]
 
         return self.run(decide, facility_id=meta.facility_id, **idem)
 
-    def start_cleaning(self, meta: Meta, bed_id: str, **idem: Any) -> Outcome:
-        return self._bed_command(meta, bed_id, "start_cleaning", **idem)
+    def start_cleaning(self, meta: Meta, bed_id: str, **idem: Unpack[Idempotency]) -> Outcome:
+        return self._bed_command(meta, bed_id, lambda bed: bed.start_cleaning(meta), **idem)
 
-    def finish_cleaning(self, meta: Meta, bed_id: str, **idem: Any) -> Outcome:
-        return self._bed_command(meta, bed_id, "finish_cleaning", **idem)
+    def finish_cleaning(self, meta: Meta, bed_id: str, **idem: Unpack[Idempotency]) -> Outcome:
+        return self._bed_command(meta, bed_id, lambda bed: bed.finish_cleaning(meta), **idem)
 
-    def block_bed(self, meta: Meta, bed_id: str, reason: str, **idem: Any) -> Outcome:
-        return self._bed_command(meta, bed_id, "block", reason, **idem)
+    def block_bed(self, meta: Meta, bed_id: str, reason: str, **idem: Unpack[Idempotency]) -> Outcome:
+        return self._bed_command(meta, bed_id, lambda bed: bed.block(reason, meta), **idem)
 
-    def unblock_bed(self, meta: Meta, bed_id: str, **idem: Any) -> Outcome:
-        return self._bed_command(meta, bed_id, "unblock", **idem)
+    def unblock_bed(self, meta: Meta, bed_id: str, **idem: Unpack[Idempotency]) -> Outcome:
+        return self._bed_command(meta, bed_id, lambda bed: bed.unblock(meta), **idem)
 
-    def release_bed(self, meta: Meta, bed_id: str, **idem: Any) -> Outcome:
+    def release_bed(self, meta: Meta, bed_id: str, **idem: Unpack[Idempotency]) -> Outcome:
         """The patient in this bed leaves it (stays in the department)."""
 
         def decide():
@@ -101,7 +108,7 @@ class EDCommands(HospitalBase):
         patient: Person,
         arrival_mode: ArrivalMode = "walk-in",
         chief_complaint: str = "",
-        **idem: Any,
+        **idem: Unpack[Idempotency],
     ) -> Outcome:
         aggregate_id = encounter_id_for(meta.facility_id, visit_number)
 
@@ -115,13 +122,20 @@ class EDCommands(HospitalBase):
 
         return self.run(decide, facility_id=meta.facility_id, **idem)
 
-    def _encounter_command(self, meta: Meta, encounter_id: str, action: str, *args: Any, **idem: Any) -> Outcome:
-        """One encounter decision; if the patient leaves a bed, the bed is released in the same save."""
+    def _encounter_command(
+        self,
+        meta: Meta,
+        encounter_id: str,
+        act: Callable[[Encounter], str | None],
+        **idem: Unpack[Idempotency],
+    ) -> Outcome:
+        """One encounter decision; if the patient leaves a bed (`act` returns
+        its id), the bed is released in the same save."""
 
         def decide():
             encounter = self.encounter(meta.facility_id, encounter_id)
-            left_bed = getattr(encounter, action)(*args, meta)
-            touched = [encounter]
+            left_bed = act(encounter)
+            touched: list[Encounter | Bed] = [encounter]
             if isinstance(left_bed, str):
                 bed = self.bed(meta.facility_id, left_bed)
                 bed.release(str(encounter.id), meta)
@@ -130,11 +144,11 @@ class EDCommands(HospitalBase):
 
         return self.run(decide, facility_id=meta.facility_id, **idem)
 
-    def triage(self, meta: Meta, encounter_id: str, esi: int, **idem: Any) -> Outcome:
-        return self._encounter_command(meta, encounter_id, "triage", esi, **idem)
+    def triage(self, meta: Meta, encounter_id: str, esi: int, **idem: Unpack[Idempotency]) -> Outcome:
+        return self._encounter_command(meta, encounter_id, lambda e: e.triage(esi, meta), **idem)
 
-    def assign_provider(self, meta: Meta, encounter_id: str, provider_id: str, **idem: Any) -> Outcome:
-        return self._encounter_command(meta, encounter_id, "assign_provider", provider_id, **idem)
+    def assign_provider(self, meta: Meta, encounter_id: str, provider_id: str, **idem: Unpack[Idempotency]) -> Outcome:
+        return self._encounter_command(meta, encounter_id, lambda e: e.assign_provider(provider_id, meta), **idem)
 
     def decide_admit(
         self,
@@ -142,28 +156,39 @@ class EDCommands(HospitalBase):
         encounter_id: str,
         level_of_care: LevelOfCare = "ward",
         inpatient_unit: str | None = None,
-        **idem: Any,
+        **idem: Unpack[Idempotency],
     ) -> Outcome:
-        return self._encounter_command(meta, encounter_id, "decide_admit", level_of_care, inpatient_unit, **idem)
+        return self._encounter_command(
+            meta, encounter_id, lambda e: e.decide_admit(level_of_care, inpatient_unit, meta), **idem
+        )
 
     def discharge(
-        self, meta: Meta, encounter_id: str, disposition: Disposition, destination: str | None = None, **idem: Any
+        self,
+        meta: Meta,
+        encounter_id: str,
+        disposition: Disposition,
+        destination: str | None = None,
+        **idem: Unpack[Idempotency],
     ) -> Outcome:
-        return self._encounter_command(meta, encounter_id, "discharge", disposition, destination, **idem)
+        return self._encounter_command(
+            meta, encounter_id, lambda e: e.discharge(disposition, destination, meta), **idem
+        )
 
-    def leave_without_being_seen(self, meta: Meta, encounter_id: str, **idem: Any) -> Outcome:
-        return self._encounter_command(meta, encounter_id, "leave_without_being_seen", **idem)
+    def leave_without_being_seen(self, meta: Meta, encounter_id: str, **idem: Unpack[Idempotency]) -> Outcome:
+        return self._encounter_command(meta, encounter_id, lambda e: e.leave_without_being_seen(meta), **idem)
 
-    def cancel_arrival(self, meta: Meta, encounter_id: str, reason: str, **idem: Any) -> Outcome:
-        return self._encounter_command(meta, encounter_id, "cancel_arrival", reason, **idem)
+    def cancel_arrival(self, meta: Meta, encounter_id: str, reason: str, **idem: Unpack[Idempotency]) -> Outcome:
+        return self._encounter_command(meta, encounter_id, lambda e: e.cancel_arrival(reason, meta), **idem)
 
-    def cancel_discharge(self, meta: Meta, encounter_id: str, reason: str, **idem: Any) -> Outcome:
-        return self._encounter_command(meta, encounter_id, "cancel_discharge", reason, **idem)
+    def cancel_discharge(self, meta: Meta, encounter_id: str, reason: str, **idem: Unpack[Idempotency]) -> Outcome:
+        return self._encounter_command(meta, encounter_id, lambda e: e.cancel_discharge(reason, meta), **idem)
 
-    def update_details(self, meta: Meta, encounter_id: str, update: PatientDetailsUpdated, **idem: Any) -> Outcome:
-        return self._encounter_command(meta, encounter_id, "update_details", update, **idem)
+    def update_details(
+        self, meta: Meta, encounter_id: str, update: PatientDetailsUpdated, **idem: Unpack[Idempotency]
+    ) -> Outcome:
+        return self._encounter_command(meta, encounter_id, lambda e: e.update_details(update, meta), **idem)
 
-    def assign_bed(self, meta: Meta, encounter_id: str, bed_id: str, **idem: Any) -> Outcome:
+    def assign_bed(self, meta: Meta, encounter_id: str, bed_id: str, **idem: Unpack[Idempotency]) -> Outcome:
         """Into a bed, or from one bed to another: every touched aggregate in one save."""
 
         def decide():
@@ -172,7 +197,7 @@ class EDCommands(HospitalBase):
             previous_bed_id = encounter.bed_id
             encounter.move_to_bed(bed_id, bed.unit, meta)
             bed.occupy(str(encounter.id), meta)
-            touched = [encounter, bed]
+            touched: list[Encounter | Bed] = [encounter, bed]
             if previous_bed_id is not None:
                 previous = self.bed(meta.facility_id, previous_bed_id)
                 previous.release(str(encounter.id), meta)

@@ -136,7 +136,8 @@ class Encounter(FlowAggregate):
     def _check_open_move(self, meta: Meta, what: str) -> None:
         if self.status in ("finished", "cancelled"):
             raise EncounterClosed(
-                f"visit {self.visit_number} is {self.status}: it can no longer be {what}; only corrections are accepted",
+                f"visit {self.visit_number} is {self.status}: it can no longer be {what}; "
+                "only corrections are accepted",
                 status=self.status,
             )
         if meta.occurred_at < self.arrived_at:

@@ -6,7 +6,7 @@ MAPPING.md for the field-by-field table.
 
 from __future__ import annotations
 
-from events.catalogue import PatientDetailsUpdated
+from events.catalogue import ArrivalMode, Disposition, LevelOfCare, PatientDetailsUpdated
 from services.hl7.context import VISIT, MessageContext
 from services.hl7.datatypes import person_of
 from services.hl7.problems import REQUIRED_MISSING, TABLE_VALUE, UNKNOWN_KEY, ContentError, Location
@@ -15,9 +15,16 @@ BED = Location("PV1", 3)
 PRIOR_BED = Location("PV1", 6)
 DISPOSITION = Location("PV1", 36)
 # HL7 table 0430 (mode of arrival), PV2-38.
-ARRIVAL_MODES = {"A": "ambulance", "H": "helicopter", "C": "walk-in", "F": "walk-in", "P": "walk-in", "O": "other"}
+ARRIVAL_MODES: dict[str, ArrivalMode] = {
+    "A": "ambulance",
+    "H": "helicopter",
+    "C": "walk-in",
+    "F": "walk-in",
+    "P": "walk-in",
+    "O": "other",
+}
 # HL7 table 0112 (discharge disposition), PV1-36.
-DISPOSITIONS = {
+DISPOSITIONS: dict[str, Disposition] = {
     "01": "home", "06": "home", "08": "home",
     "02": "transferred", "03": "transferred", "04": "transferred", "05": "transferred",
     "43": "transferred", "50": "transferred", "51": "transferred", "61": "transferred",
@@ -27,8 +34,10 @@ DISPOSITIONS = {
     "20": "died", "40": "died", "41": "died", "42": "died",
 }  # fmt: skip
 # Free-text dispositions some senders use instead of table 0112 codes.
-DISPOSITION_WORDS = (("admit", "admitted"), ("expired", "died"), ("died", "died"), ("against", "left-against-advice"),
-                     ("transfer", "transferred"), ("home", "home"))  # fmt: skip
+DISPOSITION_WORDS: tuple[tuple[str, Disposition], ...] = (
+    ("admit", "admitted"), ("expired", "died"), ("died", "died"), ("against", "left-against-advice"),
+    ("transfer", "transferred"), ("home", "home"),
+)  # fmt: skip
 ICU_SERVICES = {"ICU", "MICU", "SICU", "CCU", "NICU", "PICU"}
 
 
@@ -40,9 +49,9 @@ def _arrive(ctx: MessageContext) -> None:
     pid = ctx.message.first("PID")
     if pid is None:
         raise ContentError("a PID segment is required to register a visit", Location("PID", 3), REQUIRED_MISSING)
-    mode = ARRIVAL_MODES.get(ctx.message.value("PV2", 38).upper(), "walk-in")
+    mode: ArrivalMode = ARRIVAL_MODES.get(ctx.message.value("PV2", 38).upper(), "walk-in")
     ctx.issue(
-        1, "arrive", VISIT,
+        1, ctx.hospital.arrive, VISIT,
         visit_number=ctx.visit_number(), patient=person_of(pid), arrival_mode=mode, chief_complaint=_complaint(ctx),
     )  # fmt: skip
 
@@ -58,7 +67,7 @@ def _room(ctx: MessageContext, step: int) -> None:
     if ctx.encounter().bed_id == bed_id:
         return
     try:
-        ctx.issue(step, "assign_bed", BED, encounter_id=ctx.encounter_id(), bed_id=bed_id)
+        ctx.issue(step, ctx.hospital.assign_bed, BED, encounter_id=ctx.encounter_id(), bed_id=bed_id)
     except ContentError as refused:
         # The arrival is recorded either way; a bed we see as taken or dirty is
         # the floor's to sort out, not a reason for the feed to resend forever.
@@ -80,8 +89,8 @@ def admit(ctx: MessageContext) -> None:
     if ctx.message.value("PV1", 2).upper() == "E":
         return
     service = ctx.message.value("PV1", 10).upper()
-    level = "icu" if service in ICU_SERVICES else "observation" if service.startswith("OBS") else "ward"
-    ctx.issue(3, "decide_admit", Location("PV1", 2), encounter_id=ctx.encounter_id(), level_of_care=level,
+    level: LevelOfCare = "icu" if service in ICU_SERVICES else "observation" if service.startswith("OBS") else "ward"
+    ctx.issue(3, ctx.hospital.decide_admit, Location("PV1", 2), encounter_id=ctx.encounter_id(), level_of_care=level,
               inpatient_unit=ctx.message.value("PV1", 10) or None)  # fmt: skip
 
 
@@ -94,7 +103,7 @@ def _move_to(ctx: MessageContext, field_number: int, where: Location) -> None:
     if ctx.encounter().bed_id == bed_id:
         ctx.note(f"patient is already in bed {bed_id}; nothing recorded", where)
         return
-    ctx.issue(1, "assign_bed", where, encounter_id=ctx.encounter_id(), bed_id=bed_id)
+    ctx.issue(1, ctx.hospital.assign_bed, where, encounter_id=ctx.encounter_id(), bed_id=bed_id)
 
 
 def transfer(ctx: MessageContext) -> None:
@@ -107,7 +116,7 @@ def cancel_transfer(ctx: MessageContext) -> None:
     _move_to(ctx, 6, PRIOR_BED)
 
 
-def disposition_of(ctx: MessageContext) -> str:
+def disposition_of(ctx: MessageContext) -> Disposition:
     code, text = ctx.message.value("PV1", 36, 1), ctx.message.value("PV1", 36, 2)
     if not code and not text:
         return "home"
@@ -125,7 +134,14 @@ def discharge(ctx: MessageContext) -> None:
     disposition = disposition_of(ctx)
     ctx.encounter()
     destination = ctx.message.value("PV1", 37) or None
-    ctx.issue(1, "discharge", VISIT, encounter_id=ctx.encounter_id(), disposition=disposition, destination=destination)
+    ctx.issue(
+        1,
+        ctx.hospital.discharge,
+        VISIT,
+        encounter_id=ctx.encounter_id(),
+        disposition=disposition,
+        destination=destination,
+    )
 
 
 def update(ctx: MessageContext) -> None:
@@ -133,7 +149,7 @@ def update(ctx: MessageContext) -> None:
     ctx.encounter()
     pid = ctx.message.first("PID")
     change = PatientDetailsUpdated(patient=person_of(pid) if pid else None, chief_complaint=_complaint(ctx) or None)
-    ctx.issue(1, "update_details", Location("PID", 3), encounter_id=ctx.encounter_id(), update=change)
+    ctx.issue(1, ctx.hospital.update_details, Location("PID", 3), encounter_id=ctx.encounter_id(), update=change)
 
 
 def _reason(ctx: MessageContext, default: str) -> str:
@@ -144,14 +160,14 @@ def cancel_visit(ctx: MessageContext) -> None:
     """A11: the visit was registered in error."""
     ctx.encounter()
     reason = _reason(ctx, f"visit cancelled by {ctx.sender} (A11)")
-    ctx.issue(1, "cancel_arrival", VISIT, encounter_id=ctx.encounter_id(), reason=reason)
+    ctx.issue(1, ctx.hospital.cancel_arrival, VISIT, encounter_id=ctx.encounter_id(), reason=reason)
 
 
 def cancel_discharge(ctx: MessageContext) -> None:
     """A13: the discharge was recorded in error."""
     ctx.encounter()
     reason = _reason(ctx, f"discharge cancelled by {ctx.sender} (A13)")
-    ctx.issue(1, "cancel_discharge", VISIT, encounter_id=ctx.encounter_id(), reason=reason)
+    ctx.issue(1, ctx.hospital.cancel_discharge, VISIT, encounter_id=ctx.encounter_id(), reason=reason)
 
 
 ROUTES = {

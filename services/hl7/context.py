@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import ParamSpec
 from zoneinfo import ZoneInfo
 
 from events.envelope import Actor
-from services.application import Outcome
+from services.application import CommandMethod, Idempotency, Outcome, call_command
 from services.ed.application import bed_aggregate_id, encounter_id_for
 from services.ed.domainmodel import Bed, Encounter
 from services.errors import DomainError, EncounterClosed, NotYetArrived
 from services.hl7.datatypes import Place, parse_dtm, place_of
 from services.hl7.parse import Message
 from services.hl7.problems import REQUIRED_MISSING, UNKNOWN_KEY, ContentError, Location, Problem, from_domain
+from services.hospital import Hospital
 from services.recording import Meta
+
+P = ParamSpec("P")
 
 VISIT = Location("PV1", 19)
 VISIT_ERRORS = (EncounterClosed, NotYetArrived)
@@ -36,7 +40,7 @@ class FeedOptions:
 
 @dataclass
 class MessageContext:
-    hospital: Any
+    hospital: Hospital
     message: Message
     options: FeedOptions
     sender: str
@@ -56,7 +60,7 @@ class MessageContext:
             correlation_id=f"hl7:{self.sender}:{control_id}",
         )
 
-    def occurred_at(self):
+    def occurred_at(self) -> datetime:
         """EVN-6 (when it happened), else EVN-2 (when recorded), else MSH-7."""
         for segment, number in (("EVN", 6), ("EVN", 2), ("MSH", 7)):
             stamp = parse_dtm(self.message.value(segment, number), self.tz, Location(segment, number))
@@ -66,13 +70,21 @@ class MessageContext:
 
     # --- commands -------------------------------------------------------------
 
-    def issue(self, step: int, command: str, where: Location, **kwargs: Any) -> Outcome:
-        """Step numbers are fixed per message type, so a replay after a crash
-        reuses the same keys even when an earlier step is now skipped."""
+    def issue(
+        self, step: int, command: CommandMethod[P], where: Location, /, *args: P.args, **kwargs: P.kwargs
+    ) -> Outcome:
+        """`command(meta, *args, **kwargs)` as step `step` of this message, e.g.
+        `ctx.issue(2, ctx.hospital.assign_bed, BED, encounter_id=..., bed_id=...)`.
+
+        Step numbers are fixed per message type, so a replay after a crash
+        reuses the same keys even when an earlier step is now skipped. The
+        request kept with the receipt is the command's name and its keyword
+        arguments, as it always was: a message resent after an upgrade still
+        matches the receipt of its first delivery."""
+        request = [command.__name__, kwargs] if not args else [command.__name__, list(args), kwargs]
+        idem: Idempotency = {"idempotency_key": f"{self.key_prefix}:{step}", "request": request}
         try:
-            return getattr(self.hospital, command)(
-                self.meta, idempotency_key=f"{self.key_prefix}:{step}", request=[command, kwargs], **kwargs
-            )
+            return call_command(command, self.meta, idem, *args, **kwargs)
         except DomainError as error:
             # A closed or not-yet-arrived visit is the visit's fault, whatever field the step reads.
             raise from_domain(error, VISIT if isinstance(error, VISIT_ERRORS) else where) from None

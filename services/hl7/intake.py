@@ -16,6 +16,7 @@ import logging
 import re
 import traceback
 import uuid
+from collections.abc import Callable, Mapping
 
 from eventsourcing.persistence import IntegrityError
 
@@ -37,15 +38,17 @@ from services.hl7.problems import (
     Problem,
     Rejection,
 )
+from services.hospital import Hospital
 
 log = logging.getLogger("edflow.hl7")
-ROUTES = {"ADT": adt.ROUTES, "SIU": siu.ROUTES}
+Handler = Callable[[MessageContext], None]
+ROUTES: dict[str, Mapping[str, Handler]] = {"ADT": adt.ROUTES, "SIU": siu.ROUTES}
 VERSION = re.compile(r"^2\.\d+(\.\d+)?$")
 MSH9 = Location("MSH", 9)
 
 
 class Intake:
-    def __init__(self, hospital, options: FeedOptions | None = None):
+    def __init__(self, hospital: Hospital, options: FeedOptions | None = None):
         self.hospital = hospital
         self.options = options or FeedOptions()
 
@@ -107,7 +110,7 @@ class Intake:
             problem = Problem("edflow could not process this message now; resend it later", None, APPLICATION_ERROR)
             return build_ack(msh, "AR", [problem])
 
-    def _apply(self, message: Message, handler, event: str, sender: str) -> str:
+    def _apply(self, message: Message, handler: Handler, event: str, sender: str) -> str:
         msh = message.msh
         facility = msh.get(self.options.facility_field) or self.options.default_facility
         ack_id = derived_id("hl7-ack", facility, sender, msh.get(10), event)
@@ -124,7 +127,7 @@ class Intake:
         log.info("hl7 %s %s control=%s -> %s %s", sender, event, msh.get(10), code, [p.code for p in problems])
         return self._keep(ack_id, build_ack(msh, code, problems), message)
 
-    def _route(self, message: Message):
+    def _route(self, message: Message) -> tuple[Handler, str]:
         msh = message.msh
         kind, trigger = msh.get(9, 1).upper(), msh.get(9, 2).upper()
         if not kind or not trigger:
@@ -155,5 +158,8 @@ class Intake:
             self.hospital.save(receipt)
         except IntegrityError:
             # The same message on two connections at once: both answer with the first ACK.
-            return self.hospital.find(CommandReceipt, ack_id).receipt.decode()
+            first = self.hospital.find(CommandReceipt, ack_id)
+            if first is None:  # the save failed for another reason
+                raise
+            return first.receipt.decode()
         return ack

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from events.catalogue import Coverage
+from events.catalogue import AppointmentType, Coverage
 from services.ed.domainmodel import Encounter
 from services.errors import NotFound
 from services.hl7.context import MessageContext
@@ -84,7 +84,7 @@ def room_of(ctx: MessageContext) -> str | None:
     return "-".join(p for p in (ctx.message.value("AIL", 3, 1), room) if p) if room else None
 
 
-def appointment_type(ctx: MessageContext) -> str:
+def appointment_type(ctx: MessageContext) -> AppointmentType:
     reason = ctx.message.value("SCH", 7).upper()
     service = (ctx.message.value("AIS", 3, 2) or ctx.message.value("AIS", 3, 1)).lower()
     if "FOLLOW" in reason:
@@ -129,14 +129,14 @@ def book(ctx: MessageContext) -> None:
     insurance = coverage(ctx)  # checked before anything is recorded
     booked = appointment_id(ctx)
     ctx.issue(
-        1, "book", APPOINTMENT,
+        1, ctx.hospital.book, APPOINTMENT,
         patient=person_of(ctx.message.first("PID")), provider_id=provider_id(ctx), department=department(ctx),
         appointment_type=appointment_type(ctx), start=start, end=end, appointment_id=booked,
         reason=ctx.message.value("AIS", 3, 2) or ctx.message.value("SCH", 7, 2), encounter_id=_linked_encounter(ctx),
         room_id=room_of(ctx),
     )  # fmt: skip
     if insurance is not None:
-        ctx.issue(2, "request_verification", Location("IN1", 36), appointment_id=booked, coverage=insurance)
+        ctx.issue(2, ctx.hospital.request_verification, Location("IN1", 36), appointment_id=booked, coverage=insurance)
 
 
 def reschedule(ctx: MessageContext) -> None:
@@ -149,9 +149,9 @@ def reschedule(ctx: MessageContext) -> None:
     current = _appointment(ctx, booked)
     moved = (current.start, current.end) != (start, end) or provider not in (None, current.provider_id)
     if moved:
-        ctx.issue(1, "reschedule", TIMING, appointment_id=booked, start=start, end=end, provider_id=provider)
+        ctx.issue(1, ctx.hospital.reschedule, TIMING, appointment_id=booked, start=start, end=end, provider_id=provider)
     if room is not None and room != current.room_id:
-        ctx.issue(2, "modify_appointment", Location("AIL", 3), appointment_id=booked, room_id=room)
+        ctx.issue(2, ctx.hospital.modify_appointment, Location("AIL", 3), appointment_id=booked, room_id=room)
     elif not moved:
         ctx.note("time, provider and room unchanged; nothing recorded", TIMING)
 
@@ -161,14 +161,14 @@ def cancel(ctx: MessageContext) -> None:
     booked = appointment_id(ctx)
     _appointment(ctx, booked)
     reason = ctx.message.value("SCH", 6, 2) or ctx.message.value("SCH", 6, 1) or f"cancelled by {ctx.sender} (S15)"
-    ctx.issue(1, "cancel_appointment", APPOINTMENT, appointment_id=booked, reason=reason)
+    ctx.issue(1, ctx.hospital.cancel_appointment, APPOINTMENT, appointment_id=booked, reason=reason)
 
 
 def no_show(ctx: MessageContext) -> None:
     """S26."""
     booked = appointment_id(ctx)
     _appointment(ctx, booked)
-    ctx.issue(1, "mark_no_show", APPOINTMENT, appointment_id=booked)
+    ctx.issue(1, ctx.hospital.mark_no_show, APPOINTMENT, appointment_id=booked)
 
 
 def _appointment(ctx: MessageContext, booked: str):

@@ -39,7 +39,9 @@ def test_concurrent_assignments_of_one_bed_have_exactly_one_winner(settings, clo
     app.close()
 
 
-def test_the_same_keyed_request_saved_by_another_connection_mid_decision_answers_with_its_result(settings, clock):
+def test_the_same_keyed_request_saved_by_another_connection_mid_decision_answers_with_its_result(
+    settings, clock, monkeypatch
+):
     """One connection looks for the request's receipt and finds none; the same
     request on another connection is recorded just then; the first connection's
     decision is refused by the rules (already registered). It must answer with
@@ -56,7 +58,7 @@ def test_the_same_keyed_request_saved_by_another_connection_mid_decision_answers
             overtaken[0] = app.arrive(meta, "V1", patient, idempotency_key="k-1", request=["arrive", "V1"])
         return found
 
-    app._receipt = receipt_then_overtaken
+    monkeypatch.setattr(app, "_receipt", receipt_then_overtaken)
     outcome = app.arrive(meta, "V1", patient, idempotency_key="k-1", request=["arrive", "V1"])
 
     assert outcome == overtaken[0]

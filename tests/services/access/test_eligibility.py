@@ -28,7 +28,8 @@ class PayerDouble:
     """Stands in for a payer's FHIR endpoint; remembers what it was sent."""
 
     def __init__(self, answer: dict):
-        self.answer, self.requests = answer, []
+        self.answer = answer
+        self.requests: list[dict] = []
 
     def __call__(self, request: dict) -> dict:
         self.requests.append(request)

@@ -4,6 +4,7 @@ and the process also expires waitlist offers."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import timedelta
 
 from base.store_log import envelopes_after
@@ -18,7 +19,8 @@ LEADS = [2880, 120]
 
 def reminder_events(app):
     envelopes, _ = envelopes_after(app, 0, limit=100_000)
-    return [(e.aggregate_id, e.data.lead_minutes) for e in envelopes if isinstance(e.data, ReminderSent)]
+    facts: list[tuple[uuid.UUID, object]] = [(e.aggregate_id, e.data) for e in envelopes]
+    return [(aggregate_id, fact.lead_minutes) for aggregate_id, fact in facts if isinstance(fact, ReminderSent)]
 
 
 def process(app, tmp_path):

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -73,10 +74,12 @@ def test_a_killed_and_restarted_reminder_process_sends_each_reminder_exactly_onc
     assert second.returncode == 0, out
 
     envelopes, _ = envelopes_after(app, 0, limit=1_000_000)
-    recorded = Counter((e.aggregate_id, e.data.lead_minutes) for e in envelopes if isinstance(e.data, ReminderSent))
+    facts: list[tuple[uuid.UUID, object]] = [(e.aggregate_id, e.data) for e in envelopes]
+    sent = [(aggregate_id, fact) for aggregate_id, fact in facts if isinstance(fact, ReminderSent)]
+    recorded = Counter((aggregate_id, fact.lead_minutes) for aggregate_id, fact in sent)
     assert len(recorded) == APPOINTMENTS and set(recorded.values()) == {1}
     assert {lead for _, lead in recorded} == {2880}
-    messages = {e.data.message_id for e in envelopes if isinstance(e.data, ReminderSent)}
+    messages = {fact.message_id for _, fact in sent}
     files = {p.stem for p in outbox.glob("*.json")}
     assert files == messages and len(files) == APPOINTMENTS
     app.close()

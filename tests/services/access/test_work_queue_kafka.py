@@ -70,6 +70,7 @@ def test_a_booking_flows_through_kafka_into_the_work_queue(kafka_settings, clock
     app.book(meta(), PATIENT, "dr-1", "cardiology", "outpatient-visit", at(1, 9), at(1, 9, 30), appointment_id="A3")
     app.mark_no_show(meta(), "A1")
     recorded = app.recorder.max_notification_id()
+    assert recorded is not None
     app.close()
 
     relay_once(kafka_settings)

@@ -3,12 +3,15 @@ real SQLite event store: what is applied, and how a refusal is answered."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import msgspec
 import pytest
 
 from events.catalogue import ArrivalCancelled, BedAssigned, PatientArrived, PatientTransferred
+from services.application import CommandReceipt, derived_id
 from services.ed.application import encounter_id_for
 from services.hl7.context import FeedOptions
 from services.hl7.intake import Intake
@@ -180,7 +183,7 @@ def test_version_2_3_errors_use_err_1(intake):
 
 def test_a_batch_is_answered_with_a_batch_of_acks_in_order(intake):
     reply = send(intake, batch(adt("A04", "B1"), adt("A02", "B2", bed="ED^^2"), adt("A99", "B3")))
-    assert [line[0] for line in map(lambda s: s.split("|"), reply.decode().split("\r")) if line[0]][:1] == ["BHS"]
+    assert [line[0] for line in (s.split("|") for s in reply.decode().split("\r")) if line[0]][:1] == ["BHS"]
     assert [(m[1], m[2]) for m in segments(reply, "MSA")] == [("AA", "B1"), ("AA", "B2"), ("AR", "B3")]
     assert segments(reply, "BTS")[0][1] == "3"
     assert intake.hospital.encounter("FAC1", VISIT).bed_id == "ED-2"
@@ -198,3 +201,13 @@ def test_a_latin_1_message_is_read_without_mangling_names(intake):
     assert code_of(intake.handle_frame(text.encode("latin-1"))) == "AA"
     arrived = next(f for f in facts(intake.hospital) if isinstance(f, PatientArrived))
     assert (arrived.patient.family_name, arrived.patient.given_name) == ("MÜLLER", "JOSÉ")
+
+
+def test_a_step_receipt_keeps_the_request_hash_stores_already_hold(intake):
+    """Each step's receipt hashes [command name, keyword arguments]; receipts
+    kept before must still match a message resent today."""
+    send(intake, adt("A04"))
+    receipt = intake.hospital.find(CommandReceipt, derived_id("receipt", "FAC1", "hl7:EPIC:C1:ADT^A04:2"))
+    assert receipt is not None
+    request = ["assign_bed", {"encounter_id": VISIT, "bed_id": "ED-1"}]
+    assert receipt.request_hash == hashlib.sha256(msgspec.json.encode(request)).hexdigest()

@@ -31,6 +31,7 @@ def test_the_command_listens_and_applies_a_sample_sent_by_mllp_send(tmp_path):
         [str(EDFLOW), "mllp", "--port", "0", "--facility", "fallback"],
         env=environment(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+    assert process.stdout is not None and process.stderr is not None
     try:
         line = process.stdout.readline()
         assert "listening on" in line, process.stderr.read() if process.poll() is not None else line

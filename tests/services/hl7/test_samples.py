@@ -38,7 +38,8 @@ def check_a03(app):
 
 def check_a08(app):
     updates = [f for f in facts(app) if isinstance(f, PatientDetailsUpdated)]
-    assert updates and updates[-1].patient.family_name == "EVERYMAN" and updates[-1].patient.mrn == "PATID1234"
+    patient = updates[-1].patient if updates else None
+    assert patient is not None and patient.family_name == "EVERYMAN" and patient.mrn == "PATID1234"
 
 
 def check_a11(app):
