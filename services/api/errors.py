@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar, cast
 
 from eventsourcing.persistence import InterfaceError, OperationalError
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -136,12 +138,22 @@ def _route_of(request: Request) -> str:
     return getattr(route, "path", "?")
 
 
+E = TypeVar("E", bound=Exception)
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+def handles(handler: Callable[[Request, E], Awaitable[Any]]) -> Handler:
+    """Starlette's handler type takes any exception; it calls each handler only
+    with the class it was registered for, which the narrower signature states."""
+    return cast(Handler, handler)
+
+
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(RequestValidationError, on_validation_error)
-    app.add_exception_handler(DomainError, on_domain_error)
-    app.add_exception_handler(AuthError, on_auth_error)
-    app.add_exception_handler(Forbidden, on_forbidden)
-    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(RequestValidationError, handles(on_validation_error))
+    app.add_exception_handler(DomainError, handles(on_domain_error))
+    app.add_exception_handler(AuthError, handles(on_auth_error))
+    app.add_exception_handler(Forbidden, handles(on_forbidden))
+    app.add_exception_handler(StarletteHTTPException, handles(on_http_error))
     # Pool exhausted, lock timeout, connection lost: the store said no, try again.
     app.add_exception_handler(OperationalError, on_store_unavailable)
     app.add_exception_handler(InterfaceError, on_store_unavailable)

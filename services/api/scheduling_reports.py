@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
@@ -11,12 +12,13 @@ from pydantic import AwareDatetime
 
 from events.work_queue import QueueAppointment, WorkQueueSource
 from services.access.report_files import MEDIA_TYPES, render
-from services.access.reports import SCHEDULE_COLUMNS, STATS_COLUMNS, schedule_rows, stats_rows
+from services.access.reports import SCHEDULE_COLUMNS, STATS_COLUMNS, Period, schedule_rows, stats_rows
 from services.access.work_queue_view import view
-from services.api.deps import Reader
+from services.api.deps import ReadAccess, Reader
 from services.api.schemas import ERROR_RESPONSES
 from services.errors import Invalid
 
+Format = Literal["csv", "xlsx"]
 router = APIRouter(tags=["scheduling"], responses=ERROR_RESPONSES)
 MAX_REPORT_DAYS = 366
 
@@ -47,7 +49,15 @@ def work_queue(
     )
 
 
-def _download(request: Request, reader, kind: str, first: date, last: date | None, fmt: str, period: str = "month"):
+def _download(
+    request: Request,
+    reader: ReadAccess,
+    kind: str,
+    first: date,
+    last: date | None,
+    fmt: Format,
+    period: Period = "month",
+) -> Response:
     last = last or first
     if last < first:
         raise Invalid("to is before from", field="to")
@@ -55,19 +65,19 @@ def _download(request: Request, reader, kind: str, first: date, last: date | Non
         raise Invalid(f"a report covers at most {MAX_REPORT_DAYS} days", field="to")
     tz = request.app.state.settings.facility_timezone
     appointments = [e for e in queue_reader(request).entries(reader.facility_id) if isinstance(e, QueueAppointment)]
+    columns: Sequence[str]
     if kind == "schedule":
         columns, rows = SCHEDULE_COLUMNS, schedule_rows(appointments, first, last, tz)
     else:
-        columns, rows = STATS_COLUMNS, stats_rows(appointments, first, last, tz, period)  # type: ignore[arg-type]
+        columns, rows = STATS_COLUMNS, stats_rows(appointments, first, last, tz, period)
     name = f"{kind}-{reader.facility_id}-{first.isoformat()}-{last.isoformat()}.{fmt}"
     return Response(
-        render(kind, fmt, columns, rows),  # type: ignore[arg-type]
+        render(kind, fmt, columns, rows),
         media_type=MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
-Format = Literal["csv", "xlsx"]
 From = Annotated[date, Query(alias="from")]
 To = Annotated[date | None, Query(alias="to")]
 

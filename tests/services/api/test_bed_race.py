@@ -22,8 +22,9 @@ from tests.services.api.live_server import running_server
 CONTENDERS = 50
 
 
-def facts_in_store(hospital: Hospital) -> Counter:
-    seen, start = Counter(), 1
+def facts_in_store(hospital: Hospital) -> Counter[str]:
+    seen: Counter[str] = Counter()
+    start = 1
     while batch := hospital.recorder.select_notifications(start=start, limit=500):
         for notification in batch:
             envelope = to_envelope(notification, hospital.mapper.to_domain_event(notification))

@@ -128,6 +128,7 @@ def test_the_actor_and_event_time_come_from_the_token_and_the_body(api: Api):
     assert response.status_code == 200, response.text
     last = api.hospital.recorder.select_notifications(start=api.position(), limit=1)[0]
     envelope = to_envelope(last, api.hospital.mapper.to_domain_event(last))
+    assert envelope is not None
     assert envelope.actor == Actor(id="dr-kim", role="provider")
     assert envelope.occurred_at == datetime(2026, 11, 1, 13, 0, tzinfo=UTC)
     assert envelope.correlation_id == "c-1" and envelope.facility_id == "fac-1"
