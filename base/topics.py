@@ -136,11 +136,12 @@ def _mismatches(plan: TopicPlan, state: TopicState) -> list[str]:
 
 
 async def _visible(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, TopicState]:
-    # A topic just created reaches the metadata of every broker a moment later.
+    # A topic just created reaches the metadata of every broker a moment later;
+    # on a cluster its configs may be asked of a broker that does not know it yet.
     deadline = asyncio.get_running_loop().time() + CREATED_VISIBLE_TIMEOUT
     while True:
         states = await _describe(admin, names)
-        if all(s.exists for s in states.values()) or asyncio.get_running_loop().time() > deadline:
+        if all(s.exists and s.configs for s in states.values()) or asyncio.get_running_loop().time() > deadline:
             return states
         await asyncio.sleep(0.2)
 
