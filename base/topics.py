@@ -112,9 +112,15 @@ async def describe_topics(settings: Settings, names: list[str] | None = None) ->
 
 
 async def broker_count(admin: AIOKafkaAdminClient) -> int:
-    """How many brokers the cluster has, as its metadata lists them."""
+    """How many brokers the cluster has: the live ones its metadata lists, and
+    any that is down but holds a replica of some topic (so a broker outage
+    does not make the plan ask for fewer replicas)."""
     cluster = await admin.describe_cluster()
-    return len(cluster["brokers"])
+    brokers = {broker["node_id"] for broker in cluster["brokers"]}
+    for topic in await admin.describe_topics():
+        for partition in topic["partitions"]:
+            brokers.update(partition["replicas"])
+    return len(brokers)
 
 
 def _mismatches(plan: TopicPlan, state: TopicState) -> list[str]:

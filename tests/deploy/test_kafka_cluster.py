@@ -21,7 +21,7 @@ from aiokafka.structs import RecordMetadata
 
 from base import kafka_clients
 from base.settings import Settings
-from base.topics import create_topics, describe_topics
+from base.topics import broker_count, create_topics, describe_topics
 from events.catalogue import BedBlocked
 from events.envelope import Actor, Envelope, decode, event_id_for
 from services.relay_batch import outgoing
@@ -146,6 +146,15 @@ async def partitions(settings: Settings, topic: str) -> list[dict]:
         await admin.close()
 
 
+async def count_brokers(settings: Settings) -> int:
+    admin = kafka_clients.admin(settings)
+    await admin.start()
+    try:
+        return await broker_count(admin)
+    finally:
+        await admin.close()
+
+
 async def wait_for_full_isr(settings: Settings, topics: list[str], timeout: float = 30.0) -> dict[str, list[int]]:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
@@ -172,6 +181,8 @@ def test_a_three_broker_cluster_keeps_every_acknowledged_event_once_and_in_order
     victim = asyncio.run(partitions(settings, topics.ed))[0]["leader"]
     sent = asyncio.run(stream_while_killing(cluster, settings, victim))
     assert asyncio.run(partitions(settings, topics.ed))[0]["leader"] != victim
+    # With a broker down the cluster still counts as three: the plan does not shrink.
+    assert asyncio.run(count_brokers(settings)) == BROKERS
     status = subprocess.run(["bash", str(KAFKA_SH), "status"], env=cluster.env, capture_output=True, text=True)
     assert status.returncode == 3 and f"node {victim}: not running" in status.stdout
 
