@@ -3,6 +3,12 @@
 Event topics keep every record forever: auditors replay them from the start.
 The board topic carries snapshots and deltas that are rebuilt from events, so
 it keeps a week.
+
+Replication follows the cluster unless EDFLOW_TOPIC_REPLICATION says
+otherwise: on three or more brokers every topic has three replicas and
+min.insync.replicas=2, so an acknowledged (acks=all) event is on two brokers
+and writes go on with any one broker down; a single development broker gets
+one replica.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ BOARD_RETENTION_MS = 7 * 24 * 3600 * 1000
 TOPIC_ALREADY_EXISTS = 36
 UNKNOWN_TOPIC = 3
 CREATED_VISIBLE_TIMEOUT = 15.0
+# A cluster of this many brokers or more gets replicated topics by default.
+CLUSTER_REPLICATION = 3
+CLUSTER_MIN_INSYNC = 2
 
 
 class TopicsError(Exception):
@@ -52,9 +61,21 @@ class TopicOutcome:
     mismatches: list[str]
 
 
-def planned_topics(settings: Settings) -> list[TopicPlan]:
-    replication = settings.topic_replication
-    durable = {"cleanup.policy": "delete", "min.insync.replicas": str(min(2, replication))}
+def planned_replication(settings: Settings, brokers: int | None = None) -> int:
+    """EDFLOW_TOPIC_REPLICATION when it is set; otherwise three replicas on a
+    cluster of three or more brokers, and the settings' default (one) on
+    fewer or when the broker count is not known."""
+    if "topic_replication" in settings.model_fields_set or brokers is None or brokers < CLUSTER_REPLICATION:
+        return settings.topic_replication
+    return CLUSTER_REPLICATION
+
+
+def planned_topics(settings: Settings, brokers: int | None = None) -> list[TopicPlan]:
+    """The topics for these settings on a cluster of `brokers` brokers
+    (None: unknown, as when only the names are wanted)."""
+    replication = planned_replication(settings, brokers)
+    min_insync = min(CLUSTER_MIN_INSYNC, replication)
+    durable = {"cleanup.policy": "delete", "min.insync.replicas": str(min_insync)}
     forever = {**durable, "retention.ms": "-1", "retention.bytes": "-1"}
     board = {**durable, "retention.ms": str(BOARD_RETENTION_MS)}
     topics = settings.topics
@@ -66,9 +87,10 @@ def planned_topics(settings: Settings) -> list[TopicPlan]:
 
 
 async def create_topics(settings: Settings) -> list[TopicOutcome]:
-    """Create the missing topics; report how existing ones differ from the plan."""
-    plans = planned_topics(settings)
+    """Create the missing topics, replicated to fit the cluster; report how
+    existing ones differ from the plan."""
     async with _admin(settings) as admin:
+        plans = planned_topics(settings, await broker_count(admin))
         response = await admin.create_topics(
             [NewTopic(p.name, p.partitions, p.replication, topic_configs=p.configs) for p in plans]
         )
@@ -89,12 +111,29 @@ async def describe_topics(settings: Settings, names: list[str] | None = None) ->
     return [states[name] for name in names]
 
 
+async def broker_count(admin: AIOKafkaAdminClient) -> int:
+    """How many brokers the cluster has: the live ones its metadata lists, and
+    any that is down but holds a replica of some topic (so a broker outage
+    does not make the plan ask for fewer replicas)."""
+    cluster = await admin.describe_cluster()
+    brokers = {broker["node_id"] for broker in cluster["brokers"]}
+    for topic in await admin.describe_topics():
+        for partition in topic["partitions"]:
+            brokers.update(partition["replicas"])
+    return len(brokers)
+
+
 def _mismatches(plan: TopicPlan, state: TopicState) -> list[str]:
     found = []
     if state.partitions != plan.partitions:
         found.append(
             f"{plan.name} has {state.partitions} partitions, settings ask for {plan.partitions} "
             "(EDFLOW_TOPIC_PARTITIONS); a facility's records stay in order only while the count is unchanged"
+        )
+    if state.replication != plan.replication:
+        found.append(
+            f"{plan.name} has {state.replication} replicas, planned {plan.replication} "
+            "(EDFLOW_TOPIC_REPLICATION, or three on a cluster of three or more brokers)"
         )
     for key, wanted in plan.configs.items():
         if state.configs.get(key) != wanted:
@@ -103,11 +142,12 @@ def _mismatches(plan: TopicPlan, state: TopicState) -> list[str]:
 
 
 async def _visible(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, TopicState]:
-    # A topic just created reaches the metadata of every broker a moment later.
+    # A topic just created reaches the metadata of every broker a moment later;
+    # on a cluster its configs may be asked of a broker that does not know it yet.
     deadline = asyncio.get_running_loop().time() + CREATED_VISIBLE_TIMEOUT
     while True:
         states = await _describe(admin, names)
-        if all(s.exists for s in states.values()) or asyncio.get_running_loop().time() > deadline:
+        if all(s.exists and s.configs for s in states.values()) or asyncio.get_running_loop().time() > deadline:
             return states
         await asyncio.sleep(0.2)
 

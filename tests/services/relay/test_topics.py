@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import subprocess
 
-from base.topics import BOARD_RETENTION_MS, create_topics, describe_topics
+import pytest
+
+from base.settings import Settings
+from base.topics import BOARD_RETENTION_MS, create_topics, describe_topics, planned_topics
 from tests.services.relay.kafka_harness import EDFLOW, relay_environment
 
 
@@ -85,3 +88,26 @@ def test_a_replication_factor_beyond_the_brokers_is_refused_with_the_brokers_rea
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"edflow topics: the broker refused a topic: {sqlite_relay_settings.topics.ed}: ")
     assert "replication factor of 3" in line
+
+
+@pytest.mark.parametrize(
+    ("brokers", "replication", "min_insync"),
+    [(None, 1, "1"), (1, 1, "1"), (2, 1, "1"), (3, 3, "2"), (5, 3, "2")],
+)
+def test_topics_are_replicated_three_times_with_two_in_sync_on_three_brokers_or_more(
+    brokers, replication, min_insync, monkeypatch, tmp_path
+):
+    monkeypatch.delenv("EDFLOW_TOPIC_REPLICATION", raising=False)
+    plans = planned_topics(Settings(data_dir=tmp_path), brokers)
+
+    assert [(p.replication, p.configs["min.insync.replicas"]) for p in plans] == [(replication, min_insync)] * 3
+
+
+@pytest.mark.parametrize(("setting", "replication", "min_insync"), [("1", 1, "1"), ("2", 2, "2"), ("3", 3, "2")])
+def test_a_replication_set_in_the_environment_wins_over_the_broker_count(
+    setting, replication, min_insync, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("EDFLOW_TOPIC_REPLICATION", setting)
+    plans = planned_topics(Settings(data_dir=tmp_path), brokers=3)
+
+    assert [(p.replication, p.configs["min.insync.replicas"]) for p in plans] == [(replication, min_insync)] * 3
