@@ -16,7 +16,7 @@ from aiokafka.admin import NewTopic
 
 from base import kafka_clients
 from base.settings import Settings
-from base.topics import TOPIC_ALREADY_EXISTS, describe_topics
+from base.topics import TOPIC_ALREADY_EXISTS, broker_count, describe_topics, planned_replication
 
 TABLES = ("entries", "facilities")
 VISIBLE_TIMEOUT = 15.0
@@ -31,8 +31,10 @@ def changelog_topic(settings: Settings, table: str) -> str:
     return f"{settings.worker_id}-{table}-changelog"
 
 
-def _own_topics(settings: Settings) -> list[NewTopic]:
-    n, replicas = settings.topic_partitions, settings.topic_replication
+def _own_topics(settings: Settings, brokers: int | None = None) -> list[NewTopic]:
+    """Table changelogs and snapshot requests, replicated like the event topics
+    (three replicas on a cluster of three or more brokers, see `base.topics`)."""
+    n, replicas = settings.topic_partitions, planned_replication(settings, brokers)
     durable = {"min.insync.replicas": str(min(2, replicas))}
     changelogs = [
         NewTopic(changelog_topic(settings, t), n, replicas, topic_configs={**durable, "cleanup.policy": "compact"})
@@ -57,10 +59,10 @@ async def prepare_worker_topics(settings: Settings) -> None:
                 f"topic {state.name} has {state.partitions} partitions but EDFLOW_TOPIC_PARTITIONS is "
                 f"{settings.topic_partitions}; the worker's tables must match the event topics"
             )
-    wanted = _own_topics(settings)
     admin = kafka_clients.admin(settings)
     await admin.start()
     try:
+        wanted = _own_topics(settings, await broker_count(admin))
         response = await admin.create_topics(wanted)
         for name, code, message in response.topic_errors:
             if code not in (0, TOPIC_ALREADY_EXISTS):
