@@ -13,14 +13,23 @@ stream; an event at or below it changes nothing. Pass the same
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from msgspec.structs import replace
 
-from events.board import EntityChange
+from events.board import (
+    AppointmentChange,
+    BedChange,
+    BoardValue,
+    CapacityChange,
+    EncounterChange,
+    EntityChange,
+    MetricsChange,
+    ScheduleChange,
+)
 from events.catalogue import (
     ENCOUNTER_FACTS,
     AppointmentBooked,
@@ -75,6 +84,7 @@ __all__ = [
 _ENCOUNTER_FACTS = ENCOUNTER_FACTS
 _CORRECTIONS = (ArrivalCancelled, DischargeCancelled)
 _CALENDAR_FACTS = (ProviderTimeReserved, ProviderTimeReleased)
+V = TypeVar("V", bound=BoardValue)
 # Flow metrics are republished at least this often in event time, so the
 # rolling 24 h window moves on even while no sample changes.
 METRICS_REFRESH = timedelta(minutes=5)
@@ -135,9 +145,9 @@ class _Builder:
         if old != new:
             self.changes[key] = new
 
-    def publish(self, kind: str, entity_id: str, old: Any, new: Any) -> None:
+    def publish(self, change: Callable[..., EntityChange], entity_id: str, old: V | None, new: V | None) -> None:
         if old != new:
-            self.board.append(EntityChange(kind=kind, id=entity_id, value=new))
+            self.board.append(change(id=entity_id, value=new))
 
 
 def step(entries: Mapping[str, Entry | None], envelope: Envelope, profile: FacilityProfile = DEFAULT_PROFILE) -> Step:
@@ -167,7 +177,10 @@ def step(entries: Mapping[str, Entry | None], envelope: Envelope, profile: Facil
             new_summary = _bed_step(out, advanced, envelope)
         new_summary = _refresh_metrics(out, new_summary, new_buckets, old_buckets, profile)
         out.publish(
-            "capacity", "ed", capacity.capacity_value(summary, profile), capacity.capacity_value(new_summary, profile)
+            CapacityChange,
+            "ed",
+            capacity.capacity_value(summary, profile),
+            capacity.capacity_value(new_summary, profile),
         )
     out.write(facility_key(facility), summary, new_summary)
     return Step(out.changes, out.board)
@@ -192,7 +205,7 @@ def _refresh_metrics(
     if sampled or new_day or due(summary.metrics_at):
         today = metrics.today_entity(buckets, last, profile)
         if today is not None:
-            out.publish("metrics", "today", None, today)
+            out.publish(MetricsChange, "today", None, today)
             changes["metrics_at"] = last
     # A sample at or before the window's end (a correction, or an event at the
     # same instant) changes the published window: recompute it.
@@ -202,7 +215,7 @@ def _refresh_metrics(
     if inside or due(summary.rolling_at):
         rolling = metrics.rolling_entity(buckets, last, profile)
         if rolling is not None:
-            out.publish("metrics", "rolling24h", None, rolling)
+            out.publish(MetricsChange, "rolling24h", None, rolling)
             changes["rolling_at"] = last
     return replace(summary, **changes) if changes else summary
 
@@ -236,7 +249,10 @@ def _encounter_step(
     out.write(key, old, new)
     targets = profile.wait_targets
     out.publish(
-        "encounter", encounter_id, encounters.board_value(old, at, targets), encounters.board_value(new, at, targets)
+        EncounterChange,
+        encounter_id,
+        encounters.board_value(old, at, targets),
+        encounters.board_value(new, at, targets),
     )
 
     old_samples, new_samples = metrics.visit_samples(old, profile), metrics.visit_samples(new, profile)
@@ -260,7 +276,7 @@ def _bed_step(out: _Builder, summary: FacilitySummary, envelope: Envelope) -> Fa
         new = beds.apply_fact(old, fact, at)
     out.write(key, old, new)
     if new is not None:
-        out.publish("bed", new.bed_id, beds.board_value(old), beds.board_value(new))
+        out.publish(BedChange, new.bed_id, beds.board_value(old), beds.board_value(new))
     return capacity.with_bed(summary, old, new)
 
 
@@ -278,13 +294,13 @@ def _appointment_step(
     else:
         new = schedule.apply_fact(old, fact)
     out.write(key, old, new)
-    out.publish("appointment", appointment_id, schedule.appointment_value(old), schedule.appointment_value(new))
+    out.publish(AppointmentChange, appointment_id, schedule.appointment_value(old), schedule.appointment_value(new))
     book_key = schedule_key(envelope.facility_id)
     book: ScheduleBook = out.entries.get(book_key) or ScheduleBook()
     new_book, changed = schedule.with_appointment(book, old, new, profile)
     out.write(book_key, out.entries.get(book_key), new_book if new_book.counts else None)
     for sid in sorted(changed):
-        out.publish("schedule", sid, schedule.schedule_value(book, sid), schedule.schedule_value(new_book, sid))
+        out.publish(ScheduleChange, sid, schedule.schedule_value(book, sid), schedule.schedule_value(new_book, sid))
     return summary
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from msgspec import to_builtins
+
 from events.catalogue import (
     AppointmentBooked,
     AppointmentCancelled,
@@ -31,7 +33,7 @@ from tests.projections.stories import START, Story
 
 
 def board_of(table, profile=FacilityProfile()):
-    return {(c.kind, c.id): c.value for c in board_snapshot(table.items(), profile)}
+    return {(c.kind, c.id): to_builtins(c.value) for c in board_snapshot(table.items(), profile)}
 
 
 def test_every_key_starts_with_the_facility_and_the_summary_is_always_read():
@@ -136,15 +138,13 @@ def test_a_boarder_counts_and_the_longest_boarding_time_runs_on_event_time():
 
 def test_nedocs_is_clamped_and_banded():
     profile = FacilityProfile(inpatient_beds=100)
-    assert nedocs(0, 10, 0, 0, 0, profile)["score"] == 0
+    assert nedocs(0, 10, 0, 0, 0, profile).score == 0
     overcrowded = nedocs(40, 10, 30, 20, 5, profile)
-    assert (overcrowded["score"], overcrowded["band"]) == (200, "dangerously overcrowded")
+    assert (overcrowded.score, overcrowded.band) == (200, "dangerously overcrowded")
     # -20 + 85.8 * 14/10 = 100.12 -> 100: still "extremely busy"; 101 would be "overcrowded".
-    assert (nedocs(14, 10, 0, 0, 0, profile)["score"], nedocs(14, 10, 0, 0, 0, profile)["band"]) == (
-        100,
-        "extremely busy",
-    )
-    assert nedocs(3, 0, 0, 0, 0, profile)["score"] is None
+    busy = nedocs(14, 10, 0, 0, 0, profile)
+    assert (busy.score, busy.band) == (100, "extremely busy")
+    assert nedocs(3, 0, 0, 0, 0, profile).score is None
 
 
 def test_metrics_fall_on_the_facility_calendar_day():
@@ -197,7 +197,7 @@ def test_a_cancelled_discharge_puts_the_patient_back_and_removes_the_los_sample(
     story.wait(10).cancel_discharge(visit)
     correction = story.envelopes[-1]
     result = step({k: discharged.get(k) for k in keys_for(correction)}, correction)
-    changed = {(c.kind, c.id): c.value for c in result.board}
+    changed = {(c.kind, c.id): to_builtins(c.value) for c in result.board}
     assert changed[("encounter", str(visit))]["status"] == "waiting"
     assert changed[("metrics", "today")]["los_discharged"]["n"] == 0
     assert changed[("capacity", "ed")]["census"] == 1
@@ -273,7 +273,7 @@ def test_a_reschedule_moves_the_appointment_to_its_new_day():
     )
     table = fold_into({}, story.envelopes[:-1])
     result = step({k: table.get(k) for k in keys_for(story.envelopes[-1])}, story.envelopes[-1])
-    changed = {(c.kind, c.id): c.value for c in result.board}
+    changed = {(c.kind, c.id): to_builtins(c.value) for c in result.board}
     assert changed[("schedule", "orthopedics|2026-03-03")] is None
     assert changed[("schedule", "orthopedics|2026-03-05")]["booked"] == 1
     assert changed[("appointment", str(appointment))]["start"] == new_start.isoformat()
@@ -299,7 +299,9 @@ def test_an_event_documented_late_past_midnight_republishes_the_current_day():
     story.triage(first, 3)
     table = fold_into({}, story.envelopes[:-1])
     late = story.envelopes[-1]
-    changed = {(c.kind, c.id): c.value for c in step({k: table.get(k) for k in keys_for(late)}, late).board}
+    changed = {
+        (c.kind, c.id): to_builtins(c.value) for c in step({k: table.get(k) for k in keys_for(late)}, late).board
+    }
     rolling = changed[("metrics", "rolling24h")]
     assert rolling["door_to_triage"]["n"] == 1 and rolling["as_of"] == "2026-03-03T06:01:00+00:00"
     assert board_of(fold_into(table, [late]))[("metrics", "rolling24h")] == rolling

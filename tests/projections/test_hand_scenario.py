@@ -7,6 +7,7 @@ whole story falls on the facility's calendar day 2026-03-02.
 from __future__ import annotations
 
 import pytest
+from msgspec import to_builtins
 
 from events.catalogue import ArrivalCancelled, BedCleaned, PatientDischarged, PatientLeftWithoutBeingSeen
 from projections.capacity import NEDOCS_VARIANT
@@ -50,7 +51,7 @@ def board():
         s.at(minute)
         action()
     table = fold_into({}, s.envelopes, PROFILE)
-    return {(c.kind, c.id): c.value for c in board_snapshot(table.items(), PROFILE)}
+    return {(c.kind, c.id): to_builtins(c.value) for c in board_snapshot(table.items(), PROFILE)}
 
 
 def test_capacity_counts_the_two_patients_still_in_the_department(board):
