@@ -98,15 +98,16 @@ class FacilityBoard:
         return Told.DELTA
 
     def _apply_snapshot(self, message: BoardMessage, origin: str) -> Told:
-        fresh = {(c.kind, c.id): c for c in message.changes if c.value is not None}
-        continues = self.seq is not None and self.stale_since is None and message.seq in (self.seq, self.seq + 1)
+        fresh: dict[tuple[str, str], EntityChange] = {(c.kind, c.id): c for c in message.changes if c.value is not None}
+        held = self.seq
+        continues = held is not None and self.stale_since is None and message.seq in (held, held + 1)
         drift = [c for key, c in fresh.items() if self.entities.get(key) != c]
         drift += [removed(change) for key, change in self.entities.items() if key not in fresh]
         self.entities = fresh
         self._snapshots.clear()
         for change in message.changes:
             self._remember_capacity(change, message.as_of)
-        if continues and message.seq == self.seq + 1:
+        if continues and held is not None and message.seq == held + 1:
             # A periodic snapshot that follows the last delta: clients only need
             # what differs (normally nothing) under the snapshot's number.
             self.seq, self.as_of = message.seq, message.as_of

@@ -177,4 +177,4 @@ def for_unit(changes: list[EntityChange], unit: str | None) -> list[EntityChange
 
 
 def frame_type(frame: ServerFrame) -> str:
-    return frame.__struct_config__.tag
+    return str(frame.__struct_config__.tag)

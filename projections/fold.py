@@ -13,17 +13,16 @@ stream; an event at or below it changes nothing. Pass the same
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from datetime import timedelta
+from typing import Any, cast
 
 from msgspec.structs import replace
 
 from events.board import (
     AppointmentChange,
     BedChange,
-    BoardValue,
     CapacityChange,
     EncounterChange,
     EntityChange,
@@ -42,6 +41,7 @@ from events.catalogue import (
 )
 from events.envelope import Envelope
 from events.topics import ED_FACTS
+from events.work_queue import QueueEntry
 from projections import beds, capacity, encounters, metrics, schedule, work_queue
 from projections.entries import (
     AppointmentEntry,
@@ -67,6 +67,7 @@ from projections.profile import (
     schedule_key,
 )
 from projections.snapshot import board_snapshot
+from projections.step_builder import Builder
 
 __all__ = [
     "Step",
@@ -84,7 +85,6 @@ __all__ = [
 _ENCOUNTER_FACTS = ENCOUNTER_FACTS
 _CORRECTIONS = (ArrivalCancelled, DischargeCancelled)
 _CALENDAR_FACTS = (ProviderTimeReserved, ProviderTimeReleased)
-V = TypeVar("V", bound=BoardValue)
 # Flow metrics are republished at least this often in event time, so the
 # rolling 24 h window moves on even while no sample changes.
 METRICS_REFRESH = timedelta(minutes=5)
@@ -126,34 +126,11 @@ def keys_for(envelope: Envelope, profile: FacilityProfile = DEFAULT_PROFILE) -> 
     return keys
 
 
-class _Builder:
-    """Collects one step's changed entries and board entities."""
-
-    def __init__(self, entries: Mapping[str, Entry | None]):
-        self.entries = entries
-        self.changes: dict[str, Entry | None] = {}
-        self.board: list[EntityChange] = []
-        # Earliest time of a metric sample added or retracted in this step.
-        self.earliest_sample: datetime | None = None
-
-    def sampled(self, moments: list[datetime]) -> None:
-        if self.earliest_sample is not None:
-            moments = [*moments, self.earliest_sample]
-        self.earliest_sample = min(moments, default=None)
-
-    def write(self, key: str, old: Any, new: Any) -> None:
-        if old != new:
-            self.changes[key] = new
-
-    def publish(self, change: Callable[..., EntityChange], entity_id: str, old: V | None, new: V | None) -> None:
-        if old != new:
-            self.board.append(change(id=entity_id, value=new))
-
-
 def step(entries: Mapping[str, Entry | None], envelope: Envelope, profile: FacilityProfile = DEFAULT_PROFILE) -> Step:
     """Fold one event into the entries named by `keys_for(envelope)`."""
     facility = envelope.facility_id
-    summary = entries.get(facility_key(facility)) or FacilitySummary(facility_id=facility)
+    out = Builder(entries)
+    summary = out.get(facility_key(facility), FacilitySummary) or FacilitySummary(facility_id=facility)
     stream = stream_of(envelope)
     if envelope.position <= summary.positions.get(stream, 0):
         return Step()
@@ -163,13 +140,13 @@ def step(entries: Mapping[str, Entry | None], envelope: Envelope, profile: Facil
         advanced = replace(
             advanced, last_event_at=envelope.occurred_at if last is None else max(last, envelope.occurred_at)
         )
-    out = _Builder(entries)
     if stream == "access":
         new_summary = _appointment_step(out, advanced, envelope, profile)
-        out.changes.update(work_queue.step(entries, envelope))
+        # The work queue's keys (keys_for) hold only its own entries.
+        out.changes.update(work_queue.step(cast(Mapping[str, QueueEntry | None], entries), envelope))
     else:
         days = _days(envelope, profile)
-        old_buckets: dict[str, DayBucket | None] = {d: entries.get(day_key(facility, d)) for d in days}
+        old_buckets = {d: out.get(day_key(facility, d), DayBucket) for d in days}
         new_buckets = dict(old_buckets)
         if isinstance(envelope.data, _ENCOUNTER_FACTS):
             new_summary = _encounter_step(out, advanced, envelope, profile, new_buckets)
@@ -187,7 +164,7 @@ def step(entries: Mapping[str, Entry | None], envelope: Envelope, profile: Facil
 
 
 def _refresh_metrics(
-    out: _Builder,
+    out: Builder,
     summary: FacilitySummary,
     buckets: dict[str, DayBucket | None],
     before: dict[str, DayBucket | None],
@@ -198,6 +175,7 @@ def _refresh_metrics(
     window is a pass over two days of samples, too dear for every event.
     The snapshot computes each at the time stored here, so both agree."""
     last = summary.last_event_at
+    assert last is not None, "step sets it for every ED event"
     sampled = [day for day in buckets if buckets[day] is not before[day]]
     due = lambda at: at is None or last - at >= METRICS_REFRESH  # noqa: E731
     changes: dict[str, Any] = {}
@@ -221,7 +199,7 @@ def _refresh_metrics(
 
 
 def _encounter_step(
-    out: _Builder,
+    out: Builder,
     summary: FacilitySummary,
     envelope: Envelope,
     profile: FacilityProfile,
@@ -235,7 +213,8 @@ def _encounter_step(
         envelope.occurred_at,
     )
     key = encounter_key(facility, encounter_id)
-    old: EncounterEntry | None = out.entries.get(key)
+    old = out.get(key, EncounterEntry)
+    new: EncounterEntry | None
     if old is None:
         # A fact about a visit this table never saw arrive (a stream joined
         # mid-way) has nothing to amend.
@@ -266,9 +245,9 @@ def _encounter_step(
     return capacity.with_encounter(summary, old, new)
 
 
-def _bed_step(out: _Builder, summary: FacilitySummary, envelope: Envelope) -> FacilitySummary:
+def _bed_step(out: Builder, summary: FacilitySummary, envelope: Envelope) -> FacilitySummary:
     key = bed_key(envelope.facility_id, str(envelope.aggregate_id))
-    old: BedEntry | None = out.entries.get(key)
+    old = out.get(key, BedEntry)
     fact, at = envelope.data, envelope.occurred_at
     if old is None:
         new = beds.registered(str(envelope.aggregate_id), fact, at) if isinstance(fact, BedRegistered) else None
@@ -281,14 +260,14 @@ def _bed_step(out: _Builder, summary: FacilitySummary, envelope: Envelope) -> Fa
 
 
 def _appointment_step(
-    out: _Builder, summary: FacilitySummary, envelope: Envelope, profile: FacilityProfile
+    out: Builder, summary: FacilitySummary, envelope: Envelope, profile: FacilityProfile
 ) -> FacilitySummary:
     fact = envelope.data
     if isinstance(fact, _CALENDAR_FACTS):
         return summary  # provider calendars are the write model's concern
     appointment_id = str(envelope.aggregate_id)
     key = appointment_key(envelope.facility_id, appointment_id)
-    old: AppointmentEntry | None = out.entries.get(key)
+    old = out.get(key, AppointmentEntry)
     if old is None:
         new = schedule.booked(appointment_id, fact) if isinstance(fact, AppointmentBooked) else None
     else:
@@ -296,9 +275,10 @@ def _appointment_step(
     out.write(key, old, new)
     out.publish(AppointmentChange, appointment_id, schedule.appointment_value(old), schedule.appointment_value(new))
     book_key = schedule_key(envelope.facility_id)
-    book: ScheduleBook = out.entries.get(book_key) or ScheduleBook()
+    stored = out.get(book_key, ScheduleBook)
+    book = stored or ScheduleBook()
     new_book, changed = schedule.with_appointment(book, old, new, profile)
-    out.write(book_key, out.entries.get(book_key), new_book if new_book.counts else None)
+    out.write(book_key, stored, new_book if new_book.counts else None)
     for sid in sorted(changed):
         out.publish(ScheduleChange, sid, schedule.schedule_value(book, sid), schedule.schedule_value(new_book, sid))
     return summary

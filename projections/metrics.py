@@ -87,7 +87,7 @@ def with_samples(bucket: DayBucket, old: VisitSamples | None, new: VisitSamples 
 
 def changed_times(old: VisitSamples | None, new: VisitSamples | None) -> list[datetime]:
     """When the samples that differ between `old` and `new` ended."""
-    moments = []
+    moments: list[datetime] = []
     for _, field in SERIES:
         before = getattr(old, field) if old is not None else None
         after = getattr(new, field) if new is not None else None

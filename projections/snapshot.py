@@ -53,8 +53,8 @@ def board_snapshot(
         board.append(CapacityChange(id="ed", value=capacity.capacity_value(summary, profile)))
     buckets = {e.day: e for e in values if isinstance(e, DayBucket)}
     for name, at, entity in (
-        ("today", summary and summary.metrics_at, metrics.today_entity),
-        ("rolling24h", summary and summary.rolling_at, metrics.rolling_entity),
+        ("today", summary.metrics_at if summary else None, metrics.today_entity),
+        ("rolling24h", summary.rolling_at if summary else None, metrics.rolling_entity),
     ):
         if at is not None:
             wanted = {d: buckets.get(d) for d in days_back(profile.day_of(at), 2)}
