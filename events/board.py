@@ -110,8 +110,7 @@ class Interval(_Value, frozen=True, kw_only=True):
 
 
 class MetricsValue(_Value, frozen=True, kw_only=True):
-    """Flow metrics: id "today" (the facility's calendar `day`) or
-    "rolling24h" (the 24 h up to `as_of`, no `day`)."""
+    """Flow metrics of id "today" (with the facility's calendar `day`) or "rolling24h" (no `day`)."""
 
     day: str | msgspec.UnsetType = msgspec.UNSET
     as_of: str
