@@ -16,6 +16,7 @@ not `Z`); field order is the order the JSON carries.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import ClassVar, Literal
 
@@ -184,7 +185,8 @@ class ScheduleChange(_Change, frozen=True, kw_only=True, tag="schedule"):
 
 EntityChange = EncounterChange | BedChange | CapacityChange | MetricsChange | AppointmentChange | ScheduleChange
 BoardValue = EncounterValue | BedValue | CapacityValue | MetricsValue | AppointmentValue | ScheduleValue
-CHANGE_TYPES: dict[str, type[EntityChange]] = {
+# Kind -> the change class that carries it (called with id= and value=).
+CHANGE_TYPES: dict[str, Callable[..., EntityChange]] = {
     cls.kind: cls
     for cls in (EncounterChange, BedChange, CapacityChange, MetricsChange, AppointmentChange, ScheduleChange)
 }

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from msgspec.structs import replace
 
@@ -96,7 +96,7 @@ class Step:
     board: list[EntityChange] = field(default_factory=list)
 
 
-def stream_of(envelope: Envelope) -> str:
+def stream_of(envelope: Envelope) -> Literal["ed", "access"]:
     return "ed" if type(envelope.data) in ED_FACTS else "access"
 
 

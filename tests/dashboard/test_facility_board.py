@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dashboard.facility_board import FacilityBoard, Told
-from dashboard.protocol import Snapshot, decode_frame
+from dashboard.protocol import Delta, Snapshot, decode_frame
 from events.board import CHANGE_TYPES, BedChange, BedStatus, BoardMessage, BoardValue, EntityChange
 from tests.dashboard.conftest import bed
 
@@ -48,6 +48,7 @@ class Client:
 
     def apply_delta(self, raw: bytes) -> None:
         frame = decode_frame(raw)
+        assert isinstance(frame, Delta)
         assert self.seq is not None and frame.seq == self.seq + 1, "a delta that does not follow reached a client"
         for c in frame.changes:
             if c.value is None:
@@ -66,7 +67,8 @@ def values(entities) -> dict:
 def test_a_client_following_the_frames_always_holds_the_servers_board(steps):
     board, client = FacilityBoard("demo", recent_deltas=8), Client()
     truth: dict[tuple[str, str], BoardValue] = {}
-    seq, last, served = 0, None, {}
+    seq, last = 0, None
+    served: dict[tuple[str, int], dict[tuple[str, str], BoardValue]] = {}
     for offset, (kind, changes) in enumerate(steps):
         if kind == "repeat":
             if last is None:
@@ -99,6 +101,7 @@ def test_a_client_following_the_frames_always_holds_the_servers_board(steps):
         if board.usable and board.stale_since is None:
             assert values(board.entities) == truth
             assert client.entities == truth and client.seq == board.seq
+            assert board.seq is not None
             served[(board.epoch, board.seq)] = dict(truth)
     for (epoch, at), state in served.items():
         missing = board.deltas_after(at, epoch)
@@ -114,6 +117,12 @@ def test_a_client_following_the_frames_always_holds_the_servers_board(steps):
         assert resumed == values(board.entities), f"resume from {at} drifted"
 
 
+def snapshot_frame(board: FacilityBoard) -> Snapshot:
+    frame = decode_frame(board.snapshot(None))
+    assert isinstance(frame, Snapshot)
+    return frame
+
+
 def test_snapshot_frames_carry_the_facilitys_time_zone_and_a_message_without_one_keeps_it():
     board = FacilityBoard("demo")
     board.apply(
@@ -121,14 +130,14 @@ def test_snapshot_frames_carry_the_facilitys_time_zone_and_a_message_without_one
         "0:1",
         T0,
     )
-    assert decode_frame(board.snapshot(None)).time_zone == "America/Chicago"
+    assert snapshot_frame(board).time_zone == "America/Chicago"
     board.apply(
         BoardMessage(facility_id="demo", seq=2, type="delta", as_of=T0, changes=[bed("A1", "dirty")]), "0:2", T0
     )
-    assert decode_frame(board.snapshot(None)).time_zone == "America/Chicago"
+    assert snapshot_frame(board).time_zone == "America/Chicago"
     board.apply(
         BoardMessage(facility_id="demo", seq=3, type="delta", as_of=T0, changes=[], time_zone="Europe/Berlin"),
         "0:3",
         T0,
     )  # the facility file was corrected
-    assert decode_frame(board.snapshot(None)).time_zone == "Europe/Berlin"
+    assert snapshot_frame(board).time_zone == "Europe/Berlin"

@@ -21,6 +21,7 @@ PROFILE = FacilityProfile(timezone="America/Chicago", inpatient_beds=300, ventil
 @pytest.fixture(scope="module")
 def board():
     s = Story()
+    v = s.visit_id
     script = [
         (0, lambda: [s.register_bed(b) for b in ("A1", "A2", "A3", "A4")]),
         (0, lambda: s.arrive("V1")),
@@ -46,7 +47,6 @@ def board():
         (210, lambda: s.leave(v("V4"), PatientDischarged(disposition="home"))),
         (240, lambda: s.bed_fact("A1", BedCleaned(), "available")),
     ]
-    v = s.visit_id
     for minute, action in script:
         s.at(minute)
         action()

@@ -10,6 +10,7 @@ from msgspec import to_builtins
 from events.catalogue import (
     PatientDischarged,
 )
+from projections.entries import DayBucket
 from projections.fold import fold_into, keys_for, step
 from tests.projections.stories import Story, board_of
 
@@ -21,8 +22,10 @@ def test_metrics_fall_on_the_facility_calendar_day():
     visit = story.arrive("V1")
     story.wait(45).triage(visit, 3)  # 00:15 on 2 March in Chicago
     table = fold_into({}, story.envelopes)
-    assert table["demo|day|2026-03-01"].arrivals == [datetime(2026, 3, 2, 5, 30, tzinfo=UTC)]
-    assert [s.minutes for s in table["demo|day|2026-03-02"].door_to_triage] == [45]
+    first, second = table["demo|day|2026-03-01"], table["demo|day|2026-03-02"]
+    assert isinstance(first, DayBucket) and isinstance(second, DayBucket)
+    assert first.arrivals == [datetime(2026, 3, 2, 5, 30, tzinfo=UTC)]
+    assert [s.minutes for s in second.door_to_triage] == [45]
     today = board_of(table)[("metrics", "today")]
     assert (today["day"], today["visits"], today["door_to_triage"]["n"]) == ("2026-03-02", 0, 1)
     assert board_of(table)[("metrics", "rolling24h")]["visits"] == 1
