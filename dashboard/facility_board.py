@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from dashboard.protocol import Delta, Snapshot, Stale, encode_frame, for_view
-from events.board import BoardMessage, EntityChange
+from events.board import BoardMessage, CapacityChange, EntityChange, removed
 
 HISTORY_SPAN = timedelta(hours=24)
 HISTORY_STEP = timedelta(minutes=1)
@@ -98,17 +98,16 @@ class FacilityBoard:
         return Told.DELTA
 
     def _apply_snapshot(self, message: BoardMessage, origin: str) -> Told:
-        fresh = {(c.kind, c.id): c for c in message.changes if c.value is not None}
-        continues = self.seq is not None and self.stale_since is None and message.seq in (self.seq, self.seq + 1)
+        fresh: dict[tuple[str, str], EntityChange] = {(c.kind, c.id): c for c in message.changes if c.value is not None}
+        held = self.seq
+        continues = held is not None and self.stale_since is None and message.seq in (held, held + 1)
         drift = [c for key, c in fresh.items() if self.entities.get(key) != c]
-        drift += [
-            EntityChange(kind=kind, id=id_, value=None) for (kind, id_) in self.entities if (kind, id_) not in fresh
-        ]
+        drift += [removed(change) for key, change in self.entities.items() if key not in fresh]
         self.entities = fresh
         self._snapshots.clear()
         for change in message.changes:
             self._remember_capacity(change, message.as_of)
-        if continues and message.seq == self.seq + 1:
+        if continues and held is not None and message.seq == held + 1:
             # A periodic snapshot that follows the last delta: clients only need
             # what differs (normally nothing) under the snapshot's number.
             self.seq, self.as_of = message.seq, message.as_of
@@ -131,9 +130,9 @@ class FacilityBoard:
                 self._remember_capacity(change, self.as_of)
 
     def _remember_capacity(self, change: EntityChange, as_of: datetime | None) -> None:
-        if change.kind != "capacity" or change.value is None or as_of is None:
+        if not isinstance(change, CapacityChange) or change.value is None or as_of is None:
             return
-        point = (as_of, int(change.value.get("census") or 0), int(change.value.get("waiting") or 0))
+        point = (as_of, change.value.census, change.value.waiting)
         # Event time can step back (a feed backfilling earlier hours): the
         # line then follows the events from that time on.
         while self.history and self.history[-1][0] > as_of:

@@ -118,8 +118,8 @@ class Fanout:
         if board is None or not board.usable:
             sub.offer(self._no_board_yet(facility))
             return
-        missing = board.deltas_after(since, epoch) if since is not None else None
-        if missing is None:
+        missing = None if since is None else board.deltas_after(since, epoch)
+        if since is None or missing is None:
             self._send_snapshot(sub, board)
             return
         sub.offer(encode_frame(Resumed(facility=facility, since=since, seq=board.seq or 0, epoch=board.epoch)))

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 from datetime import datetime
 
-from events.board import EntityChange
+from events.board import EncounterChange, EntityChange
 
 STAGES = {"waiting": "waiting", "roomed": "in treatment", "boarding": "waiting for an inpatient bed"}
 BANDS = ((30, "under 30 min"), (60, "30-60 min"), (120, "1-2 h"), (240, "2-4 h"))
@@ -38,14 +38,14 @@ def wait_band(arrived_at: str | None, as_of: datetime | None) -> str:
 def hallway_view(key: bytes, entities: list[EntityChange], as_of: datetime | None) -> list[dict[str, str]]:
     stays = []
     for change in entities:
-        if change.kind != "encounter" or change.value is None:
+        if not isinstance(change, EncounterChange) or change.value is None:
             continue
-        stage = STAGES.get(change.value.get("status", ""), "in the department")
+        stage = STAGES.get(change.value.status, "in the department")
         stays.append(
             {
                 "code": stay_code(key, change.id),
                 "stage": stage,
-                "waiting": wait_band(change.value.get("arrived_at"), as_of),
+                "waiting": wait_band(change.value.arrived_at, as_of),
             }
         )
     return sorted(stays, key=lambda stay: stay["code"])

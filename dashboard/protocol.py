@@ -25,7 +25,7 @@ from typing import Literal
 
 import msgspec
 
-from events.board import EntityChange
+from events.board import BedChange, EncounterChange, EntityChange, removed
 
 PROTOCOL = "edflow.v1"
 BEARER_PREFIX = "bearer."
@@ -168,13 +168,13 @@ def for_unit(changes: list[EntityChange], unit: str | None) -> list[EntityChange
         return changes
     seen = []
     for change in changes:
-        if change.kind in ("bed", "encounter") and change.value is not None:
-            where = change.value.get("unit")
+        if isinstance(change, BedChange | EncounterChange) and change.value is not None:
+            where = change.value.unit
             if where is not None and where != unit:
-                change = EntityChange(kind=change.kind, id=change.id, value=None)
+                change = removed(change)
         seen.append(change)
     return seen
 
 
 def frame_type(frame: ServerFrame) -> str:
-    return frame.__struct_config__.tag
+    return str(frame.__struct_config__.tag)

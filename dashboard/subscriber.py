@@ -83,4 +83,4 @@ class Subscriber:
 
     def heard(self) -> None:
         self.last_heard = self.last_pinged = time.monotonic()
-        self.sending_since: float | None = None  # set while a frame is being written
+        self.sending_since = None

@@ -7,24 +7,194 @@ a `delta` holds the entities that changed since `seq - 1`. A consumer that sees
 a gap (a delta whose seq is not last seq + 1) discards its board and waits for
 (or asks for) the next snapshot.
 
-Entity kinds: "encounter", "bed", "capacity", "metrics", "appointment",
-"schedule". `value` None means the entity left the board.
+Each change is `{"kind", "id", "value"}`; the kind ("encounter", "bed",
+"capacity", "metrics", "appointment", "schedule") says which value struct
+below `value` holds. `value` null means the entity left the board. Times in
+values are ISO 8601 strings as Python's `isoformat` writes them (`+00:00`,
+not `Z`); field order is the order the JSON carries.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import ClassVar, Literal
 
 import msgspec
 
+from events.access import AppointmentType
+from events.common import Sex
+from events.ed import ArrivalMode, BedType
+
 EntityKind = Literal["encounter", "bed", "capacity", "metrics", "appointment", "schedule"]
+EncounterStatus = Literal["waiting", "roomed", "boarding"]
+BedStatus = Literal["available", "occupied", "dirty", "cleaning", "blocked"]
+AppointmentStatus = Literal["booked", "checked-in", "noshow", "fulfilled", "cancelled"]
+InsuranceStatus = Literal["unverified", "requested", "verified", "failed"]
 
 
-class EntityChange(msgspec.Struct, frozen=True, kw_only=True):
-    kind: EntityKind
+class _Value(msgspec.Struct, frozen=True, kw_only=True):
+    pass
+
+
+class EncounterValue(_Value, frozen=True, kw_only=True):
+    """A patient in the department: initials, never names, MRNs or visit numbers."""
+
+    initials: str
+    age_years: int | None
+    sex: Sex
+    chief_complaint: str
+    esi: int | None
+    arrival_mode: ArrivalMode
+    arrived_at: str
+    triaged_at: str | None
+    provider_id: str | None
+    provider_at: str | None
+    bed_id: str | None
+    unit: str | None
+    roomed_at: str | None
+    admit_decided_at: str | None
+    status: EncounterStatus
+    # Judged at the time of the visit's last event; with the target a screen
+    # can keep judging it against its own clock.
+    over_target: bool
+    wait_target_minutes: int | None
+
+
+class BedValue(_Value, frozen=True, kw_only=True):
+    unit: str
+    bed_type: BedType
+    label: str
+    status: BedStatus
+    encounter_id: str | None
+    since: str
+    reason: str | None
+
+
+class NedocsInputs(_Value, frozen=True, kw_only=True):
+    ed_patients: int
+    ed_beds: int
+    admitted_boarders: int
+    inpatient_beds: int
+    ventilated: int
+    longest_boarding_hours: float
+    last_bedded_wait_hours: float
+
+
+class Nedocs(_Value, frozen=True, kw_only=True):
+    score: int | None  # None: no beds registered
+    band: str
+    variant: str
+    inputs: NedocsInputs
+
+
+class CapacityValue(_Value, frozen=True, kw_only=True):
+    census: int
+    beds_total: int
+    beds_occupied: int
+    beds_available: int
+    beds_dirty: int
+    beds_blocked: int
+    waiting: int
+    untriaged: int
+    boarders: int
+    longest_boarding_minutes: float
+    nedocs: Nedocs
+
+
+class Interval(_Value, frozen=True, kw_only=True):
+    """One flow interval's median and 90th percentile over `n` samples."""
+
+    median_minutes: float | None
+    p90_minutes: float | None
+    n: int
+
+
+class MetricsValue(_Value, frozen=True, kw_only=True):
+    """Flow metrics of id "today" (with the facility's calendar `day`) or "rolling24h" (no `day`)."""
+
+    day: str | msgspec.UnsetType = msgspec.UNSET
+    as_of: str
+    door_to_triage: Interval
+    door_to_provider: Interval
+    los_discharged: Interval
+    los_admitted: Interval
+    boarding: Interval
+    visits: int
+    lwbs: int
+    lwbs_rate: float | None
+
+
+class AppointmentValue(_Value, frozen=True, kw_only=True):
+    department: str
+    appointment_type: AppointmentType
+    start: str
+    end: str
+    status: AppointmentStatus
+    insurance: InsuranceStatus
+    provider_id: str
+    initials: str
+
+
+class ScheduleValue(_Value, frozen=True, kw_only=True):
+    """Counts of one department's day (id f"{department}|{date}")."""
+
+    department: str
+    date: str
+    booked: int
+    checked_in: int
+    no_show: int
+    cancelled: int
+    unverified_insurance: int
+
+
+class _Change(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):
+    kind: ClassVar[EntityKind]
     id: str
-    value: dict[str, Any] | None
+
+
+class EncounterChange(_Change, frozen=True, kw_only=True, tag="encounter"):
+    kind: ClassVar[Literal["encounter"]] = "encounter"
+    value: EncounterValue | None
+
+
+class BedChange(_Change, frozen=True, kw_only=True, tag="bed"):
+    kind: ClassVar[Literal["bed"]] = "bed"
+    value: BedValue | None
+
+
+class CapacityChange(_Change, frozen=True, kw_only=True, tag="capacity"):
+    kind: ClassVar[Literal["capacity"]] = "capacity"
+    value: CapacityValue | None
+
+
+class MetricsChange(_Change, frozen=True, kw_only=True, tag="metrics"):
+    kind: ClassVar[Literal["metrics"]] = "metrics"
+    value: MetricsValue | None
+
+
+class AppointmentChange(_Change, frozen=True, kw_only=True, tag="appointment"):
+    kind: ClassVar[Literal["appointment"]] = "appointment"
+    value: AppointmentValue | None
+
+
+class ScheduleChange(_Change, frozen=True, kw_only=True, tag="schedule"):
+    kind: ClassVar[Literal["schedule"]] = "schedule"
+    value: ScheduleValue | None
+
+
+EntityChange = EncounterChange | BedChange | CapacityChange | MetricsChange | AppointmentChange | ScheduleChange
+BoardValue = EncounterValue | BedValue | CapacityValue | MetricsValue | AppointmentValue | ScheduleValue
+# Kind -> the change class that carries it (called with id= and value=).
+CHANGE_TYPES: dict[str, Callable[..., EntityChange]] = {
+    cls.kind: cls
+    for cls in (EncounterChange, BedChange, CapacityChange, MetricsChange, AppointmentChange, ScheduleChange)
+}
+
+
+def removed(change: EntityChange) -> EntityChange:
+    """The same entity, leaving the board."""
+    return type(change)(id=change.id, value=None)
 
 
 class BoardMessage(msgspec.Struct, frozen=True, kw_only=True):

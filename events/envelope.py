@@ -42,7 +42,7 @@ class Envelope(msgspec.Struct, frozen=True, kw_only=True):
     recorded_at: datetime
     actor: Actor
     correlation_id: str | None
-    data: AnyFact  # type: ignore[valid-type]
+    data: AnyFact
     envelope_version: int = ENVELOPE_VERSION
 
 

@@ -1,8 +1,9 @@
-"""JSON Schema for every published event, generated from the catalogue.
+"""JSON Schema for every published event, generated from the catalogue, and
+for the board stream's messages (events/schemas/board/).
 
 The committed files under events/schemas/ let an outside consumer validate
 what it reads from Kafka without Python. `python -m events.schema` rewrites
-them; a test fails when they drift from the catalogue.
+them; a test fails when they drift from the catalogue or the board contract.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from typing import Any
 
 import msgspec
 
+from events.board import BoardMessage
 from events.catalogue import ALL_FACTS, Fact
 from events.envelope import Envelope
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
+BOARD_SCHEMA = SCHEMA_DIR / "board" / "BoardMessage.json"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
@@ -65,6 +68,23 @@ def render_all() -> dict[str, str]:
     }
 
 
+def board_schema() -> dict[str, Any]:
+    """The board topic's message: a snapshot or delta of typed entity changes."""
+    _, components = msgspec.json.schema_components([BoardMessage], ref_template="#/$defs/{name}")
+    return {
+        "$schema": DIALECT,
+        "$id": "https://edflow.dev/schemas/board/BoardMessage.json",
+        "title": "BoardMessage",
+        "description": "One message of the board stream: a facility's snapshot or delta (see events/board.py).",
+        **components["BoardMessage"],
+        "$defs": {name: components[name] for name in sorted(_referenced(components["BoardMessage"], components))},
+    }
+
+
+def render_board() -> str:
+    return json.dumps(board_schema(), indent=2, sort_keys=True) + "\n"
+
+
 def main() -> int:
     SCHEMA_DIR.mkdir(exist_ok=True)
     rendered = render_all()
@@ -73,7 +93,9 @@ def main() -> int:
             stale.unlink()
     for name, text in rendered.items():
         (SCHEMA_DIR / name).write_text(text)
-    print(f"wrote {len(rendered)} schemas to {SCHEMA_DIR}")
+    BOARD_SCHEMA.parent.mkdir(exist_ok=True)
+    BOARD_SCHEMA.write_text(render_board())
+    print(f"wrote {len(rendered)} event schemas and the board schema to {SCHEMA_DIR}")
     return 0
 
 

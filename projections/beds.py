@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from msgspec.structs import replace
+from msgspec.structs import asdict, replace
 
+from events.board import BedValue
 from events.catalogue import (
     BedBlocked,
     BedCleaned,
@@ -19,8 +20,6 @@ from events.catalogue import (
     Fact,
 )
 from projections.entries import BedEntry, Entry
-
-BED_STATUSES = ("available", "occupied", "dirty", "cleaning", "blocked")
 
 
 def registered(bed_aggregate_id: str, fact: BedRegistered, at: datetime) -> BedEntry:
@@ -51,18 +50,20 @@ def apply_fact(bed: BedEntry, fact: Fact, at: datetime) -> BedEntry:
     return bed
 
 
-def board_value(bed: BedEntry | None) -> dict[str, Any] | None:
-    if bed is None:
-        return None
-    return {
-        "unit": bed.unit,
-        "bed_type": bed.bed_type,
-        "label": bed.label,
-        "status": bed.status,
-        "encounter_id": bed.encounter_id,
-        "since": bed.since.isoformat(),
-        "reason": bed.reason,
-    }
+def board_value(bed: BedEntry | None) -> BedValue | None:
+    return None if bed is None else _value(bed)
+
+
+def _value(bed: BedEntry) -> BedValue:
+    return BedValue(
+        unit=bed.unit,
+        bed_type=bed.bed_type,
+        label=bed.label,
+        status=bed.status,
+        encounter_id=bed.encounter_id,
+        since=bed.since.isoformat(),
+        reason=bed.reason,
+    )
 
 
 def bed_board(
@@ -72,7 +73,7 @@ def bed_board(
     by_unit: dict[str, list[dict[str, Any]]] = {}
     beds = [e[1] if isinstance(e, tuple) else e for e in entries]
     for bed in sorted((b for b in beds if isinstance(b, BedEntry)), key=lambda b: (b.unit, b.bed_id)):
-        row = {"bed_id": bed.bed_id, **board_value(bed)}
+        row: dict[str, Any] = {"bed_id": bed.bed_id, **asdict(_value(bed))}
         row["minutes_in_state"] = round(max(0.0, (as_of - bed.since).total_seconds() / 60), 1)
         by_unit.setdefault(bed.unit, []).append(row)
     return by_unit

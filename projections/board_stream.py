@@ -19,7 +19,7 @@ from typing import Literal
 
 import msgspec
 
-from events.board import BoardMessage, EntityChange
+from events.board import BoardMessage, BoardValue, EntityChange
 from events.envelope import Envelope
 
 Stream = Literal["ed", "access"]
@@ -126,7 +126,7 @@ class BoardView:
 
     def __init__(self) -> None:
         self.seq: int | None = None
-        self.entities: dict[tuple[str, str], dict] = {}
+        self.entities: dict[tuple[str, str], BoardValue] = {}
         self.gaps = 0
 
     @property

@@ -7,11 +7,9 @@ the new one, so corrections retract exactly what the visit had counted.
 
 from __future__ import annotations
 
-from typing import Any
-
 from msgspec.structs import replace
 
-from projections.beds import BED_STATUSES
+from events.board import CapacityValue, Nedocs, NedocsInputs
 from projections.entries import BedEntry, EncounterEntry, FacilitySummary
 from projections.profile import FacilityProfile
 from projections.waiting import is_waiting
@@ -73,18 +71,18 @@ def nedocs(
     longest_boarding_h: float,
     bedded_wait_h: float,
     profile: FacilityProfile,
-) -> dict[str, Any]:
-    inputs = {
-        "ed_patients": census,
-        "ed_beds": beds_total,
-        "admitted_boarders": boarders,
-        "inpatient_beds": profile.inpatient_beds,
-        "ventilated": profile.ventilated,
-        "longest_boarding_hours": round(longest_boarding_h, 3),
-        "last_bedded_wait_hours": round(bedded_wait_h, 3),
-    }
+) -> Nedocs:
+    inputs = NedocsInputs(
+        ed_patients=census,
+        ed_beds=beds_total,
+        admitted_boarders=boarders,
+        inpatient_beds=profile.inpatient_beds,
+        ventilated=profile.ventilated,
+        longest_boarding_hours=round(longest_boarding_h, 3),
+        last_bedded_wait_hours=round(bedded_wait_h, 3),
+    )
     if beds_total <= 0 or profile.inpatient_beds <= 0:
-        return {"score": None, "band": "unknown: no beds registered", "variant": NEDOCS_VARIANT, "inputs": inputs}
+        return Nedocs(score=None, band="unknown: no beds registered", variant=NEDOCS_VARIANT, inputs=inputs)
     raw = (
         -20
         + 85.8 * (census / beds_total)
@@ -95,27 +93,27 @@ def nedocs(
     )
     score = round(min(200.0, max(0.0, raw)))
     band = next(name for upper, name in NEDOCS_BANDS if score <= upper)
-    return {"score": score, "band": band, "variant": NEDOCS_VARIANT, "inputs": inputs}
+    return Nedocs(score=score, band=band, variant=NEDOCS_VARIANT, inputs=inputs)
 
 
-def capacity_value(summary: FacilitySummary, profile: FacilityProfile) -> dict[str, Any]:
+def capacity_value(summary: FacilitySummary, profile: FacilityProfile) -> CapacityValue:
     as_of = summary.last_event_at
     longest = max(((as_of - t).total_seconds() / 60 for t in summary.boarders.values()), default=0.0) if as_of else 0.0
     longest = max(0.0, longest)
-    beds = {s: summary.beds.get(s, 0) for s in BED_STATUSES}
-    return {
-        "census": summary.census,
-        "beds_total": summary.beds_total,
-        "beds_occupied": beds["occupied"],
-        "beds_available": beds["available"],
+    beds = summary.beds
+    return CapacityValue(
+        census=summary.census,
+        beds_total=summary.beds_total,
+        beds_occupied=beds.get("occupied", 0),
+        beds_available=beds.get("available", 0),
         # Dirty until housekeeping has finished: a bed being cleaned is not usable yet.
-        "beds_dirty": beds["dirty"] + beds["cleaning"],
-        "beds_blocked": beds["blocked"],
-        "waiting": summary.waiting,
-        "untriaged": summary.untriaged,
-        "boarders": len(summary.boarders),
-        "longest_boarding_minutes": round(longest, 1),
-        "nedocs": nedocs(
+        beds_dirty=beds.get("dirty", 0) + beds.get("cleaning", 0),
+        beds_blocked=beds.get("blocked", 0),
+        waiting=summary.waiting,
+        untriaged=summary.untriaged,
+        boarders=len(summary.boarders),
+        longest_boarding_minutes=round(longest, 1),
+        nedocs=nedocs(
             summary.census,
             summary.beds_total,
             len(summary.boarders),
@@ -123,4 +121,4 @@ def capacity_value(summary: FacilitySummary, profile: FacilityProfile) -> dict[s
             (summary.last_bedded_wait_minutes or 0.0) / 60,
             profile,
         ),
-    }
+    )

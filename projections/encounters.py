@@ -11,6 +11,7 @@ from typing import Any
 
 from msgspec.structs import replace
 
+from events.board import EncounterStatus, EncounterValue
 from events.catalogue import (
     AdmitDecided,
     ArrivalCancelled,
@@ -110,7 +111,7 @@ def _amended(entry: EncounterEntry, fact: PatientDetailsUpdated, at: datetime) -
     return replace(entry, **changes) if changes else entry
 
 
-def board_status(entry: EncounterEntry) -> str:
+def board_status(entry: EncounterEntry) -> EncounterStatus:
     if entry.admit_decided_at is not None:
         return "boarding"
     return "roomed" if entry.bed_id is not None else "waiting"
@@ -120,34 +121,32 @@ def on_board(entry: EncounterEntry | None) -> bool:
     return entry is not None and entry.phase == "open"
 
 
-def board_value(entry: EncounterEntry | None, as_of: datetime, targets: dict[int, int]) -> dict[str, Any] | None:
+def board_value(entry: EncounterEntry | None, as_of: datetime, targets: dict[int, int]) -> EncounterValue | None:
     """The board entity; None once the visit left (or never happened)."""
     if entry is None or not on_board(entry):
         return None
     status = board_status(entry)
     # No visit number: it is an identifier, and the board needs none (its
     # entity id is the opaque encounter id the commands use).
-    return {
-        "initials": initials(entry.given_initial, entry.family_initial),
-        "age_years": entry.age_years,
-        "sex": entry.sex,
-        "chief_complaint": entry.chief_complaint,
-        "esi": entry.esi,
-        "arrival_mode": entry.arrival_mode,
-        "arrived_at": entry.arrived_at.isoformat(),
-        "triaged_at": _iso(entry.triaged_at),
-        "provider_id": entry.provider_id,
-        "provider_at": _iso(entry.provider_at),
-        "bed_id": entry.bed_id,
-        "unit": entry.unit,
-        "roomed_at": _iso(entry.roomed_at),
-        "admit_decided_at": _iso(entry.admit_decided_at),
-        "status": status,
-        "over_target": status == "waiting" and is_over_target(entry.esi, entry.arrived_at, as_of, targets),
-        # A delta judges over_target at the time of the visit's last event; with
-        # the target a screen can keep judging it against its own clock.
-        "wait_target_minutes": targets.get(entry.esi) if entry.esi is not None else None,
-    }
+    return EncounterValue(
+        initials=initials(entry.given_initial, entry.family_initial),
+        age_years=entry.age_years,
+        sex=entry.sex,
+        chief_complaint=entry.chief_complaint,
+        esi=entry.esi,
+        arrival_mode=entry.arrival_mode,
+        arrived_at=entry.arrived_at.isoformat(),
+        triaged_at=_iso(entry.triaged_at),
+        provider_id=entry.provider_id,
+        provider_at=_iso(entry.provider_at),
+        bed_id=entry.bed_id,
+        unit=entry.unit,
+        roomed_at=_iso(entry.roomed_at),
+        admit_decided_at=_iso(entry.admit_decided_at),
+        status=status,
+        over_target=status == "waiting" and is_over_target(entry.esi, entry.arrived_at, as_of, targets),
+        wait_target_minutes=targets.get(entry.esi) if entry.esi is not None else None,
+    )
 
 
 def _iso(moment: datetime | None) -> str | None:

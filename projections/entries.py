@@ -13,6 +13,9 @@ from typing import Literal
 
 import msgspec
 
+from events.board import AppointmentStatus, BedStatus, InsuranceStatus
+from events.catalogue import AppointmentType, ArrivalMode, BedType, Sex
+
 Phase = Literal["open", "departed", "cancelled"]
 
 
@@ -46,9 +49,9 @@ class EncounterEntry(_Entry, kw_only=True):
     given_initial: str = ""
     family_initial: str = ""
     age_years: int | None = None
-    sex: str = "U"
+    sex: Sex = "U"
     chief_complaint: str = ""
-    arrival_mode: str = "walk-in"
+    arrival_mode: ArrivalMode = "walk-in"
     arrived_at: datetime
     esi: int | None = None
     triaged_at: datetime | None = None
@@ -68,13 +71,13 @@ class BedEntry(_Entry, kw_only=True):
     id: str  # the bed aggregate id; bed_id is the floor's code
     bed_id: str
     unit: str
-    bed_type: str = "acute"
+    bed_type: BedType = "acute"
     label: str = ""
-    status: str = "available"
+    status: BedStatus = "available"
     encounter_id: str | None = None
     since: datetime
     reason: str | None = None
-    status_before_block: str = "available"
+    status_before_block: BedStatus = "available"
 
 
 class Sample(msgspec.Struct, array_like=True, frozen=True, order=True):
@@ -116,11 +119,11 @@ class DayBucket(_Entry, kw_only=True):
 class AppointmentEntry(_Entry, kw_only=True):
     id: str
     department: str
-    appointment_type: str
+    appointment_type: AppointmentType
     start: datetime
     end: datetime
-    status: str = "booked"
-    insurance: str = "unverified"
+    status: AppointmentStatus = "booked"
+    insurance: InsuranceStatus = "unverified"
     provider_id: str
     given_initial: str = ""
     family_initial: str = ""

@@ -15,12 +15,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
+from typing import Any, Literal, cast
 
 from msgspec.structs import replace
 
-from events.board import EntityChange
+from events.board import (
+    AppointmentChange,
+    BedChange,
+    CapacityChange,
+    EncounterChange,
+    EntityChange,
+    MetricsChange,
+    ScheduleChange,
+)
 from events.catalogue import (
     ENCOUNTER_FACTS,
     AppointmentBooked,
@@ -33,6 +41,7 @@ from events.catalogue import (
 )
 from events.envelope import Envelope
 from events.topics import ED_FACTS
+from events.work_queue import QueueEntry
 from projections import beds, capacity, encounters, metrics, schedule, work_queue
 from projections.entries import (
     AppointmentEntry,
@@ -58,6 +67,7 @@ from projections.profile import (
     schedule_key,
 )
 from projections.snapshot import board_snapshot
+from projections.step_builder import Builder
 
 __all__ = [
     "Step",
@@ -86,7 +96,7 @@ class Step:
     board: list[EntityChange] = field(default_factory=list)
 
 
-def stream_of(envelope: Envelope) -> str:
+def stream_of(envelope: Envelope) -> Literal["ed", "access"]:
     return "ed" if type(envelope.data) in ED_FACTS else "access"
 
 
@@ -116,34 +126,11 @@ def keys_for(envelope: Envelope, profile: FacilityProfile = DEFAULT_PROFILE) -> 
     return keys
 
 
-class _Builder:
-    """Collects one step's changed entries and board entities."""
-
-    def __init__(self, entries: Mapping[str, Entry | None]):
-        self.entries = entries
-        self.changes: dict[str, Entry | None] = {}
-        self.board: list[EntityChange] = []
-        # Earliest time of a metric sample added or retracted in this step.
-        self.earliest_sample: datetime | None = None
-
-    def sampled(self, moments: list[datetime]) -> None:
-        if self.earliest_sample is not None:
-            moments = [*moments, self.earliest_sample]
-        self.earliest_sample = min(moments, default=None)
-
-    def write(self, key: str, old: Any, new: Any) -> None:
-        if old != new:
-            self.changes[key] = new
-
-    def publish(self, kind: str, entity_id: str, old: Any, new: Any) -> None:
-        if old != new:
-            self.board.append(EntityChange(kind=kind, id=entity_id, value=new))
-
-
 def step(entries: Mapping[str, Entry | None], envelope: Envelope, profile: FacilityProfile = DEFAULT_PROFILE) -> Step:
     """Fold one event into the entries named by `keys_for(envelope)`."""
     facility = envelope.facility_id
-    summary = entries.get(facility_key(facility)) or FacilitySummary(facility_id=facility)
+    out = Builder(entries)
+    summary = out.get(facility_key(facility), FacilitySummary) or FacilitySummary(facility_id=facility)
     stream = stream_of(envelope)
     if envelope.position <= summary.positions.get(stream, 0):
         return Step()
@@ -153,13 +140,13 @@ def step(entries: Mapping[str, Entry | None], envelope: Envelope, profile: Facil
         advanced = replace(
             advanced, last_event_at=envelope.occurred_at if last is None else max(last, envelope.occurred_at)
         )
-    out = _Builder(entries)
     if stream == "access":
         new_summary = _appointment_step(out, advanced, envelope, profile)
-        out.changes.update(work_queue.step(entries, envelope))
+        # The work queue's keys (keys_for) hold only its own entries.
+        out.changes.update(work_queue.step(cast(Mapping[str, QueueEntry | None], entries), envelope))
     else:
         days = _days(envelope, profile)
-        old_buckets: dict[str, DayBucket | None] = {d: entries.get(day_key(facility, d)) for d in days}
+        old_buckets = {d: out.get(day_key(facility, d), DayBucket) for d in days}
         new_buckets = dict(old_buckets)
         if isinstance(envelope.data, _ENCOUNTER_FACTS):
             new_summary = _encounter_step(out, advanced, envelope, profile, new_buckets)
@@ -167,14 +154,17 @@ def step(entries: Mapping[str, Entry | None], envelope: Envelope, profile: Facil
             new_summary = _bed_step(out, advanced, envelope)
         new_summary = _refresh_metrics(out, new_summary, new_buckets, old_buckets, profile)
         out.publish(
-            "capacity", "ed", capacity.capacity_value(summary, profile), capacity.capacity_value(new_summary, profile)
+            CapacityChange,
+            "ed",
+            capacity.capacity_value(summary, profile),
+            capacity.capacity_value(new_summary, profile),
         )
     out.write(facility_key(facility), summary, new_summary)
     return Step(out.changes, out.board)
 
 
 def _refresh_metrics(
-    out: _Builder,
+    out: Builder,
     summary: FacilitySummary,
     buckets: dict[str, DayBucket | None],
     before: dict[str, DayBucket | None],
@@ -185,6 +175,7 @@ def _refresh_metrics(
     window is a pass over two days of samples, too dear for every event.
     The snapshot computes each at the time stored here, so both agree."""
     last = summary.last_event_at
+    assert last is not None, "step sets it for every ED event"
     sampled = [day for day in buckets if buckets[day] is not before[day]]
     due = lambda at: at is None or last - at >= METRICS_REFRESH  # noqa: E731
     changes: dict[str, Any] = {}
@@ -192,7 +183,7 @@ def _refresh_metrics(
     if sampled or new_day or due(summary.metrics_at):
         today = metrics.today_entity(buckets, last, profile)
         if today is not None:
-            out.publish("metrics", "today", None, today)
+            out.publish(MetricsChange, "today", None, today)
             changes["metrics_at"] = last
     # A sample at or before the window's end (a correction, or an event at the
     # same instant) changes the published window: recompute it.
@@ -202,13 +193,13 @@ def _refresh_metrics(
     if inside or due(summary.rolling_at):
         rolling = metrics.rolling_entity(buckets, last, profile)
         if rolling is not None:
-            out.publish("metrics", "rolling24h", None, rolling)
+            out.publish(MetricsChange, "rolling24h", None, rolling)
             changes["rolling_at"] = last
     return replace(summary, **changes) if changes else summary
 
 
 def _encounter_step(
-    out: _Builder,
+    out: Builder,
     summary: FacilitySummary,
     envelope: Envelope,
     profile: FacilityProfile,
@@ -222,7 +213,8 @@ def _encounter_step(
         envelope.occurred_at,
     )
     key = encounter_key(facility, encounter_id)
-    old: EncounterEntry | None = out.entries.get(key)
+    old = out.get(key, EncounterEntry)
+    new: EncounterEntry | None
     if old is None:
         # A fact about a visit this table never saw arrive (a stream joined
         # mid-way) has nothing to amend.
@@ -236,7 +228,10 @@ def _encounter_step(
     out.write(key, old, new)
     targets = profile.wait_targets
     out.publish(
-        "encounter", encounter_id, encounters.board_value(old, at, targets), encounters.board_value(new, at, targets)
+        EncounterChange,
+        encounter_id,
+        encounters.board_value(old, at, targets),
+        encounters.board_value(new, at, targets),
     )
 
     old_samples, new_samples = metrics.visit_samples(old, profile), metrics.visit_samples(new, profile)
@@ -250,9 +245,9 @@ def _encounter_step(
     return capacity.with_encounter(summary, old, new)
 
 
-def _bed_step(out: _Builder, summary: FacilitySummary, envelope: Envelope) -> FacilitySummary:
+def _bed_step(out: Builder, summary: FacilitySummary, envelope: Envelope) -> FacilitySummary:
     key = bed_key(envelope.facility_id, str(envelope.aggregate_id))
-    old: BedEntry | None = out.entries.get(key)
+    old = out.get(key, BedEntry)
     fact, at = envelope.data, envelope.occurred_at
     if old is None:
         new = beds.registered(str(envelope.aggregate_id), fact, at) if isinstance(fact, BedRegistered) else None
@@ -260,31 +255,32 @@ def _bed_step(out: _Builder, summary: FacilitySummary, envelope: Envelope) -> Fa
         new = beds.apply_fact(old, fact, at)
     out.write(key, old, new)
     if new is not None:
-        out.publish("bed", new.bed_id, beds.board_value(old), beds.board_value(new))
+        out.publish(BedChange, new.bed_id, beds.board_value(old), beds.board_value(new))
     return capacity.with_bed(summary, old, new)
 
 
 def _appointment_step(
-    out: _Builder, summary: FacilitySummary, envelope: Envelope, profile: FacilityProfile
+    out: Builder, summary: FacilitySummary, envelope: Envelope, profile: FacilityProfile
 ) -> FacilitySummary:
     fact = envelope.data
     if isinstance(fact, _CALENDAR_FACTS):
         return summary  # provider calendars are the write model's concern
     appointment_id = str(envelope.aggregate_id)
     key = appointment_key(envelope.facility_id, appointment_id)
-    old: AppointmentEntry | None = out.entries.get(key)
+    old = out.get(key, AppointmentEntry)
     if old is None:
         new = schedule.booked(appointment_id, fact) if isinstance(fact, AppointmentBooked) else None
     else:
         new = schedule.apply_fact(old, fact)
     out.write(key, old, new)
-    out.publish("appointment", appointment_id, schedule.appointment_value(old), schedule.appointment_value(new))
+    out.publish(AppointmentChange, appointment_id, schedule.appointment_value(old), schedule.appointment_value(new))
     book_key = schedule_key(envelope.facility_id)
-    book: ScheduleBook = out.entries.get(book_key) or ScheduleBook()
+    stored = out.get(book_key, ScheduleBook)
+    book = stored or ScheduleBook()
     new_book, changed = schedule.with_appointment(book, old, new, profile)
-    out.write(book_key, out.entries.get(book_key), new_book if new_book.counts else None)
+    out.write(book_key, stored, new_book if new_book.counts else None)
     for sid in sorted(changed):
-        out.publish("schedule", sid, schedule.schedule_value(book, sid), schedule.schedule_value(new_book, sid))
+        out.publish(ScheduleChange, sid, schedule.schedule_value(book, sid), schedule.schedule_value(new_book, sid))
     return summary
 
 

@@ -19,8 +19,10 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
 from msgspec.structs import replace
 
+from events.board import Interval, MetricsValue
 from projections.entries import DayBucket, EncounterEntry, Sample, VisitSamples
 from projections.profile import FacilityProfile, days_back
 
@@ -85,7 +87,7 @@ def with_samples(bucket: DayBucket, old: VisitSamples | None, new: VisitSamples 
 
 def changed_times(old: VisitSamples | None, new: VisitSamples | None) -> list[datetime]:
     """When the samples that differ between `old` and `new` ended."""
-    moments = []
+    moments: list[datetime] = []
     for _, field in SERIES:
         before = getattr(old, field) if old is not None else None
         after = getattr(new, field) if new is not None else None
@@ -106,58 +108,72 @@ def _percentile(ordered: Sequence[Any], fraction: float, value: Callable[[Any], 
     return low + (high - low) * (position - lower)
 
 
-def summarize(ordered: Sequence[Any], value: Callable[[Any], float] = lambda sample: sample.minutes) -> dict[str, Any]:
+def summarize(ordered: Sequence[Any], value: Callable[[Any], float] = lambda sample: sample.minutes) -> Interval:
     """Median and 90th percentile of samples already sorted by minutes."""
     if not ordered:
-        return {"median_minutes": None, "p90_minutes": None, "n": 0}
-    return {
-        "median_minutes": round(_percentile(ordered, 0.5, value), 1),
-        "p90_minutes": round(_percentile(ordered, 0.9, value), 1),
-        "n": len(ordered),
-    }
+        return Interval(median_minutes=None, p90_minutes=None, n=0)
+    return Interval(
+        median_minutes=round(_percentile(ordered, 0.5, value), 1),
+        p90_minutes=round(_percentile(ordered, 0.9, value), 1),
+        n=len(ordered),
+    )
 
 
-def _rates(arrivals: int, lwbs: int) -> dict[str, Any]:
-    return {"visits": arrivals, "lwbs": lwbs, "lwbs_rate": round(lwbs / arrivals, 4) if arrivals else None}
+def _value(
+    as_of: datetime, intervals: list[Interval], arrivals: int, lwbs: int, day: str | msgspec.UnsetType = msgspec.UNSET
+) -> MetricsValue:
+    """`intervals` in INTERVALS order."""
+    door_to_triage, door_to_provider, los_discharged, los_admitted, boarding = intervals
+    return MetricsValue(
+        day=day,
+        as_of=as_of.isoformat(),
+        door_to_triage=door_to_triage,
+        door_to_provider=door_to_provider,
+        los_discharged=los_discharged,
+        los_admitted=los_admitted,
+        boarding=boarding,
+        visits=arrivals,
+        lwbs=lwbs,
+        lwbs_rate=round(lwbs / arrivals, 4) if arrivals else None,
+    )
 
 
-def day_value(bucket: DayBucket | None) -> dict[str, Any]:
+def day_value(bucket: DayBucket | None, as_of: datetime, day: str) -> MetricsValue:
     """Metrics of one whole day."""
     bucket = bucket or DayBucket(day="")
-    value = {name: summarize(getattr(bucket, name)) for name in INTERVALS}
-    return {**value, **_rates(len(bucket.arrivals), len(bucket.lwbs))}
+    intervals = [summarize(getattr(bucket, name)) for name in INTERVALS]
+    return _value(as_of, intervals, len(bucket.arrivals), len(bucket.lwbs), day)
 
 
-def window_value(days: list[DayBucket | None], since: datetime, until: datetime) -> dict[str, Any]:
+def window_value(days: list[DayBucket | None], since: datetime, until: datetime) -> MetricsValue:
     """Metrics of the samples that ended in (since, until], from sorted days."""
     present = [d for d in days if d is not None]
-    value = {}
+    intervals = []
     for name in INTERVALS:
         # Each day's list is sorted; Timsort merges the runs in linear time.
         merged = sorted(s for d in present for s in getattr(d, name) if since < s.at <= until)
-        value[name] = summarize(merged)
+        intervals.append(summarize(merged))
     arrivals = sum(bisect_right(d.arrivals, until) - bisect_right(d.arrivals, since) for d in present)
     lwbs = sum(bisect_right(d.lwbs, until) - bisect_right(d.lwbs, since) for d in present)
-    return {**value, **_rates(arrivals, lwbs)}
+    return _value(until, intervals, arrivals, lwbs)
 
 
 def today_entity(
     buckets: dict[str, DayBucket | None], as_of: datetime, profile: FacilityProfile
-) -> dict[str, Any] | None:
+) -> MetricsValue | None:
     """Metrics of the calendar day of `as_of`; None when its bucket is not at hand."""
     today = profile.day_of(as_of)
     if today not in buckets:
         return None
-    return {"day": today, "as_of": as_of.isoformat(), **day_value(buckets[today])}
+    return day_value(buckets[today], as_of, today)
 
 
 def rolling_entity(
     buckets: dict[str, DayBucket | None], as_of: datetime, profile: FacilityProfile
-) -> dict[str, Any] | None:
+) -> MetricsValue | None:
     """Metrics of the 24 h up to `as_of`, from its day and the day before."""
     today = profile.day_of(as_of)
     yesterday = days_back(today, 2)[1]
     if today not in buckets or yesterday not in buckets:
         return None
-    window = window_value([buckets[yesterday], buckets[today]], as_of - timedelta(hours=24), as_of)
-    return {"as_of": as_of.isoformat(), **window}
+    return window_value([buckets[yesterday], buckets[today]], as_of - timedelta(hours=24), as_of)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+import msgspec
 from eventsourcing.application import Application
 
 from base.store_log import envelopes
@@ -84,7 +85,7 @@ def board_view(
 ) -> dict[str, Any]:
     """What the coordinators' board showed: JSON-ready. Waits and bed times
     run to `as_of`; capacity and metrics are the fold's, as of the last event."""
-    changes = {(c.kind, c.id): c.value for c in fold.board_snapshot(entries, profile)}
+    changes = {(c.kind, c.id): msgspec.to_builtins(c.value) for c in fold.board_snapshot(entries, profile)}
     summary = next((e for _, e in entries if isinstance(e, FacilitySummary)), None)
     values = [e for _, e in entries]
     schedule = next((e for e in values if isinstance(e, ScheduleBook)), None)

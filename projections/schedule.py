@@ -9,10 +9,9 @@ reschedule to another day moves it between days.
 
 from __future__ import annotations
 
-from typing import Any
-
 from msgspec.structs import replace
 
+from events.board import AppointmentValue, ScheduleValue
 from events.catalogue import (
     AppointmentBooked,
     AppointmentCancelled,
@@ -108,24 +107,32 @@ def with_appointment(
     return replace(book, counts=counts), changed
 
 
-def schedule_value(book: ScheduleBook, sid: str) -> dict[str, Any] | None:
+def schedule_value(book: ScheduleBook, sid: str) -> ScheduleValue | None:
     day = book.counts.get(sid)
     if day is None:
         return None
     department, date = sid.rsplit("|", 1)
-    return {"department": department, "date": date, **{name: day.get(name, 0) for name in COUNTS}}
+    return ScheduleValue(
+        department=department,
+        date=date,
+        booked=day.get("booked", 0),
+        checked_in=day.get("checked_in", 0),
+        no_show=day.get("no_show", 0),
+        cancelled=day.get("cancelled", 0),
+        unverified_insurance=day.get("unverified_insurance", 0),
+    )
 
 
-def appointment_value(entry: AppointmentEntry | None) -> dict[str, Any] | None:
+def appointment_value(entry: AppointmentEntry | None) -> AppointmentValue | None:
     if entry is None:
         return None
-    return {
-        "department": entry.department,
-        "appointment_type": entry.appointment_type,
-        "start": entry.start.isoformat(),
-        "end": entry.end.isoformat(),
-        "status": entry.status,
-        "insurance": entry.insurance,
-        "provider_id": entry.provider_id,
-        "initials": initials(entry.given_initial, entry.family_initial),
-    }
+    return AppointmentValue(
+        department=entry.department,
+        appointment_type=entry.appointment_type,
+        start=entry.start.isoformat(),
+        end=entry.end.isoformat(),
+        status=entry.status,
+        insurance=entry.insurance,
+        provider_id=entry.provider_id,
+        initials=initials(entry.given_initial, entry.family_initial),
+    )

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from events.board import EntityChange
+from events.board import (
+    AppointmentChange,
+    BedChange,
+    CapacityChange,
+    EncounterChange,
+    EntityChange,
+    MetricsChange,
+    ScheduleChange,
+)
 from projections import beds, capacity, encounters, metrics, schedule
 from projections.entries import (
     AppointmentEntry,
@@ -33,22 +41,22 @@ def board_snapshot(
     for entry in values:
         if isinstance(entry, EncounterEntry) and encounters.on_board(entry):
             value = encounters.board_value(entry, as_of or entry.arrived_at, profile.wait_targets)
-            board.append(EntityChange(kind="encounter", id=entry.id, value=value))
+            board.append(EncounterChange(id=entry.id, value=value))
         elif isinstance(entry, BedEntry):
-            board.append(EntityChange(kind="bed", id=entry.bed_id, value=beds.board_value(entry)))
+            board.append(BedChange(id=entry.bed_id, value=beds.board_value(entry)))
         elif isinstance(entry, AppointmentEntry):
-            board.append(EntityChange(kind="appointment", id=entry.id, value=schedule.appointment_value(entry)))
+            board.append(AppointmentChange(id=entry.id, value=schedule.appointment_value(entry)))
         elif isinstance(entry, ScheduleBook):
             for sid in sorted(entry.counts):
-                board.append(EntityChange(kind="schedule", id=sid, value=schedule.schedule_value(entry, sid)))
+                board.append(ScheduleChange(id=sid, value=schedule.schedule_value(entry, sid)))
     if summary is not None:
-        board.append(EntityChange(kind="capacity", id="ed", value=capacity.capacity_value(summary, profile)))
+        board.append(CapacityChange(id="ed", value=capacity.capacity_value(summary, profile)))
     buckets = {e.day: e for e in values if isinstance(e, DayBucket)}
     for name, at, entity in (
-        ("today", summary and summary.metrics_at, metrics.today_entity),
-        ("rolling24h", summary and summary.rolling_at, metrics.rolling_entity),
+        ("today", summary.metrics_at if summary else None, metrics.today_entity),
+        ("rolling24h", summary.rolling_at if summary else None, metrics.rolling_entity),
     ):
         if at is not None:
             wanted = {d: buckets.get(d) for d in days_back(profile.day_of(at), 2)}
-            board.append(EntityChange(kind="metrics", id=name, value=entity(wanted, at, profile)))
+            board.append(MetricsChange(id=name, value=entity(wanted, at, profile)))
     return board

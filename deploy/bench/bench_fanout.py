@@ -42,7 +42,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from base.settings import Settings  # noqa: E402
-from deploy.bench.fanout_servers import FACILITY, ORIGIN, SECRET, delta_changes, sent_time  # noqa: E402
+from deploy.bench.fanout_servers import FACILITY, ORIGIN, SECRET, delta_changes, sent_at, sent_time  # noqa: E402
 from events.board import BoardMessage, encode_board  # noqa: E402
 
 # -- the measuring side --------------------------------------------------------
@@ -188,7 +188,7 @@ async def run_edflow(
             await asyncio.sleep(max(0.0, start + n / rate - time.perf_counter()))
             seq += 1
             message = BoardMessage(
-                facility_id=FACILITY, seq=seq, type="delta", as_of=None, changes=delta_changes(seq, time.time())
+                facility_id=FACILITY, seq=seq, type="delta", as_of=sent_at(time.time()), changes=delta_changes(seq)
             )
             await producer.send(settings.topics.board, encode_board(message), key=FACILITY.encode())
         await audience.settle(int(rate * seconds) * clients)
@@ -211,9 +211,7 @@ async def main(args: argparse.Namespace) -> None:
     await producer.start()
     await producer.send_and_wait(
         settings.topics.board,
-        encode_board(
-            BoardMessage(facility_id=FACILITY, seq=1, type="snapshot", as_of=None, changes=delta_changes(1, 0.0))
-        ),
+        encode_board(BoardMessage(facility_id=FACILITY, seq=1, type="snapshot", as_of=None, changes=delta_changes(1))),
         key=FACILITY.encode(),
     )
     seq, rows = 1, []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import msgspec
@@ -18,80 +19,92 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from base.settings import Settings  # noqa: E402
-from events.board import EntityChange  # noqa: E402
+from events.board import (  # noqa: E402
+    BedChange,
+    BedValue,
+    CapacityChange,
+    CapacityValue,
+    EncounterChange,
+    EncounterValue,
+    EntityChange,
+    Nedocs,
+    NedocsInputs,
+)
 
 ORIGIN = "http://bench.local"
 SECRET = "bench-" + "0" * 40
 FACILITY = "demo"
 
 
-def delta_changes(seq: int, sent: float) -> list[EntityChange]:
+def delta_changes(seq: int) -> list[EntityChange]:
     """About 1 kB: an encounter roomed, its bed, the capacity panel."""
+    encounter = EncounterValue(
+        initials="JD",
+        age_years=47,
+        sex="F",
+        chief_complaint="chest pain",
+        esi=2,
+        arrival_mode="ambulance",
+        arrived_at="2026-03-02T08:00:00+00:00",
+        triaged_at=None,
+        provider_id=None,
+        provider_at=None,
+        bed_id=f"A{seq % 12}",
+        unit="acute-a",
+        roomed_at="2026-03-02T08:20:00+00:00",
+        admit_decided_at=None,
+        status="roomed",
+        over_target=False,
+        wait_target_minutes=10,
+    )
+    bed = BedValue(
+        unit="acute-a",
+        bed_type="acute",
+        label="Acute A",
+        status="occupied",
+        encounter_id=f"enc-{seq % 40}",
+        since="2026-03-02T08:20:00+00:00",
+        reason=None,
+    )
+    inputs = NedocsInputs(
+        ed_patients=30 + seq % 7,
+        ed_beds=46,
+        admitted_boarders=3,
+        inpatient_beds=300,
+        ventilated=0,
+        longest_boarding_hours=3.167,
+        last_bedded_wait_hours=0.333,
+    )
+    capacity = CapacityValue(
+        census=30 + seq % 7,
+        beds_total=46,
+        beds_occupied=28,
+        beds_available=12,
+        beds_dirty=4,
+        beds_blocked=2,
+        waiting=9,
+        untriaged=1,
+        boarders=3,
+        longest_boarding_minutes=190.0,
+        nedocs=Nedocs(score=None, band="unknown", variant="bench", inputs=inputs),
+    )
     return [
-        EntityChange(
-            kind="encounter",
-            id=f"enc-{seq % 40}",
-            value={
-                "visit_number": f"V{seq}",
-                "initials": "JD",
-                "age_years": 47,
-                "sex": "F",
-                "chief_complaint": "chest pain",
-                "esi": 2,
-                "arrival_mode": "ambulance",
-                "arrived_at": "2026-03-02T08:00:00+00:00",
-                "triaged_at": None,
-                "provider_id": None,
-                "provider_at": None,
-                "bed_id": f"A{seq % 12}",
-                "unit": "acute-a",
-                "roomed_at": "2026-03-02T08:20:00+00:00",
-                "admit_decided_at": None,
-                "status": "roomed",
-                "over_target": False,
-            },
-        ),
-        EntityChange(
-            kind="bed",
-            id=f"A{seq % 12}",
-            value={
-                "unit": "acute-a",
-                "bed_type": "acute",
-                "label": "Acute A",
-                "status": "occupied",
-                "encounter_id": f"enc-{seq % 40}",
-                "since": "2026-03-02T08:20:00+00:00",
-                "reason": None,
-            },
-        ),
-        EntityChange(
-            kind="capacity",
-            id="ed",
-            value={
-                "census": 30 + seq % 7,
-                "beds_total": 46,
-                "beds_occupied": 28,
-                "beds_available": 12,
-                "beds_dirty": 4,
-                "beds_blocked": 2,
-                "waiting": 9,
-                "untriaged": 1,
-                "boarders": 3,
-                "longest_boarding_minutes": 190.0,
-                "sent": sent,
-            },
-        ),
+        EncounterChange(id=f"enc-{seq % 40}", value=encounter),
+        BedChange(id=f"A{seq % 12}", value=bed),
+        CapacityChange(id="ed", value=capacity),
     ]
+
+
+def sent_at(sent: float) -> datetime:
+    """A delta carries the time it was sent as its `as_of`, to the microsecond."""
+    return datetime.fromtimestamp(sent, UTC)
 
 
 def sent_time(raw: bytes) -> float | None:
     frame = msgspec.json.decode(raw)
-    if frame.get("type") != "delta":
+    if frame.get("type") != "delta" or frame.get("as_of") is None:
         return None
-    for change in frame["changes"]:
-        if change["kind"] == "capacity":
-            return change["value"]["sent"]
-    return None
+    return datetime.fromisoformat(frame["as_of"]).timestamp()
 
 
 def serve_edflow(port: int, prefix: str) -> None:
@@ -133,8 +146,8 @@ def serve_bare(port: int, clients: int, rate: float, seconds: float) -> None:
                     "facility": FACILITY,
                     "seq": seq,
                     "epoch": "0:0",
-                    "as_of": None,
-                    "changes": delta_changes(seq, time.time()),
+                    "as_of": sent_at(time.time()),
+                    "changes": delta_changes(seq),
                 }
                 broadcast(connected, msgspec.json.encode(frame))
             await asyncio.sleep(3600)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 import pytest
 import uvicorn
@@ -24,7 +25,22 @@ from dashboard.app import attach
 from dashboard.fanout import Fanout
 from dashboard.protocol import PROTOCOL, decode_frame, frame_type
 from dashboard.subscriber import Tuning
-from events.board import BoardMessage, EntityChange, encode_board
+from events.board import (
+    AppointmentChange,
+    AppointmentValue,
+    BedChange,
+    BedStatus,
+    BedValue,
+    BoardMessage,
+    CapacityChange,
+    CapacityValue,
+    EncounterChange,
+    EncounterValue,
+    EntityChange,
+    Nedocs,
+    NedocsInputs,
+    encode_board,
+)
 
 ORIGIN = "http://board.test"
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -58,7 +74,13 @@ class Board:
     def __init__(self, producer: AIOKafkaProducer, topic: str):
         self.producer, self.topic = producer, topic
 
-    async def publish(self, facility: str, seq: int, kind: str = "delta", changes: list[EntityChange] = ()) -> None:
+    async def publish(
+        self,
+        facility: str,
+        seq: int,
+        kind: Literal["snapshot", "delta"] = "delta",
+        changes: Sequence[EntityChange] = (),
+    ) -> None:
         message = BoardMessage(
             facility_id=facility, seq=seq, type=kind, as_of=T0 + timedelta(minutes=seq), changes=list(changes)
         )
@@ -126,17 +148,77 @@ async def next_frame(ws, timeout: float = 15.0, skip: tuple[str, ...] = ("ping",
             return frame
 
 
-def bed(bed_id: str, status: str, unit: str = "A", encounter_id: str | None = None) -> EntityChange:
-    return EntityChange(
-        kind="bed",
-        id=bed_id,
-        value={
-            "unit": unit,
-            "bed_type": "stretcher",
-            "label": bed_id,
-            "status": status,
-            "encounter_id": encounter_id,
-            "since": T0.isoformat(),
-            "reason": None,
-        },
+def bed(bed_id: str, status: BedStatus, unit: str = "A", encounter_id: str | None = None) -> BedChange:
+    value = BedValue(
+        unit=unit,
+        bed_type="acute",
+        label=bed_id,
+        status=status,
+        encounter_id=encounter_id,
+        since=T0.isoformat(),
+        reason=None,
     )
+    return BedChange(id=bed_id, value=value)
+
+
+def encounter(encounter_id: str, initials: str, chief_complaint: str = "chest pain") -> EncounterChange:
+    value = EncounterValue(
+        initials=initials,
+        age_years=40,
+        sex="F",
+        chief_complaint=chief_complaint,
+        esi=3,
+        arrival_mode="walk-in",
+        arrived_at=T0.isoformat(),
+        triaged_at=None,
+        provider_id=None,
+        provider_at=None,
+        bed_id=None,
+        unit=None,
+        roomed_at=None,
+        admit_decided_at=None,
+        status="waiting",
+        over_target=False,
+        wait_target_minutes=60,
+    )
+    return EncounterChange(id=encounter_id, value=value)
+
+
+def appointment(appointment_id: str, department: str = "cardiology") -> AppointmentChange:
+    value = AppointmentValue(
+        department=department,
+        appointment_type="outpatient-visit",
+        start=T0.isoformat(),
+        end=(T0 + timedelta(minutes=30)).isoformat(),
+        status="booked",
+        insurance="verified",
+        provider_id="dr-1",
+        initials="LW",
+    )
+    return AppointmentChange(id=appointment_id, value=value)
+
+
+def capacity(census: int, waiting: int) -> CapacityChange:
+    inputs = NedocsInputs(
+        ed_patients=census,
+        ed_beds=10,
+        admitted_boarders=0,
+        inpatient_beds=300,
+        ventilated=0,
+        longest_boarding_hours=0.0,
+        last_bedded_wait_hours=0.0,
+    )
+    value = CapacityValue(
+        census=census,
+        beds_total=10,
+        beds_occupied=0,
+        beds_available=10,
+        beds_dirty=0,
+        beds_blocked=0,
+        waiting=waiting,
+        untriaged=0,
+        boarders=0,
+        longest_boarding_minutes=0.0,
+        nedocs=Nedocs(score=None, band="unknown", variant="test", inputs=inputs),
+    )
+    return CapacityChange(id="ed", value=value)

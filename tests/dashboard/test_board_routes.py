@@ -14,14 +14,9 @@ from fastapi import FastAPI
 from base.auth import mint_token
 from dashboard.app import attach
 from dashboard.protocol import PROTOCOL, Status, decode_frame
-from events.board import EntityChange
-from tests.dashboard.conftest import ORIGIN, bed, free_port
+from tests.dashboard.conftest import ORIGIN, bed, capacity, free_port
 
 pytestmark = pytest.mark.kafka
-
-
-def capacity(census: int, waiting: int) -> EntityChange:
-    return EntityChange(kind="capacity", id="ed", value={"census": census, "waiting": waiting})
 
 
 async def test_the_page_is_served_with_a_strict_content_security_policy(server):

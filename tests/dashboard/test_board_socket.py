@@ -10,13 +10,14 @@ import pytest
 from base import kafka_clients
 from dashboard.protocol import Delta, Resumed, Snapshot, Stale, frame_type
 from dashboard.subscriber import Tuning
+from events.board import BedChange
 from tests.dashboard.conftest import bed, next_frame
 
 pytestmark = pytest.mark.kafka
 
 
 def beds_of(frame) -> dict[str, str | None]:
-    return {c.id: (c.value or {}).get("status") for c in frame.changes if c.kind == "bed"}
+    return {c.id: c.value.status if c.value else None for c in frame.changes if isinstance(c, BedChange)}
 
 
 async def test_a_new_client_gets_a_snapshot_then_the_deltas_in_order(server, board, token):

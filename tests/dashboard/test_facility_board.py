@@ -11,17 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dashboard.facility_board import FacilityBoard, Told
-from dashboard.protocol import Snapshot, decode_frame
-from events.board import BoardMessage, EntityChange
+from dashboard.protocol import Delta, Snapshot, decode_frame
+from events.board import CHANGE_TYPES, BedChange, BedStatus, BoardMessage, BoardValue, EntityChange
+from tests.dashboard.conftest import bed
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 BEDS = [f"A{n}" for n in range(1, 5)]
-STATUSES = ["available", "occupied", "dirty", "cleaning", "blocked", None]
+STATUSES: list[BedStatus | None] = ["available", "occupied", "dirty", "cleaning", "blocked", None]
 
 change = st.builds(
-    lambda bed, status: EntityChange(
-        kind="bed", id=bed, value=None if status is None else {"unit": "A", "status": status}
-    ),
+    lambda bed_id, status: BedChange(id=bed_id, value=None) if status is None else bed(bed_id, status),
     st.sampled_from(BEDS),
     st.sampled_from(STATUSES),
 )
@@ -38,7 +37,7 @@ class Client:
     """What the page does with frames."""
 
     def __init__(self):
-        self.entities: dict[tuple[str, str], dict] = {}
+        self.entities: dict[tuple[str, str], BoardValue | None] = {}
         self.seq: int | None = None
 
     def apply_snapshot(self, raw: bytes) -> None:
@@ -49,6 +48,7 @@ class Client:
 
     def apply_delta(self, raw: bytes) -> None:
         frame = decode_frame(raw)
+        assert isinstance(frame, Delta)
         assert self.seq is not None and frame.seq == self.seq + 1, "a delta that does not follow reached a client"
         for c in frame.changes:
             if c.value is None:
@@ -66,8 +66,9 @@ def values(entities) -> dict:
 @given(st.lists(step, max_size=40))
 def test_a_client_following_the_frames_always_holds_the_servers_board(steps):
     board, client = FacilityBoard("demo", recent_deltas=8), Client()
-    truth: dict[tuple[str, str], dict] = {}
-    seq, last, served = 0, None, {}
+    truth: dict[tuple[str, str], BoardValue] = {}
+    seq, last = 0, None
+    served: dict[tuple[str, int], dict[tuple[str, str], BoardValue]] = {}
     for offset, (kind, changes) in enumerate(steps):
         if kind == "repeat":
             if last is None:
@@ -81,9 +82,7 @@ def test_a_client_following_the_frames_always_holds_the_servers_board(steps):
                     truth[(c.kind, c.id)] = c.value
             seq += kind != "same-seq snapshot"
             whole = kind.endswith("snapshot")
-            message_changes = (
-                [EntityChange(kind=k[0], id=k[1], value=v) for k, v in truth.items()] if whole else changes
-            )
+            message_changes = [CHANGE_TYPES[k[0]](id=k[1], value=v) for k, v in truth.items()] if whole else changes
             message = BoardMessage(
                 facility_id="demo",
                 seq=seq,
@@ -102,6 +101,7 @@ def test_a_client_following_the_frames_always_holds_the_servers_board(steps):
         if board.usable and board.stale_since is None:
             assert values(board.entities) == truth
             assert client.entities == truth and client.seq == board.seq
+            assert board.seq is not None
             served[(board.epoch, board.seq)] = dict(truth)
     for (epoch, at), state in served.items():
         missing = board.deltas_after(at, epoch)
@@ -117,6 +117,12 @@ def test_a_client_following_the_frames_always_holds_the_servers_board(steps):
         assert resumed == values(board.entities), f"resume from {at} drifted"
 
 
+def snapshot_frame(board: FacilityBoard) -> Snapshot:
+    frame = decode_frame(board.snapshot(None))
+    assert isinstance(frame, Snapshot)
+    return frame
+
+
 def test_snapshot_frames_carry_the_facilitys_time_zone_and_a_message_without_one_keeps_it():
     board = FacilityBoard("demo")
     board.apply(
@@ -124,13 +130,14 @@ def test_snapshot_frames_carry_the_facilitys_time_zone_and_a_message_without_one
         "0:1",
         T0,
     )
-    assert decode_frame(board.snapshot(None)).time_zone == "America/Chicago"
-    bed = EntityChange(kind="bed", id="A1", value={"unit": "A", "status": "dirty"})
-    board.apply(BoardMessage(facility_id="demo", seq=2, type="delta", as_of=T0, changes=[bed]), "0:2", T0)
-    assert decode_frame(board.snapshot(None)).time_zone == "America/Chicago"
+    assert snapshot_frame(board).time_zone == "America/Chicago"
+    board.apply(
+        BoardMessage(facility_id="demo", seq=2, type="delta", as_of=T0, changes=[bed("A1", "dirty")]), "0:2", T0
+    )
+    assert snapshot_frame(board).time_zone == "America/Chicago"
     board.apply(
         BoardMessage(facility_id="demo", seq=3, type="delta", as_of=T0, changes=[], time_zone="Europe/Berlin"),
         "0:3",
         T0,
     )  # the facility file was corrected
-    assert decode_frame(board.snapshot(None)).time_zone == "Europe/Berlin"
+    assert snapshot_frame(board).time_zone == "Europe/Berlin"

@@ -12,12 +12,12 @@ import websockets
 
 from base.auth import mint_token
 from dashboard.hallway import hallway_view, stay_code, wait_band
-from events.board import EntityChange
+from events.board import EncounterChange, EntityChange
 from events.catalogue import Person
 from projections.replay import Replay, store_envelopes
 from projections.snapshot import board_snapshot
 from services.hospital import Hospital
-from tests.dashboard.conftest import T0
+from tests.dashboard.conftest import T0, appointment, encounter
 
 PATIENTS = [
     Person(
@@ -68,17 +68,17 @@ def test_the_coordinator_board_has_no_names_mrns_birth_dates_or_visit_numbers(de
     payload = msgspec.json.encode(demo_board).decode()
     assert [word for word in IDENTIFIERS if word in payload] == []
     assert "visit_number" not in payload and '"V1"' not in payload
-    encounters = [c.value for c in demo_board if c.kind == "encounter"]
+    encounters = [c.value for c in demo_board if isinstance(c, EncounterChange) and c.value is not None]
     # Given-name initial, then family-name initial: all a coordinator needs.
-    assert sorted(e["initials"] for e in encounters) == ["PQ", "TO"]
+    assert sorted(e.initials for e in encounters) == ["PQ", "TO"]
 
 
 def test_the_hallway_view_has_no_phi_at_all(demo_board):
     view = hallway_view(b"site-key", demo_board, T0 + timedelta(hours=1))
     payload = msgspec.json.encode(view).decode()
-    encounters = [c for c in demo_board if c.kind == "encounter"]
-    phi = IDENTIFIERS + ["chest pain", "ankle injury", "74", "37", "A1"] + [e.id for e in encounters]
-    phi += [e.value["initials"] for e in encounters]
+    encounters = [c.value for c in demo_board if isinstance(c, EncounterChange) and c.value is not None]
+    phi = IDENTIFIERS + ["chest pain", "ankle injury", "74", "37", "A1"]
+    phi += [c.id for c in demo_board if c.kind == "encounter"] + [e.initials for e in encounters]
     assert [word for word in phi if word in payload] == []
     assert {tuple(stay) for stay in view} == {("code", "stage", "waiting")}
     assert sorted(stay["stage"] for stay in view) == ["in treatment", "waiting"]
@@ -127,9 +127,7 @@ async def test_a_scheduler_watching_the_board_sees_appointments_but_no_ed_patien
 
     from tests.dashboard.conftest import next_frame
 
-    appointment = EntityChange(kind="appointment", id="appt-1", value={"department": "cardiology", "status": "booked"})
-    patient = EntityChange(kind="encounter", id="enc-1", value={"initials": "PQ", "chief_complaint": "chest pain"})
-    await board.publish("demo", 1, "snapshot", [appointment, patient])
+    await board.publish("demo", 1, "snapshot", [appointment("appt-1"), encounter("enc-1", "PQ")])
     while not server.fanout.knows("demo"):
         await asyncio.sleep(0.05)
     scheduler = mint_token(board_settings, "sched-1", "scheduler", ["demo"])
@@ -142,8 +140,8 @@ async def test_a_scheduler_watching_the_board_sees_appointments_but_no_ed_patien
             "demo",
             2,
             changes=[
-                EntityChange(kind="encounter", id="enc-2", value={"initials": "TO"}),
-                EntityChange(kind="appointment", id="appt-2", value={"status": "booked"}),
+                encounter("enc-2", "TO"),
+                appointment("appt-2"),
             ],
         )
         sched_delta, coord_delta = await next_frame(sched_ws), await next_frame(coord_ws)

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from base import kafka_clients
 from base.settings import Settings
-from events.board import BoardMessage, EntityChange, encode_board
+from events.board import AppointmentChange, AppointmentValue, BedChange, BedValue, BoardMessage, encode_board
 from tests.e2e.chain import Chain
 from tests.e2e.conftest import LIVE_TIMEOUT_MS, open_board
 
@@ -56,18 +56,17 @@ def publish(server: Chain, *messages: BoardMessage) -> None:
 
 def beds(seq: int, kind: Literal["snapshot", "delta"], **statuses: str) -> BoardMessage:
     changes = [
-        EntityChange(
-            kind="bed",
+        BedChange(
             id=bed_id,
-            value={
-                "unit": "acute-a",
-                "bed_type": "acute",
-                "label": bed_id,
-                "status": status,
-                "encounter_id": None,
-                "since": T0.isoformat(),
-                "reason": None,
-            },
+            value=BedValue(
+                unit="acute-a",
+                bed_type="acute",
+                label=bed_id,
+                status=status,
+                encounter_id=None,
+                since=T0.isoformat(),
+                reason=None,
+            ),
         )
         for bed_id, status in statuses.items()
     ]
@@ -93,19 +92,19 @@ def test_a_gap_shows_stale_since_and_keeps_the_board_until_a_snapshot_makes_it_l
     page.context.close()
 
 
-def appointment(start: datetime, initials: str) -> EntityChange:
-    return EntityChange(
-        kind="appointment",
+def appointment(start: datetime, initials: str) -> AppointmentChange:
+    return AppointmentChange(
         id=f"appt-{initials}",
-        value={
-            "start": start.isoformat(),
-            "end": (start + timedelta(minutes=30)).isoformat(),
-            "department": "internal-medicine",
-            "appointment_type": "outpatient-visit",
-            "initials": initials,
-            "status": "booked",
-            "insurance": "verified",
-        },
+        value=AppointmentValue(
+            department="internal-medicine",
+            appointment_type="outpatient-visit",
+            start=start.isoformat(),
+            end=(start + timedelta(minutes=30)).isoformat(),
+            status="booked",
+            insurance="verified",
+            provider_id="im-1",
+            initials=initials,
+        ),
     )
 
 

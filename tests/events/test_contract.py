@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 
 from base.store_log import to_envelope
 from events import FACTS_BY_TYPE, decode, encode
+from events.board import decode_board, encode_board
 from events.catalogue import ALL_FACTS, Coverage, Person
-from events.schema import SCHEMA_DIR, render_all
+from events.schema import BOARD_SCHEMA, SCHEMA_DIR, render_all, render_board
+from tests.projections.board_record import recorded_board
 
 
 def test_committed_schemas_match_the_catalogue():
@@ -112,3 +114,29 @@ def test_codec_round_trips(esi, position):
 def test_decode_names_the_bad_field():
     with pytest.raises(msgspec.ValidationError, match="position"):
         decode(b'{"event_id":"6f2b8f39-52a4-4b8e-9d0c-4c3b3e1f9a10","position":"x"}')
+
+
+def test_committed_board_schema_matches_the_board_contract():
+    assert BOARD_SCHEMA.read_text() == render_board(), "run `python -m events.schema` and commit events/schemas/"
+
+
+def test_every_recorded_board_message_validates_against_the_board_schema():
+    schema = json.loads(BOARD_SCHEMA.read_text())
+    messages = [line for line in recorded_board() if line.startswith(b'{"facility_id"')]
+    kinds = set()
+    for raw in messages:
+        jsonschema.validate(json.loads(raw), schema, format_checker=jsonschema.FormatChecker())
+        assert encode_board(decode_board(raw)) == raw
+        kinds |= {change.kind for change in decode_board(raw).changes}
+    assert kinds == {"encounter", "bed", "capacity", "metrics", "appointment", "schedule"}
+
+
+def test_a_board_value_missing_a_field_is_refused_by_schema_and_codec():
+    raw = (
+        b'{"facility_id":"f","seq":1,"type":"delta","as_of":null,"changes":'
+        b'[{"kind":"bed","id":"A1","value":{"unit":"A","status":"dirty"}}]}'
+    )
+    with pytest.raises(jsonschema.ValidationError, match="not valid under any"):
+        jsonschema.validate(json.loads(raw), json.loads(BOARD_SCHEMA.read_text()))
+    with pytest.raises(msgspec.ValidationError, match="bed_type"):
+        decode_board(raw)

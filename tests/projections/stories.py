@@ -5,11 +5,16 @@ would, so the fold is fed only what edflow could actually record."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from msgspec import to_builtins
 
 from events.catalogue import (
     AdmitDecided,
+    AppointmentBooked,
     ArrivalCancelled,
     BedAssigned,
     BedBlocked,
@@ -32,6 +37,9 @@ from events.catalogue import (
     ProviderAssigned,
 )
 from events.envelope import Actor, Envelope, event_id_for
+from projections.entries import Entry
+from projections.profile import DEFAULT_PROFILE, FacilityProfile
+from projections.snapshot import board_snapshot
 
 START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 # An impossible move falls through to the next possible one in this order.
@@ -257,3 +265,25 @@ class Story:
         elif move == "update" and (live := [v for v, s in self.visits.items() if s["status"] != "cancelled"]):
             self.update(choose(live))
         return len(self.envelopes) > before
+
+
+def board_of(table: Mapping[str, Entry], profile: FacilityProfile = DEFAULT_PROFILE) -> dict[tuple[str, str], Any]:
+    """The board a snapshot of `table` publishes, as the JSON a consumer reads."""
+    return {(c.kind, c.id): to_builtins(c.value) for c in board_snapshot(table.items(), profile)}
+
+
+def book_appointment(story: Story, appointment: uuid.UUID, day: int, department: str = "orthopedics") -> None:
+    """A procedure at 15:00 UTC on `day` March 2026."""
+    start = datetime(2026, 3, day, 15, 0, tzinfo=UTC)
+    story.record(
+        appointment,
+        AppointmentBooked(
+            patient=Person(given_name="Li", family_name="Wu"),
+            provider_id="ortho-sato",
+            department=department,
+            appointment_type="outpatient-procedure",
+            start=start,
+            end=start + timedelta(hours=1),
+        ),
+        "Appointment",
+    )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import msgspec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from events.board import EncounterValue
 from projections.entries import BedEntry, EncounterEntry, FacilitySummary, decode_entry, encode_entry
 from projections.fold import board_snapshot, fold_into, keys_for, step
 from projections.waiting import is_waiting
@@ -93,10 +95,10 @@ def _comparable(changes):
     board = {}
     for change in changes:
         value = change.value
-        if value is not None and change.kind == "encounter":
+        if isinstance(value, EncounterValue):
             # Over-target is judged at the time of the entity's last change in
             # a delta and at the snapshot's time in a snapshot.
-            value = {k: v for k, v in value.items() if k != "over_target"}
+            value = msgspec.structs.replace(value, over_target=False)
         board[(change.kind, change.id)] = value
     return {k: v for k, v in board.items() if v is not None}
 

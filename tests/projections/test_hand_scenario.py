@@ -7,6 +7,7 @@ whole story falls on the facility's calendar day 2026-03-02.
 from __future__ import annotations
 
 import pytest
+from msgspec import to_builtins
 
 from events.catalogue import ArrivalCancelled, BedCleaned, PatientDischarged, PatientLeftWithoutBeingSeen
 from projections.capacity import NEDOCS_VARIANT
@@ -20,6 +21,7 @@ PROFILE = FacilityProfile(timezone="America/Chicago", inpatient_beds=300, ventil
 @pytest.fixture(scope="module")
 def board():
     s = Story()
+    v = s.visit_id
     script = [
         (0, lambda: [s.register_bed(b) for b in ("A1", "A2", "A3", "A4")]),
         (0, lambda: s.arrive("V1")),
@@ -45,12 +47,11 @@ def board():
         (210, lambda: s.leave(v("V4"), PatientDischarged(disposition="home"))),
         (240, lambda: s.bed_fact("A1", BedCleaned(), "available")),
     ]
-    v = s.visit_id
     for minute, action in script:
         s.at(minute)
         action()
     table = fold_into({}, s.envelopes, PROFILE)
-    return {(c.kind, c.id): c.value for c in board_snapshot(table.items(), PROFILE)}
+    return {(c.kind, c.id): to_builtins(c.value) for c in board_snapshot(table.items(), PROFILE)}
 
 
 def test_capacity_counts_the_two_patients_still_in_the_department(board):

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+import msgspec
 
-from events.board import BoardMessage
+from events.board import BoardMessage, BoardValue, EncounterValue
 from events.envelope import Envelope
 from projections import fold
 from projections.board_stream import BoardView
 from projections.profile import DEFAULT_PROFILE
 
-Board = dict[tuple[str, str], dict[str, Any]]
+Board = dict[tuple[str, str], BoardValue]
 
 
 def offline_board(envelopes: list[Envelope]) -> Board:
@@ -46,7 +46,13 @@ def without_wait_flags(board: Board) -> Board:
     """`over_target` of a waiting visit depends on the clock of the message
     that carried it (a delta is evaluated at its own event's time, a snapshot
     at the last event's), so boards rebuilt from deltas are compared without it."""
-    return {key: {k: v for k, v in value.items() if k != "over_target"} for key, value in board.items()}
+    return {key: _without_wait_flag(value) for key, value in board.items()}
+
+
+def _without_wait_flag(value: BoardValue) -> BoardValue:
+    if isinstance(value, EncounterValue):
+        return msgspec.structs.replace(value, over_target=False)
+    return value
 
 
 def differences(got: Board, expected: Board, limit: int = 5) -> str:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from events.board import EntityChange, EntityKind
+from events.board import CHANGE_TYPES, BedChange, BedValue, BoardValue, EntityChange
 from events.catalogue import BedCleaned
 from events.envelope import Actor, Envelope
 from projections import board_stream as bs
@@ -35,8 +35,19 @@ def envelope(position: int) -> Envelope:
     )
 
 
-def change(n: int, value: int | None) -> EntityChange:
-    return EntityChange(kind="bed", id=f"B{n}", value=None if value is None else {"v": value})
+def change(n: int, value: int | None) -> BedChange:
+    if value is None:
+        return BedChange(id=f"B{n}", value=None)
+    bed = BedValue(
+        unit="A",
+        bed_type="acute",
+        label=f"version {value}",
+        status="available",
+        encounter_id=None,
+        since=T0.isoformat(),
+        reason=None,
+    )
+    return BedChange(id=f"B{n}", value=bed)
 
 
 def test_cursor_numbers_only_publishing_events_and_keeps_the_highest_position_per_stream():
@@ -67,12 +78,12 @@ def test_a_consumer_that_misses_deltas_is_out_of_sync_until_a_snapshot_then_exac
     """Publish like the worker (deltas, a snapshot every `every`), drop some
     messages in transit: the consumer's board is either flagged out of sync
     or equal to the true board as of the last seq it applied."""
-    truth: dict[tuple[EntityKind, str], dict] = {}
-    truth_at: dict[int, dict] = {}
+    truth: dict[tuple[str, str], BoardValue] = {}
+    truth_at: dict[int, dict[tuple[str, str], BoardValue]] = {}
     cursor = bs.BoardCursor(facility_id="fac-1", partition=0)
     view = bs.BoardView()
     for position, batch in enumerate(batches, start=1):
-        changes = [change(n, v) for n, v in batch]
+        changes: list[EntityChange] = [change(n, v) for n, v in batch]
         for c in changes:
             if c.value is None:
                 truth.pop((c.kind, c.id), None)
@@ -80,7 +91,7 @@ def test_a_consumer_that_misses_deltas_is_out_of_sync_until_a_snapshot_then_exac
                 truth[(c.kind, c.id)] = c.value
         cursor = bs.advance(cursor, envelope(position), "ed", {}, publishes=True)
         if bs.snapshot_due(cursor.seq, every):
-            entities = [EntityChange(kind=k, id=i, value=v) for (k, i), v in truth.items()]
+            entities = [CHANGE_TYPES[k](id=i, value=v) for (k, i), v in truth.items()]
             message = bs.snapshot(cursor, entities)
         else:
             message = bs.delta(cursor, changes)
