@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import APIRouter, FastAPI, Header, Query, WebSocket
 from fastapi.responses import FileResponse, JSONResponse
@@ -53,7 +53,15 @@ def attach(app: FastAPI, settings: Settings, tuning: Tuning | None = None) -> Fa
     return fanout
 
 
-def _run_during_lifespan(app: FastAPI, feed: BoardFeed) -> None:
+class BoardSource(Protocol):
+    """What the server runs beside its routes: a feed filling the fan-out."""
+
+    fanout: Fanout
+
+    async def run(self) -> None: ...
+
+
+def _run_during_lifespan(app: FastAPI, feed: BoardSource) -> None:
     outer = app.router.lifespan_context
 
     @contextlib.asynccontextmanager

@@ -61,7 +61,7 @@ class StoredState(msgspec.Struct, kw_only=True, omit_defaults=True):
 
     timestamp: datetime
     originator_topic: str | msgspec.UnsetType = msgspec.UNSET
-    fact: AnyFact | msgspec.UnsetType = msgspec.UNSET  # type: ignore[valid-type]
+    fact: AnyFact | msgspec.UnsetType = msgspec.UNSET
     meta: Meta | msgspec.UnsetType = msgspec.UNSET
     receipt: bytes | msgspec.UnsetType = msgspec.UNSET
     access: AccessEntry | msgspec.UnsetType = msgspec.UNSET

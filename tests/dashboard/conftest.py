@@ -16,6 +16,7 @@ import websockets
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import NewTopic
 from fastapi import FastAPI
+from websockets.typing import Origin, Subprotocol
 
 from base import kafka_clients
 from base.auth import mint_token
@@ -112,8 +113,8 @@ class Server:
         params = "&".join(f"{k}={v}" for k, v in {"facility": facility, **(query or {})}.items())
         return websockets.connect(
             f"{self.url}/ws/board?{params}",
-            origin=origin,
-            subprotocols=[PROTOCOL, f"bearer.{token}"],
+            origin=Origin(origin),
+            subprotocols=[Subprotocol(PROTOCOL), Subprotocol(f"bearer.{token}")],
             open_timeout=10,
             max_size=None,
             **options,

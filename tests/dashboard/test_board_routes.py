@@ -10,6 +10,7 @@ import pytest
 import uvicorn
 import websockets
 from fastapi import FastAPI
+from websockets.typing import Origin, Subprotocol
 
 from base.auth import mint_token
 from dashboard.app import attach
@@ -70,7 +71,9 @@ async def test_without_a_broker_the_page_is_served_and_clients_are_told_to_wait(
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
             assert (await http.get("/")).status_code == 200
         async with websockets.connect(
-            f"ws://127.0.0.1:{port}/ws/board?facility=demo", origin=ORIGIN, subprotocols=[PROTOCOL, f"bearer.{token}"]
+            f"ws://127.0.0.1:{port}/ws/board?facility=demo",
+            origin=Origin(ORIGIN),
+            subprotocols=[Subprotocol(PROTOCOL), Subprotocol(f"bearer.{token}")],
         ) as ws:
             frame = decode_frame(await asyncio.wait_for(ws.recv(), 10))
         assert isinstance(frame, Status) and frame.state == "waiting"

@@ -10,7 +10,7 @@ import pytest
 from base import kafka_clients
 from dashboard.protocol import Delta, Resumed, Snapshot, Stale, frame_type
 from dashboard.subscriber import Tuning
-from events.board import BedChange
+from events.board import BedChange, BedStatus
 from tests.dashboard.conftest import bed, next_frame
 
 pytestmark = pytest.mark.kafka
@@ -66,7 +66,8 @@ async def test_a_reconnect_with_since_resumes_from_the_recent_deltas(server, boa
 @pytest.mark.parametrize("tuning", [Tuning(ping_seconds=30, silent_seconds=90, recent_deltas=2)])
 async def test_a_reconnect_that_cannot_be_resumed_gets_a_fresh_snapshot(server, board, token):
     await board.publish("demo", 1, "snapshot", [bed("A1", "available")])
-    for seq, status in ((2, "occupied"), (3, "dirty"), (4, "cleaning"), (5, "available")):
+    moves: tuple[tuple[int, BedStatus], ...] = ((2, "occupied"), (3, "dirty"), (4, "cleaning"), (5, "available"))
+    for seq, status in moves:
         await board.publish("demo", seq, changes=[bed("A1", status)])
     async with server.connect(token) as ws:
         epoch = (await next_frame(ws)).epoch

@@ -49,7 +49,7 @@ async def test_a_client_that_never_reads_is_dropped_and_the_others_keep_receivin
         for seq in range(2, 152):
             await board.producer.send(board.topic, _encoded(seq), key=b"demo")
         await board.producer.flush()
-        seqs = []
+        seqs: list[int] = []
         while len(seqs) < 150:
             frame = await next_frame(fast, timeout=30)
             assert isinstance(frame, Delta), f"the fast client was resynced ({frame_type(frame)})"
@@ -199,4 +199,5 @@ async def test_the_connection_ends_with_1008_when_the_token_expires(server, boar
         with pytest.raises(websockets.ConnectionClosed) as closed:
             while True:
                 await asyncio.wait_for(ws.recv(), 15)
-    assert closed.value.rcvd.code == 1008 and closed.value.rcvd.reason == "token expired"
+    received = closed.value.rcvd
+    assert received is not None and received.code == 1008 and received.reason == "token expired"

@@ -24,7 +24,7 @@ change = st.builds(
     st.sampled_from(BEDS),
     st.sampled_from(STATUSES),
 )
-step = st.one_of(
+step: st.SearchStrategy[tuple[str, list[BedChange]]] = st.one_of(
     st.tuples(st.just("delta"), st.lists(change, max_size=3)),
     st.tuples(st.just("snapshot"), st.just([])),
     st.tuples(st.just("lose"), st.lists(change, min_size=1, max_size=2)),  # published, never received

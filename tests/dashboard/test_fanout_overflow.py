@@ -5,17 +5,18 @@ frames every client gets are the same bytes."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from dashboard.fanout import Fanout
 from dashboard.protocol import Delta, Snapshot, decode_frame
 from dashboard.subscriber import Subscriber, Tuning
-from events.board import BoardMessage
+from events.board import BedStatus, BoardMessage
 from tests.dashboard.conftest import bed
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
-def message(seq: int, kind: str = "delta", status: str = "available") -> BoardMessage:
+def message(seq: int, kind: Literal["snapshot", "delta"] = "delta", status: BedStatus = "available") -> BoardMessage:
     return BoardMessage(
         facility_id="demo",
         seq=seq,
@@ -41,6 +42,7 @@ async def test_a_full_outbox_is_replaced_by_one_snapshot_of_the_current_board():
     frames = [decode_frame(raw) for raw in slow.outbox]
     assert len(slow.resyncs) == 1
     assert [type(f) for f in frames] == [Snapshot]
+    assert isinstance(frames[0], Snapshot)
     assert frames[0].seq == 5 and {c.id for c in frames[0].changes} == {"A1", "B1", "B2", "B3", "B4", "B5"}
     fanout.receive(message(6), "0:6")
     follow = decode_frame(slow.outbox[-1])

@@ -118,7 +118,7 @@ async def test_display_token_reads_the_hallway_but_not_the_board(server, board, 
     with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
         async with server.connect(display) as ws:
             await ws.recv()
-    assert closed.value.rcvd.code == 1008
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
 
 
 @pytest.mark.kafka

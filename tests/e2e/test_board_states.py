@@ -16,7 +16,16 @@ from playwright.sync_api import expect
 
 from base import kafka_clients
 from base.settings import Settings
-from events.board import AppointmentChange, AppointmentValue, BedChange, BedValue, BoardMessage, encode_board
+from events.board import (
+    AppointmentChange,
+    AppointmentValue,
+    BedChange,
+    BedStatus,
+    BedValue,
+    BoardMessage,
+    EntityChange,
+    encode_board,
+)
 from tests.e2e.chain import Chain
 from tests.e2e.conftest import LIVE_TIMEOUT_MS, open_board
 
@@ -54,8 +63,8 @@ def publish(server: Chain, *messages: BoardMessage) -> None:
         thread.submit(asyncio.run, send()).result(timeout=60)
 
 
-def beds(seq: int, kind: Literal["snapshot", "delta"], **statuses: str) -> BoardMessage:
-    changes = [
+def beds(seq: int, kind: Literal["snapshot", "delta"], **statuses: BedStatus) -> BoardMessage:
+    changes: list[EntityChange] = [
         BedChange(
             id=bed_id,
             value=BedValue(

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from msgspec import to_builtins
 
@@ -73,6 +73,8 @@ WEIGHTED_MOVES = (
     + MOVES[7:]
 )
 
+T = TypeVar("T")
+
 
 @dataclass
 class Story:
@@ -115,14 +117,10 @@ class Story:
     # --- the floor's moves --------------------------------------------------
 
     def register_bed(self, bed_id: str, unit: str = "acute-a") -> uuid.UUID:
-        bed = {
-            "id": uuid.uuid5(uuid.NAMESPACE_URL, f"bed:{self.facility_id}:{bed_id}"),
-            "status": "available",
-            "encounter": None,
-        }
-        self.beds[bed_id] = bed
-        self.record(bed["id"], BedRegistered(bed_id=bed_id, unit=unit), "Bed")
-        return bed["id"]
+        bed_uuid = uuid.uuid5(uuid.NAMESPACE_URL, f"bed:{self.facility_id}:{bed_id}")
+        self.beds[bed_id] = {"id": bed_uuid, "status": "available", "encounter": None}
+        self.record(bed_uuid, BedRegistered(bed_id=bed_id, unit=unit), "Bed")
+        return bed_uuid
 
     def visit_id(self, visit_number: str) -> uuid.UUID:
         return uuid.uuid5(uuid.NAMESPACE_URL, f"visit:{self.facility_id}:{visit_number}")
@@ -225,8 +223,11 @@ class Story:
         before = len(self.envelopes)
         open_visits = [v for v, s in self.visits.items() if s["status"] in ("waiting", "roomed")]
         beds = sorted(self.beds)
-        choose = lambda items: items[pick % len(items)] if items else None  # noqa: E731
-        visit = choose(open_visits)
+
+        def choose(items: list[T]) -> T:
+            return items[pick % len(items)]
+
+        visit = choose(open_visits) if open_visits else None
         if move == "register_bed" and len(self.beds) < 6:
             self.register_bed(f"B{len(self.beds) + 1}")
         elif move == "arrive":
@@ -254,8 +255,7 @@ class Story:
         elif move == "admit" and (candidates := [v for v in open_visits if not self.visits[v]["admitted"]]):
             self.admit(choose(candidates))
         elif move == "discharge" and visit:
-            disposition = "admitted" if self.visits[visit]["admitted"] else "home"
-            self.leave(visit, PatientDischarged(disposition=disposition))
+            self.leave(visit, PatientDischarged(disposition="admitted" if self.visits[visit]["admitted"] else "home"))
         elif move == "lwbs" and (unseen := [v for v in open_visits if self.visits[v]["provider"] is None]):
             self.leave(choose(unseen), PatientLeftWithoutBeingSeen())
         elif move == "cancel_arrival" and (live := [v for v, s in self.visits.items() if s["status"] != "cancelled"]):

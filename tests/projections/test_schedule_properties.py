@@ -96,11 +96,13 @@ def play(story: Story, appointments: dict, action: str, pick: int, day: int, dep
     )
 )
 def test_schedule_counts_equal_a_recount_of_the_appointments_and_never_go_negative(actions):
-    story, appointments = Story(), {}
+    story: Story = Story()
+    appointments: dict = {}
     for action in actions:
         play(story, appointments, *action)
     table = fold_into({}, story.envelopes)
-    book = table.get("demo|schedule") or ScheduleBook()
+    found = table.get("demo|schedule")
+    book = found if isinstance(found, ScheduleBook) else ScheduleBook()
     recount: dict[str, Counter] = {}
     for entry in table.values():
         if isinstance(entry, AppointmentEntry):
@@ -111,7 +113,7 @@ def test_schedule_counts_equal_a_recount_of_the_appointments_and_never_go_negati
     assert all(n >= 0 for counts in book.counts.values() for n in counts.values())
     # And the totals agree with the story's own record of each appointment.
     statuses = Counter(a["status"] for a in appointments.values())
-    totals = Counter()
+    totals: Counter[str] = Counter()
     for counts in book.counts.values():
         totals.update(counts)
     assert (totals["booked"], totals["checked_in"], totals["no_show"], totals["cancelled"]) == (
