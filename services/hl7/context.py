@@ -82,7 +82,11 @@ class MessageContext:
         arguments, as it always was: a message resent after an upgrade still
         matches the receipt of its first delivery."""
         request = [command.__name__, kwargs] if not args else [command.__name__, list(args), kwargs]
-        idem: Idempotency = {"idempotency_key": f"{self.key_prefix}:{step}", "request": request}
+        idem: Idempotency = {
+            "idempotency_key": f"{self.key_prefix}:{step}",
+            "request": request,
+            "idempotency_scope": ("hl7", self.sender),
+        }
         try:
             return call_command(command, self.meta, idem, *args, **kwargs)
         except DomainError as error:

@@ -11,7 +11,7 @@ import msgspec
 import pytest
 
 from events.catalogue import ArrivalCancelled, BedAssigned, PatientArrived, PatientTransferred
-from services.application import CommandReceipt, derived_id
+from services.application import CommandReceipt, receipt_id
 from services.ed.application import encounter_id_for
 from services.hl7.context import FeedOptions
 from services.hl7.intake import Intake
@@ -207,7 +207,7 @@ def test_a_step_receipt_keeps_the_request_hash_stores_already_hold(intake):
     """Each step's receipt hashes [command name, keyword arguments]; receipts
     kept before must still match a message resent today."""
     send(intake, adt("A04"))
-    receipt = intake.hospital.find(CommandReceipt, derived_id("receipt", "FAC1", "hl7:EPIC:C1:ADT^A04:2"))
+    receipt = intake.hospital.find(CommandReceipt, receipt_id("FAC1", ("hl7", "EPIC"), "hl7:EPIC:C1:ADT^A04:2"))
     assert receipt is not None
     request = ["assign_bed", {"encounter_id": VISIT, "bed_id": "ED-1"}]
     assert receipt.request_hash == hashlib.sha256(msgspec.json.encode(request)).hexdigest()
