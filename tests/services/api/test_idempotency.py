@@ -6,8 +6,14 @@ never answered with someone else's result."""
 from __future__ import annotations
 
 import services.application
+from events.catalogue import PatientArrived
 from services.application import legacy_receipt_id
+from services.ed.application import encounter_id_for
+from services.hl7.context import FeedOptions
+from services.hl7.intake import Intake
 from tests.services.api.conftest import BASE, Api
+from tests.services.hl7.conftest import DEMO_SENDERS, facts, segments
+from tests.services.hl7.messages import adt
 
 
 def test_a_retried_triage_returns_the_first_result_and_records_nothing(api: Api):
@@ -74,6 +80,26 @@ def test_two_callers_using_the_same_key_get_independent_results(api: Api):
         headers={**api.headers(sub="user-8"), "Idempotency-Key": "arrive"},
     )
     assert again.json() == second.json()
+
+
+def test_an_hl7_key_over_http_is_refused_and_the_real_message_is_recorded(api: Api):
+    """The HL7 interface keys its steps `hl7:<sender>:<control id>:<event>:<step>`;
+    an HTTP caller sending such a key must not pre-empt the real message."""
+    headers = {**api.headers(facilities=("FAC1",)), "Idempotency-Key": "hl7:EPIC:C1:ADT^A04:1"}
+    before = api.position()
+    response = api.client.post(
+        "/api/v1/facilities/FAC1/encounters", json={"visit_number": "X1", "patient": {"sex": "U"}}, headers=headers
+    )
+    assert response.status_code == 422
+    assert "reserved for the HL7 interface" in response.json()["error"]["message"]
+    assert api.position() == before
+
+    intake = Intake(api.hospital, FeedOptions(senders=DEMO_SENDERS))
+    reply = intake.handle_frame(adt("A04", bed="").encode())
+    assert segments(reply, "MSA")[0][1] == "AA"
+    assert api.hospital.encounter("FAC1", str(encounter_id_for("FAC1", "V1"))).status == "waiting"
+    arrived = [f for f in facts(api.hospital) if isinstance(f, PatientArrived)]
+    assert [a.patient.family_name for a in arrived] == ["DOE"]
 
 
 def test_a_receipt_kept_before_receipts_were_scoped_still_answers_its_retry(api: Api, monkeypatch):
