@@ -7,6 +7,7 @@ it, because the person reading it is editing that file by hand.
 
 from __future__ import annotations
 
+import re
 import tomllib
 import typing
 from pathlib import Path
@@ -55,6 +56,40 @@ class Provider(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     department: str
 
 
+class HL7Sender(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """A system allowed to send HL7 v2 over MLLP: known by its sending
+    application (MSH-3) and facility (MSH-4), optionally by the client
+    certificate it connects with, and allowed to write only `writes`."""
+
+    application: str  # MSH-3; may be empty when MSH-4 alone names the sender
+    facility: str  # MSH-4 (its first component); may be empty when MSH-3 names the sender
+    writes: list[str]  # facility ids its messages may be recorded into
+    certificate_subject: str = ""  # e.g. "CN=adt.example.org,O=Example Health" (any order)
+    certificate_sha256: str = ""  # SHA-256 of the DER certificate, hex (colons allowed)
+
+    @property
+    def name(self) -> str:
+        """How edflow names the sender: actor `hl7:<name>`, and its keys."""
+        return self.application or self.facility
+
+    def subject(self) -> frozenset[tuple[str, str]]:
+        """The configured certificate subject as (attribute, value) pairs."""
+        return subject_pairs(self.certificate_subject)
+
+    def fingerprint(self) -> str:
+        return self.certificate_sha256.replace(":", "").strip().lower()
+
+
+def subject_pairs(text: str) -> frozenset[tuple[str, str]]:
+    """ "CN=a, O=b" -> {("CN", "a"), ("O", "b")}; attribute names upper-cased."""
+    pairs = set()
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        if part.strip():
+            pairs.add((name.strip().upper(), value.strip()))
+    return frozenset(pairs)
+
+
 class Bed(msgspec.Struct, frozen=True):
     """One bed as the write model registers it."""
 
@@ -74,6 +109,7 @@ class Facility(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     departments: list[Department] = []
     appointment_types: list[AppointmentKind] = []
     providers: list[Provider] = []
+    hl7_senders: list[HL7Sender] = []
 
     @property
     def zone(self) -> ZoneInfo:
@@ -124,7 +160,7 @@ def parse_facility(raw: dict, source: str = "facility") -> Facility:
 
 def _first_problem(facility: Facility) -> str | None:
     """The first inconsistency, in file order; None when the facility is usable."""
-    checks = (_identity, _beds, _scheduling)
+    checks = (_identity, _beds, _scheduling, _senders)
     for check in checks:
         if problem := check(facility):
             return problem
@@ -183,4 +219,24 @@ def _scheduling(facility: Facility) -> str | None:
         provider_ids.add(provider.id)
         if provider.department not in departments:
             return f"provider {provider.id!r} names unknown department {provider.department!r}"
+    return None
+
+
+def _senders(facility: Facility) -> str | None:
+    seen: set[tuple[str, str]] = set()
+    for sender in facility.hl7_senders:
+        where = f"hl7_senders entry {sender.application!r}/{sender.facility!r}"
+        if not sender.name.strip():
+            return "hl7_senders: each entry needs an application (MSH-3) or a facility (MSH-4)"
+        if ":" in sender.application or ":" in sender.facility:
+            return f"{where}: application and facility must not contain ':'"
+        if (sender.application, sender.facility) in seen:
+            return f"{where} is listed twice"
+        seen.add((sender.application, sender.facility))
+        if not sender.writes or not all(f.strip() for f in sender.writes):
+            return f"{where}: writes must list the facility ids it may write"
+        if sender.certificate_sha256 and not re.fullmatch(r"[0-9a-f]{64}", sender.fingerprint()):
+            return f"{where}: certificate_sha256 must be 64 hex digits (the SHA-256 of the DER certificate)"
+        if sender.certificate_subject and not all(n and v for n, v in sender.subject()):
+            return f'{where}: certificate_subject must read like "CN=adt.example.org,O=Example Health"'
     return None

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     mllp_max_frame_bytes: int = Field(default=1_048_576, ge=1024)
     mllp_tls_certfile: Path | None = None
     mllp_tls_keyfile: Path | None = None
+    # Mutual TLS: with a CA file, every MLLP client must present a certificate
+    # it signed (senders may also be pinned to theirs in the facility file).
+    mllp_tls_client_cafile: Path | None = None
 
     # Patient access: how long a waitlist offer stands; reminder lead times;
     # how many days ahead unverified coverage is flagged; where reminders go

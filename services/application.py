@@ -41,12 +41,34 @@ class Idempotency(TypedDict, total=False):
 
     idempotency_key: str | None
     request: Any  # any msgspec-encodable value; its hash is kept with the receipt
+    # Whose key it is: (channel, caller), e.g. ("api", token subject) or
+    # ("hl7", configured sender). Keys of different callers never meet.
+    idempotency_scope: tuple[str, str]
 
 
 def derived_id(kind: str, facility_id: str, *key: str) -> uuid.UUID:
     """Aggregate ids are derived from natural keys (visit number, bed code), so
     an HL7 feed or a retry finds the same aggregate without a lookup table."""
     return uuid.uuid5(ID_NAMESPACE, ":".join((kind, facility_id, *key)))
+
+
+# Commands issued inside the process (tests, command-line tools) without a scope.
+LOCAL_SCOPE = ("local", "")
+
+
+def receipt_id(facility_id: str, scope: tuple[str, str], key: str) -> uuid.UUID:
+    """The receipt of `key` sent by `scope` (channel, caller) at a facility.
+    The parts are JSON-encoded, not joined, so a caller or key holding ':'
+    cannot spell another caller's receipt."""
+    channel, caller = scope
+    return uuid.uuid5(ID_NAMESPACE, "receipt:" + msgspec.json.encode([facility_id, channel, caller, key]).decode())
+
+
+def legacy_receipt_id(facility_id: str, key: str) -> uuid.UUID:
+    """Where receipts were kept before they were scoped by caller: by facility
+    and key alone. Nothing is written there any more; it is only read, so a
+    retry of a command first sent before the change still finds its result."""
+    return derived_id("receipt", facility_id, key)
 
 
 class CommandReceipt(Aggregate):
@@ -164,12 +186,29 @@ class HospitalBase(Application):
         idempotency_key: str | None = None,
         request: Any = None,
         facility_id: str = "",
+        idempotency_scope: tuple[str, str] = LOCAL_SCOPE,
     ) -> Outcome:
         """Decide and save. On a concurrent write, decide again against the
         new state: the second decision either succeeds or raises the specific
-        domain error (bed taken, visit closed) that names what changed."""
-        receipt_id = derived_id("receipt", facility_id, idempotency_key) if idempotency_key else None
-        request_hash = hashlib.sha256(msgspec.json.encode(request)).hexdigest() if idempotency_key else ""
+        domain error (bed taken, visit closed) that names what changed.
+
+        With a key, the first outcome is kept as a receipt of (facility,
+        channel, caller, key): a retry by the same caller gets it back, another
+        caller using the same key is not affected."""
+        if not idempotency_key:
+            return self._decide_and_save(decide, None, "")
+        request_hash = hashlib.sha256(msgspec.json.encode(request)).hexdigest()
+        legacy = self._legacy_receipt(legacy_receipt_id(facility_id, idempotency_key), request_hash)
+        if legacy is not None:
+            return legacy
+        return self._decide_and_save(decide, receipt_id(facility_id, idempotency_scope, idempotency_key), request_hash)
+
+    def _decide_and_save(
+        self,
+        decide: Callable[[], tuple[str, Iterable[Aggregate]]],
+        receipt_id: uuid.UUID | None,
+        request_hash: str,
+    ) -> Outcome:
         for _ in range(MAX_ATTEMPTS):
             if receipt_id is not None and (earlier := self._receipt(receipt_id, request_hash)) is not None:
                 return earlier
@@ -205,6 +244,15 @@ class HospitalBase(Application):
             return None
         if receipt.request_hash != request_hash:
             raise IdempotencyKeyReused("this Idempotency-Key was already used for a different request")
+        return msgspec.json.decode(receipt.receipt, type=Outcome)
+
+    def _legacy_receipt(self, legacy_id: uuid.UUID, request_hash: str) -> Outcome | None:
+        """A receipt kept before receipts were scoped by caller. It does not say
+        who sent the key, so it only answers the very request it was kept for
+        (a replay); a different request under that key is not refused by it."""
+        receipt = self.find(CommandReceipt, legacy_id)
+        if receipt is None or receipt.request_hash != request_hash:
+            return None
         return msgspec.json.decode(receipt.receipt, type=Outcome)
 
 

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from rich.console import Console
 from rich.progress import Progress
 
+from base.facility import load_facility
 from base.settings import Settings
 from services.hl7.context import FeedOptions
 from services.hl7.intake import Intake
@@ -79,10 +80,12 @@ def main() -> None:
 
     data_dir = Path(tempfile.mkdtemp(prefix="bench-mllp-"))
     store = dict(event_store="postgres", postgres_dsn=args.postgres_dsn) if args.postgres_dsn else {}
-    app = Hospital(Settings(data_dir=data_dir, **store))
+    settings = Settings(data_dir=data_dir, **store)
+    app = Hospital(settings)
     loop = asyncio.new_event_loop()
     threading.Thread(target=loop.run_forever, daemon=True).start()
-    listener = MllpListener(Intake(app, FeedOptions()), "127.0.0.1", 0, 1 << 20)
+    senders = tuple(load_facility(settings.facility_config).hl7_senders)  # the demo lists the sample's sender
+    listener = MllpListener(Intake(app, FeedOptions(senders=senders)), "127.0.0.1", 0, 1 << 20)
     _, port = asyncio.run_coroutine_threadsafe(listener.start(), loop).result(30)
 
     one, ten = messages(args.messages, "ONE"), messages(args.messages, "TEN")

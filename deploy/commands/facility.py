@@ -52,7 +52,8 @@ def _check(args: argparse.Namespace) -> int:
     beds = facility.beds()
     print(
         f"{facility.id}: {facility.name} ({facility.timezone}) - {len(facility.units)} units, {len(beds)} beds, "
-        f"{len(facility.providers)} providers, {len(facility.departments)} departments: OK"
+        f"{len(facility.providers)} providers, {len(facility.departments)} departments, "
+        f"{len(facility.hl7_senders)} HL7 senders: OK"
     )
     return 0
 

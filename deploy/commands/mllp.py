@@ -15,7 +15,9 @@ def register(subparsers) -> None:
         "mllp",
         help="listen for HL7 v2 ADT/SIU messages over MLLP and apply them",
         description="Listen for HL7 v2 ADT (A01-A04, A08, A11-A13) and SIU (S12-S15, S26) messages over MLLP, "
-        "record them as edflow events and answer each with an ACK (AA/AE/AR). Field mapping: services/hl7/MAPPING.md.",
+        "record them as edflow events and answer each with an ACK (AA/AE/AR). Only the senders listed in the "
+        "facility file's [[hl7_senders]] (EDFLOW_FACILITY_CONFIG) are accepted, each for the facilities it may write. "
+        "Field mapping: services/hl7/MAPPING.md.",
     )
     parser.add_argument("--host", help="address to listen on (default: EDFLOW_MLLP_HOST)")
     parser.add_argument("--port", type=int, help="TCP port (default: EDFLOW_MLLP_PORT; 0 picks a free port)")
@@ -45,10 +47,16 @@ def register(subparsers) -> None:
         "--tls-cert", help="PEM certificate: serve MLLP over TLS (needs --tls-key; default EDFLOW_MLLP_TLS_CERTFILE)"
     )
     parser.add_argument("--tls-key", help="PEM private key for --tls-cert")
+    parser.add_argument(
+        "--tls-client-ca",
+        help="PEM CA certificate(s): require every client to present a certificate they signed "
+        "(mutual TLS; needs --tls-cert; default EDFLOW_MLLP_TLS_CLIENT_CAFILE)",
+    )
     parser.set_defaults(func=run)
 
 
 def _options(args, settings):
+    from base.facility import FacilityError, load_facility
     from deploy.cli import CommandError
     from services.hl7.context import FeedOptions
 
@@ -63,7 +71,23 @@ def _options(args, settings):
         raise CommandError(
             f"--bed-id {args.bed_id!r} may only use {{point_of_care}} {{room}} {{bed}} {{facility}}"
         ) from None
+    try:
+        senders = tuple(load_facility(settings.facility_config).hl7_senders)
+    except FacilityError as error:
+        raise CommandError(str(error)) from None
+    if not senders:
+        raise CommandError(
+            f"{settings.facility_config} lists no [[hl7_senders]]: every message would be refused; "
+            "list the sending applications (MSH-3/MSH-4) and the facilities each may write"
+        )
+    pinned = [s.name for s in senders if s.certificate_subject or s.certificate_sha256]
+    if pinned and not (args.tls_client_ca or settings.mllp_tls_client_cafile):
+        raise CommandError(
+            f"hl7_senders {', '.join(pinned)} name client certificates: set --tls-client-ca "
+            "(EDFLOW_MLLP_TLS_CLIENT_CAFILE) so the listener asks for them"
+        )
     return FeedOptions(
+        senders=senders,
         default_facility=args.facility,
         facility_field=FACILITY_FIELDS[args.facility_field],
         bed_template=args.bed_id,
@@ -74,21 +98,25 @@ def _options(args, settings):
 
 def _tls(args, settings) -> ssl.SSLContext | None:
     from deploy.cli import CommandError
+    from services.hl7.mllp import server_tls
 
     args.tls_cert = args.tls_cert or (settings.mllp_tls_certfile and str(settings.mllp_tls_certfile))
     args.tls_key = args.tls_key or (settings.mllp_tls_keyfile and str(settings.mllp_tls_keyfile))
+    client_ca = args.tls_client_ca or (settings.mllp_tls_client_cafile and str(settings.mllp_tls_client_cafile))
     if not args.tls_cert and not args.tls_key:
+        if client_ca:
+            raise CommandError(
+                "--tls-client-ca (EDFLOW_MLLP_TLS_CLIENT_CAFILE) needs TLS: set --tls-cert and --tls-key"
+            )
         return None
     if not (args.tls_cert and args.tls_key):
         raise CommandError(
             "TLS needs both --tls-cert and --tls-key (or EDFLOW_MLLP_TLS_CERTFILE and EDFLOW_MLLP_TLS_KEYFILE)"
         )
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     try:
-        context.load_cert_chain(args.tls_cert, args.tls_key)
+        return server_tls(args.tls_cert, args.tls_key, client_ca or None)
     except (OSError, ssl.SSLError) as error:
-        raise CommandError(f"cannot load the TLS certificate/key: {error}") from None
-    return context
+        raise CommandError(f"cannot load the TLS certificate/key or client CA: {error}") from None
 
 
 def run(args) -> int:
@@ -111,7 +139,8 @@ def run(args) -> int:
             bound_host, bound_port = await listener.start()
         except OSError as error:
             raise CommandError(f"cannot listen on {host}:{port} ({error.strerror}); choose another --port") from None
-        print(f"edflow mllp listening on {bound_host}:{bound_port}{' (TLS)' if tls else ''}", flush=True)
+        mode = "" if tls is None else " (mutual TLS)" if tls.verify_mode == ssl.CERT_REQUIRED else " (TLS)"
+        print(f"edflow mllp listening on {bound_host}:{bound_port}{mode}", flush=True)
         try:
             await asyncio.Event().wait()
         finally:

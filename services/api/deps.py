@@ -79,6 +79,8 @@ IdempotencyKey = Annotated[
     ),
 ]
 
+# The HL7 interface's own keys ("hl7:<sender>:<control id>:...") are never taken over HTTP.
+RESERVED_KEY_PREFIX = "hl7:"
 
 P = ParamSpec("P")
 
@@ -115,9 +117,12 @@ class CommandRunner:
         if self.key is not None:
             # The route and path are part of the request: one key reused on
             # another visit or another command is a different request (409).
+            # The key is the caller's own: another token subject using the same
+            # key gets its own receipt.
             idem = {
                 "idempotency_key": self.key,
                 "request": {"route": self.route, "path": self.path_params, "body": body.for_idempotency()},
+                "idempotency_scope": ("api", self.principal.subject),
             }
         outcome = call_command(command, self.meta(body), idem, *args, **kwargs)
         return {"id": outcome.id, "events": outcome.events}
@@ -129,6 +134,12 @@ async def command_runner(
     principal: PrincipalDep,
     idempotency_key: IdempotencyKey = None,
 ) -> CommandRunner:
+    if idempotency_key is not None and idempotency_key[:4].lower() == RESERVED_KEY_PREFIX:
+        raise Invalid(
+            f"Idempotency-Key values starting with {RESERVED_KEY_PREFIX!r} are reserved for the HL7 interface; "
+            "choose another key",
+            field="Idempotency-Key",
+        )
     return CommandRunner(request, hospital, principal, idempotency_key)
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import ParamSpec
 from zoneinfo import ZoneInfo
 
+from base.facility import HL7Sender
 from events.envelope import Actor
 from services.application import CommandMethod, Idempotency, Outcome, call_command
 from services.ed.application import bed_aggregate_id, encounter_id_for
@@ -36,6 +37,8 @@ class FeedOptions:
     bed_template: str = "{point_of_care}-{bed}"
     timezone: str = "America/Chicago"
     processing_ids: frozenset[str] = frozenset({"P"})
+    # Who may send, and which facilities each may write; nobody when empty.
+    senders: tuple[HL7Sender, ...] = ()
 
 
 @dataclass
@@ -43,7 +46,7 @@ class MessageContext:
     hospital: Hospital
     message: Message
     options: FeedOptions
-    sender: str
+    sender: str  # the configured sender's name (MSH-3, else MSH-4), never a free peer string
     facility_id: str
     event: str  # message type and trigger, e.g. "ADT^A04"
     meta: Meta = field(init=False)
@@ -82,7 +85,11 @@ class MessageContext:
         arguments, as it always was: a message resent after an upgrade still
         matches the receipt of its first delivery."""
         request = [command.__name__, kwargs] if not args else [command.__name__, list(args), kwargs]
-        idem: Idempotency = {"idempotency_key": f"{self.key_prefix}:{step}", "request": request}
+        idem: Idempotency = {
+            "idempotency_key": f"{self.key_prefix}:{step}",
+            "request": request,
+            "idempotency_scope": ("hl7", self.sender),
+        }
         try:
             return call_command(command, self.meta, idem, *args, **kwargs)
         except DomainError as error:

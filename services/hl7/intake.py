@@ -1,9 +1,10 @@
 """From one MLLP frame to its acknowledgement.
 
-A message is checked (type, version, processing id), routed on MSH-9, applied
-through Hospital commands, and answered. The ACK of every applied or refused
-message is kept in the event store under (sender, control id, MSH-9): a resent
-message gets the same ACK and records nothing new. The ACK goes out only after
+A message is checked (type, version, processing id), routed on MSH-9, taken
+only from a sender the facility file lists and only for the facilities it may
+write (`senders.py`), applied through Hospital commands, and answered. The ACK
+of every applied or refused message is kept in the event store under (sender,
+control id, MSH-9): a resent message gets the same ACK and records nothing new. The ACK goes out only after
 the message's events are stored, so an AA is never lost.
 
 Logs name the sender, message type, control id and ACK code; never patient data.
@@ -38,6 +39,7 @@ from services.hl7.problems import (
     Problem,
     Rejection,
 )
+from services.hl7.senders import Peer, identify
 from services.hospital import Hospital
 
 log = logging.getLogger("edflow.hl7")
@@ -54,8 +56,10 @@ class Intake:
 
     # --- frames -------------------------------------------------------------
 
-    def handle_frame(self, raw: bytes) -> bytes:
-        """One MLLP frame (a message, a batch or a file) -> its reply."""
+    def handle_frame(self, raw: bytes, peer: Peer | None = None) -> bytes:
+        """One MLLP frame (a message, a batch or a file) -> its reply. `peer` is
+        what the connection proved (its client certificate), if anything."""
+        peer = peer or Peer()
         lines = split_segments(decode_text(raw))
         headers: list[Segment] = []
         items: list[list[str] | str] = []  # message lines, or the name of a stray segment
@@ -72,14 +76,14 @@ class Intake:
                 items[-1].append(line)
             elif not items or items[-1] == "":
                 items.append(name)
-        replies = [self._reply(item) for item in items if item != ""]
+        replies = [self._reply(item, peer) for item in items if item != ""]
         if not replies:
             replies = [build_ack(None, "AR", [Problem("the frame holds no HL7 message", None, SEGMENT_SEQUENCE)])]
         if not headers and len(replies) == 1:
             return replies[0].encode()
         return wrap_batch(replies, headers).encode()
 
-    def _reply(self, item: list[str] | str) -> str:
+    def _reply(self, item: list[str] | str, peer: Peer) -> str:
         if isinstance(item, str):
             problem = Problem(f"segment {item} appears before any MSH segment", None, SEGMENT_SEQUENCE)
             log.info("hl7 frame rejected: segments before MSH")
@@ -88,20 +92,21 @@ class Intake:
             message = parse_message(item)
         except Unparseable as error:
             return build_ack(None, "AR", [Problem(str(error), None, SEGMENT_SEQUENCE)])
-        return self.handle_message(message)
+        return self.handle_message(message, peer)
 
     # --- one message ----------------------------------------------------------
 
-    def handle_message(self, message: Message) -> str:
+    def handle_message(self, message: Message, peer: Peer | None = None) -> str:
         msh = message.msh
+        facility = msh.get(self.options.facility_field) or self.options.default_facility
         try:
             handler, event = self._route(message)
+            sender = identify(self.options.senders, msh, facility, self.options.facility_field, peer or Peer()).name
         except Rejection as rejection:
-            log.info("hl7 rejected control=%s: %s", msh.get(10), rejection.problem.code)
+            log.info("hl7 rejected %s/%s control=%s: %s", msh.get(3), msh.get(4), msh.get(10), rejection.problem.code)
             return build_ack(msh, "AR", [rejection.problem])
-        sender = msh.get(3) or msh.get(4) or "unknown"
         try:
-            return self._apply(message, handler, event, sender)
+            return self._apply(message, handler, event, sender, facility)
         except Exception as error:  # a bug or a store outage: AR (resend later), logged loudly, not kept
             stack = "".join(traceback.format_tb(error.__traceback__))
             log.error(
@@ -110,9 +115,8 @@ class Intake:
             problem = Problem("edflow could not process this message now; resend it later", None, APPLICATION_ERROR)
             return build_ack(msh, "AR", [problem])
 
-    def _apply(self, message: Message, handler: Handler, event: str, sender: str) -> str:
+    def _apply(self, message: Message, handler: Handler, event: str, sender: str, facility: str) -> str:
         msh = message.msh
-        facility = msh.get(self.options.facility_field) or self.options.default_facility
         ack_id = derived_id("hl7-ack", facility, sender, msh.get(10), event)
         stored = self.hospital.find(CommandReceipt, ack_id)
         if stored is not None:

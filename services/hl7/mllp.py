@@ -16,6 +16,7 @@ from services.hl7.ack import build_ack
 from services.hl7.intake import Intake
 from services.hl7.parse import Segment, decode_text, separators_of, split_segments
 from services.hl7.problems import APPLICATION_ERROR, Problem
+from services.hl7.senders import Peer
 
 START, END, CR = b"\x0b", b"\x1c", b"\x0d"
 READ_CHUNK = 65536
@@ -81,6 +82,21 @@ def refusal(kind: str, head: bytes, max_bytes: int) -> bytes:
     return build_ack(msh, "AR", [Problem(text, None, APPLICATION_ERROR)]).encode()
 
 
+def server_tls(certfile: str, keyfile: str, client_cafile: str | None = None) -> ssl.SSLContext:
+    """The listener's TLS context. With `client_cafile`, mutual TLS: a client
+    must present a certificate signed by that CA, and only by that CA (the
+    system's public CAs are not trusted for clients)."""
+    if client_cafile is None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    else:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_verify_locations(cafile=client_cafile)
+        context.verify_mode = ssl.CERT_REQUIRED
+    context.load_cert_chain(certfile, keyfile)
+    return context
+
+
 class MllpListener:
     def __init__(self, intake: Intake, host: str, port: int, max_frame_bytes: int, tls: ssl.SSLContext | None = None):
         self.intake, self.host, self.port = intake, host, port
@@ -107,6 +123,8 @@ class MllpListener:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         frames = FrameReader(self.max_frame_bytes)
         peer = writer.get_extra_info("peername")
+        # The client certificate the TLS layer verified, if it asked for one.
+        proven = Peer.of(writer.get_extra_info("ssl_object"))
         task = asyncio.current_task()
         if task is not None:
             self.connections.add(task)
@@ -114,7 +132,7 @@ class MllpListener:
             while data := await reader.read(READ_CHUNK):
                 for kind, body in frames.feed(data):
                     if kind == "frame":
-                        reply = await asyncio.to_thread(self.intake.handle_frame, body)
+                        reply = await asyncio.to_thread(self.intake.handle_frame, body, proven)
                     else:
                         log.info("mllp %s from %s", kind, peer)
                         reply = refusal(kind, body, self.max_frame_bytes)

@@ -48,6 +48,13 @@ def test_the_demo_hospital_has_the_units_and_beds_the_board_expects():
         (lambda raw: raw["providers"][0].update(department="nowhere"), "unknown department 'nowhere'"),
         (lambda raw: raw["appointment_types"][0].update(type="house-call"), "unknown appointment type 'house-call'"),
         (lambda raw: raw["units"].append(dict(raw["units"][0])), "unit 'resus' is defined twice"),
+        (lambda raw: raw["hl7_senders"].append(dict(raw["hl7_senders"][0])), "'ADTApp'/'GHHSFacility' is listed twice"),
+        (lambda raw: raw["hl7_senders"][0].update(writes=[]), "writes must list the facility ids"),
+        (lambda raw: raw["hl7_senders"][0].pop("writes"), "missing required field `writes` - at `hl7_senders[0]`"),
+        (lambda raw: raw["hl7_senders"][0].update(application="", facility=""), "needs an application (MSH-3)"),
+        (lambda raw: raw["hl7_senders"][0].update(certificate_sha256="abc"), "certificate_sha256 must be 64 hex"),
+        (lambda raw: raw["hl7_senders"][0].update(certificate_subject="adt feed"), "certificate_subject must read"),
+        (lambda raw: raw["hl7_senders"][0].update(application="EPIC:2"), "must not contain ':'"),
     ],
 )
 def test_a_broken_facility_is_refused_with_one_line_that_says_where(break_it, expected):
@@ -137,5 +144,5 @@ def test_facility_check_summarises_a_good_file_and_records_nothing(tmp_path, mon
     assert edflow(["facility", "check", "--file", str(DEMO)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("demo: Riverside General Hospital (demo) (America/Chicago) - 6 units, 46 beds")
-    assert out.rstrip().endswith("OK")
+    assert out.rstrip().endswith("8 HL7 senders: OK")
     assert not (tmp_path / "events.sqlite").exists()

@@ -25,7 +25,7 @@ from services.hl7.intake import Intake
 from services.hospital import Hospital
 from services.recording import Meta
 from tests.conftest import FIXTURES
-from tests.services.hl7.conftest import register_sample_beds, sample
+from tests.services.hl7.conftest import DEMO_SENDERS, register_sample_beds, sample
 
 EXAMPLES = FIXTURES / "fhir"
 FACILITY = "GHHSFacility"
@@ -60,7 +60,7 @@ def app(sqlite_settings, sqlite_hospital):
 
 @pytest.fixture
 def feed(sqlite_hospital):
-    intake = Intake(sqlite_hospital, FeedOptions())
+    intake = Intake(sqlite_hospital, FeedOptions(senders=DEMO_SENDERS))
 
     def send(name: str, control: str | None = None) -> None:
         raw = sample(name)

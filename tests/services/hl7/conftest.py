@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from base.facility import load_facility
 from events.envelope import Actor
 from services.hl7.context import FeedOptions
 from services.hl7.intake import Intake
@@ -23,6 +24,8 @@ from tests.conftest import FIXTURES
 SAMPLES = FIXTURES / "hl7"
 MLLP_SEND = Path(sys.executable).parent / "mllp_send"
 SETUP_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+# The senders the samples and test messages come from, as the demo facility file lists them.
+DEMO_SENDERS = tuple(load_facility(Path(__file__).parents[3] / "deploy" / "facilities" / "demo.toml").hl7_senders)
 # The beds the samples name (PV1-3 / PV1-6), as "<point of care>-<bed>" at their MSH-4 facility.
 SAMPLE_BEDS = {
     "GHHSFacility": ["HUH AE OMU-Bed 03", "4 East, room 136, bed B 4E-B"],
@@ -100,7 +103,7 @@ def ack_code(reply: bytes) -> str:
 
 @pytest.fixture
 def feed_options() -> FeedOptions:
-    return FeedOptions(default_facility="main", timezone="America/Chicago")
+    return FeedOptions(default_facility="main", timezone="America/Chicago", senders=DEMO_SENDERS)
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ import msgspec
 import pytest
 
 from events.catalogue import ArrivalCancelled, BedAssigned, PatientArrived, PatientTransferred
-from services.application import CommandReceipt, derived_id
+from services.application import CommandReceipt, receipt_id
 from services.ed.application import encounter_id_for
 from services.hl7.context import FeedOptions
 from services.hl7.intake import Intake
-from tests.services.hl7.conftest import facts, segments, setup_meta
+from tests.services.hl7.conftest import DEMO_SENDERS, facts, segments, setup_meta
 from tests.services.hl7.messages import adt, batch
 
 VISIT = str(encounter_id_for("FAC1", "V1"))
@@ -25,7 +25,7 @@ VISIT = str(encounter_id_for("FAC1", "V1"))
 def intake(sqlite_hospital):
     for bed in ("ED-1", "ED-2"):
         sqlite_hospital.register_bed(setup_meta("FAC1"), bed, unit="ED")
-    return Intake(sqlite_hospital, FeedOptions(timezone="America/Chicago"))
+    return Intake(sqlite_hospital, FeedOptions(timezone="America/Chicago", senders=DEMO_SENDERS))
 
 
 def send(intake: Intake, text: str) -> bytes:
@@ -165,7 +165,7 @@ def test_what_we_do_not_take_is_ar_and_records_nothing(intake, text, code, locat
 
 
 def test_training_messages_are_taken_when_configured(sqlite_hospital):
-    intake = Intake(sqlite_hospital, FeedOptions(processing_ids=frozenset({"P", "T"})))
+    intake = Intake(sqlite_hospital, FeedOptions(processing_ids=frozenset({"P", "T"}), senders=DEMO_SENDERS))
     assert code_of(send(intake, adt("A04", processing="T", bed=""))) == "AA"
 
 
@@ -207,7 +207,7 @@ def test_a_step_receipt_keeps_the_request_hash_stores_already_hold(intake):
     """Each step's receipt hashes [command name, keyword arguments]; receipts
     kept before must still match a message resent today."""
     send(intake, adt("A04"))
-    receipt = intake.hospital.find(CommandReceipt, derived_id("receipt", "FAC1", "hl7:EPIC:C1:ADT^A04:2"))
+    receipt = intake.hospital.find(CommandReceipt, receipt_id("FAC1", ("hl7", "EPIC"), "hl7:EPIC:C1:ADT^A04:2"))
     assert receipt is not None
     request = ["assign_bed", {"encounter_id": VISIT, "bed_id": "ED-1"}]
     assert receipt.request_hash == hashlib.sha256(msgspec.json.encode(request)).hexdigest()

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from services.hl7.context import FeedOptions
 from services.hl7.intake import Intake
-from tests.services.hl7.conftest import SAMPLES, register_sample_beds, sample, segments
+from tests.services.hl7.conftest import DEMO_SENDERS, SAMPLES, register_sample_beds, sample, segments
 from tests.services.hl7.messages import adt, batch, siu
 
 SEEDS = [sample(p.name) for p in sorted(SAMPLES.glob("*.hl7"))] + [
@@ -48,7 +48,7 @@ def mutated(draw) -> bytes:
 @pytest.fixture
 def intake(sqlite_hospital):
     register_sample_beds(sqlite_hospital)
-    return Intake(sqlite_hospital, FeedOptions(timezone="America/Chicago"))
+    return Intake(sqlite_hospital, FeedOptions(timezone="America/Chicago", senders=DEMO_SENDERS))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -59,6 +59,7 @@ def test_the_command_listens_and_applies_a_sample_sent_by_mllp_send(tmp_path):
         (["--timezone", "Mars/Olympus"], "unknown time zone"),
         (["--bed-id", "{ward}-{bed}"], "--bed-id"),
         (["--tls-cert", "cert.pem"], "both --tls-cert and --tls-key"),
+        (["--tls-client-ca", "ca.pem"], "needs TLS"),
     ],
 )
 def test_bad_options_are_one_line_errors(tmp_path, args, message):
@@ -82,3 +83,17 @@ def test_a_port_in_use_is_a_one_line_error(tmp_path):
 def test_help_describes_the_command():
     done = subprocess.run([str(EDFLOW), "mllp", "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "MLLP" in done.stdout and "--bed-id" in done.stdout
+
+
+def test_a_facility_file_without_hl7_senders_is_a_one_line_error(tmp_path):
+    """Without senders every message would be refused: the listener says so
+    at start-up instead of answering AR to every feed."""
+    facility = tmp_path / "site.toml"
+    facility.write_text(
+        'id = "site"\nname = "Site"\ntimezone = "America/Chicago"\ninpatient_beds = 10\ned_ventilators = 1\n'
+        '[[units]]\nid = "ed"\nname = "ED"\nbed_type = "acute"\nbeds = ["A1"]\n'
+    )
+    env = {**environment(tmp_path), "EDFLOW_FACILITY_CONFIG": str(facility)}
+    done = subprocess.run([str(EDFLOW), "mllp", "--port", "0"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "lists no [[hl7_senders]]" in done.stderr and done.stderr.count("\n") == 1

@@ -10,7 +10,7 @@ from events.catalogue import AppointmentBooked, AppointmentRescheduled, Insuranc
 from services.errors import NotFound
 from services.hl7.context import FeedOptions
 from services.hl7.intake import Intake
-from tests.services.hl7.conftest import facts, segments
+from tests.services.hl7.conftest import DEMO_SENDERS, facts, segments
 from tests.services.hl7.messages import siu
 
 CST = timezone(timedelta(hours=-6))
@@ -28,7 +28,7 @@ IN1 = in1(f1="1", f2="PPO^Gold PPO", f3="BCBS01", f4="Blue Cross", f12="20260101
 
 @pytest.fixture
 def intake(sqlite_hospital):
-    return Intake(sqlite_hospital, FeedOptions(timezone="America/Chicago"))
+    return Intake(sqlite_hospital, FeedOptions(timezone="America/Chicago", senders=DEMO_SENDERS))
 
 
 def send(intake: Intake, text: str) -> bytes:
