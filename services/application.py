@@ -20,6 +20,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Transcoder
 from eventsourcing.utils import Environment, EnvType
 
+from base.private_files import private_dir, private_file, tighten
 from base.settings import Settings
 from events.envelope import event_id_for
 from services.errors import ConcurrentChange, DomainError, IdempotencyKeyReused, NotFound
@@ -111,7 +112,11 @@ def store_environment(settings: Settings) -> dict[str, str]:
         if settings.hash_chain:
             env["APPLICATION_RECORDER_TOPIC"] = "services.audit.chain:ChainedPostgresRecorder"
     else:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
+        # Created 0600 before SQLite opens it: its -wal and -shm files take the same mode.
+        for companion in ("-wal", "-shm", "-journal"):
+            tighten(settings.sqlite_path.with_name(settings.sqlite_path.name + companion))
+        private_file(settings.sqlite_path)
         env.update(
             PERSISTENCE_MODULE="eventsourcing.sqlite",
             SQLITE_DBNAME=str(settings.sqlite_path),

@@ -15,7 +15,6 @@ from events.envelope import decode
 from projections.entries import AppointmentEntry
 from projections.profile import DEFAULT_PROFILE
 from projections.replay import Replay, board_view
-from projections.schedule import appointment_value
 from services.api.app import create_app
 from services.hospital import Hospital
 from services.relay import run_relay
@@ -106,4 +105,4 @@ def test_identity_never_reaches_the_topics_and_the_board_keeps_initials_and_age(
     age = ARRIVED.year - 1957 - ((ARRIVED.month, ARRIVED.day) < (6, 14))
     assert (waiting["initials"], waiting["age_years"]) == ("TQ", age)
     [booked] = [entry for _, entry in entries if isinstance(entry, AppointmentEntry)]
-    assert appointment_value(booked)["initials"] == "TQ"
+    assert (booked.given_initial, booked.family_initial) == ("T", "Q")
