@@ -113,10 +113,11 @@ def store_environment(settings: Settings) -> dict[str, str]:
             env["APPLICATION_RECORDER_TOPIC"] = "services.audit.chain:ChainedPostgresRecorder"
     else:
         private_dir(settings.data_dir)
-        # Created 0600 before SQLite opens it: its -wal and -shm files take the same mode.
+        # The store file exists 0600 before SQLite opens it, so the -wal and
+        # -shm files SQLite creates take its mode; older ones are tightened.
+        private_file(settings.sqlite_path)
         for companion in ("-wal", "-shm", "-journal"):
             tighten(settings.sqlite_path.with_name(settings.sqlite_path.name + companion))
-        private_file(settings.sqlite_path)
         env.update(
             PERSISTENCE_MODULE="eventsourcing.sqlite",
             SQLITE_DBNAME=str(settings.sqlite_path),
