@@ -18,6 +18,7 @@ from pathlib import Path
 
 import jwt
 
+from base.private_files import private_dir
 from base.settings import Settings
 
 ROLES: tuple[str, ...] = (
@@ -73,7 +74,7 @@ def signing_secret(settings: Settings) -> str:
 
 
 def _read_or_create_secret(path: Path) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     try:
         # O_EXCL: two processes starting together never both write a secret.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -17,6 +17,7 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
 
 from events.envelope import Envelope, event_id_for
+from events.published import published_fact, published_version
 
 PAGE = 1000
 
@@ -27,9 +28,9 @@ def aggregate_type_of(topic: str) -> str:
 
 
 def to_envelope(notification: Notification, domain_event: Any) -> Envelope | None:
-    """The published form of a stored event; None for internal records
-    (idempotency receipts, access-log entries) that are not part of the
-    public contract."""
+    """The published form of a stored event, patient identity withheld
+    (events/published.py); None for internal records (idempotency receipts,
+    access-log entries) that are not part of the public contract."""
     fact = getattr(domain_event, "fact", None)
     if fact is None:
         return None
@@ -38,7 +39,7 @@ def to_envelope(notification: Notification, domain_event: Any) -> Envelope | Non
     return Envelope(
         event_id=event_id_for(aggregate_id, domain_event.originator_version),
         type=type(fact).__name__,
-        schema_version=type(fact).SCHEMA_VERSION,
+        schema_version=published_version(type(fact)),
         facility_id=meta.facility_id,
         aggregate_type=aggregate_type_of(notification.topic),
         aggregate_id=aggregate_id,
@@ -48,7 +49,7 @@ def to_envelope(notification: Notification, domain_event: Any) -> Envelope | Non
         recorded_at=domain_event.timestamp,
         actor=meta.actor,
         correlation_id=meta.correlation_id,
-        data=fact,
+        data=published_fact(fact, meta.occurred_at),
     )
 
 

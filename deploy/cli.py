@@ -10,6 +10,7 @@ import pkgutil
 import sys
 
 import deploy.commands
+from base.private_files import use_private_umask
 
 
 class CommandError(Exception):
@@ -29,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Everything edflow writes (store, secret, tables, outboxes) is patient
+    # data or guards it: owner-only, whatever umask the process was given.
+    use_private_umask()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

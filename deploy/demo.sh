@@ -26,8 +26,12 @@ fi
 
 bash deploy/setup.sh
 edflow=("$root/.venv/bin/edflow")
-logs="${EDFLOW_DATA_DIR:-$root/var}/logs"
+# The data directory holds patient data (store, logs, broker data): owner-only.
+umask 077
+data="${EDFLOW_DATA_DIR:-$root/var}"
+logs="$data/logs"
 mkdir -p "$logs"
+chmod go-rwx "$data" "$logs" 2>/dev/null || say "warning: cannot restrict $data to its owner"
 # The simulator runs ahead of the wall clock (60x): let the server accept
 # its event times.
 export EDFLOW_MAX_FUTURE_SECONDS="${EDFLOW_MAX_FUTURE_SECONDS:-31536000}"

@@ -33,3 +33,7 @@ class Person(msgspec.Struct, frozen=True, kw_only=True):
     birth_date: date | None = None
     age_years: int | None = None
     sex: Sex = "U"
+    # Published envelopes carry initials instead of names (events/published.py);
+    # unset in the store, so stored events keep their bytes.
+    given_initial: str | msgspec.UnsetType = msgspec.UNSET
+    family_initial: str | msgspec.UnsetType = msgspec.UNSET

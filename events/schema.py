@@ -18,6 +18,7 @@ import msgspec
 from events.board import BoardMessage
 from events.catalogue import ALL_FACTS, Fact
 from events.envelope import Envelope
+from events.published import IDENTITY_WITHHELD_SINCE, WITHHELD, WITHHELD_PERSON_FIELDS, published_version
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 BOARD_SCHEMA = SCHEMA_DIR / "board" / "BoardMessage.json"
@@ -31,17 +32,40 @@ def event_schema(fact: type[Fact]) -> dict[str, Any]:
     (fact_ref,), fact_components = msgspec.json.schema_components([fact], ref_template="#/$defs/{name}")
     envelope["properties"]["data"] = fact_ref
     envelope["properties"]["type"] = {"const": fact.__name__}
-    envelope["properties"]["schema_version"] = {"const": fact.SCHEMA_VERSION}
+    version = published_version(fact)
+    envelope["properties"]["schema_version"] = {"const": version}
     available = {**components, **fact_components}
+    if fact in IDENTITY_WITHHELD_SINCE:
+        available = _identity_withheld(available, fact.__name__)
     schema = {
         "$schema": DIALECT,
-        "$id": f"https://edflow.dev/schemas/events/{fact.__name__}.v{fact.SCHEMA_VERSION}.json",
+        "$id": f"https://edflow.dev/schemas/events/{fact.__name__}.v{version}.json",
         "title": fact.__name__,
         "description": (fact.__doc__ or f"{fact.__name__} event").strip().splitlines()[0],
         **envelope,
     }
     schema["$defs"] = {name: available[name] for name in sorted(_referenced(schema, available))}
     return schema
+
+
+def _identity_withheld(available: dict[str, Any], fact_name: str) -> dict[str, Any]:
+    """The definitions as published: identity fields always null (an insurance
+    member id always empty), see events/published.py."""
+    withheld = {"type": "null", "default": None, "description": WITHHELD}
+    initial = {"type": "string", "description": "first letter of the name, upper case; absent: no name stated"}
+    patched = dict(available)
+    for name, fields, value in (
+        ("Person", WITHHELD_PERSON_FIELDS, withheld),
+        ("Person", ("given_initial", "family_initial"), initial),
+        (fact_name, ("contact",), withheld),
+        ("Coverage", ("member_id",), {"const": "", "description": WITHHELD}),
+    ):
+        definition = patched.get(name)
+        if definition is None or not set(fields) & set(definition["properties"]):
+            continue
+        properties = {**definition["properties"], **{f: value for f in fields if f in definition["properties"]}}
+        patched[name] = {**definition, "properties": properties}
+    return patched
 
 
 def _referenced(node: Any, available: dict[str, Any]) -> set[str]:

@@ -6,7 +6,7 @@ never names, MRNs or birth dates.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from msgspec.structs import replace
@@ -25,34 +25,21 @@ from events.catalogue import (
     PatientLeftWithoutBeingSeen,
     PatientTransferred,
     PatientTriaged,
-    Person,
     ProviderAssigned,
 )
+from events.published import age_at, initials_of
 from projections.entries import EncounterEntry, initials
 from projections.waiting import is_over_target
 
 
-def _initial(name: str | None) -> str:
-    return name.strip()[:1].upper() if name and name.strip() else ""
-
-
-def _age(person: Person, at: datetime) -> int | None:
-    if person.age_years is not None:
-        return person.age_years
-    if person.birth_date is None:
-        return None
-    today: date = at.date()
-    born = person.birth_date
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
 def arrived(encounter_id: str, fact: PatientArrived, at: datetime) -> EncounterEntry:
+    given, family = initials_of(fact.patient)
     return EncounterEntry(
         id=encounter_id,
         visit_number=fact.visit_number,
-        given_initial=_initial(fact.patient.given_name),
-        family_initial=_initial(fact.patient.family_name),
-        age_years=_age(fact.patient, at),
+        given_initial=given or "",
+        family_initial=family or "",
+        age_years=age_at(fact.patient, at),
         sex=fact.patient.sex,
         chief_complaint=fact.chief_complaint,
         arrival_mode=fact.arrival_mode,
@@ -99,13 +86,15 @@ def _amended(entry: EncounterEntry, fact: PatientDetailsUpdated, at: datetime) -
         changes["arrival_mode"] = fact.arrival_mode
     person = fact.patient
     if person is not None:
-        if person.given_name is not None:
-            changes["given_initial"] = _initial(person.given_name)
-        if person.family_name is not None:
-            changes["family_initial"] = _initial(person.family_name)
+        given, family = initials_of(person)
+        if given is not None:
+            changes["given_initial"] = given
+        if family is not None:
+            changes["family_initial"] = family
         if person.age_years is not None or person.birth_date is not None:
-            # Age at arrival, so an amendment reads the same whenever it is applied.
-            changes["age_years"] = _age(person, entry.arrived_at)
+            # Age at arrival, so an amendment reads the same whenever it is
+            # applied; a published correction states only the age at its own time.
+            changes["age_years"] = age_at(person, entry.arrived_at)
         if person.sex != "U":
             changes["sex"] = person.sex
     return replace(entry, **changes) if changes else entry

@@ -24,6 +24,7 @@ from events.catalogue import (
     InsuranceVerified,
     PatientCheckedIn,
 )
+from events.published import initials_of
 from projections.entries import AppointmentEntry, ScheduleBook, initials
 from projections.profile import FacilityProfile
 
@@ -31,11 +32,8 @@ COUNTS = ("booked", "checked_in", "no_show", "cancelled", "unverified_insurance"
 ACTIVE = ("booked", "checked-in")
 
 
-def _initial(name: str | None) -> str:
-    return name.strip()[:1].upper() if name and name.strip() else ""
-
-
 def booked(appointment_id: str, fact: AppointmentBooked) -> AppointmentEntry:
+    given, family = initials_of(fact.patient)
     return AppointmentEntry(
         id=appointment_id,
         department=fact.department,
@@ -43,8 +41,8 @@ def booked(appointment_id: str, fact: AppointmentBooked) -> AppointmentEntry:
         start=fact.start,
         end=fact.end,
         provider_id=fact.provider_id,
-        given_initial=_initial(fact.patient.given_name),
-        family_initial=_initial(fact.patient.family_name),
+        given_initial=given or "",
+        family_initial=family or "",
         encounter_id=fact.encounter_id,
     )
 

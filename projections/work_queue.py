@@ -38,6 +38,7 @@ from events.catalogue import (
     WaitlistSlotOffered,
 )
 from events.envelope import Envelope
+from events.published import initials_of
 from events.work_queue import QueueAppointment, QueueEntry, QueueOffer, QueueWatermark
 
 _OFFER_FACTS = (WaitlistSlotOffered, WaitlistOfferAccepted, WaitlistOfferDeclined, WaitlistOfferExpired)
@@ -92,9 +93,7 @@ def _offer(fact: WaitlistSlotOffered, waitlist_id: str) -> QueueOffer:
 
 
 def _initials(fact: AppointmentBooked) -> str:
-    return "".join(
-        n.strip()[:1].upper() for n in (fact.patient.given_name, fact.patient.family_name) if n and n.strip()
-    )
+    return "".join(letter or "" for letter in initials_of(fact.patient))
 
 
 def _appointment(old: QueueAppointment | None, fact: Fact, envelope: Envelope) -> QueueAppointment | None:

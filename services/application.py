@@ -20,6 +20,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Transcoder
 from eventsourcing.utils import Environment, EnvType
 
+from base.private_files import private_dir, private_file, tighten
 from base.settings import Settings
 from events.envelope import event_id_for
 from services.errors import ConcurrentChange, DomainError, IdempotencyKeyReused, NotFound
@@ -133,7 +134,12 @@ def store_environment(settings: Settings) -> dict[str, str]:
         if settings.hash_chain:
             env["APPLICATION_RECORDER_TOPIC"] = "services.audit.chain:ChainedPostgresRecorder"
     else:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
+        # The store file exists 0600 before SQLite opens it, so the -wal and
+        # -shm files SQLite creates take its mode; older ones are tightened.
+        private_file(settings.sqlite_path)
+        for companion in ("-wal", "-shm", "-journal"):
+            tighten(settings.sqlite_path.with_name(settings.sqlite_path.name + companion))
         env.update(
             PERSISTENCE_MODULE="eventsourcing.sqlite",
             SQLITE_DBNAME=str(settings.sqlite_path),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from typing import Any, TypedDict
 
+from base.private_files import private_dir
 from base.settings import Settings
 from projections.profile import facility_profiles
 from projections.runtime.board_tail import last_published_seqs
@@ -65,8 +66,7 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
     if fold is None:
         from projections import fold
     topics = settings.topics
-    datadir = settings.data_dir / "worker"
-    datadir.mkdir(parents=True, exist_ok=True)
+    datadir = private_dir(private_dir(settings.data_dir) / "worker")
 
     # --- app ------------------------------------------------------------------
     app = faust.App(

@@ -32,6 +32,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
+from base.private_files import private_dir
+
 log = logging.getLogger("edflow.reminders")
 
 
@@ -63,7 +65,7 @@ class OutboxNotifier:
 
     def __init__(self, outbox: Path):
         self.outbox = outbox
-        self.outbox.mkdir(parents=True, exist_ok=True)
+        private_dir(self.outbox)
 
     def deliver(self, reminder: Reminder) -> str:
         final = self.outbox / f"{reminder.reminder_id}.json"
@@ -94,7 +96,7 @@ class SmtpNotifier:
         self.host, self.port, self.sender = host, port, sender
         self.user, self.password, self.starttls = user, password, starttls
         self.ledger = ledger
-        self.ledger.mkdir(parents=True, exist_ok=True)
+        private_dir(self.ledger)
 
     def message(self, reminder: Reminder) -> EmailMessage:
         if not reminder.email:

@@ -1,4 +1,5 @@
-"""Recorded events reach Kafka as full envelopes, keyed by facility, on both stores."""
+"""Recorded events reach Kafka as full envelopes (patient identity withheld,
+see test_identity_withheld.py), keyed by facility, on both stores."""
 
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ def test_a_recorded_arrival_ends_on_the_ed_topic_as_its_full_envelope(relay_sett
     assert record.key == b"fac-north"
     assert str(envelope.event_id) == described["event_id"]
     assert str(envelope.aggregate_id) == outcome.id == described["aggregate_id"]
-    assert (envelope.type, envelope.schema_version, envelope.aggregate_type) == ("PatientArrived", 1, "Encounter")
+    # Version 2: published with the patient's identity withheld.
+    assert (envelope.type, envelope.schema_version, envelope.aggregate_type) == ("PatientArrived", 2, "Encounter")
     assert (envelope.facility_id, envelope.aggregate_version, envelope.position) == ("fac-north", 1, 1)
     assert envelope.occurred_at == ARRIVED_AT
     assert envelope.actor == Actor(id="nurse-7", role="intake")
@@ -59,7 +61,7 @@ def test_a_recorded_arrival_ends_on_the_ed_topic_as_its_full_envelope(relay_sett
     assert dict(record.headers) == {
         "event_type": b"PatientArrived",
         "event_id": described["event_id"].encode(),
-        "schema_version": b"1",
+        "schema_version": b"2",
     }
 
 
