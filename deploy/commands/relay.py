@@ -40,6 +40,7 @@ def _relay(args: argparse.Namespace) -> int:
 
     from base.kafka_clients import KafkaSettingsError, connection_options
     from deploy.bootstrap import hospital, load_settings
+    from services.audit.keys import AuditConfigError
     from services.relay import RelayHalted
 
     level = logging.DEBUG if args.verbose else logging.INFO
@@ -63,6 +64,8 @@ def _relay(args: argparse.Namespace) -> int:
         start, progress = asyncio.run(_run(app, settings, args.once))
     except RelayHalted as error:
         raise CommandError(f"stopped without skipping: {error}") from None
+    except AuditConfigError as error:
+        raise CommandError(str(error)) from None
     finally:
         app.close()
     print(
