@@ -26,7 +26,9 @@ def register(subparsers) -> None:
         description=(
             "Follow the event store's notification log and publish every event to its Kafka topic, "
             "keyed by facility. Progress is recorded in the store after the broker acknowledges each "
-            "batch, so a restart repeats at most one batch and never skips. Configured by EDFLOW_* "
+            "batch, so a restart repeats at most one batch and never skips. It also appends a signed "
+            "checkpoint of the hash chain to EDFLOW_CHECKPOINT_FILE every EDFLOW_CHECKPOINT_EVERY_EVENTS "
+            "positions or EDFLOW_CHECKPOINT_EVERY_MINUTES, and when it stops. Configured by EDFLOW_* "
             "variables (EDFLOW_KAFKA_BOOTSTRAP, EDFLOW_EVENT_STORE, EDFLOW_RELAY_BATCH, ...)."
         ),
     )

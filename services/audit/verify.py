@@ -210,7 +210,7 @@ class _Walk:
 
     def _holds(self, event: Notification, previous: bytes) -> bool:
         stored = self.links.get(event.id)
-        if stored is None or (is_keyed(stored) and self.key is None):
+        if stored is None or (is_keyed(stored) and self.key is None) or (is_keyed(previous) and not is_keyed(stored)):
             return False
         return expected_link(self.key, stored, previous, event.id, event) == stored
 
