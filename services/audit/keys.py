@@ -41,23 +41,26 @@ def audit_dir(settings: Settings) -> Path:
 
 
 def checkpoint_path(settings: Settings) -> Path:
-    path = settings.checkpoint_file or audit_dir(settings) / "checkpoints.jsonl"
-    return outside_data_dir(settings, path, "checkpoint file (EDFLOW_CHECKPOINT_FILE)")
+    default = audit_dir(settings) / "checkpoints.jsonl"
+    return outside_data_dir(
+        settings, settings.checkpoint_file or default, "checkpoint file (EDFLOW_CHECKPOINT_FILE)", default
+    )
 
 
 def key_path(settings: Settings) -> Path:
-    path = settings.chain_key_file or audit_dir(settings) / "chain-key"
-    return outside_data_dir(settings, path, "chain key file (EDFLOW_CHAIN_KEY_FILE)")
+    default = audit_dir(settings) / "chain-key"
+    return outside_data_dir(
+        settings, settings.chain_key_file or default, "chain key file (EDFLOW_CHAIN_KEY_FILE)", default
+    )
 
 
-def outside_data_dir(settings: Settings, path: Path, what: str) -> Path:
+def outside_data_dir(settings: Settings, path: Path, what: str, default: Path) -> Path:
     """`path`, unless it lies inside the data directory: then a clear refusal."""
     resolved, data = path.resolve(), settings.data_dir.resolve()
     if resolved == data or resolved.is_relative_to(data):
         raise AuditConfigError(
             f"the {what} {path} is inside the data directory {settings.data_dir}: whoever can alter the "
-            "event store could alter it too; point it outside (default: "
-            f"{audit_dir(settings) / path.name})"
+            f"event store could alter it too; point it outside (by default {default})"
         )
     return resolved
 
