@@ -24,6 +24,19 @@ class Settings(BaseSettings):
     postgres_dsn: str = ""
     # Hash-chain every stored event (tamper evidence). Off only to measure its cost.
     hash_chain: bool = True
+    # Tamper evidence: the chain key (base64, at least 32 bytes) that makes
+    # each chain link an HMAC, or a file holding it; with neither, a key is
+    # generated once into <audit_dir>/chain-key. Signed checkpoints of the
+    # chain are appended to checkpoint_file (default <audit_dir>/checkpoints.jsonl)
+    # by `edflow relay` every checkpoint_every_events positions or
+    # checkpoint_every_minutes. audit_dir defaults to "<data_dir>-audit",
+    # beside the data directory; none of these may lie inside it.
+    audit_dir: Path | None = None
+    chain_key: str = Field(default="", repr=False)
+    chain_key_file: Path | None = None
+    checkpoint_file: Path | None = None
+    checkpoint_every_events: int = Field(default=1000, ge=1)
+    checkpoint_every_minutes: float = Field(default=15.0, gt=0)
     # Optional AES key (base64, 16/24/32 bytes) to encrypt stored events at rest.
     cipher_key: str = Field(default="", repr=False)
 

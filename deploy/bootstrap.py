@@ -26,6 +26,11 @@ def load_settings(**overrides) -> Settings:
 
 
 def hospital(settings: Settings):
+    from deploy.cli import CommandError
+    from services.audit.keys import AuditConfigError
     from services.hospital import Hospital
 
-    return Hospital(settings)
+    try:
+        return Hospital(settings)
+    except AuditConfigError as error:
+        raise CommandError(str(error)) from None

@@ -23,6 +23,7 @@ from eventsourcing.utils import Environment, EnvType
 from base.private_files import private_dir, private_file, tighten
 from base.settings import Settings
 from events.envelope import event_id_for
+from services.audit.chain import ChainWriter
 from services.errors import ConcurrentChange, DomainError, IdempotencyKeyReused, NotFound
 from services.recording import FlowAggregate, Meta, MsgspecTranscoder
 
@@ -159,6 +160,9 @@ class HospitalBase(Application):
         # Only our settings configure the store: never stray eventsourcing
         # variables from the process environment.
         super().__init__(env=store_environment(settings))
+        chain = getattr(self.recorder, "chain", None)
+        if isinstance(chain, ChainWriter):
+            chain.configure(settings)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         return Environment(name, dict(env or {}))

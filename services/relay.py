@@ -19,6 +19,7 @@ from eventsourcing.persistence import PersistenceError
 
 from base import kafka_clients
 from base.settings import Settings
+from services.audit.auto_checkpoints import AutoCheckpoints
 from services.relay_batch import RELAY_NAME, Batch, Relay, RelayHalted, tracked_position
 
 __all__ = ["RELAY_NAME", "Relay", "RelayHalted", "RelayProgress", "run_relay", "tracked_position"]
@@ -57,6 +58,8 @@ async def run_relay(
     the unacknowledged batch is sent again from the tracked position."""
     progress = RelayProgress()
     failures = 0
+    # Signed checkpoints of the hash chain, at the relayed position.
+    checkpoints = AutoCheckpoints(app, settings) if settings.hash_chain else None
     while not stop.is_set():
         producer = kafka_clients.producer(settings)
         relay = Relay(app, producer, settings.topics, settings.relay_batch)
@@ -65,7 +68,7 @@ async def run_relay(
             await _require_topics(producer, settings.topics.event_topics)
             if failures:
                 log.info("connected to Kafka at %s", settings.kafka_bootstrap)
-            async for batch in _batches(relay, stop, once, settings.relay_poll_seconds):
+            async for batch in _batches(relay, stop, once, settings.relay_poll_seconds, checkpoints):
                 failures = 0
                 progress.add(batch)
                 log.debug("published %d records up to position %d", len(batch.records), batch.last_position)
@@ -101,7 +104,9 @@ async def _require_topics(producer: AIOKafkaProducer, topics: tuple[str, ...]) -
         raise TopicsMissing(f"topics {', '.join(missing)} do not exist: create them with `edflow topics create`")
 
 
-async def _batches(relay: Relay, stop: asyncio.Event, once: bool, poll_seconds: float) -> AsyncIterator[Batch]:
+async def _batches(
+    relay: Relay, stop: asyncio.Event, once: bool, poll_seconds: float, checkpoints: AutoCheckpoints | None
+) -> AsyncIterator[Batch]:
     # The stop flag is checked between batches only: a batch in flight is
     # finished and recorded before the relay exits.
     while not stop.is_set():
@@ -109,9 +114,16 @@ async def _batches(relay: Relay, stop: asyncio.Event, once: bool, poll_seconds: 
         if batch is not None:
             yield batch
         elif once:
-            return
+            break
         else:
             await sleep_unless(stop, poll_seconds)
+        await _checkpoint(relay, checkpoints)
+    await _checkpoint(relay, checkpoints, final=True)
+
+
+async def _checkpoint(relay: Relay, checkpoints: AutoCheckpoints | None, final: bool = False) -> None:
+    if checkpoints is not None and relay.position is not None and checkpoints.due(relay.position, final):
+        await asyncio.to_thread(checkpoints.take, relay.position)
 
 
 async def sleep_unless(stop: asyncio.Event, seconds: float) -> None:

@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 from deploy.cli import CommandError
 from deploy.times import aware_time
+
+CHECKPOINTS_HELP = "checkpoint file (default: EDFLOW_CHECKPOINT_FILE, or checkpoints.jsonl in <data dir>-audit)"
 
 
 def register(sub) -> None:
     parser = sub.add_parser("audit", help="verify the event log's hash chain, keep checkpoints, show timelines")
     actions = parser.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
 
-    verify = actions.add_parser("verify", help="walk the hash chain; name the first altered, inserted or missing event")
-    verify.add_argument("--anchors", type=Path, help="checkpoint file (default: <data dir>/audit-checkpoints.jsonl)")
+    verify = actions.add_parser(
+        "verify",
+        help="walk the keyed hash chain, compare it with the checkpoints; exit 0 intact, 1 tampered, 2 cannot verify",
+    )
+    verify.add_argument("--checkpoints", "--anchors", dest="checkpoints", type=Path, help=CHECKPOINTS_HELP)
     verify.set_defaults(func=run_verify)
 
     checkpoint = actions.add_parser(
-        "checkpoint", help="append the chain head to the checkpoint file; keep a copy outside this machine"
+        "checkpoint",
+        help="verify, then append a signed checkpoint of the chain head now (the relay also takes them on its own)",
     )
-    checkpoint.add_argument(
-        "--anchors", type=Path, help="checkpoint file (default: <data dir>/audit-checkpoints.jsonl)"
-    )
+    checkpoint.add_argument("--checkpoints", "--anchors", dest="checkpoints", type=Path, help=CHECKPOINTS_HELP)
     checkpoint.set_defaults(func=run_checkpoint)
 
     timeline = actions.add_parser("timeline", help="every event of one visit, with who did it and both times")
@@ -49,54 +52,47 @@ def _app():
     return settings, hospital(settings)
 
 
-def _anchors_path(settings, given: Path | None) -> Path:
-    return given or settings.data_dir / "audit-checkpoints.jsonl"
+def _with_checkpoint_file(settings, given: Path | None):
+    return settings if given is None else settings.model_copy(update={"checkpoint_file": given})
 
 
 def run_verify(args) -> int:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from deploy.audit_verify import verify_answer
+    from deploy.bootstrap import load_settings
 
-    from services.audit.verify import load_anchors, verify
-
-    settings, app = _app()
-    anchors = load_anchors(_anchors_path(settings, args.anchors))
-    total = app.recorder.max_notification_id() or 0
-    console = Console(stderr=True)
-    with Progress(TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), console=console, transient=True) as bar:
-        task = bar.add_task("chain", total=total)
-        report = verify(app, anchors, progress=lambda n: bar.update(task, completed=n))
-    problem = report.problem
-    if problem is None:
-        print(
-            f"intact: {report.checked} events, {len(anchors)} checkpoints matched; "
-            f"head {report.head_id} {report.head_hash}"
-        )
-        return 0
-    print(
-        f"NOT INTACT: event {problem.notification_id} {problem.kind}: {problem.detail} "
-        f"({report.checked} events checked)"
+    return verify_answer(
+        _with_checkpoint_file(load_settings(), args.checkpoints), explicit=args.checkpoints is not None
     )
-    return 1
 
 
 def run_checkpoint(args) -> int:
+    from deploy.bootstrap import hospital, load_settings
+    from services.audit import checkpoints
+    from services.audit.keys import AuditConfigError, chain_key, checkpoint_path
     from services.audit.verify import verify
 
-    settings, app = _app()
-    report = verify(app)
-    if report.problem is not None:
-        raise CommandError(
-            f"chain is not intact at event {report.problem.notification_id} ({report.problem.kind}); not checkpointing"
-        )
-    if report.head_id is None:
-        raise CommandError("the event log is empty; nothing to checkpoint")
-    record = {"notification_id": report.head_id, "hash": report.head_hash, "at": datetime.now(UTC).isoformat()}
-    path = _anchors_path(settings, args.anchors)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as out:
-        out.write(json.dumps(record) + "\n")
-    print(json.dumps(record))
+    settings = _with_checkpoint_file(load_settings(), args.checkpoints)
+    app = hospital(settings)
+    try:
+        report = verify(app, checkpoints.load(checkpoint_path(settings)))
+        if report.unverifiable is not None:
+            raise CommandError(f"cannot verify the chain ({report.unverifiable}); not checkpointing")
+        if report.problem is not None:
+            raise CommandError(
+                f"chain is not intact at event {report.problem.notification_id} ({report.problem.kind}); "
+                "not checkpointing"
+            )
+        if report.head_id is None or report.head_hash is None:
+            raise CommandError("the event log is empty; nothing to checkpoint")
+        key = chain_key(settings, create=report.keyed_from is None)
+        if key is None:
+            raise CommandError("no chain key is available; set EDFLOW_CHAIN_KEY")
+        taken = checkpoints.append(settings, key, report.head_id, bytes.fromhex(report.head_hash), "audit checkpoint")
+    except AuditConfigError as error:
+        raise CommandError(str(error)) from None
+    finally:
+        app.close()
+    print(json.dumps({**taken.body(), "mac": taken.mac}))
     return 0
 
 

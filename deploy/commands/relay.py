@@ -26,7 +26,9 @@ def register(subparsers) -> None:
         description=(
             "Follow the event store's notification log and publish every event to its Kafka topic, "
             "keyed by facility. Progress is recorded in the store after the broker acknowledges each "
-            "batch, so a restart repeats at most one batch and never skips. Configured by EDFLOW_* "
+            "batch, so a restart repeats at most one batch and never skips. It also appends a signed "
+            "checkpoint of the hash chain to EDFLOW_CHECKPOINT_FILE every EDFLOW_CHECKPOINT_EVERY_EVENTS "
+            "positions or EDFLOW_CHECKPOINT_EVERY_MINUTES, and when it stops. Configured by EDFLOW_* "
             "variables (EDFLOW_KAFKA_BOOTSTRAP, EDFLOW_EVENT_STORE, EDFLOW_RELAY_BATCH, ...)."
         ),
     )
@@ -40,6 +42,7 @@ def _relay(args: argparse.Namespace) -> int:
 
     from base.kafka_clients import KafkaSettingsError, connection_options
     from deploy.bootstrap import hospital, load_settings
+    from services.audit.keys import AuditConfigError
     from services.relay import RelayHalted
 
     level = logging.DEBUG if args.verbose else logging.INFO
@@ -63,6 +66,8 @@ def _relay(args: argparse.Namespace) -> int:
         start, progress = asyncio.run(_run(app, settings, args.once))
     except RelayHalted as error:
         raise CommandError(f"stopped without skipping: {error}") from None
+    except AuditConfigError as error:
+        raise CommandError(str(error)) from None
     finally:
         app.close()
     print(

@@ -25,6 +25,7 @@ def run(args: argparse.Namespace) -> int:
     from deploy.bootstrap import load_settings
     from deploy.cli import CommandError
     from deploy.server import build_app
+    from services.audit.keys import AuditConfigError
 
     overrides = {}
     if args.host:
@@ -37,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
         app = build_app(settings)
     except (PersistenceError, OSError) as error:
         raise CommandError(f"cannot open the {settings.event_store} event store: {error}") from None
+    except AuditConfigError as error:
+        raise CommandError(str(error)) from None
     tls = _tls_options(settings)
     config = uvicorn.Config(
         app,

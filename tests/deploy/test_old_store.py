@@ -51,3 +51,16 @@ def test_the_old_store_chain_still_verifies(old_store: dict[str, str]):
     done = edflow(old_store, "audit", "verify")
     assert done.returncode == 0, done.stderr + done.stdout
     assert done.stdout.startswith("intact: "), done.stdout
+
+
+def test_the_old_unkeyed_chain_is_continued_by_a_keyed_one(old_store: dict[str, str]):
+    before = edflow(old_store, "audit", "verify")
+    assert before.returncode == 0, before.stderr + before.stdout
+    head = int(before.stdout.split("head at position ")[1].split()[0])
+    assert "no keyed link yet" in before.stdout
+    # A replay is an audited read: it records one event, the first keyed link.
+    done = edflow(old_store, "replay", "--by", "recorded", "--at", LAST_RECORDED, "--facility", "demo", "--json")
+    after = edflow(old_store, "audit", "verify")
+    assert after.returncode == 0, done.stderr + after.stderr + after.stdout
+    assert f"keyed chain from position {head + 1}; the links before it are unkeyed SHA-256" in after.stdout
+    assert "1 checkpoint matched, the newest at position" in after.stdout

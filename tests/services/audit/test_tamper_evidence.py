@@ -1,19 +1,23 @@
-"""Editing, deleting or inserting a row in the event store is detected by
-`audit verify` at the right event, on both stores."""
+"""Editing, deleting or inserting a row in the event store, cutting the log
+short or recomputing the chain is detected by `audit verify` at the right
+position and in the right words, on both stores."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import subprocess
-import sys
 
-import psycopg
 import pytest
 
+from deploy.audit_verify import NO_CHECKPOINT
 from events.catalogue import Person
+from services.audit import checkpoints
+from services.audit.auto_checkpoints import AutoCheckpoints
+from services.audit.keys import checkpoint_path
 from services.audit.verify import Problem, verify
 from services.hospital import Hospital
+from tests.services.audit.tampering import delete_with_link, execute, link_with, rechain, run_cli
+
+__all__ = ["run_cli"]
 
 
 @pytest.fixture
@@ -26,44 +30,53 @@ def recorded(settings, clock):
     app.close()
 
 
-def problem_found(app, anchors: dict[int, str] | None = None) -> Problem:
-    problem = verify(app, anchors).problem
+def saved_checkpoints(settings) -> list[checkpoints.Checkpoint]:
+    return checkpoints.load(checkpoint_path(settings))
+
+
+def problem_found(app, settings, with_checkpoints: bool = True) -> Problem:
+    problem = verify(app, saved_checkpoints(settings) if with_checkpoints else ()).problem
     assert problem is not None, "the log verified intact"
     return problem
 
 
-def execute(app, settings, statement: str, params=()):
-    """Tamper as an attacker with database access would: outside edflow."""
-    table = app.recorder.events_table_name
-    statement = statement.format(table=table)
-    if settings.event_store == "sqlite":
-        with sqlite3.connect(settings.sqlite_path) as conn:
-            conn.execute(statement.replace("%s", "?").replace("notification_id", "rowid"), params)
-    else:
-        with psycopg.connect(settings.postgres_dsn, autocommit=True) as conn:
-            conn.execute(statement, params)
-
-
-def test_untouched_log_is_intact(recorded):
-    report = verify(recorded)
-    assert report.intact and report.checked == 7 and report.head_id == 7
+def test_untouched_log_is_intact(recorded, settings):
+    [start] = saved_checkpoints(settings)
+    assert (start.position, start.by, start.signed) == (1, "chain start", True)
+    report = verify(recorded, [start])
+    assert report.intact and report.checked == 7 and report.head_id == 7 and report.keyed_from == 1
 
 
 def test_edited_event_is_named(recorded, settings):
     execute(recorded, settings, "UPDATE {table} SET state = %s WHERE notification_id = 4", (b'{"x":1}',))
-    problem = problem_found(recorded)
+    problem = problem_found(recorded, settings)
     assert (problem.kind, problem.notification_id) == ("altered", 4)
+    assert "link mismatch at position 4" in problem.detail
 
 
 def test_deleted_event_is_named(recorded, settings):
     execute(recorded, settings, "DELETE FROM {table} WHERE notification_id = 3")
-    problem = problem_found(recorded)
+    problem = problem_found(recorded, settings)
     assert (problem.kind, problem.notification_id) == ("missing", 3)
+
+
+def test_deleted_middle_event_with_its_chain_link_is_named_missing(recorded, settings):
+    delete_with_link(recorded, settings, 3)
+    problem = problem_found(recorded, settings, with_checkpoints=False)
+    assert (problem.kind, problem.notification_id) == ("missing", 3)
+    assert problem.detail.startswith("event 3 missing: deleted together with its chain link")
+
+
+def test_deleted_middle_events_with_their_links_are_counted(recorded, settings):
+    delete_with_link(recorded, settings, 3, 4)
+    problem = problem_found(recorded, settings, with_checkpoints=False)
+    assert (problem.kind, problem.notification_id) == ("missing", 3)
+    assert problem.detail.startswith("events 3-4 missing (2 events)")
 
 
 def test_deleted_last_event_is_named(recorded, settings):
     execute(recorded, settings, "DELETE FROM {table} WHERE notification_id = 7")
-    problem = problem_found(recorded)
+    problem = problem_found(recorded, settings)
     assert (problem.kind, problem.notification_id) == ("missing", 7)
 
 
@@ -80,63 +93,85 @@ def test_inserted_event_is_named(recorded, settings):
             b"{}",
         ),
     )
-    problem = problem_found(recorded)
+    problem = problem_found(recorded, settings)
     assert (problem.kind, problem.notification_id) == ("inserted", 8)
 
 
-def test_rewritten_chain_is_caught_by_an_external_checkpoint(recorded, settings):
-    head = verify(recorded)
-    assert head.head_id is not None and head.head_hash is not None
-    anchors = {head.head_id: head.head_hash}
-    # Rewrite the event AND recompute the chain after it, as a careful attacker would.
+def test_deleting_the_newest_events_with_their_links_is_truncation(recorded, settings):
+    taken = run_cli(settings, "audit", "checkpoint")
+    assert taken.returncode == 0, taken.stderr
+    delete_with_link(recorded, settings, 6, 7)
+    result = run_cli(settings, "audit", "verify")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "NOT INTACT (truncated): 2 events missing at the end since the checkpoint of " in result.stdout
+    assert "the log ends at position 5, the checkpoint recorded position 7" in result.stdout
+
+
+def test_truncation_is_caught_after_new_events_are_appended(recorded, settings, clock):
+    assert AutoCheckpoints(recorded, settings).take(7) is not None
+    delete_with_link(recorded, settings, 6, 7)
+    recorded.arrive(clock.meta(role="intake"), "V9", Person(family_name="Later", sex="M"))
+    problem = problem_found(recorded, settings)
+    assert problem.kind in ("truncated", "missing") and problem.notification_id in (6, 7)
+
+
+def test_recomputed_whole_chain_is_caught_by_the_chain_start_checkpoint(recorded, settings):
+    # Rewrite the event AND recompute the whole chain after it, as a careful
+    # attacker would who knows the unkeyed format but not the key.
     execute(recorded, settings, "UPDATE {table} SET state = %s WHERE notification_id = 2", (b'{"x":1}',))
     rechain(recorded, settings)
-    assert verify(recorded).intact  # the chain alone now agrees with itself...
-    problem = problem_found(recorded, anchors)  # ...but not with the checkpoint kept elsewhere
-    assert problem.kind == "checkpoint-mismatch"
+    problem = problem_found(recorded, settings)
+    assert (problem.kind, problem.notification_id) == ("recomputed", 1)
+    assert "recorded a keyed link at position 1, the store now holds an unkeyed one" in problem.detail
+    result = run_cli(settings, "audit", "verify")
+    assert result.returncode == 1 and "NOT INTACT (recomputed): chain recomputed without the key" in result.stdout
 
 
-def rechain(app, settings):
-    from services.audit.chain import CHAIN_TABLE, GENESIS, link
-    from services.audit.verify import notifications
-
-    previous, links = GENESIS, []
-    for notification in notifications(app):
-        previous = link(previous, notification.id, notification)
-        links.append((previous, notification.id))
-    for digest, notification_id in links:
-        if settings.event_store == "sqlite":
-            with sqlite3.connect(settings.sqlite_path) as conn:
-                conn.execute(f"UPDATE {CHAIN_TABLE} SET hash = ? WHERE notification_id = ?", (digest, notification_id))
-        else:
-            with psycopg.connect(settings.postgres_dsn, autocommit=True) as conn:
-                conn.execute(
-                    f"UPDATE {CHAIN_TABLE} SET hash = %s WHERE notification_id = %s", (digest, notification_id)
-                )
+@pytest.mark.parametrize("relink", ["unkeyed", "another key"])
+def test_chain_recomputed_after_an_edit_fails_without_any_checkpoint(recorded, settings, relink):
+    execute(recorded, settings, "UPDATE {table} SET state = %s WHERE notification_id = 4", (b'{"x":1}',))
+    if relink == "unkeyed":
+        rechain(recorded, settings, start=4)
+    else:
+        rechain(recorded, settings, link_with(b"k" * 32), start=4)
+    problem = problem_found(recorded, settings, with_checkpoints=False)
+    assert (problem.kind, problem.notification_id) == ("recomputed", 4)
+    assert problem.detail.startswith("chain recomputed without the key")
 
 
-def run_cli(settings, *args):
-    env = {
-        "EDFLOW_DATA_DIR": str(settings.data_dir),
-        "EDFLOW_EVENT_STORE": settings.event_store,
-        "EDFLOW_POSTGRES_DSN": settings.postgres_dsn,
-        "PATH": "/usr/bin:/bin",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "deploy.cli", *args], capture_output=True, text=True, env=env, timeout=120
-    )
+def test_chain_recomputed_from_the_start_under_another_key(recorded, settings):
+    rechain(recorded, settings, link_with(b"k" * 32))
+    # Without a checkpoint this looks the same as holding the wrong key ...
+    alone = verify(recorded)
+    assert alone.problem is None and "probably not this store's chain key" in (alone.unverifiable or "")
+    # ... the signed checkpoint confirms the key, so the chain was rewritten.
+    problem = problem_found(recorded, settings)
+    assert (problem.kind, problem.notification_id) == ("recomputed", 1)
+
+
+def test_cli_intact_store_and_the_missing_checkpoint_warning(recorded, settings):
+    ok = run_cli(settings, "audit", "verify")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    lines = ok.stdout.splitlines()
+    assert lines[0].startswith("intact: 7 events, head at position 7")
+    assert lines[1] == "keyed chain (HMAC-SHA256) over every event"
+    assert lines[2].startswith("1 checkpoint matched, the newest at position 1 of ")
+    checkpoint_path(settings).unlink()
+    bare = run_cli(settings, "audit", "verify")
+    assert bare.returncode == 0 and bare.stdout.splitlines()[-1] == NO_CHECKPOINT
 
 
 def test_cli_checkpoint_then_verify_then_tamper(recorded, settings):
     checkpoint = run_cli(settings, "audit", "checkpoint")
     assert checkpoint.returncode == 0, checkpoint.stderr
-    assert json.loads(checkpoint.stdout)["notification_id"] == 7
+    taken = json.loads(checkpoint.stdout)
+    assert (taken["position"], taken["by"]) == (7, "audit checkpoint") and taken["mac"]
     ok = run_cli(settings, "audit", "verify")
-    assert ok.returncode == 0 and "intact: 7 events, 1 checkpoints matched" in ok.stdout
+    assert ok.returncode == 0 and "2 checkpoints matched, the newest at position 7" in ok.stdout
     execute(recorded, settings, "UPDATE {table} SET state = %s WHERE notification_id = 5", (b"{}",))
     bad = run_cli(settings, "audit", "verify")
     assert bad.returncode == 1
-    assert "event 5 altered" in bad.stdout
+    assert "NOT INTACT (altered): event 5 altered" in bad.stdout
     assert "Traceback" not in bad.stderr
 
 
