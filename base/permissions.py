@@ -148,7 +148,12 @@ def render_markdown() -> str:
     ]
     for route, roles in SEES_IDENTITY.items():
         lines.append(f"- `{route}`: " + ", ".join(r for r in ROLES if r in roles))
-    lines += ["", "Parts of the live board (`board.watch`) limited by role; other roles see every entity kind but the alert below:", ""]
+    lines += [
+        "",
+        "Parts of the live board (`board.watch`) limited by role; other roles see every entity kind"
+        " but the alert below:",
+        "",
+    ]
     for role, kinds in BOARD_KINDS.items():
         lines.append(f"- `{role}`: " + ", ".join(sorted(kinds)))
     lines += ["", "The board's dead-letter alert (`alert`, no patient data) is shown only to:", ""]
