@@ -14,7 +14,10 @@ watch (read only); auditors read everything, change nothing; admin does all.
 
 from __future__ import annotations
 
+from typing import get_args
+
 from base.auth import ROLES
+from events.board import EntityKind
 
 ADMIN = "admin"
 FLOOR = frozenset({"charge-nurse", ADMIN})
@@ -102,8 +105,18 @@ BOARD_KINDS: dict[str, frozenset[str]] = {
 }
 
 
+# The board's dead-letter alert ("N events could not be shown") is for those
+# who run the floor and the board; it holds no patient data.
+SEES_BOARD_ALERTS = frozenset({"coordinator", "charge-nurse", ADMIN})
+ALERT_KIND = "alert"
+
+
 def board_kinds(role: str) -> frozenset[str] | None:
-    return BOARD_KINDS.get(role)
+    """The entity kinds `role` sees on the board; None: every kind."""
+    kinds = BOARD_KINDS.get(role)
+    if role in SEES_BOARD_ALERTS:
+        return kinds
+    return (kinds if kinds is not None else frozenset(get_args(EntityKind))) - {ALERT_KIND}
 
 
 def is_allowed(route_name: str, role: str) -> bool:
@@ -135,9 +148,16 @@ def render_markdown() -> str:
     ]
     for route, roles in SEES_IDENTITY.items():
         lines.append(f"- `{route}`: " + ", ".join(r for r in ROLES if r in roles))
-    lines += ["", "Parts of the live board (`board.watch`) limited by role; other roles see every entity kind:", ""]
+    lines += [
+        "",
+        "Parts of the live board (`board.watch`) limited by role; other roles see every entity kind"
+        " but the alert below:",
+        "",
+    ]
     for role, kinds in BOARD_KINDS.items():
         lines.append(f"- `{role}`: " + ", ".join(sorted(kinds)))
+    lines += ["", "The board's dead-letter alert (`alert`, no patient data) is shown only to:", ""]
+    lines.append("- " + ", ".join(f"`{r}`" for r in ROLES if r in SEES_BOARD_ALERTS))
     return "\n".join(lines) + "\n"
 
 

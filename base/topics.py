@@ -2,7 +2,8 @@
 
 Event topics keep every record forever: auditors replay them from the start.
 The board topic carries snapshots and deltas that are rebuilt from events, so
-it keeps a week.
+it keeps a week. The dead-letter topic (events a projection could not fold,
+no patient data) keeps a year: long enough to find and fix each one.
 
 Replication follows the cluster unless EDFLOW_TOPIC_REPLICATION says
 otherwise: on three or more brokers every topic has three replicas and
@@ -25,6 +26,7 @@ from base import kafka_clients
 from base.settings import Settings
 
 BOARD_RETENTION_MS = 7 * 24 * 3600 * 1000
+DEADLETTER_RETENTION_MS = 365 * 24 * 3600 * 1000
 TOPIC_ALREADY_EXISTS = 36
 UNKNOWN_TOPIC = 3
 CREATED_VISIBLE_TIMEOUT = 15.0
@@ -83,7 +85,18 @@ def planned_topics(settings: Settings, brokers: int | None = None) -> list[Topic
         TopicPlan(topics.ed, settings.topic_partitions, replication, forever),
         TopicPlan(topics.access, settings.topic_partitions, replication, forever),
         TopicPlan(topics.board, settings.topic_partitions, replication, board),
+        deadletter_plan(settings, replication),
     ]
+
+
+def deadletter_plan(settings: Settings, replication: int) -> TopicPlan:
+    """The dead-letter topic; the worker creates it too if it is missing."""
+    configs = {
+        "cleanup.policy": "delete",
+        "min.insync.replicas": str(min(CLUSTER_MIN_INSYNC, replication)),
+        "retention.ms": str(DEADLETTER_RETENTION_MS),
+    }
+    return TopicPlan(settings.topics.deadletter, settings.topic_partitions, replication, configs)
 
 
 async def create_topics(settings: Settings) -> list[TopicOutcome]:

@@ -8,8 +8,9 @@ a gap (a delta whose seq is not last seq + 1) discards its board and waits for
 (or asks for) the next snapshot.
 
 Each change is `{"kind", "id", "value"}`; the kind ("encounter", "bed",
-"capacity", "metrics", "appointment", "schedule") says which value struct
-below `value` holds. `value` null means the entity left the board. Times in
+"capacity", "metrics", "appointment", "schedule", "alert") says which value
+struct below `value` holds. `value` null means the entity left the board. A
+consumer that does not know a kind ignores its changes. Times in
 values are ISO 8601 strings as Python's `isoformat` writes them (`+00:00`,
 not `Z`); field order is the order the JSON carries.
 """
@@ -26,7 +27,7 @@ from events.access import AppointmentType
 from events.common import Sex
 from events.ed import ArrivalMode, BedType
 
-EntityKind = Literal["encounter", "bed", "capacity", "metrics", "appointment", "schedule"]
+EntityKind = Literal["encounter", "bed", "capacity", "metrics", "appointment", "schedule", "alert"]
 EncounterStatus = Literal["waiting", "roomed", "boarding"]
 BedStatus = Literal["available", "occupied", "dirty", "cleaning", "blocked"]
 AppointmentStatus = Literal["booked", "checked-in", "noshow", "fulfilled", "cancelled"]
@@ -148,6 +149,25 @@ class ScheduleValue(_Value, frozen=True, kw_only=True):
     unverified_insurance: int
 
 
+class DeadLetterNote(_Value, frozen=True, kw_only=True):
+    """One event the board could not show: its type, when it was set aside
+    (wall clock, ISO 8601) and why (exception type and the reducer that
+    raised; never a value from the event)."""
+
+    type: str
+    at: str
+    reason: str
+
+
+class AlertValue(_Value, frozen=True, kw_only=True):
+    """Board alert of id "dead-letters": how many of the facility's events
+    could not be folded into the board (each is on the dead-letter topic),
+    and the latest few, newest first."""
+
+    count: int
+    latest: list[DeadLetterNote]
+
+
 class _Change(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):
     kind: ClassVar[EntityKind]
     id: str
@@ -183,12 +203,27 @@ class ScheduleChange(_Change, frozen=True, kw_only=True, tag="schedule"):
     value: ScheduleValue | None
 
 
-EntityChange = EncounterChange | BedChange | CapacityChange | MetricsChange | AppointmentChange | ScheduleChange
-BoardValue = EncounterValue | BedValue | CapacityValue | MetricsValue | AppointmentValue | ScheduleValue
+class AlertChange(_Change, frozen=True, kw_only=True, tag="alert"):
+    kind: ClassVar[Literal["alert"]] = "alert"
+    value: AlertValue | None
+
+
+EntityChange = (
+    EncounterChange | BedChange | CapacityChange | MetricsChange | AppointmentChange | ScheduleChange | AlertChange
+)
+BoardValue = EncounterValue | BedValue | CapacityValue | MetricsValue | AppointmentValue | ScheduleValue | AlertValue
 # Kind -> the change class that carries it (called with id= and value=).
 CHANGE_TYPES: dict[str, Callable[..., EntityChange]] = {
     cls.kind: cls
-    for cls in (EncounterChange, BedChange, CapacityChange, MetricsChange, AppointmentChange, ScheduleChange)
+    for cls in (
+        EncounterChange,
+        BedChange,
+        CapacityChange,
+        MetricsChange,
+        AppointmentChange,
+        ScheduleChange,
+        AlertChange,
+    )
 }
 
 

@@ -35,6 +35,12 @@ class Topics:
         return f"{self.board}.requests"
 
     @property
+    def deadletter(self) -> str:
+        """Events the projection worker could not fold (`events.deadletter`),
+        keyed by event id; no patient data."""
+        return f"{self.prefix}.deadletter"
+
+    @property
     def event_topics(self) -> tuple[str, ...]:
         return (self.ed, self.access)
 

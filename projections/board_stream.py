@@ -9,6 +9,9 @@ The cursor also carries the fold changes of the last event it numbered
 (`pending`): the worker writes the cursor before the entries, so if it dies
 half-way through writing them, the next event of that facility first finishes
 the job (`unfinished_changes`) instead of folding onto a half-written state.
+
+Events the fold could not apply (`projections.guarded`) are counted on the
+cursor too, with the latest few, and shown as the board's "alert" entity.
 """
 
 from __future__ import annotations
@@ -19,11 +22,14 @@ from typing import Literal
 
 import msgspec
 
-from events.board import BoardMessage, BoardValue, EntityChange
+from events.board import AlertChange, AlertValue, BoardMessage, BoardValue, DeadLetterNote, EntityChange
 from events.envelope import Envelope
 
 Stream = Literal["ed", "access"]
 CURSOR_KIND = "worker"
+ALERT_ID = "dead-letters"
+# How many of the latest dead letters the board alert lists.
+ALERT_LATEST = 5
 
 
 class BoardCursor(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -35,6 +41,9 @@ class BoardCursor(msgspec.Struct, kw_only=True, omit_defaults=True):
     positions: dict[str, int] = {}
     # Encoded table values of the last event's changes (None = delete).
     pending: dict[str, bytes | None] = {}
+    # Events of the facility set aside (dead-lettered), and the latest few.
+    dead_letters: int = 0
+    latest_dead: list[DeadLetterNote] = []
 
 
 _encoder = msgspec.json.Encoder()
@@ -61,6 +70,35 @@ def is_cursor_key(key: str) -> bool:
     return key.endswith(f"|{CURSOR_KIND}|cursor")
 
 
+def dead_letter_key(facility_id: str, event_id: str) -> str:
+    """Marks an event as set aside, so a redelivery is not sent twice."""
+    return f"{facility_id}|{CURSOR_KIND}|dead|{event_id}"
+
+
+def is_worker_key(key: str) -> bool:
+    """The worker's own entries (cursor, dead-letter marks), not the fold's."""
+    return key.split("|", 2)[1:2] == [CURSOR_KIND]
+
+
+def set_aside(cursor: BoardCursor, note: DeadLetterNote, pending: dict[str, bytes | None]) -> BoardCursor:
+    """The cursor after an event was dead-lettered: the alert changes, so it
+    takes the next seq; positions stay (nothing of the event was folded)."""
+    return msgspec.structs.replace(
+        cursor,
+        seq=cursor.seq + 1,
+        pending=pending,
+        dead_letters=cursor.dead_letters + 1,
+        latest_dead=[note, *cursor.latest_dead][:ALERT_LATEST],
+    )
+
+
+def alert(cursor: BoardCursor) -> list[EntityChange]:
+    """The board's dead-letter alert; none while nothing was set aside."""
+    if not cursor.dead_letters:
+        return []
+    return [AlertChange(id=ALERT_ID, value=AlertValue(count=cursor.dead_letters, latest=list(cursor.latest_dead)))]
+
+
 def unfinished_changes(cursor: BoardCursor, stored: Mapping[str, bytes | None]) -> dict[str, bytes | None]:
     """The pending writes that did not reach the table (`stored`: current raw values)."""
     return {key: value for key, value in cursor.pending.items() if stored.get(key) != value}
@@ -78,9 +116,8 @@ def advance(
     publishes: bool,
 ) -> BoardCursor:
     """The cursor after folding `envelope`; `publishes` takes the next seq."""
-    return BoardCursor(
-        facility_id=cursor.facility_id,
-        partition=cursor.partition,
+    return msgspec.structs.replace(
+        cursor,
         seq=cursor.seq + 1 if publishes else cursor.seq,
         as_of=envelope.occurred_at,
         positions={**cursor.positions, stream: max(envelope.position, cursor.positions.get(stream, 0))},

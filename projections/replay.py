@@ -4,11 +4,14 @@ with the same fold the worker runs.
 
 "As of T" folds every event recorded at or before T (what the live projection
 held after the last event recorded by then), or with `by="occurred"` every
-event that happened at or before T. Events are folded in store order.
+event that happened at or before T. Events are folded in store order; one
+a reducer cannot apply is skipped whole and counted (`skipped`), as the live
+worker dead-letters it.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,10 +25,12 @@ from events.envelope import Envelope
 from projections import fold
 from projections.beds import bed_board
 from projections.entries import Entry, FacilitySummary, ScheduleBook
+from projections.guarded import apply_changes, guarded_step
 from projections.profile import DEFAULT_PROFILE, FacilityProfile
 from projections.waiting import waiting_queue
 
 Order = Literal["recorded", "occurred"]
+log = logging.getLogger("edflow.replay")
 
 
 class ReplayError(ValueError):
@@ -43,6 +48,7 @@ class Replay:
     facilities: set[str] = field(default_factory=set)
     read: int = 0
     folded: int = 0
+    skipped: int = 0
 
     def feed(self, envelope: Envelope) -> None:
         self.read += 1
@@ -51,12 +57,18 @@ class Replay:
         if self.at is not None and moment > self.at:
             return
         profile = self.profile_for(envelope.facility_id)
-        result = fold.step({k: self.table.get(k) for k in fold.keys_for(envelope, profile)}, envelope, profile)
-        for key, entry in result.changes.items():
-            if entry is None:
-                self.table.pop(key, None)
-            else:
-                self.table[key] = entry
+        result = guarded_step(self.table.get, envelope, profile)
+        if isinstance(result, str):
+            self.skipped += 1
+            log.error(
+                "replay skipped %s event %s at position %d: %s",
+                envelope.type,
+                envelope.event_id,
+                envelope.position,
+                result,
+            )
+            return
+        apply_changes(self.table, result.changes)
         self.folded += bool(result.changes)
 
     def entries_of(self, facility_id: str | None) -> tuple[str, list[tuple[str, Entry]]]:

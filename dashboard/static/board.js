@@ -4,7 +4,7 @@
 import { Commands } from "./commands.js";
 import { BoardConnection } from "./connection.js";
 import { clock, h, localDay } from "./dom.js";
-import { drawAppointments, drawBeds, drawCapacity, drawMetrics, drawWaiting } from "./panels.js";
+import { drawAlert, drawAppointments, drawBeds, drawCapacity, drawMetrics, drawWaiting } from "./panels.js";
 import { drawSparkline, History } from "./sparkline.js";
 
 const $ = (id) => document.getElementById(id);
@@ -105,6 +105,7 @@ function signOut() {
   connection = null;
   sessionStorage.removeItem(TOKEN_KEY);
   $("board").hidden = true;
+  $("alerts").hidden = true;
   $("sign-out").hidden = true;
   $("login").hidden = false;
   $("who").textContent = "";
@@ -165,6 +166,7 @@ function draw() {
     drawCapacity($("capacity"), entities.get("capacity|ed"));
     drawMetrics($("metrics"), entities.get("metrics|today"));
     const zone = connection.timeZone;
+    drawAlert($("alerts"), entities.get("alert|dead-letters"), zone);
     drawAppointments($("appointments"), entities, localDay(new Date(now).toISOString(), zone), zone);
     drawSparkline($("spark-census"), trend.points, 1, "Census");
     drawSparkline($("spark-waiting"), trend.points, 2, "Waiting");

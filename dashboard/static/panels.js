@@ -123,3 +123,14 @@ export function drawAppointments(container, entities, today, timeZone) {
       h("td", { class: `ins ins-${a.insurance}` }, `insurance ${a.insurance}`)))))
       : h("p", { class: "muted" }, "No appointments today."));
 }
+
+// The board's dead-letter alert (only roles that run the board receive it):
+// events the projection could not fold, so the board may be missing them.
+export function drawAlert(container, alert, timeZone) {
+  if (!alert || !alert.count) { container.hidden = true; replace(container); return; }
+  const noun = alert.count === 1 ? "event" : "events";
+  container.hidden = false;
+  replace(container,
+    h("strong", {}, `${alert.count} ${noun} could not be shown on this board; see the dead-letter topic.`),
+    h("ul", {}, (alert.latest || []).map((d) => h("li", {}, `${d.type} · ${clock(d.at, timeZone, true)} · ${d.reason}`))));
+}

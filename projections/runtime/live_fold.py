@@ -12,23 +12,40 @@ the facility's next event (`_resume`); one killed between 2 and 3 leaves a
 seq gap, which the snapshot published at every start closes. Tables rebuilt
 from changelogs may be behind the board topic: numbering goes on after the
 last seq published there (`published`, read at start), so no seq repeats.
+
+An event a reducer cannot apply stops nothing: its changes are computed and
+encoded before anything is written, so none of them is kept (atomic per
+event), and it goes to the dead-letter topic instead (`set_aside`). The
+board counts it in its alert and moves on; the offset is committed as usual.
 """
 
 from __future__ import annotations
 
 import logging
+import traceback
 from collections import Counter
 from collections.abc import Callable, Mapping
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 import msgspec
 
-from events.board import encode_board
+from events.board import DeadLetterNote, EntityChange, encode_board
+from events.deadletter import DeadLetter, encode_dead_letter
 from events.envelope import Envelope, decode
 from projections import board_stream as bs
 from projections.facility_entries import facility_items
+from projections.guarded import failure_reason
 
 log = logging.getLogger("edflow.worker")
+
+
+class Place(NamedTuple):
+    """Where a record sits in Kafka."""
+
+    topic: str
+    partition: int
+    offset: int
 
 
 class LiveFold:
@@ -41,8 +58,10 @@ class LiveFold:
         streams: Mapping[str, bs.Stream],
         snapshot_every: int,
         profile_for: Callable[[str], Any],
+        deadletter_topic: Any,
     ):
         self.fold, self.entries, self.facilities, self.profile_for = fold, entries, facilities, profile_for
+        self.deadletter_topic = deadletter_topic
         self.board_topic, self.streams, self.snapshot_every = board_topic, streams, snapshot_every
         self.counts: Counter[str] = Counter()
         self._resumed: set[str] = set()
@@ -70,34 +89,79 @@ class LiveFold:
             self.counts["rejected"] += 1
             log.error("skipped undecodable record %s[%d]@%d: %s", topic, partition, offset, error)
             return
-        try:
-            await self.apply(envelope, self.streams[topic], partition)
-        except Exception:
-            log.exception(
-                "fold failed on %s event %s (%s[%d]@%d)", envelope.type, envelope.event_id, topic, partition, offset
-            )
-            raise
+        await self.apply(envelope, self.streams[topic], Place(topic, partition, offset))
 
-    async def apply(self, envelope: Envelope, stream: bs.Stream, partition: int) -> None:
+    async def apply(self, envelope: Envelope, stream: bs.Stream, place: Place) -> None:
         facility_id = envelope.facility_id
-        cursor = self._cursor(facility_id, partition)
+        cursor = self._cursor(facility_id, place.partition)
         profile = self.profile_for(facility_id)
-        keys = self.fold.keys_for(envelope, profile)
-        current = {key: self._entry(key) for key in keys}
-        step = self.fold.step(current, envelope, profile)
         self.counts["events"] += 1
+        try:
+            keys = self.fold.keys_for(envelope, profile)
+            current = {key: self._entry(key) for key in keys}
+            step = self.fold.step(current, envelope, profile)
+            pending = {k: None if v is None else self.fold.encode_entry(v) for k, v in step.changes.items()}
+        except Exception as error:
+            # Nothing of the event was written: it is dropped whole.
+            await self.set_aside(cursor, envelope, place, error)
+            return
         if not step.changes and not step.board:
             self.counts["unchanged"] += 1
             return
-        pending = {k: None if v is None else self.fold.encode_entry(v) for k, v in step.changes.items()}
         cursor = bs.advance(cursor, envelope, stream, pending, publishes=bool(step.board))
         self._put(bs.cursor_key(facility_id), bs.encode_cursor(cursor))
         self._write(pending)
         if step.board:
-            if bs.snapshot_due(cursor.seq, self.snapshot_every):
-                await self._send(bs.snapshot(cursor, self._entities(cursor), profile.timezone))
-            else:
-                await self._send(bs.delta(cursor, step.board, profile.timezone))
+            await self._publish(cursor, step.board)
+
+    async def set_aside(self, cursor: bs.BoardCursor, envelope: Envelope, place: Place, error: Exception) -> None:
+        """Dead-letter an event a reducer could not apply: the record (keyed by
+        event id) first, then the cursor with its alert and the event's mark,
+        then the board. A worker killed before the mark is written sends the
+        same record again on redelivery (same key, same meaning); after it, a
+        redelivery counts as unchanged."""
+        reason = failure_reason(error)
+        # The frames name code, not values; the exception's message is left out (PHI).
+        log.error(
+            "set aside %s event %s (%s[%d]@%d, position %d): %s\n%s",
+            envelope.type,
+            envelope.event_id,
+            *place,
+            envelope.position,
+            reason,
+            "".join(traceback.format_tb(error.__traceback__)).rstrip(),
+        )
+        mark = bs.dead_letter_key(envelope.facility_id, str(envelope.event_id))
+        if self._get(mark) is not None:
+            self.counts["unchanged"] += 1
+            return
+        self.counts["dead"] += 1
+        at = datetime.now(UTC)
+        raw = encode_dead_letter(
+            DeadLetter(
+                event_id=envelope.event_id,
+                type=envelope.type,
+                facility_id=envelope.facility_id,
+                topic=place.topic,
+                partition=place.partition,
+                offset=place.offset,
+                position=envelope.position,
+                reason=reason,
+                at=at,
+            )
+        )
+        await self.deadletter_topic.send(key=str(envelope.event_id).encode(), value=raw)
+        cursor = bs.set_aside(cursor, DeadLetterNote(type=envelope.type, at=at.isoformat(), reason=reason), {mark: raw})
+        self._put(bs.cursor_key(envelope.facility_id), bs.encode_cursor(cursor))
+        self._write({mark: raw})
+        await self._publish(cursor, bs.alert(cursor))
+
+    async def _publish(self, cursor: bs.BoardCursor, changes: list[EntityChange]) -> None:
+        timezone = self.profile_for(cursor.facility_id).timezone
+        if bs.snapshot_due(cursor.seq, self.snapshot_every):
+            await self._send(bs.snapshot(cursor, self._entities(cursor), timezone))
+        else:
+            await self._send(bs.delta(cursor, changes, timezone))
 
     async def publish_snapshots(self, partition: int, wanted: str | None) -> None:
         """A snapshot for every facility of `partition` (or only `wanted`)."""
@@ -171,9 +235,9 @@ class LiveFold:
         items = (
             (key, self.fold.decode_entry(raw))
             for key, raw in facility_items(self.entries, cursor.partition, cursor.facility_id)
-            if not bs.is_cursor_key(key)
+            if not bs.is_worker_key(key)
         )
-        return list(self.fold.board_snapshot(items, self.profile_for(cursor.facility_id)))
+        return [*self.fold.board_snapshot(items, self.profile_for(cursor.facility_id)), *bs.alert(cursor)]
 
     async def _send(self, message: Any) -> None:
         self.counts[message.type] += 1

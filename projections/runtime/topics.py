@@ -4,7 +4,8 @@ faust would declare its changelog topics itself, but a consumer that starts
 before the new topics reach its metadata sees "0 partitions" and fails every
 table write of the first events. So the worker checks the topics it reads
 (they must exist, co-partitioned: one partition count) and creates its own
-(table changelogs, board snapshot requests) up front, then waits until the
+(table changelogs, board snapshot requests, and the dead-letter topic if
+`edflow topics create` predates it) up front, then waits until the
 broker shows them.
 """
 
@@ -16,7 +17,7 @@ from aiokafka.admin import NewTopic
 
 from base import kafka_clients
 from base.settings import Settings
-from base.topics import TOPIC_ALREADY_EXISTS, broker_count, describe_topics, planned_replication
+from base.topics import TOPIC_ALREADY_EXISTS, broker_count, deadletter_plan, describe_topics, planned_replication
 
 TABLES = ("entries", "facilities")
 VISIBLE_TIMEOUT = 15.0
@@ -32,8 +33,9 @@ def changelog_topic(settings: Settings, table: str) -> str:
 
 
 def _own_topics(settings: Settings, brokers: int | None = None) -> list[NewTopic]:
-    """Table changelogs and snapshot requests, replicated like the event topics
-    (three replicas on a cluster of three or more brokers, see `base.topics`)."""
+    """Table changelogs, snapshot requests and the dead-letter topic, replicated
+    like the event topics (three replicas on a cluster of three or more
+    brokers, see `base.topics`)."""
     n, replicas = settings.topic_partitions, planned_replication(settings, brokers)
     durable = {"min.insync.replicas": str(min(2, replicas))}
     changelogs = [
@@ -46,7 +48,9 @@ def _own_topics(settings: Settings, brokers: int | None = None) -> list[NewTopic
         replicas,
         topic_configs={**durable, "cleanup.policy": "delete", "retention.ms": str(REQUESTS_RETENTION_MS)},
     )
-    return [*changelogs, requests]
+    dead = deadletter_plan(settings, replicas)
+    deadletter = NewTopic(dead.name, dead.partitions, dead.replication, topic_configs=dead.configs)
+    return [*changelogs, requests, deadletter]
 
 
 async def prepare_worker_topics(settings: Settings) -> None:

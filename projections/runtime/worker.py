@@ -88,7 +88,9 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
         broker_session_timeout=10.0,
         broker_heartbeat_interval=3.0,
         # An agent that fails stops the worker, so the event is retried after
-        # a restart instead of being skipped by a restarted agent.
+        # a restart instead of being skipped by a restarted agent. An event
+        # the fold cannot apply does not fail it: it is dead-lettered
+        # (`live_fold`); what still fails is the broker or the tables.
         agent_supervisor=mode.CrashingSupervisor,
     )
 
@@ -114,6 +116,7 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
         **RAW,
     )
     requests = app.topic(settings.topics.board_requests, key_type=bytes, value_type=bytes, **RAW)
+    deadletter = app.topic(topics.deadletter, key_type=bytes, value_type=bytes, **RAW)
 
     # --- tables ---------------------------------------------------------------
     def table(name: str, help: str) -> Any:
@@ -149,6 +152,7 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
         streams={topics.ed: "ed", topics.access: "access"},
         snapshot_every=settings.board_snapshot_every,
         profile_for=facility_profiles(settings),
+        deadletter_topic=deadletter,
     )
 
     # --- agents ---------------------------------------------------------------
@@ -193,8 +197,8 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
             reported.clear()
             reported.update(counts)
             log.info(
-                "projected events=%d unchanged=%d rejected=%d deltas=%d snapshots=%d",
-                *(counts.get(k, 0) for k in ("events", "unchanged", "rejected", "delta", "snapshot")),
+                "projected events=%d unchanged=%d rejected=%d deltas=%d snapshots=%d dead-lettered=%d",
+                *(counts.get(k, 0) for k in ("events", "unchanged", "rejected", "delta", "snapshot", "dead")),
             )
 
     return app

@@ -4,17 +4,27 @@ no-show / cancellation / lead-time statistics by department and period.
 Pure functions: rows in, rows out. Appointments count in the period of their
 (latest) scheduled start, in the facility's time zone. Rates are over every
 appointment of the group; lead time is from booking to start, in days.
+
+An appointment a report cannot place (a time without a zone, or out of the
+calendar's range) is left out, logged by its id (never its content) and
+counted in `SKIPPED`, rather than failing the report for everyone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date, timedelta
+import logging
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, timedelta
 from statistics import mean, median
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from events.work_queue import QueueAppointment
+
+log = logging.getLogger("edflow.reports")
+# Appointments left out of a report, by report ("schedule", "stats"), since start.
+SKIPPED: Counter[str] = Counter()
 
 Period = Literal["day", "week", "month"]
 SCHEDULE_COLUMNS = (
@@ -45,11 +55,32 @@ STATS_COLUMNS = (
 )
 
 
-def _in_range(appointments: Iterable[QueueAppointment], first: date, last: date, tz: ZoneInfo):
+def _in_range(
+    appointments: Iterable[QueueAppointment], first: date, last: date, tz: ZoneInfo, report: str
+) -> Iterator[tuple[date, QueueAppointment]]:
     for a in appointments:
-        day = a.start.astimezone(tz).date()
+        try:
+            day = _placed(a, tz)
+        except (TypeError, ValueError, OverflowError) as error:
+            SKIPPED[report] += 1
+            log.error("%s report skipped appointment %s: %s", report, a.id, type(error).__name__)
+            continue
         if first <= day <= last:
             yield day, a
+
+
+def _placed(a: QueueAppointment, tz: ZoneInfo) -> date:
+    """The appointment's day in the facility's calendar; raises if any of its
+    times cannot be compared with the others' (no zone) or placed."""
+    for moment in (a.start, a.end, a.booked_at):
+        if _naive(moment):
+            raise ValueError("a time without a zone")
+    a.end.astimezone(tz)
+    return a.start.astimezone(tz).date()
+
+
+def _naive(moment: datetime) -> bool:
+    return moment.tzinfo is None or moment.utcoffset() is None
 
 
 def schedule_rows(
@@ -58,7 +89,8 @@ def schedule_rows(
     tz = ZoneInfo(time_zone)
     rows = []
     for day, a in sorted(
-        _in_range(appointments, first, last, tz), key=lambda p: (p[1].start, p[1].department, p[1].appointment_id)
+        _in_range(appointments, first, last, tz, "schedule"),
+        key=lambda p: (p[1].start, p[1].department, p[1].appointment_id),
     ):
         rows.append(
             {
@@ -93,7 +125,7 @@ def stats_rows(
 ) -> list[dict[str, Any]]:
     tz = ZoneInfo(time_zone)
     groups: dict[tuple[str, str], list[QueueAppointment]] = {}
-    for day, a in _in_range(appointments, first, last, tz):
+    for day, a in _in_range(appointments, first, last, tz, "stats"):
         groups.setdefault((period_of(day, period), a.department), []).append(a)
     rows = []
     for (label, department), members in sorted(groups.items()):

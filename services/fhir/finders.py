@@ -1,10 +1,16 @@
 """The searches: each checks its parameters, gathers candidate resources
 (one by identifier when given, else every one at the facility) and keeps
-those that match every parameter."""
+those that match every parameter.
+
+A record a search cannot build or match (say, a time without a zone) is left
+out, logged by its id (never its content) and counted in `SKIPPED`: one bad
+record must not fail the search for everyone."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from functools import partial
 
@@ -45,12 +51,37 @@ ENCOUNTER_STATUSES = {
 APPOINTMENT_STATUSES = {"proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow",
                         "entered-in-error", "checked-in", "waitlist"}  # fmt: skip
 OPERATIONAL_CODES = {"C", "H", "I", "K", "O", "U"}  # HL7 table 0116
+log = logging.getLogger("edflow.fhir")
+# Records left out of searches because they could not be built or matched, by resource type.
+SKIPPED: Counter[str] = Counter()
+# What a damaged or out-of-range record raises while it is built or compared.
+UNUSABLE = (TypeError, ValueError, KeyError, AttributeError, OverflowError)
 
 
-def _one(find) -> list[dict]:
+def _skipped(kind: str, record_id: object, error: Exception) -> None:
+    SKIPPED[kind] += 1
+    log.error("FHIR %s search skipped record %s: %s", kind, record_id, type(error).__name__)
+
+
+def _kept(kind: str, found: Iterable[dict], keep: Callable[[dict], object]) -> list[dict]:
+    """The resources `keep` accepts; one it cannot judge is skipped."""
+    kept = []
+    for resource in found:
+        try:
+            if keep(resource):
+                kept.append(resource)
+        except UNUSABLE as error:
+            _skipped(kind, resource.get("id"), error)
+    return kept
+
+
+def _one(find, kind: str = "", record_id: object = None) -> list[dict]:
     try:
         return [find()]
     except NotFound:
+        return []
+    except UNUSABLE as error:
+        _skipped(kind, record_id, error)
         return []
 
 
@@ -58,9 +89,14 @@ def _when(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-def _every(hospital, cls: type, facility_id: str, build: Callable[[object], dict]) -> list[dict]:
+def _every(hospital, cls: type, facility_id: str, build: Callable[[object], dict | None]) -> list[dict]:
     """Every aggregate of one kind at the facility, built as a resource (`build` is given its id)."""
-    return [r for r in facility_aggregates(hospital, cls, facility_id, build) if r is not None]
+
+    def built(aggregate_id: object) -> dict | None:
+        found = _one(lambda: build(aggregate_id), cls.__name__, aggregate_id)
+        return found[0] if found else None
+
+    return [r for r in facility_aggregates(hospital, cls, facility_id, built) if r is not None]
 
 
 def encounters(hospital, request, facility_id: str, who: bool) -> list[dict]:
@@ -71,12 +107,13 @@ def encounters(hospital, request, facility_id: str, who: bool) -> list[dict]:
         ids = [str(encounter_id_for(facility_id, v)) for v in visits]
     else:
         ids = [str(i) for i in aggregate_ids(hospital, Encounter)]
-    found = [r for i in ids for r in _one(lambda i=i: encounter_resource(hospital, facility_id, i, who))]
-    return [
-        r for r in found
-        if (statuses is None or r["status"] in statuses)
+    found = [
+        r for i in ids for r in _one(lambda i=i: encounter_resource(hospital, facility_id, i, who), "Encounter", i)
+    ]
+    return _kept("Encounter", found, lambda r: (
+        (statuses is None or r["status"] in statuses)
         and in_range(datetime.fromisoformat(r["period"]["start"]), _when(r["period"].get("end")))
-    ]  # fmt: skip
+    ))  # fmt: skip
 
 
 def appointments(hospital, request, facility_id: str, who: bool) -> list[dict]:
@@ -85,7 +122,8 @@ def appointments(hospital, request, facility_id: str, who: bool) -> list[dict]:
     statuses, in_range = tokens(request, "status", APPOINTMENT_STATUSES), date_filter(request)
     providers, ids = reference_ids(request, "practitioner", "Practitioner"), tokens(request, "identifier")
     if ids is not None:
-        found = [r for i in ids for r in _one(lambda i=i: appointment_resource(hospital, facility_id, i, who))]
+        find = lambda i: appointment_resource(hospital, facility_id, i, who)  # noqa: E731
+        found = [r for i in ids for r in _one(partial(find, i), "Appointment", i)]
     else:
         found = _every(hospital, Appointment, facility_id, lambda i: _appointment(hospital, facility_id, i, who))
 
@@ -96,12 +134,11 @@ def appointments(hospital, request, facility_id: str, who: bool) -> list[dict]:
             if p.get("type") and "identifier" in p["actor"]
         }
 
-    return [
-        r for r in found
-        if (statuses is None or r["status"] in statuses)
+    return _kept("Appointment", found, lambda r: (
+        (statuses is None or r["status"] in statuses)
         and in_range(datetime.fromisoformat(r["start"]), _when(r["start"]))
         and (providers is None or attended_by(r) & providers)
-    ]  # fmt: skip
+    ))  # fmt: skip
 
 
 def _appointment(hospital, facility_id: str, aggregate_id, who: bool) -> dict:

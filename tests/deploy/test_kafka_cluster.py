@@ -171,7 +171,7 @@ def test_a_three_broker_cluster_keeps_every_acknowledged_event_once_and_in_order
     topics = settings.topics
 
     outcomes = asyncio.run(create_topics(settings))
-    assert [(o.created, o.mismatches) for o in outcomes] == [(True, [])] * 3
+    assert [(o.created, o.mismatches) for o in outcomes] == [(True, [])] * 4
     for state in asyncio.run(describe_topics(settings)):
         assert (state.name, state.replication, state.configs["min.insync.replicas"]) == (state.name, 3, "2")
     assert all(len(p["isr"]) == BROKERS for p in asyncio.run(partitions(settings, topics.ed)))

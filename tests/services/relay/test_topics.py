@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from base.settings import Settings
-from base.topics import BOARD_RETENTION_MS, create_topics, describe_topics, planned_topics
+from base.topics import BOARD_RETENTION_MS, DEADLETTER_RETENTION_MS, create_topics, describe_topics, planned_topics
 from tests.services.relay.kafka_harness import EDFLOW, relay_environment
 
 
@@ -22,6 +22,7 @@ def test_created_event_topics_keep_records_forever_and_the_board_keeps_a_week(sq
         (topics.ed, True, []),
         (topics.access, True, []),
         (topics.board, True, []),
+        (topics.deadletter, True, []),
     ]
     for name in (topics.ed, topics.access):
         state = states[name]
@@ -39,6 +40,12 @@ def test_created_event_topics_keep_records_forever_and_the_board_keeps_a_week(sq
         str(BOARD_RETENTION_MS),
         "delete",
     )
+    dead = states[topics.deadletter]
+    assert (dead.partitions, dead.configs["retention.ms"], dead.configs["cleanup.policy"]) == (
+        4,
+        str(DEADLETTER_RETENTION_MS),
+        "delete",
+    )
 
 
 def test_creating_again_keeps_the_topics_and_reports_a_partition_mismatch(sqlite_relay_settings):
@@ -46,7 +53,7 @@ def test_creating_again_keeps_the_topics_and_reports_a_partition_mismatch(sqlite
     again = asyncio.run(create_topics(sqlite_relay_settings))
     wider = asyncio.run(create_topics(sqlite_relay_settings.model_copy(update={"topic_partitions": 6})))
 
-    assert [(o.created, o.mismatches) for o in again] == [(False, [])] * 3
+    assert [(o.created, o.mismatches) for o in again] == [(False, [])] * 4
     assert all(not o.created and len(o.mismatches) == 1 for o in wider)
     assert "has 3 partitions, settings ask for 6" in wider[0].mismatches[0]
 
@@ -100,7 +107,7 @@ def test_topics_are_replicated_three_times_with_two_in_sync_on_three_brokers_or_
     monkeypatch.delenv("EDFLOW_TOPIC_REPLICATION", raising=False)
     plans = planned_topics(Settings(data_dir=tmp_path), brokers)
 
-    assert [(p.replication, p.configs["min.insync.replicas"]) for p in plans] == [(replication, min_insync)] * 3
+    assert [(p.replication, p.configs["min.insync.replicas"]) for p in plans] == [(replication, min_insync)] * 4
 
 
 @pytest.mark.parametrize(("setting", "replication", "min_insync"), [("1", 1, "1"), ("2", 2, "2"), ("3", 3, "2")])
@@ -110,4 +117,4 @@ def test_a_replication_set_in_the_environment_wins_over_the_broker_count(
     monkeypatch.setenv("EDFLOW_TOPIC_REPLICATION", setting)
     plans = planned_topics(Settings(data_dir=tmp_path), brokers=3)
 
-    assert [(p.replication, p.configs["min.insync.replicas"]) for p in plans] == [(replication, min_insync)] * 3
+    assert [(p.replication, p.configs["min.insync.replicas"]) for p in plans] == [(replication, min_insync)] * 4
