@@ -14,6 +14,7 @@ from statistics import mean, median
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from base.input_bounds import in_zone, local_day
 from events.work_queue import QueueAppointment
 
 Period = Literal["day", "week", "month"]
@@ -47,7 +48,7 @@ STATS_COLUMNS = (
 
 def _in_range(appointments: Iterable[QueueAppointment], first: date, last: date, tz: ZoneInfo):
     for a in appointments:
-        day = a.start.astimezone(tz).date()
+        day = local_day(a.start, tz)
         if first <= day <= last:
             yield day, a
 
@@ -63,8 +64,8 @@ def schedule_rows(
         rows.append(
             {
                 "date": day.isoformat(),
-                "start": a.start.astimezone(tz).strftime("%H:%M"),
-                "end": a.end.astimezone(tz).strftime("%H:%M"),
+                "start": in_zone(a.start, tz).strftime("%H:%M"),
+                "end": in_zone(a.end, tz).strftime("%H:%M"),
                 "department": a.department,
                 "provider_id": a.provider_id,
                 "room_id": a.room_id or "",
