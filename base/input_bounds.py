@@ -182,5 +182,14 @@ def check_birth_date(born: date | None, at: datetime) -> None:
     day = at.date()
     if born > day:
         raise OutOfBounds(f"birth date {born.isoformat()} is after {day.isoformat()}")
-    if day.year - born.year - ((day.month, day.day) < (born.month, born.day)) > MAX_AGE_YEARS:
+    if born < _years_before(day, MAX_AGE_YEARS):
         raise OutOfBounds(f"birth date {born.isoformat()} is more than {MAX_AGE_YEARS} years before {day.isoformat()}")
+
+
+def _years_before(day: date, years: int) -> date:
+    if day.year <= years:
+        return date.min
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year - years, day=28)
