@@ -15,11 +15,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
+from base.input_bounds import text_problem
 from events.catalogue import AppointmentType, BedType
 
 BED_TYPES: tuple[str, ...] = typing.get_args(BedType)
 APPOINTMENT_TYPES: tuple[str, ...] = typing.get_args(AppointmentType)
 ED_DEPARTMENT = "emergency"
+# The same bounds the HTTP API puts on ids and names (services/api/schemas.py).
+MAX_ID_LENGTH = 64
+MAX_NAME_LENGTH = 100
 
 
 class FacilityError(ValueError):
@@ -160,10 +164,40 @@ def parse_facility(raw: dict, source: str = "facility") -> Facility:
 
 def _first_problem(facility: Facility) -> str | None:
     """The first inconsistency, in file order; None when the facility is usable."""
-    checks = (_identity, _beds, _scheduling, _senders)
+    checks = (_text, _identity, _beds, _scheduling, _senders)
     for check in checks:
         if problem := check(facility):
             return problem
+    return None
+
+
+def _labelled_text(facility: Facility) -> list[tuple[str, str, int]]:
+    """(where, value, longest allowed) of every id and name in the file, in file order."""
+    found = [("id", facility.id, MAX_ID_LENGTH), ("name", facility.name, MAX_NAME_LENGTH)]
+    for unit in facility.units:
+        found += [("unit id", unit.id, MAX_ID_LENGTH), (f"unit {unit.id!r} name", unit.name, MAX_NAME_LENGTH)]
+        for entry in unit.beds:
+            spec = BedSpec(id=entry) if isinstance(entry, str) else entry
+            found.append((f"unit {unit.id!r} bed id", spec.id, MAX_ID_LENGTH))
+            if spec.label is not None:
+                found.append((f"bed {spec.id!r} label", spec.label, MAX_NAME_LENGTH))
+    for department in facility.departments:
+        found += [("department id", department.id, MAX_ID_LENGTH)]
+        found += [(f"department {department.id!r} name", department.name, MAX_NAME_LENGTH)]
+    for provider in facility.providers:
+        found += [("provider id", provider.id, MAX_ID_LENGTH)]
+        found += [(f"provider {provider.id!r} name", provider.name, MAX_NAME_LENGTH)]
+    return found
+
+
+def _text(facility: Facility) -> str | None:
+    """Ids and names: no control, bidirectional or invisible characters, and
+    no longer than the API accepts (base.input_bounds)."""
+    for where, value, longest in _labelled_text(facility):
+        if problem := text_problem(value):
+            return f"{where} {value!r} {problem}"
+        if len(value) > longest:
+            return f"{where} {value[:40]!r}... is {len(value)} characters; at most {longest}"
     return None
 
 

@@ -6,6 +6,7 @@ broker on 127.0.0.1:9092.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -13,6 +14,9 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from events.topics import Topics
+
+# Events (and appointments) dated before this are refused: a typo'd year, not history.
+DEFAULT_HISTORY_START = date(2000, 1, 1)
 
 
 class Settings(BaseSettings):
@@ -59,6 +63,10 @@ class Settings(BaseSettings):
     # between systems) that may lie before it is refused. The demo's
     # simulator, which runs ahead of the clock, raises it.
     max_future_seconds: int = Field(default=300, ge=0)
+    # The first day (UTC) this facility's records may describe; earlier event
+    # and appointment times are refused as typing mistakes. Raise it for a
+    # site that starts recording today; lower it to import older history.
+    history_start: date = DEFAULT_HISTORY_START
     # TLS for HTTP and the board WebSocket: both files, or neither (plain HTTP
     # behind a TLS-terminating proxy).
     http_tls_certfile: Path | None = None

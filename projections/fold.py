@@ -106,8 +106,7 @@ def _days(envelope: Envelope, profile: FacilityProfile) -> list[str]:
     # day after: an event documented late, just past midnight, still finds
     # the current day's bucket to republish.
     count = CORRECTION_WINDOW_DAYS if isinstance(envelope.data, _CORRECTIONS) else 2
-    day = profile.day_of(envelope.occurred_at)
-    return [days_back(day, 0, ahead=1)[0], *days_back(day, count)]
+    return days_back(profile.day_of(envelope.occurred_at), count, ahead=1)
 
 
 def keys_for(envelope: Envelope, profile: FacilityProfile = DEFAULT_PROFILE) -> list[str]:

@@ -22,6 +22,7 @@ from typing import Any
 import msgspec
 from msgspec.structs import replace
 
+from base.input_bounds import plus
 from events.board import Interval, MetricsValue
 from projections.entries import DayBucket, EncounterEntry, Sample, VisitSamples
 from projections.profile import FacilityProfile, days_back
@@ -173,7 +174,9 @@ def rolling_entity(
 ) -> MetricsValue | None:
     """Metrics of the 24 h up to `as_of`, from its day and the day before."""
     today = profile.day_of(as_of)
-    yesterday = days_back(today, 2)[1]
+    # On 0001-01-01 there is no day before (days_back leaves it out).
+    yesterday = days_back(today, 2)[-1]
     if today not in buckets or yesterday not in buckets:
         return None
-    return window_value([buckets[yesterday], buckets[today]], as_of - timedelta(hours=24), as_of)
+    days = [buckets[yesterday], buckets[today]] if yesterday != today else [buckets[today]]
+    return window_value(days, plus(as_of, -timedelta(hours=24)), as_of)

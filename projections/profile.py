@@ -14,6 +14,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from base.facility import load_facility
+from base.input_bounds import local_day
 from base.settings import Settings
 
 # Minutes an ESI level may wait for a bed before the board flags it; levels
@@ -34,7 +35,9 @@ class FacilityProfile:
         return hash((self.timezone, self.inpatient_beds, self.ventilated, tuple(sorted(self.wait_targets.items()))))
 
     def day_of(self, moment: datetime) -> str:
-        return moment.astimezone(_zone(self.timezone)).date().isoformat()
+        # Total: a time within a day of year 1 or 9999 (stored before event
+        # times were bounded) counts on its own offset's day instead of raising.
+        return local_day(moment, _zone(self.timezone)).isoformat()
 
 
 DEFAULT_PROFILE = FacilityProfile()
@@ -57,9 +60,18 @@ def _zone(name: str) -> ZoneInfo:
 
 
 def days_back(day: str, count: int, ahead: int = 0) -> list[str]:
-    """`ahead` days after `day`, then `day` and the `count - 1` days before it, newest first."""
+    """`ahead` days after `day`, then `day` and the `count - 1` days before it,
+    newest first. Days past either end of the calendar (year 1, year 9999)
+    are left out rather than raising: the fold never stops on an old event."""
     first = date.fromisoformat(day)
-    return [(first - timedelta(days=n)).isoformat() for n in range(-ahead, count)]
+    return [d.isoformat() for n in range(-ahead, count) if (d := _minus_days(first, n)) is not None]
+
+
+def _minus_days(day: date, days: int) -> date | None:
+    try:
+        return day - timedelta(days=days)
+    except OverflowError:
+        return None
 
 
 def facility_key(facility_id: str) -> str:

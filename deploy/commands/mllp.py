@@ -57,6 +57,7 @@ def register(subparsers) -> None:
 
 def _options(args, settings):
     from base.facility import FacilityError, load_facility
+    from base.input_bounds import TimeWindow
     from deploy.cli import CommandError
     from services.hl7.context import FeedOptions
 
@@ -93,6 +94,7 @@ def _options(args, settings):
         bed_template=args.bed_id,
         timezone=zone,
         processing_ids=frozenset(args.processing_ids or ["P"]),
+        window=TimeWindow.of(settings),
     )
 
 

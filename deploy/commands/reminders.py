@@ -41,6 +41,7 @@ def register(subparsers) -> None:
 def _run(args: argparse.Namespace) -> int:
     from eventsourcing.persistence import PersistenceError
 
+    from base.input_bounds import OutOfBounds, TimeWindow
     from deploy.bootstrap import hospital, load_settings
     from deploy.cli import CommandError
     from projections.work_queue_reader import WorkQueueReader
@@ -50,6 +51,11 @@ def _run(args: argparse.Namespace) -> int:
     if args.every <= 0:
         raise CommandError("--every needs a positive number of seconds")
     settings = load_settings()
+    if args.now is not None:
+        try:  # what this pass records happens at --now: the event-time rule applies
+            TimeWindow.of(settings).check_event(args.now, "--now")
+        except OutOfBounds as refused:
+            raise CommandError(str(refused)) from None
     try:
         notifier = notifier_for(settings)
     except ValueError as error:

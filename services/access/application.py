@@ -14,6 +14,7 @@ from typing import Any, Unpack
 
 import msgspec
 
+from base.input_bounds import TimeWindow, check_birth_date
 from events.catalogue import AppointmentBooked, AppointmentType, Contact, Coverage, Person
 from services.access.calendars import CalendarDay, ProviderDay, RoomDay
 from services.access.domainmodel import Appointment, check_interval
@@ -22,6 +23,7 @@ from services.access.preparation_commands import PreparationCommands
 from services.access.schedule_commands import ScheduleCommands
 from services.access.waitlist_commands import WaitlistCommands
 from services.application import HospitalBase, Idempotency, Outcome
+from services.bounds import refused_as_invalid
 from services.ed.domainmodel import Encounter
 from services.errors import AlreadyExists, Invalid
 from services.recording import Meta
@@ -57,6 +59,8 @@ class AccessCommands(ScheduleCommands, WaitlistCommands, PreparationCommands, Ho
         `loaded` holds calendars this decision already changed, so each is saved once."""
         loaded = {} if loaded is None else loaded
         check_interval(start, end)
+        with refused_as_invalid("start"):
+            TimeWindow.of(self.settings).check_appointment(start, end)
         if end - start > MAX_APPOINTMENT:
             raise Invalid("an appointment lasts at most 24 hours", field="end")
         schedule = self.resource_schedule(meta.facility_id, kind, provider_id)
@@ -149,6 +153,8 @@ class AccessCommands(ScheduleCommands, WaitlistCommands, PreparationCommands, Ho
     def _book(self, meta: Meta, appointment_id: str, fact: AppointmentBooked, loaded: dict | None = None) -> list:
         aggregate_id = appointment_aggregate_id(meta.facility_id, appointment_id)
         fact = msgspec.structs.replace(fact, appointment_id=appointment_id)
+        with refused_as_invalid("patient.birth_date"):
+            check_birth_date(fact.patient.birth_date, meta.occurred_at)
         if self.find(Appointment, aggregate_id) is not None:
             raise AlreadyExists(f"appointment {appointment_id} already exists", appointment_id=appointment_id)
         if fact.encounter_id is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from base.input_bounds import OutOfBounds, check_length
 from events.catalogue import (
     AppointmentBooked,
     AppointmentCancelled,
@@ -40,10 +41,13 @@ __all__ = ["Appointment", "ProviderDay", "RoomDay", "check_interval"]
 
 
 def check_interval(start: datetime, end: datetime) -> None:
+    """Aware, in order, and at least the shortest slot long (base.input_bounds)."""
     if start.tzinfo is None or end.tzinfo is None:
         raise Invalid("start and end need a time zone offset", field="start")
-    if end <= start:
-        raise Invalid("end must be after start", field="end")
+    try:
+        check_length(start, end)
+    except OutOfBounds as refused:
+        raise Invalid(str(refused), field="end") from None
 
 
 class Appointment(FlowAggregate):

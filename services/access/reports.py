@@ -20,6 +20,7 @@ from statistics import mean, median
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from base.input_bounds import in_zone, local_day
 from events.work_queue import QueueAppointment
 
 log = logging.getLogger("edflow.reports")
@@ -75,8 +76,7 @@ def _placed(a: QueueAppointment, tz: ZoneInfo) -> date:
     for moment in (a.start, a.end, a.booked_at):
         if _naive(moment):
             raise ValueError("a time without a zone")
-    a.end.astimezone(tz)
-    return a.start.astimezone(tz).date()
+    return local_day(a.start, tz)
 
 
 def _naive(moment: datetime) -> bool:
@@ -95,8 +95,8 @@ def schedule_rows(
         rows.append(
             {
                 "date": day.isoformat(),
-                "start": a.start.astimezone(tz).strftime("%H:%M"),
-                "end": a.end.astimezone(tz).strftime("%H:%M"),
+                "start": in_zone(a.start, tz).strftime("%H:%M"),
+                "end": in_zone(a.end, tz).strftime("%H:%M"),
                 "department": a.department,
                 "provider_id": a.provider_id,
                 "room_id": a.room_id or "",

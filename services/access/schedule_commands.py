@@ -7,12 +7,14 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Unpack
 
+from base.input_bounds import TimeWindow
 from events.catalogue import AppointmentType, ResourceKind, ScheduleDefined, SlotLength, WorkingHours
 from services.access.availability import ResourceSchedule, Slot, derive_slots
 from services.access.calendars import ProviderDay, RoomDay
 from services.access.ids import provider_day_id, room_day_id
 from services.access.waitlist_commands import WaitlistCommands
 from services.application import Idempotency, Outcome, derived_id
+from services.bounds import refused_as_invalid
 from services.errors import Invalid, NotFound
 from services.recording import Meta
 
@@ -96,6 +98,10 @@ class ScheduleCommands(WaitlistCommands):
         **idem: Unpack[Idempotency],
     ) -> Outcome:
         block_id = block_id or str(uuid.uuid4())
+        window = TimeWindow.of(self.settings)
+        with refused_as_invalid("start"):
+            window.check_scheduled(start, "start")
+            window.check_scheduled(end, "end")
         return self._schedule_command(
             meta, kind, resource_id, lambda s: s.block(block_id, start, end, reason, meta), **idem
         )
@@ -108,6 +114,8 @@ class ScheduleCommands(WaitlistCommands):
     def declare_holiday(
         self, meta: Meta, kind: str, resource_id: str, day: date, name: str, **idem: Unpack[Idempotency]
     ) -> Outcome:
+        with refused_as_invalid("day"):
+            TimeWindow.of(self.settings).check_day(day, "day")
         return self._schedule_command(meta, kind, resource_id, lambda s: s.declare_holiday(day, name, meta), **idem)
 
     # --- the availability question ------------------------------------------
@@ -118,6 +126,10 @@ class ScheduleCommands(WaitlistCommands):
         """Slots of a provider or room for local days [first_day, last_day]."""
         if last_day < first_day:
             raise Invalid("to is before from", field="to")
+        window = TimeWindow.of(self.settings)
+        with refused_as_invalid("from"):
+            window.check_day(first_day, "from")
+            window.check_day(last_day, "to")
         if (last_day - first_day).days >= MAX_QUERY_DAYS:
             raise Invalid(f"ask for at most {MAX_QUERY_DAYS} days at a time", field="to")
         if kind not in ("provider", "room"):

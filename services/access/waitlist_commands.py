@@ -11,11 +11,13 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Unpack
 
+from base.input_bounds import check_birth_date
 from events.catalogue import AppointmentBooked, AppointmentType, Contact, Person, WaitlistJoined
 from services.access.calendars import ProviderDay
 from services.access.ids import days_touched, provider_day_id
 from services.access.waitlist import Waiting, Waitlist, waitlist_scope
 from services.application import HospitalBase, Idempotency, Outcome, derived_id
+from services.bounds import refused_as_invalid
 from services.errors import Invalid, NotFound, SlotAlreadyBooked
 from services.recording import Meta
 
@@ -72,6 +74,8 @@ class WaitlistCommands(HospitalBase):
         scope = waitlist_scope(provider_id, department)
 
         def decide():
+            with refused_as_invalid("patient.birth_date"):
+                check_birth_date(patient.birth_date, meta.occurred_at)
             if appointment_id is not None:
                 self.appointment(meta.facility_id, appointment_id)  # type: ignore[attr-defined]
             waitlist = self.waitlist(meta.facility_id, scope)

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from base.input_bounds import local_day, plus
 from events.catalogue import missing_items
 from events.work_queue import QueueAppointment, QueueEntry, QueueOffer
 
@@ -29,7 +30,7 @@ def reminders_due(appointment: QueueAppointment, as_of: datetime, leads_minutes:
         (
             lead
             for lead in set(leads_minutes)
-            if lead not in appointment.reminders_sent and appointment.start - timedelta(minutes=lead) <= as_of
+            if lead not in appointment.reminders_sent and plus(appointment.start, -timedelta(minutes=lead)) <= as_of
         ),
         reverse=True,
     )
@@ -59,15 +60,16 @@ def view(
 ) -> dict[str, Any]:
     """The scheduler's queue for one facility's entries as of `as_of`."""
     tz, leads = ZoneInfo(time_zone), list(reminder_leads)
-    today: date = as_of.astimezone(tz).date()
-    horizon = as_of + timedelta(days=insurance_flag_days)
+    today: date = local_day(as_of, tz)
+    horizon = plus(as_of, timedelta(days=insurance_flag_days))
+    rebook_since = plus(as_of, -REBOOK_WINDOW)
     appointments = sorted(
         (e for e in entries if isinstance(e, QueueAppointment)), key=lambda a: (a.start, a.appointment_id)
     )
     offers = sorted((e for e in entries if isinstance(e, QueueOffer)), key=lambda o: o.expires_at)
     by_department: dict[str, list[dict[str, Any]]] = {}
     for a in appointments:
-        if a.start.astimezone(tz).date() == today and a.status != "cancelled":
+        if local_day(a.start, tz) == today and a.status != "cancelled":
             by_department.setdefault(a.department, []).append(_item(a))
     active = [a for a in appointments if a.status in ACTIVE]
     return {
@@ -78,7 +80,7 @@ def view(
             {**_item(a), "lead_minutes": lead} for a in active for lead in reminders_due(a, as_of, leads)
         ],
         "no_shows_to_rebook": [
-            _item(a) for a in appointments if a.status == "noshow" and as_of - REBOOK_WINDOW <= a.start <= as_of
+            _item(a) for a in appointments if a.status == "noshow" and rebook_since <= a.start <= as_of
         ],
         "checklists_open": [
             {**_item(a), "missing": missing_items(a.appointment_type, set(a.checklist_done))}

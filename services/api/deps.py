@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from base.access import Denied, authorize
 from base.auth import AuthError, Principal
+from base.input_bounds import TimeWindow
 from base.permissions import sees_identity
 from base.settings import Settings
 from events.envelope import Actor
@@ -19,6 +20,7 @@ from services.api.errors import Forbidden
 from services.api.schemas import CommandBody
 from services.application import CommandMethod, Idempotency, call_command
 from services.audit.access import record_read
+from services.bounds import refused_as_invalid
 from services.errors import Invalid
 from services.hospital import Hospital
 from services.recording import Meta
@@ -93,16 +95,13 @@ class CommandRunner:
         self.route = route_name(request)
         self.path_params = dict(request.path_params)
         self.facility_id = self.path_params["facility_id"]
-        self.max_future_seconds = request.app.state.settings.max_future_seconds
+        self.window = TimeWindow.of(request.app.state.settings)
 
     def meta(self, body: CommandBody) -> Meta:
         now = datetime.now(UTC)
-        if body.occurred_at is not None and (body.occurred_at - now).total_seconds() > self.max_future_seconds:
-            raise Invalid(
-                f"occurred_at {body.occurred_at.isoformat()} is in the future; "
-                f"at most {self.max_future_seconds} s ahead of this server's clock is accepted",
-                field="occurred_at",
-            )
+        if body.occurred_at is not None:
+            with refused_as_invalid("occurred_at"):
+                self.window.check_event(body.occurred_at, "occurred_at", now)
         return Meta(
             facility_id=self.facility_id,
             occurred_at=body.occurred_at or now,

@@ -10,12 +10,14 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import AwareDatetime
 
+from base.input_bounds import TimeWindow
 from events.work_queue import QueueAppointment, WorkQueueSource
 from services.access.report_files import MEDIA_TYPES, render
 from services.access.reports import SCHEDULE_COLUMNS, STATS_COLUMNS, Period, schedule_rows, stats_rows
 from services.access.work_queue_view import view
 from services.api.deps import ReadAccess, Reader
 from services.api.schemas import ERROR_RESPONSES
+from services.bounds import refused_as_invalid
 from services.errors import Invalid
 
 Format = Literal["csv", "xlsx"]
@@ -39,6 +41,9 @@ def work_queue(
     """Today's appointments by department, unverified coverage, reminders due,
     no-shows to rebook, open pre-op checklists, pending waitlist offers."""
     settings = request.app.state.settings
+    if as_of is not None:
+        with refused_as_invalid("as_of"):
+            TimeWindow.of(settings).check_scheduled(as_of, "as_of")
     entries = queue_reader(request).entries(reader.facility_id)
     return view(
         entries,
@@ -63,6 +68,10 @@ def _download(
         raise Invalid("to is before from", field="to")
     if (last - first).days >= MAX_REPORT_DAYS:
         raise Invalid(f"a report covers at most {MAX_REPORT_DAYS} days", field="to")
+    window = TimeWindow.of(request.app.state.settings)
+    with refused_as_invalid("from"):
+        window.check_day(first, "from")
+        window.check_day(last, "to")
     tz = request.app.state.settings.facility_timezone
     appointments = [e for e in queue_reader(request).entries(reader.facility_id) if isinstance(e, QueueAppointment)]
     columns: Sequence[str]

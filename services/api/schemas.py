@@ -10,13 +10,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from base.input_bounds import plain_text
 from events.catalogue import AppointmentType, ArrivalMode, BedType, Disposition, LevelOfCare, Sex
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+# Free text, names and codes refuse control, bidirectional and invisible
+# characters (base.input_bounds): none of these fields is multi-line.
+Plain = AfterValidator(plain_text)
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), Plain]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Plain]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Plain]
 # Ids that appear in URLs: letters, digits and . _ - only.
 Key = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
 Esi = Annotated[int, Field(strict=True, ge=1, le=5, description="Emergency Severity Index, 1 (most urgent) to 5")]
@@ -139,7 +143,7 @@ class Interval(CommandBody):
 class ContactIn(Body):
     """Where reminders go. A plain shape check: deliverability is the mail server's to judge."""
 
-    email: Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = None
+    email: Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), Plain] | None = None
     phone: Annotated[str, Field(pattern=r"^\+?[0-9 ()-]{5,20}$")] | None = None
 
 

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from typing import Unpack
 
+from base.input_bounds import check_birth_date
 from events.catalogue import (
     ArrivalMode,
     BedRegistered,
@@ -17,6 +18,7 @@ from events.catalogue import (
     Person,
 )
 from services.application import HospitalBase, Idempotency, Outcome, derived_id
+from services.bounds import refused_as_invalid
 from services.ed.domainmodel import Bed, Encounter
 from services.errors import AlreadyExists, InvalidTransition, NotFound
 from services.recording import Meta
@@ -113,6 +115,8 @@ class EDCommands(HospitalBase):
         aggregate_id = encounter_id_for(meta.facility_id, visit_number)
 
         def decide():
+            with refused_as_invalid("patient.birth_date"):
+                check_birth_date(patient.birth_date, meta.occurred_at)
             if self.find(Encounter, aggregate_id) is not None:
                 raise AlreadyExists(f"visit {visit_number} is already registered", visit_number=visit_number)
             fact = PatientArrived(
@@ -186,6 +190,8 @@ class EDCommands(HospitalBase):
     def update_details(
         self, meta: Meta, encounter_id: str, update: PatientDetailsUpdated, **idem: Unpack[Idempotency]
     ) -> Outcome:
+        with refused_as_invalid("patient.birth_date"):
+            check_birth_date(update.patient.birth_date if update.patient else None, meta.occurred_at)
         return self._encounter_command(meta, encounter_id, lambda e: e.update_details(update, meta), **idem)
 
     def assign_bed(self, meta: Meta, encounter_id: str, bed_id: str, **idem: Unpack[Idempotency]) -> Outcome:

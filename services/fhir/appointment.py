@@ -30,6 +30,7 @@ def appointment_resource(hospital, facility_id: str, appointment_id: str, sees_i
     facts = [r.fact for r in recorded]
     booked = facts[0]
     kind = booked.appointment_type
+    minutes = int((appointment.end - appointment.start).total_seconds() // 60)
     resource: dict[str, Any] = {
         "resourceType": "Appointment",
         "id": appointment_id,
@@ -42,7 +43,9 @@ def appointment_resource(hospital, facility_id: str, appointment_id: str, sees_i
         "description": booked.reason or None,
         "start": instant(appointment.start),
         "end": instant(appointment.end),
-        "minutesDuration": int((appointment.end - appointment.start).total_seconds() // 60),
+        # A positiveInt in FHIR: left out for an appointment shorter than a
+        # minute (booked before appointment lengths were bounded).
+        "minutesDuration": minutes if minutes >= 1 else None,
         "created": instant(recorded[0].at),
         "participant": [
             {"actor": subject(current_patient(facts), sees_identity), "required": "required", "status": "accepted"},

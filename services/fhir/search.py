@@ -17,6 +17,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
+from base.input_bounds import LATEST_UTC
 from base.store_log import pages
 from services.errors import NotFound
 
@@ -75,14 +76,18 @@ def _moment(text: str, bound: str) -> datetime:
 
 
 def _end_of(text: str, start: datetime) -> datetime:
-    """The exclusive end of the range a date value stands for (its precision)."""
-    if len(text) == 4:
-        return start.replace(year=start.year + 1)
-    if len(text) == 7:
-        return (start + timedelta(days=32)).replace(day=1)
-    if len(text) == 10:
-        return start + timedelta(days=1)
-    return start + timedelta(seconds=1)
+    """The exclusive end of the range a date value stands for (its precision).
+    A range that reaches past the last instant of year 9999 ends there."""
+    try:
+        if len(text) == 4:
+            return start.replace(year=start.year + 1)
+        if len(text) == 7:
+            return (start + timedelta(days=32)).replace(day=1)
+        if len(text) == 10:
+            return start + timedelta(days=1)
+        return start + timedelta(seconds=1)
+    except (ValueError, OverflowError):
+        return LATEST_UTC
 
 
 def date_filter(request, name: str = "date") -> Callable[[datetime, datetime | None], bool]:

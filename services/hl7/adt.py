@@ -52,7 +52,8 @@ def _arrive(ctx: MessageContext) -> None:
     mode: ArrivalMode = ARRIVAL_MODES.get(ctx.message.value("PV2", 38).upper(), "walk-in")
     ctx.issue(
         1, ctx.hospital.arrive, VISIT,
-        visit_number=ctx.visit_number(), patient=person_of(pid), arrival_mode=mode, chief_complaint=_complaint(ctx),
+        visit_number=ctx.visit_number(), patient=person_of(pid, ctx.meta.occurred_at), arrival_mode=mode,
+        chief_complaint=_complaint(ctx),
     )  # fmt: skip
 
 
@@ -148,7 +149,9 @@ def update(ctx: MessageContext) -> None:
     """A08: demographics or complaint changed."""
     ctx.encounter()
     pid = ctx.message.first("PID")
-    change = PatientDetailsUpdated(patient=person_of(pid) if pid else None, chief_complaint=_complaint(ctx) or None)
+    change = PatientDetailsUpdated(
+        patient=person_of(pid, ctx.meta.occurred_at) if pid else None, chief_complaint=_complaint(ctx) or None
+    )
     ctx.issue(1, ctx.hospital.update_details, Location("PID", 3), encounter_id=ctx.encounter_id(), update=change)
 
 

@@ -11,12 +11,13 @@ from typing import ParamSpec
 from zoneinfo import ZoneInfo
 
 from base.facility import HL7Sender
+from base.input_bounds import TimeWindow
 from events.envelope import Actor
 from services.application import CommandMethod, Idempotency, Outcome, call_command
 from services.ed.application import bed_aggregate_id, encounter_id_for
 from services.ed.domainmodel import Bed, Encounter
 from services.errors import DomainError, EncounterClosed, NotYetArrived
-from services.hl7.datatypes import Place, parse_dtm, place_of
+from services.hl7.datatypes import Place, check_text, parse_dtm, place_of, refused_at
 from services.hl7.parse import Message
 from services.hl7.problems import REQUIRED_MISSING, UNKNOWN_KEY, ContentError, Location, Problem, from_domain
 from services.hospital import Hospital
@@ -39,6 +40,8 @@ class FeedOptions:
     processing_ids: frozenset[str] = frozenset({"P"})
     # Who may send, and which facilities each may write; nobody when empty.
     senders: tuple[HL7Sender, ...] = ()
+    # When events may have happened (EDFLOW_HISTORY_START, EDFLOW_MAX_FUTURE_SECONDS).
+    window: TimeWindow = TimeWindow()
 
 
 @dataclass
@@ -56,6 +59,7 @@ class MessageContext:
         control_id = self.message.msh.get(10)
         self.tz = ZoneInfo(self.options.timezone)
         self.key_prefix = f"hl7:{self.sender}:{control_id}:{self.event}"
+        check_text(self.message)
         self.meta = Meta(
             facility_id=self.facility_id,
             occurred_at=self.occurred_at(),
@@ -64,11 +68,14 @@ class MessageContext:
         )
 
     def occurred_at(self) -> datetime:
-        """EVN-6 (when it happened), else EVN-2 (when recorded), else MSH-7."""
+        """EVN-6 (when it happened), else EVN-2 (when recorded), else MSH-7;
+        refused when outside the feed's time window."""
         for segment, number in (("EVN", 6), ("EVN", 2), ("MSH", 7)):
-            stamp = parse_dtm(self.message.value(segment, number), self.tz, Location(segment, number))
+            where = Location(segment, number)
+            stamp = parse_dtm(self.message.value(segment, number), self.tz, where)
             if stamp is not None:
-                return stamp
+                with refused_at(where):
+                    return self.options.window.check_event(stamp, str(where))
         raise ContentError("no event time: EVN-6, EVN-2 and MSH-7 are all empty", Location("MSH", 7), REQUIRED_MISSING)
 
     # --- commands -------------------------------------------------------------

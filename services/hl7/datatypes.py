@@ -8,15 +8,46 @@ wrong: a malformed date never becomes an event with a guessed time (which
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import NamedTuple
 
+from base.input_bounds import OutOfBounds, check_birth_date, text_problem
 from events.catalogue import Person, Sex
-from services.hl7.parse import Segment
+from services.hl7.parse import Message, Segment, unescape
 from services.hl7.problems import DATA_TYPE, ContentError, Location
 
 _DTM = re.compile(r"^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:\.(\d{1,4}))?([+-]\d{4})?$")
+BIRTH = Location("PID", 7)
 SEXES: dict[str, Sex] = {"F": "F", "M": "M", "O": "O", "U": "U", "A": "O", "N": "U"}
+# The segments the ADT and SIU mappings read values from (MAPPING.md).
+MAPPED_SEGMENTS = frozenset({"MSH", "EVN", "PID", "PV1", "PV2", "SCH", "TQ1", "AIS", "AIL", "AIP", "AIG", "IN1"})
+
+
+@contextmanager
+def refused_at(where: Location) -> Iterator[None]:
+    """A value outside edflow's input bounds (base.input_bounds), as AE naming `where`."""
+    try:
+        yield
+    except OutOfBounds as refused:
+        raise ContentError(str(refused), where, DATA_TYPE) from None
+
+
+def check_text(message: Message) -> None:
+    """Every field of the mapped segments, unescaped, is plain text: a control,
+    bidirectional or invisible character (NUL, U+202E, U+200B; \\X00\\ escaped
+    too) is refused naming the first segment-field that holds one."""
+    seen: dict[str, int] = {}
+    for segment in message.segments:
+        seen[segment.name] = seen.get(segment.name, 0) + 1
+        if segment.name not in MAPPED_SEGMENTS:
+            continue
+        for number in range(3 if segment.name == "MSH" else 1, len(segment.fields)):
+            problem = text_problem(unescape(segment.fields[number], segment.seps))
+            if problem:
+                where = Location(segment.name, number, seen[segment.name])
+                raise ContentError(f"{where} {problem}", where, DATA_TYPE)
 
 
 def parse_dtm(value: str, default_tz: tzinfo, where: Location) -> datetime | None:
@@ -61,15 +92,20 @@ def mrn_of(pid: Segment) -> str | None:
     return pid.get(3, 1) or pid.get(2, 1) or None
 
 
-def person_of(pid: Segment | None) -> Person:
+def person_of(pid: Segment | None, at: datetime) -> Person:
+    """The patient of PID; a birth date after `at` (the event) or implausibly
+    long before it is refused naming PID-7."""
     if pid is None:
         return Person()
     sex: Sex = SEXES.get(pid.get(8).upper()[:1], "U")
+    born = parse_date(pid.get(7), BIRTH)
+    with refused_at(BIRTH):
+        check_birth_date(born, at)
     return Person(
         mrn=mrn_of(pid),
         family_name=pid.get(5, 1, 1) or None,
         given_name=pid.get(5, 2) or None,
-        birth_date=parse_date(pid.get(7), Location("PID", 7)),
+        birth_date=born,
         sex=sex,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from base.input_bounds import OutOfBounds, plus
 from events.catalogue import AppointmentType, Coverage
 from services.ed.domainmodel import Encounter
 from services.errors import NotFound
@@ -35,31 +36,42 @@ def _duration(segment: Segment, field: int, unit_field: int) -> timedelta | None
         return None
     where = Location(segment.name, unit_field)
     try:
-        minutes = float(amount) * UNITS[unit]
-    except (ValueError, KeyError):
+        return timedelta(minutes=float(amount) * UNITS[unit])
+    except (ValueError, KeyError, OverflowError):
         raise ContentError(
             f"{segment.name} duration {amount} {unit} is not a duration we can read", where, DATA_TYPE
         ) from None
-    return timedelta(minutes=minutes)
 
 
 def timing(ctx: MessageContext) -> tuple[datetime, datetime]:
+    """The appointment's start and end (see `_timing`), refused naming the
+    field they came from when outside the time window or shorter than a slot."""
+    start, end, (start_at, end_at) = _timing(ctx)
+    try:
+        ctx.options.window.check_appointment(start, end)
+    except OutOfBounds as refused:
+        where = start_at if refused.field == "start" else end_at
+        raise ContentError(f"{where}: {refused}", where, DATA_TYPE) from None
+    return start, end
+
+
+def _timing(ctx: MessageContext) -> tuple[datetime, datetime, tuple[Location, Location]]:
     """TQ1-7/8, else a resource segment's start + duration, else SCH-11 start/end."""
     msg, tz = ctx.message, ctx.tz
     start = parse_dtm(msg.value("TQ1", 7), tz, Location("TQ1", 7))
     end = parse_dtm(msg.value("TQ1", 8), tz, Location("TQ1", 8))
     if start and end:
-        return start, end
+        return start, end, (Location("TQ1", 7), Location("TQ1", 8))
     for name, start_field, duration_field, unit_field in RESOURCE_TIMING:
         for segment in msg.all(name):
             start = parse_dtm(segment.get(start_field), tz, Location(name, start_field))
             length = _duration(segment, duration_field, unit_field)
             if start and length:
-                return start, start + length
+                return start, plus(start, length), (Location(name, start_field), Location(name, duration_field))
     start = parse_dtm(msg.value("SCH", 11, 4), tz, TIMING)
     end = parse_dtm(msg.value("SCH", 11, 5), tz, TIMING)
     if start and end:
-        return start, end
+        return start, end, (TIMING, TIMING)
     raise ContentError("no appointment time: TQ1-7/8, AIS/AIL/AIP start and duration, SCH-11 are empty", TIMING,
                        REQUIRED_MISSING)  # fmt: skip
 
@@ -130,7 +142,8 @@ def book(ctx: MessageContext) -> None:
     booked = appointment_id(ctx)
     ctx.issue(
         1, ctx.hospital.book, APPOINTMENT,
-        patient=person_of(ctx.message.first("PID")), provider_id=provider_id(ctx), department=department(ctx),
+        patient=person_of(ctx.message.first("PID"), ctx.meta.occurred_at), provider_id=provider_id(ctx),
+        department=department(ctx),
         appointment_type=appointment_type(ctx), start=start, end=end, appointment_id=booked,
         reason=ctx.message.value("AIS", 3, 2) or ctx.message.value("SCH", 7, 2), encounter_id=_linked_encounter(ctx),
         room_id=room_of(ctx),
