@@ -13,13 +13,14 @@ import hashlib
 import hmac
 import logging
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, FastAPI, Header, Query, WebSocket
+from fastapi import APIRouter, Depends, FastAPI, Query, WebSocket
 from fastapi.responses import FileResponse, JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 
-from base.access import Denied, authorize, bearer_token
+from base.access import FACILITY_ID_MAX_LENGTH, FACILITY_ID_PATTERN, Denied, authorize
 from base.auth import Principal, signing_secret
 from base.http import error_response
 from base.settings import Settings
@@ -41,6 +42,39 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
 }
+# The same scheme as the command API's (one `HTTPBearer` in the OpenAPI document);
+# auto_error=False: a missing token is answered in the board's own error body.
+bearer = HTTPBearer(auto_error=False, description="JWT from `edflow token` or the hospital identity provider")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+# Checked by `authorize` after the token, so documented rather than enforced here.
+Facility = Annotated[
+    str,
+    Query(
+        description="facility code",
+        json_schema_extra={"minLength": 1, "maxLength": FACILITY_ID_MAX_LENGTH, "pattern": FACILITY_ID_PATTERN},
+    ),
+]
+ERROR_BODY: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "details"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "details": {"type": "object"}},
+        }
+    },
+}
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    why = {
+        401: "missing, expired or invalid token",
+        403: "role or facility not allowed",
+        404: "no board for this facility yet",
+        422: "malformed facility code",
+    }
+    return {s: {"description": why[s], "content": {"application/json": {"schema": ERROR_BODY}}} for s in statuses}
 
 
 def attach(app: FastAPI, settings: Settings, tuning: Tuning | None = None) -> Fanout:
@@ -102,10 +136,13 @@ def _routes(settings: Settings, fanout: Fanout) -> APIRouter:
     router = APIRouter(tags=["board"])
     hallway_key = hmac.new(signing_secret(settings).encode(), b"edflow hallway stay codes", hashlib.sha256).digest()
 
-    def caller(authorization: str | None, route: str, facility: str | None = None) -> Principal | JSONResponse:
+    def caller(
+        credentials: HTTPAuthorizationCredentials | None, route: str, facility: str | None = None
+    ) -> Principal | JSONResponse:
         """The verified caller, allowed on this route for this facility, or the error response to send instead."""
+        token = credentials.credentials if credentials is not None else None
         try:
-            return authorize(bearer_token(authorization), route, facility, settings)
+            return authorize(token, route, facility, settings)
         except Denied as denied:
             return error_response(denied.status, denied.code, denied.message)
 
@@ -113,18 +150,18 @@ def _routes(settings: Settings, fanout: Fanout) -> APIRouter:
     async def page() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers=PAGE_HEADERS)
 
-    @router.get("/board/facilities")
-    async def facilities(authorization: Annotated[str | None, Header()] = None):
+    @router.get("/board/facilities", responses=_errors(401, 403))
+    async def facilities(credentials: Credentials):
         """Facilities with a board that this token may watch."""
-        principal = caller(authorization, "board.facilities")
+        principal = caller(credentials, "board.facilities")
         if isinstance(principal, JSONResponse):
             return principal
         return {"facilities": [f for f in fanout.facilities() if principal.may_act_for(f)]}
 
-    @router.get("/board/history")
-    async def history(facility: Annotated[str, Query()], authorization: Annotated[str | None, Header()] = None):
+    @router.get("/board/history", responses=_errors(401, 403, 422))
+    async def history(facility: Facility, credentials: Credentials):
         """Census and waiting count over the last 24 hours of event time, one point a minute at most."""
-        principal = caller(authorization, "board.history", facility)
+        principal = caller(credentials, "board.history", facility)
         if isinstance(principal, JSONResponse):
             return principal
         board = fanout.boards.get(facility)
@@ -134,10 +171,10 @@ def _routes(settings: Settings, fanout: Fanout) -> APIRouter:
             "points": [{"at": at.isoformat(), "census": census, "waiting": waiting} for at, census, waiting in points],
         }
 
-    @router.get("/board/hallway")
-    async def hallway(facility: Annotated[str, Query()], authorization: Annotated[str | None, Header()] = None):
+    @router.get("/board/hallway", responses=_errors(401, 403, 404, 422))
+    async def hallway(facility: Facility, credentials: Credentials):
         """The public hallway screen: per-stay codes, stage and a wait band; no PHI."""
-        principal = caller(authorization, "board.hallway", facility)
+        principal = caller(credentials, "board.hallway", facility)
         if isinstance(principal, JSONResponse):
             return principal
         board = fanout.boards.get(facility)

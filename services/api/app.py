@@ -15,7 +15,8 @@ from base.permissions import ALLOWED
 from base.settings import Settings
 from events.work_queue import WorkQueueSource
 from services.api import appointments, beds, encounters, errors, scheduling, scheduling_reports
-from services.api.limits import BodyLimits
+from services.api.limits import BODY_METHODS, BodyLimits
+from services.api.schemas import BODY_RESPONSES
 from services.hospital import Hospital
 
 API_PREFIX = "/api/v1/facilities/{facility_id}"
@@ -67,6 +68,7 @@ def create_app(
     facility = APIRouter(prefix=API_PREFIX, dependencies=[Depends(_facility)])
     for module in (encounters, beds, appointments, scheduling, scheduling_reports):
         _check_every_route_has_permissions(module.router)
+        _document_body_limits(module.router)
         facility.include_router(module.router)
     app.include_router(facility)
     errors.install(app)
@@ -78,3 +80,10 @@ def _check_every_route_has_permissions(router: APIRouter) -> None:
     for route in router.routes:
         if isinstance(route, APIRoute) and route.name not in ALLOWED:
             raise RuntimeError(f"route {route.name} ({route.path}) has no entry in base/permissions.py")
+
+
+def _document_body_limits(router: APIRouter) -> None:
+    """Routes that take a body may also answer what `BodyLimits` refuses (413, 415)."""
+    for route in router.routes:
+        if isinstance(route, APIRoute) and route.methods and route.methods & BODY_METHODS:
+            route.responses = {**BODY_RESPONSES, **route.responses}

@@ -17,6 +17,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from base.auth import AuthError
 from base.http import error_response
@@ -24,6 +25,7 @@ from services.errors import Conflict, DomainError, Invalid, NotFound
 
 log = logging.getLogger("edflow.api")
 
+METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
 HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -106,7 +108,21 @@ async def on_http_error(request: Request, error: StarletteHTTPException):
         return error_response(404, "not_found", f"no API route at {request.method} {request.url.path}")
     code = HTTP_CODES.get(error.status_code, "error")
     message = error.detail if isinstance(error.detail, str) else code.replace("_", " ")
-    return error_response(error.status_code, code, message, headers=getattr(error, "headers", None))
+    headers = getattr(error, "headers", None)
+    if error.status_code == 405:
+        # Starlette names only the methods of the first route matching the path.
+        headers = {**(headers or {}), "Allow": ", ".join(_methods_at(request))}
+    return error_response(error.status_code, code, message, headers=headers)
+
+
+def _methods_at(request: Request) -> list[str]:
+    """Every method some route of the app answers at this request's path."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in METHODS
+        if any(route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes)
+    ]
 
 
 async def on_store_unavailable(request: Request, error: Exception):

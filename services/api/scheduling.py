@@ -4,14 +4,15 @@ insurance re-check)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
 from events.catalogue import AppointmentType, Contact, Person
+from services.access.schedule_commands import MAX_QUERY_DAYS
 from services.access.waitlist_commands import parse_scope
 from services.api.deps import Command, HospitalDep, Reader
+from services.api.query_types import IsoDate
 from services.api.scheduling_schemas import (
     AcceptOffer,
     BlockTime,
@@ -79,9 +80,14 @@ def availability(
     kind: Literal["provider", "room"],
     resource_id: ResourceId,
     reader: Reader,
-    first: Annotated[date, Query(alias="from", description="first local day")],
+    first: Annotated[IsoDate, Query(alias="from", description="first local day")],
     appointment_type: AppointmentType = "outpatient-visit",
-    last: Annotated[date | None, Query(alias="to", description="last local day (default: from)")] = None,
+    last: Annotated[
+        IsoDate | None,
+        Query(
+            alias="to", description=f"last local day (default: from); not before from, at most {MAX_QUERY_DAYS} days"
+        ),
+    ] = None,
     status: Literal["free", "busy", "busy-unavailable", "busy-tentative"] | None = None,
 ) -> dict:
     """Slots as FHIR Slot statuses: free, busy, busy-unavailable, busy-tentative."""

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
-from pydantic import AwareDatetime
 
 from base.input_bounds import TimeWindow
 from events.work_queue import QueueAppointment, WorkQueueSource
@@ -16,6 +15,7 @@ from services.access.report_files import MEDIA_TYPES, render
 from services.access.reports import SCHEDULE_COLUMNS, STATS_COLUMNS, Period, schedule_rows, stats_rows
 from services.access.work_queue_view import view
 from services.api.deps import ReadAccess, Reader
+from services.api.query_types import IsoDate, IsoDateTime
 from services.api.schemas import ERROR_RESPONSES
 from services.bounds import refused_as_invalid
 from services.errors import Invalid
@@ -36,7 +36,9 @@ def queue_reader(request: Request) -> WorkQueueSource:
 
 @router.get("/work-queue", name="scheduling.work-queue")
 def work_queue(
-    request: Request, reader: Reader, as_of: Annotated[AwareDatetime | None, Query(description="default: now")] = None
+    request: Request,
+    reader: Reader,
+    as_of: Annotated[IsoDateTime | None, Query(description="ISO 8601 date-time with offset; default: now")] = None,
 ) -> dict:
     """Today's appointments by department, unverified coverage, reminders due,
     no-shows to rebook, open pre-op checklists, pending waitlist offers."""
@@ -87,17 +89,29 @@ def _download(
     )
 
 
-From = Annotated[date, Query(alias="from")]
-To = Annotated[date | None, Query(alias="to")]
+From = Annotated[IsoDate, Query(alias="from", description="first local day, YYYY-MM-DD")]
+To = Annotated[
+    IsoDate | None,
+    Query(alias="to", description=f"last local day (default: from); not before from, at most {MAX_REPORT_DAYS} days"),
+]
+DOWNLOAD: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the report as an attachment: CSV (format=csv) or an Excel workbook (format=xlsx)",
+        "content": {
+            MEDIA_TYPES["csv"]: {"schema": {"type": "string"}},
+            MEDIA_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
 
 
-@router.get("/reports/schedule", name="scheduling.report-schedule", response_class=Response)
+@router.get("/reports/schedule", name="scheduling.report-schedule", response_class=Response, responses=DOWNLOAD)
 def schedule_report(request: Request, reader: Reader, first: From, last: To = None, format: Format = "csv"):
     """The appointments of each day from `from` to `to`, as a download."""
     return _download(request, reader, "schedule", first, last, format)
 
 
-@router.get("/reports/stats", name="scheduling.report-stats", response_class=Response)
+@router.get("/reports/stats", name="scheduling.report-stats", response_class=Response, responses=DOWNLOAD)
 def stats_report(
     request: Request,
     reader: Reader,

@@ -4,19 +4,31 @@ from __future__ import annotations
 
 from datetime import date, time
 from typing import Annotated
+from zoneinfo import available_timezones
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, ConfigDict, Field, JsonValue, model_validator
 
 from events.catalogue import AppointmentType, ChecklistItem
-from services.api.schemas import Body, Code, CommandBody, ContactIn, Key, Name, Patient, Text
+from services.api.schemas import (
+    INTEGER_LITERAL,
+    Body,
+    Code,
+    CommandBody,
+    ContactIn,
+    Key,
+    Name,
+    Patient,
+    Text,
+    one_of_set,
+)
 
-Minutes = Annotated[int, Field(strict=True, ge=5, le=24 * 60)]
+Minutes = Annotated[int, Field(strict=True, ge=5, le=24 * 60, description=INTEGER_LITERAL)]
 
 
 class HoursIn(Body):
-    weekday: Annotated[int, Field(strict=True, ge=0, le=6, description="0 = Monday … 6 = Sunday")]
+    weekday: Annotated[int, Field(strict=True, ge=0, le=6, description=f"0 = Monday … 6 = Sunday; {INTEGER_LITERAL}")]
     start: time
-    end: time
+    end: time = Field(description="after start, else 422")
 
     @model_validator(mode="after")
     def _end_after_start(self):
@@ -27,14 +39,17 @@ class HoursIn(Body):
 
 class DefineSchedule(CommandBody):
     department: Code
-    time_zone: Name = Field(description="IANA zone, e.g. America/Chicago")
+    time_zone: Name = Field(
+        description="IANA zone, e.g. America/Chicago",
+        json_schema_extra={"enum": list[JsonValue](sorted(available_timezones()))},
+    )
     hours: Annotated[list[HoursIn], Field(max_length=50)]
     slot_lengths: dict[AppointmentType, Minutes] = {}
 
 
 class BlockTime(CommandBody):
     start: AwareDatetime
-    end: AwareDatetime
+    end: AwareDatetime = Field(description="after start, else 422")
     reason: Text
     block_id: Key | None = None
 
@@ -67,6 +82,8 @@ class AcceptOffer(CommandBody):
 
 
 class Modify(CommandBody):
+    model_config = ConfigDict(json_schema_extra=one_of_set("reason", "appointment_type", "room_id"))
+
     reason: Text | None = None
     appointment_type: AppointmentType | None = None
     room_id: Code | None = None

@@ -15,27 +15,58 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from base.input_bounds import plain_text
 from events.catalogue import AppointmentType, ArrivalMode, BedType, Disposition, LevelOfCare, Sex
 
-# Free text, names and codes refuse control, bidirectional and invisible
-# characters (base.input_bounds): none of these fields is multi-line.
+# Surrounding whitespace is stripped before the length is checked, so a value
+# of spaces only is refused: `\S` says so in the OpenAPI (it changes nothing here).
+# Free text, names and codes also refuse control, bidirectional and invisible
+# characters (base.input_bounds): none of these fields is multi-line. The
+# pattern engine cannot say both at once, so the description says the second.
+PLAIN = "no control, bidirectional or invisible characters"
 Plain = AfterValidator(plain_text)
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), Plain]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), Plain]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), Plain]
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=r"\S"),
+    Plain,
+    Field(description=PLAIN),
+]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"\S"),
+    Plain,
+    Field(description=PLAIN),
+]
+Code = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"\S"),
+    Plain,
+    Field(description=PLAIN),
+]
 # Ids that appear in URLs: letters, digits and . _ - only.
 Key = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
-Esi = Annotated[int, Field(strict=True, ge=1, le=5, description="Emergency Severity Index, 1 (most urgent) to 5")]
-Age = Annotated[int, Field(strict=True, ge=0, le=130)]
+# strict: a JSON integer literal (3, not 3.0 or "3"), which JSON Schema cannot tell apart from 3.0.
+INTEGER_LITERAL = "an integer literal: 3, not 3.0"
+Esi = Annotated[
+    int,
+    Field(strict=True, ge=1, le=5, description=f"Emergency Severity Index, 1 (most urgent) to 5; {INTEGER_LITERAL}"),
+]
+Age = Annotated[int, Field(strict=True, ge=0, le=130, description=INTEGER_LITERAL)]
 
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def one_of_set(*fields: str) -> dict[str, Any]:
+    """The OpenAPI form of "send at least one of these fields, not null"."""
+    return {"anyOf": [{"required": [f], "properties": {f: {"not": {"type": "null"}}}} for f in fields]}
+
+
 class CommandBody(Body):
     """What every command accepts besides its own fields."""
 
     occurred_at: AwareDatetime | None = Field(
-        default=None, description="when it happened, ISO 8601 with offset; default: now"
+        default=None,
+        description="when it happened, ISO 8601 with offset; default: now. At most the server's "
+        "`max_future_seconds` (EDFLOW_MAX_FUTURE_SECONDS) ahead of its clock, else 422",
     )
     correlation_id: Code | None = None
 
@@ -47,7 +78,7 @@ class Patient(Body):
     mrn: Code | None = None
     family_name: Name | None = None
     given_name: Name | None = None
-    birth_date: date | None = None
+    birth_date: date | None = Field(default=None, description="not after today (the server's date), else 422")
     age_years: Age | None = None
     sex: Sex = "U"
 
@@ -115,6 +146,8 @@ class Correction(CommandBody):
 
 
 class UpdateDetails(CommandBody):
+    model_config = ConfigDict(json_schema_extra=one_of_set("patient", "chief_complaint", "arrival_mode"))
+
     patient: PatientCorrection | None = None
     chief_complaint: Text | None = None
     arrival_mode: ArrivalMode | None = None
@@ -131,7 +164,7 @@ class UpdateDetails(CommandBody):
 
 class Interval(CommandBody):
     start: AwareDatetime
-    end: AwareDatetime
+    end: AwareDatetime = Field(description="after start, else 422")
 
     @model_validator(mode="after")
     def _end_after_start(self):
@@ -148,13 +181,17 @@ class ContactIn(Body):
 
 
 class Book(Interval):
+    """An appointment lasts at most 24 hours (422 otherwise)."""
+
     appointment_id: Key | None = None
     patient: Patient
     provider_id: Code
     department: Code
     appointment_type: AppointmentType
     reason: Text | None = None
-    encounter_id: Code | None = None
+    encounter_id: Code | None = Field(
+        default=None, description="a visit of this facility (the ED stay it follows), else 422"
+    )
     room_id: Code | None = Field(default=None, description="room reserved with the provider (never double-booked)")
     contact: ContactIn | None = None
 
@@ -168,7 +205,7 @@ class CoverageIn(Body):
     member_id: Code
     plan: Name | None = None
     effective_from: date | None = None
-    effective_to: date | None = None
+    effective_to: date | None = Field(default=None, description="not before effective_from, else 422")
 
     @model_validator(mode="after")
     def _period_in_order(self):
@@ -220,5 +257,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         404: "unknown id",
         409: "conflicts with the current state",
         422: "malformed request (field-level messages)",
+        503: "the event store is busy or unreachable (nothing was recorded; see Retry-After), "
+        "or this server runs without the work queue",
     }.items()
+}
+# Added to every route that takes a body (`services.api.limits`).
+BODY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorOut, "description": "body larger than 64 KiB"},
+    415: {"model": ErrorOut, "description": "body sent without a JSON Content-Type"},
 }

@@ -22,7 +22,6 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
-from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 
 from base.access import Denied, authorize
@@ -35,12 +34,14 @@ from services.fhir.appointment import appointment_resource
 from services.fhir.bundle import searchset
 from services.fhir.coverage import coverage_resource
 from services.fhir.encounter import encounter_resource
+from services.fhir.finders import APPOINTMENT_STATUSES, ENCOUNTER_STATUSES, OPERATIONAL_CODES
 from services.fhir.location import location_by_id
+from services.fhir.openapi import DATE, FACILITY_SCHEMA, FhirJSONResponse, query, responses, token
+from services.fhir.openapi import search_parameters as searching
 from services.fhir.schedule import schedule_resource
 from services.fhir.search import BadSearch
 from services.hospital import Hospital
 
-FHIR_JSON = "application/fhir+json"
 # The command API route whose role rules a FHIR read follows.
 READ_ROUTE = {
     "Encounter": "encounters.read",
@@ -51,9 +52,11 @@ READ_ROUTE = {
     "Coverage": "appointments.read",
 }
 
-router = APIRouter(prefix="/fhir/R4/{facility_id}", tags=["fhir"])
+router = APIRouter(prefix="/fhir/R4/{facility_id}", tags=["fhir"], default_response_class=FhirJSONResponse)
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 FhirId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9\-.]{1,64}$")]
+# Checked by `authorize` after the token (a 422 OperationOutcome): documented here, not enforced by FastAPI.
+Facility = Annotated[str, Path(description="facility code", json_schema_extra=FACILITY_SCHEMA)]
 
 
 class Refused(Exception):
@@ -62,9 +65,9 @@ class Refused(Exception):
         self.status, self.code, self.text = status, code, text
 
 
-def outcome(status: int, code: str, text: str) -> JSONResponse:
+def outcome(status: int, code: str, text: str) -> FhirJSONResponse:
     body = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code, "diagnostics": text}]}
-    return JSONResponse(body, status_code=status, media_type=FHIR_JSON)
+    return FhirJSONResponse(body, status_code=status)
 
 
 # OperationOutcome issue codes for the refusals of `base.access.authorize`.
@@ -76,7 +79,7 @@ def answer(
     credentials: HTTPAuthorizationCredentials | None,
     kind: str,
     build: Callable[[Hospital, bool], dict],
-) -> JSONResponse:
+) -> FhirJSONResponse:
     """Authorize, build, and map refusals to OperationOutcome."""
     facility_id = request.path_params["facility_id"]
     route = READ_ROUTE[kind]
@@ -102,18 +105,27 @@ def answer(
         return outcome(404, "not-found", error.message)
     except BadSearch as error:
         return outcome(400, "invalid", str(error))
-    return JSONResponse(body, media_type=FHIR_JSON)
+    return FhirJSONResponse(body)
 
 
-@router.get("/Encounter/{encounter_id}", name="fhir.encounter.read")
-def read_encounter(facility_id: str, encounter_id: FhirId, request: Request, credentials: Credentials):
+@router.get("/Encounter/{encounter_id}", name="fhir.encounter.read", responses=responses("Encounter", search=False))
+def read_encounter(facility_id: Facility, encounter_id: FhirId, request: Request, credentials: Credentials):
     return answer(
         request, credentials, "Encounter", lambda h, who: encounter_resource(h, facility_id, encounter_id, who)
     )
 
 
-@router.get("/Encounter", name="fhir.encounter.search")
-def search_encounter(facility_id: str, request: Request, credentials: Credentials):
+@router.get(
+    "/Encounter",
+    name="fhir.encounter.search",
+    responses=responses("Encounter", search=True),
+    openapi_extra=searching(
+        query("identifier", token(), description="visit number"),
+        query("status", token(ENCOUNTER_STATUSES)),
+        query("date", DATE),
+    ),
+)
+def search_encounter(facility_id: Facility, request: Request, credentials: Credentials):
     return answer(
         request,
         credentials,
@@ -122,13 +134,20 @@ def search_encounter(facility_id: str, request: Request, credentials: Credential
     )
 
 
-@router.get("/Location/{location_id}", name="fhir.location.read")
-def read_location(facility_id: str, location_id: FhirId, request: Request, credentials: Credentials):
+@router.get("/Location/{location_id}", name="fhir.location.read", responses=responses("Location", search=False))
+def read_location(facility_id: Facility, location_id: FhirId, request: Request, credentials: Credentials):
     return answer(request, credentials, "Location", lambda h, _: location_by_id(h, facility_id, location_id))
 
 
-@router.get("/Location", name="fhir.location.search")
-def search_location(facility_id: str, request: Request, credentials: Credentials):
+@router.get(
+    "/Location",
+    name="fhir.location.search",
+    responses=responses("Location", search=True),
+    openapi_extra=searching(
+        query("identifier", token(), description="bed id"), query("operational-status", token(OPERATIONAL_CODES))
+    ),
+)
+def search_location(facility_id: Facility, request: Request, credentials: Credentials):
     return answer(
         request,
         credentials,
@@ -137,15 +156,27 @@ def search_location(facility_id: str, request: Request, credentials: Credentials
     )
 
 
-@router.get("/Appointment/{appointment_id}", name="fhir.appointment.read")
-def read_appointment(facility_id: str, appointment_id: FhirId, request: Request, credentials: Credentials):
+@router.get(
+    "/Appointment/{appointment_id}", name="fhir.appointment.read", responses=responses("Appointment", search=False)
+)
+def read_appointment(facility_id: Facility, appointment_id: FhirId, request: Request, credentials: Credentials):
     return answer(
         request, credentials, "Appointment", lambda h, who: appointment_resource(h, facility_id, appointment_id, who)
     )
 
 
-@router.get("/Appointment", name="fhir.appointment.search")
-def search_appointment(facility_id: str, request: Request, credentials: Credentials):
+@router.get(
+    "/Appointment",
+    name="fhir.appointment.search",
+    responses=responses("Appointment", search=True),
+    openapi_extra=searching(
+        query("identifier", token(), description="appointment id"),
+        query("status", token(APPOINTMENT_STATUSES)),
+        query("date", DATE, description="on the start"),
+        query("practitioner", token(), description="Practitioner/<id> or the bare id"),
+    ),
+)
+def search_appointment(facility_id: Facility, request: Request, credentials: Credentials):
     return answer(
         request,
         credentials,
@@ -154,13 +185,20 @@ def search_appointment(facility_id: str, request: Request, credentials: Credenti
     )
 
 
-@router.get("/Schedule/{schedule_id}", name="fhir.schedule.read")
-def read_schedule(facility_id: str, schedule_id: FhirId, request: Request, credentials: Credentials):
+@router.get("/Schedule/{schedule_id}", name="fhir.schedule.read", responses=responses("Schedule", search=False))
+def read_schedule(facility_id: Facility, schedule_id: FhirId, request: Request, credentials: Credentials):
     return answer(request, credentials, "Schedule", lambda h, _: schedule_resource(h, facility_id, schedule_id))
 
 
-@router.get("/Schedule", name="fhir.schedule.search")
-def search_schedule(facility_id: str, request: Request, credentials: Credentials):
+@router.get(
+    "/Schedule",
+    name="fhir.schedule.search",
+    responses=responses("Schedule", search=True),
+    openapi_extra=searching(
+        query("actor", token(), description="Practitioner/<id> or the bare id"), query("service-type", token())
+    ),
+)
+def search_schedule(facility_id: Facility, request: Request, credentials: Credentials):
     return answer(
         request,
         credentials,
@@ -169,15 +207,23 @@ def search_schedule(facility_id: str, request: Request, credentials: Credentials
     )
 
 
-@router.get("/Coverage/{appointment_id}", name="fhir.coverage.read")
-def read_coverage(facility_id: str, appointment_id: FhirId, request: Request, credentials: Credentials):
+@router.get("/Coverage/{appointment_id}", name="fhir.coverage.read", responses=responses("Coverage", search=False))
+def read_coverage(facility_id: Facility, appointment_id: FhirId, request: Request, credentials: Credentials):
     return answer(
         request, credentials, "Coverage", lambda h, who: coverage_resource(h, facility_id, appointment_id, who)
     )
 
 
-@router.get("/Coverage", name="fhir.coverage.search")
-def search_coverage(facility_id: str, request: Request, credentials: Credentials):
+@router.get(
+    "/Coverage",
+    name="fhir.coverage.search",
+    responses=responses("Coverage", search=True),
+    openapi_extra=searching(
+        query("patient", token(), description="Patient/<MRN> or the bare MRN; 403 for roles that do not see identity"),
+        query("beneficiary", token(), description="the same as patient"),
+    ),
+)
+def search_coverage(facility_id: Facility, request: Request, credentials: Credentials):
     def find(hospital, sees_identity: bool) -> dict:
         # Searching by MRN would reveal whose coverage it is to a role that may not know.
         if not sees_identity and {"patient", "beneficiary"} & set(request.query_params):
@@ -187,8 +233,21 @@ def search_coverage(facility_id: str, request: Request, credentials: Credentials
     return answer(request, credentials, "Coverage", find)
 
 
-@router.get("/Slot", name="fhir.slot.search")
-def search_slots(facility_id: str, request: Request, credentials: Credentials):
+@router.get(
+    "/Slot",
+    name="fhir.slot.search",
+    responses=responses("Slot", search=True),
+    openapi_extra=searching(
+        query("schedule", token(), required=True, description="Schedule/<provider id> or the bare id"),
+        query(
+            "start",
+            {"type": "string", "format": "date"},
+            required=True,
+            description="one UTC day, YYYY-MM-DD (an eq prefix is allowed)",
+        ),
+    ),
+)
+def search_slots(facility_id: Facility, request: Request, credentials: Credentials):
     """schedule=Schedule/<provider id> (or the bare id), start=YYYY-MM-DD (one UTC day)."""
     return answer(
         request, credentials, "Slot", lambda h, _: searchset(request, lambda: finders.slots(h, request, facility_id))
