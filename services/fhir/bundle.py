@@ -1,30 +1,81 @@
-"""Search results as a FHIR R4 searchset Bundle."""
+"""Search results as a FHIR R4 searchset Bundle, a page at a time.
+
+A search hands over its matches in the order they were created, each with
+its position in the store's log and a way to build it; only the page that is
+returned is built. `_count` sets the page size (`DEFAULT_COUNT` when absent,
+at most `MAX_COUNT`; 0 gives only the total) and the `next` link carries
+`_cursor`, the position of the last match sent: the following page starts
+after it, so a match is never sent twice and one created since is not
+skipped.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from fhir.resources.R4B.bundle import Bundle
 
 from services.errors import NotFound
+from services.fhir.search import BadSearch
+
+DEFAULT_COUNT = 100
+MAX_COUNT = 500
 
 
-def searchset(request, find: Callable[[], dict | list[dict]]) -> dict:
-    """Search matches: one resource, a list, or none (a search never 404s)."""
+class Match(NamedTuple):
+    position: int  # order of results, and the cursor of the page after it
+    build: Callable[[], dict]
+
+
+def built(resources: Sequence[dict]) -> list[Match]:
+    """Resources already built, in the order given."""
+    return [Match(i, lambda r=r: r) for i, r in enumerate(resources, start=1)]
+
+
+def _whole(request, name: str, low: int, high: int | None = None) -> int | None:
+    text = request.query_params.get(name)
+    if text is None:
+        return None
+    if not text.isdigit() or int(text) < low or (high is not None and int(text) > high):
+        bound = f"from {low} to {high}" if high is not None else f"{low} or more"
+        raise BadSearch(f"{name}={text} is not a whole number {bound}")
+    return int(text)
+
+
+def searchset(request, find: Callable[[], Sequence[Match]]) -> dict:
+    """One page of the matches (a search never 404s)."""
     try:
-        result = find()
+        matches = list(find())
     except NotFound:
-        result = []
-    found = result if isinstance(result, list) else [result]
+        matches = []
+    count = _whole(request, "_count", 0, MAX_COUNT)
+    count = DEFAULT_COUNT if count is None else count
+    after = _whole(request, "_cursor", 0) or 0
+    page: list[tuple[int, dict]] = []
+    more = False
+    for match in matches:
+        if match.position <= after:
+            continue
+        if len(page) == count:
+            more = count > 0
+            break
+        try:
+            page.append((match.position, match.build()))
+        except NotFound:
+            continue  # gone between the look-up and the build
     base = str(request.base_url).rstrip("/") + request.url.path.rsplit("/", 1)[0]
+    links = [{"relation": "self", "url": str(request.url)}]
+    if more:
+        links.append({"relation": "next", "url": str(request.url.include_query_params(_cursor=page[-1][0]))})
     bundle = {
         "resourceType": "Bundle",
         "type": "searchset",
-        "total": len(found),
-        "link": [{"relation": "self", "url": str(request.url)}],
+        "total": len(matches),
+        "link": links,
         "entry": [
             {"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r, "search": {"mode": "match"}}
-            for r in found
+            for _, r in page
         ],
     }
     return Bundle.model_validate(bundle).model_dump(mode="json", exclude_none=True)

@@ -7,17 +7,21 @@ write model's stored facts and validated against the R4 resource classes.
     GET /fhir/R4/{facility}/Slot?schedule=<provider id>&start=<YYYY-MM-DD>   (busy slots of that UTC day)
     GET /fhir/R4/{facility}/Schedule/{provider id | room.<id> | department.<id>}
     GET /fhir/R4/{facility}/Coverage/{appointment id}
-Searches (strict: an unknown parameter or bad value is a 400 OperationOutcome):
+Searches (strict: an unknown parameter or bad value is a 400 OperationOutcome; paged
+with `_count` and the Bundle's `next` link, see `services/fhir/bundle.py`):
     Encounter?identifier=&status=&date=     Appointment?identifier=&status=&date=&practitioner=
     Location?identifier=&operational-status=    Schedule?actor=Practitioner/<id>&service-type=
     Coverage?patient=<MRN> (or beneficiary=)  -- `date` takes eq/ne/ge/gt/le/lt prefixes
 
 Who may read what follows the command API's table for the matching read route
-(`base/permissions.py`); errors are OperationOutcome resources.
+(`base/permissions.py`); errors are OperationOutcome resources. Every read is
+in the access log before anything is built; a search also records the
+resources (and patients, by MRN, when shown) of the page it returns.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Annotated
 
@@ -28,7 +32,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from base.access import Denied, authorize
 from base.permissions import sees_identity
 from services.api.deps import bearer
-from services.audit.access import record_read
+from services.audit.access import record_disclosed, record_read
 from services.errors import NotFound
 from services.fhir import finders
 from services.fhir.appointment import appointment_resource
@@ -37,6 +41,7 @@ from services.fhir.coverage import coverage_resource
 from services.fhir.encounter import encounter_resource
 from services.fhir.location import location_by_id
 from services.fhir.schedule import schedule_resource
+from services.fhir.index import SearchIndex
 from services.fhir.search import BadSearch
 from services.hospital import Hospital
 
@@ -65,6 +70,41 @@ class Refused(Exception):
 def outcome(status: int, code: str, text: str) -> JSONResponse:
     body = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code, "diagnostics": text}]}
     return JSONResponse(body, status_code=status, media_type=FHIR_JSON)
+
+
+_index_lock = threading.Lock()
+
+
+def search_index(request: Request) -> SearchIndex:
+    """This process's search index over the app's store, caught up now."""
+    state = request.app.state
+    with _index_lock:
+        if getattr(state, "fhir_index", None) is None:
+            state.fhir_index = SearchIndex(state.hospital)
+    index: SearchIndex = state.fhir_index
+    index.catch_up()
+    return index
+
+
+def disclosed_refs(bundle: dict) -> list[str]:
+    """`Type/id` of each resource in a searchset, and `Patient/<MRN>` of each patient it shows."""
+    refs: list[str] = []
+
+    def patients(value: object) -> None:
+        if isinstance(value, dict):
+            if value.get("type") == {"text": "MRN"} and isinstance(value.get("value"), str):
+                refs.append(f"Patient/{value['value']}")
+            for item in value.values():
+                patients(item)
+        elif isinstance(value, list):
+            for item in value:
+                patients(item)
+
+    for entry in bundle.get("entry", []):
+        resource = entry["resource"]
+        refs.append(f"{resource['resourceType']}/{resource['id']}")
+        patients(resource)
+    return refs
 
 
 # OperationOutcome issue codes for the refusals of `base.access.authorize`.
@@ -96,6 +136,16 @@ def answer(
             request.client.host if request.client else None,
         )
         body = build(request.app.state.hospital, sees_identity(route, principal.role))
+        if body.get("resourceType") == "Bundle":
+            record_disclosed(
+                request.app.state.hospital,
+                principal,
+                facility_id,
+                f"fhir/{kind}",
+                str(request.url.query),
+                request.client.host if request.client else None,
+                disclosed_refs(body),
+            )
     except Refused as refusal:
         return outcome(refusal.status, refusal.code, refusal.text)
     except NotFound as error:
@@ -118,7 +168,7 @@ def search_encounter(facility_id: str, request: Request, credentials: Credential
         request,
         credentials,
         "Encounter",
-        lambda h, who: searchset(request, lambda: finders.encounters(h, request, facility_id, who)),
+        lambda h, who: searchset(request, lambda: finders.encounters(h, request, facility_id, who, search_index(request))),
     )
 
 
@@ -133,7 +183,7 @@ def search_location(facility_id: str, request: Request, credentials: Credentials
         request,
         credentials,
         "Location",
-        lambda h, _: searchset(request, lambda: finders.locations(h, request, facility_id)),
+        lambda h, _: searchset(request, lambda: finders.locations(h, request, facility_id, search_index(request))),
     )
 
 
@@ -150,7 +200,7 @@ def search_appointment(facility_id: str, request: Request, credentials: Credenti
         request,
         credentials,
         "Appointment",
-        lambda h, who: searchset(request, lambda: finders.appointments(h, request, facility_id, who)),
+        lambda h, who: searchset(request, lambda: finders.appointments(h, request, facility_id, who, search_index(request))),
     )
 
 
@@ -165,7 +215,7 @@ def search_schedule(facility_id: str, request: Request, credentials: Credentials
         request,
         credentials,
         "Schedule",
-        lambda h, _: searchset(request, lambda: finders.schedules(h, request, facility_id)),
+        lambda h, _: searchset(request, lambda: finders.schedules(h, request, facility_id, search_index(request))),
     )
 
 
@@ -182,7 +232,7 @@ def search_coverage(facility_id: str, request: Request, credentials: Credentials
         # Searching by MRN would reveal whose coverage it is to a role that may not know.
         if not sees_identity and {"patient", "beneficiary"} & set(request.query_params):
             raise Refused(403, "forbidden", "this role may not search coverage by patient")
-        return searchset(request, lambda: finders.coverages(hospital, request, facility_id, sees_identity))
+        return searchset(request, lambda: finders.coverages(hospital, request, facility_id, sees_identity, search_index(request)))
 
     return answer(request, credentials, "Coverage", find)
 
