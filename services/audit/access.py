@@ -51,12 +51,15 @@ class AccessEntry(msgspec.Struct, frozen=True, kw_only=True):
     disclosed: tuple[str, ...] | msgspec.UnsetType = msgspec.UNSET
     watch: Watch | msgspec.UnsetType = msgspec.UNSET
 
+    def refs(self) -> tuple[str, ...]:
+        """The records this entry disclosed (none for a single read)."""
+        return self.disclosed if isinstance(self.disclosed, tuple) else ()
+
     def concerns(self, record_id: str) -> bool:
         """Whether this entry read or disclosed the record (`Encounter/<id>` or the bare id)."""
         if self.resource_id == record_id:
             return True
-        disclosed = self.disclosed if isinstance(self.disclosed, tuple) else ()
-        return any(ref == record_id or ref.partition("/")[2] == record_id for ref in disclosed)
+        return any(ref == record_id or ref.partition("/")[2] == record_id for ref in self.refs())
 
 
 class AccessRecord(Aggregate):
