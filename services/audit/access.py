@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import msgspec
 from eventsourcing.domain import Aggregate
@@ -161,21 +162,29 @@ def record_watch(app, actor_id: str, role: str, facility_id: str, client: str, w
     )
 
 
-def record_cli_read(app, facility_id: str, resource: str, resource_id: str) -> None:
-    """A read through the `edflow` command line: the operating-system user is the actor."""
+class Caller(NamedTuple):
+    subject: str
+    role: str
+
+
+def record_cli_read(app, facility_id: str, resource: str, resource_id: str, refs: Sequence[str] = ()) -> None:
+    """A read through the `edflow` command line: the operating-system user is
+    the actor; `refs` are the records it wrote out (a report's appointments)."""
     import getpass
     import socket
 
+    caller, host = Caller(f"os:{getpass.getuser()}", "auditor"), socket.gethostname()
     record_access(
         app,
         AccessEntry(
             at=datetime.now(UTC),
             facility_id=facility_id,
-            actor_id=f"os:{getpass.getuser()}",
-            role="auditor",
+            actor_id=caller.subject,
+            role=caller.role,
             action="read",
             resource=resource,
             resource_id=resource_id,
-            client=socket.gethostname(),
+            client=host,
         ),
     )
+    record_disclosed(app, caller, facility_id, resource, resource_id, host, refs)

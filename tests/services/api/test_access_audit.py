@@ -111,3 +111,28 @@ def test_a_long_result_is_recorded_in_bounded_entries_that_hold_every_id(sqlite_
         hospital.close()
     assert [len(e.refs()) for e in entries] == [DISCLOSED_PER_ENTRY, DISCLOSED_PER_ENTRY, 1]
     assert [ref for e in entries for ref in e.refs()] == refs
+
+
+def test_audit_access_shows_who_was_shown_a_record(sqlite_settings):
+    import json
+
+    from base.auth import Principal
+    from services.audit.access import record_disclosed
+    from services.hospital import Hospital
+    from tests.services.audit.test_tamper_evidence import run_cli
+
+    hospital = Hospital(sqlite_settings)
+    try:
+        for who, refs in (("dr-bo", ["Encounter/e-1", "Patient/MRN-7"]), ("dr-cy", ["Encounter/e-2"])):
+            caller = Principal(subject=who, role="provider", facilities=("fac-1",))
+            record_disclosed(hospital, caller, "fac-1", "fhir/Encounter", "status=arrived", "10.0.0.9", refs)
+    finally:
+        hospital.close()
+    listed = run_cli(sqlite_settings, "audit", "access", "--record", "MRN-7", "--json")
+    assert listed.returncode == 0, listed.stderr
+    [entry] = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert (entry["actor_id"], entry["disclosed"]) == ("dr-bo", ["Encounter/e-1", "Patient/MRN-7"])
+    by_reference = run_cli(sqlite_settings, "audit", "access", "--record", "Encounter/e-2", "--json")
+    assert [json.loads(line)["actor_id"] for line in by_reference.stdout.splitlines()] == ["dr-cy"]
+    table = run_cli(sqlite_settings, "audit", "access", "--record", "e-2")
+    assert table.returncode == 0 and "Enco" in table.stdout, table.stderr
