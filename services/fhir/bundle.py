@@ -68,14 +68,14 @@ def searchset(request, find: Callable[[], Sequence[Match]]) -> dict:
     links = [{"relation": "self", "url": str(request.url)}]
     if more:
         links.append({"relation": "next", "url": str(request.url.include_query_params(_cursor=page[-1][0]))})
-    bundle = {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": len(matches),
-        "link": links,
-        "entry": [
-            {"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r, "search": {"mode": "match"}}
-            for _, r in page
-        ],
-    }
-    return Bundle.model_validate(bundle).model_dump(mode="json", exclude_none=True)
+    entries = [
+        {"fullUrl": f"{base}/{r['resourceType']}/{r['id']}", "resource": r, "search": {"mode": "match"}}
+        for _, r in page
+    ]
+    envelope = {"resourceType": "Bundle", "type": "searchset", "total": len(matches), "link": links}
+    # Each resource was validated as it was built: validate the envelope alone
+    # (validating the entries again would double the cost of a page).
+    bundle = Bundle.model_validate(envelope).model_dump(mode="json", exclude_none=True)
+    if entries:
+        bundle["entry"] = entries
+    return bundle
