@@ -222,8 +222,8 @@ async def _read(
                     await watching.start(request.facility, request.unit)
                 except Exception:
                     log.exception("board subscription of %s could not be recorded", principal.subject)
-                    message = "the access audit is unavailable; subscription unchanged"
-                    sub.offer(encode_frame(Error(code="unavailable", message=message)))
+                    why = "the access audit is unavailable; subscription unchanged"
+                    sub.offer(encode_frame(Error(code="unavailable", message=why)))
                     continue
                 fanout.subscribe(sub, request.facility, request.unit, request.since, request.epoch)
         # Pong: being heard is all it is for.

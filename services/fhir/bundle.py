@@ -23,14 +23,22 @@ DEFAULT_COUNT = 100
 MAX_COUNT = 500
 
 
+Build = Callable[[], dict]
+
+
 class Match(NamedTuple):
     position: int  # order of results, and the cursor of the page after it
-    build: Callable[[], dict]
+    build: Build
+
+
+def ready(resource: dict) -> Build:
+    """A resource already built, as a match's build."""
+    return lambda: resource
 
 
 def built(resources: Sequence[dict]) -> list[Match]:
     """Resources already built, in the order given."""
-    return [Match(i, lambda r=r: r) for i, r in enumerate(resources, start=1)]
+    return [Match(i, ready(r)) for i, r in enumerate(resources, start=1)]
 
 
 def _whole(request, name: str, low: int, high: int | None = None) -> int | None:

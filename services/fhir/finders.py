@@ -17,9 +17,9 @@ from services.ed.application import bed_aggregate_id, encounter_id_for
 from services.ed.domainmodel import Bed
 from services.errors import NotFound
 from services.fhir.appointment import appointment_resource
+from services.fhir.bundle import Match, built, ready
 from services.fhir.coverage import coverage_by_aggregate, coverage_patient_mrn
 from services.fhir.encounter import encounter_resource
-from services.fhir.bundle import Match, built
 from services.fhir.index import Listed, SearchIndex
 from services.fhir.location import location_by_id
 from services.fhir.schedule import schedule_by_aggregate
@@ -51,7 +51,7 @@ def _built(candidates: list[Listed], build: Callable[[UUID], dict | None]) -> li
         except NotFound:
             continue
         if resource is not None:
-            found.append(Match(candidate.position, lambda r=resource: r))
+            found.append(Match(candidate.position, ready(resource)))
     return found
 
 
@@ -120,7 +120,7 @@ def coverages(hospital, request, facility_id: str, who: bool, index: SearchIndex
     return _built(index.listed(facility_id, Appointment), coverage_of)
 
 
-def slots(hospital, request, facility_id: str) -> list[dict]:
+def slots(hospital, request, facility_id: str) -> list[Match]:
     check_params(request, {"schedule", "start"})
     schedules, days = reference_ids(request, "schedule", "Schedule"), tokens(request, "start")
     if schedules is None or days is None or len(days) != 1:

@@ -22,6 +22,7 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from base.store_log import records
+from events.catalogue import AppointmentBooked
 from services.access.availability import ResourceSchedule
 from services.access.domainmodel import Appointment
 from services.ed.domainmodel import Bed, Encounter
@@ -98,14 +99,18 @@ class SearchIndex:
                 visits[aggregate_id] = visit._replace(status=status, changed_at=event.meta.occurred_at)
         elif isinstance(event, (Appointment.Created, Appointment.Recorded)):
             appointment = event.mutate(self._folded.get(aggregate_id))
+            assert isinstance(appointment, Appointment), "an appointment's events fold into an appointment"
             self._folded[aggregate_id] = appointment
-            facility = appointment.facility_id
-            found = self._appointments.setdefault(facility, {})
+            found = self._appointments.setdefault(appointment.facility_id, {})
             keys = found.get(aggregate_id)
+            if keys is None:
+                assert isinstance(event.fact, AppointmentBooked), "an appointment is created by its booking"
+                booked_as = event.fact.appointment_id or ""  # set by the command that booked it
+                keys = AppointmentKeys(position, aggregate_id, booked_as, "", appointment.start, "")
             found[aggregate_id] = AppointmentKeys(
-                keys.position if keys else position,
+                keys.position,
                 aggregate_id,
-                keys.appointment_id if keys else event.fact.appointment_id,
+                keys.appointment_id,
                 FHIR_STATUS.get(appointment.status, appointment.status),
                 appointment.start,
                 appointment.provider_id,

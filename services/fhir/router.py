@@ -39,9 +39,9 @@ from services.fhir.appointment import appointment_resource
 from services.fhir.bundle import searchset
 from services.fhir.coverage import coverage_resource
 from services.fhir.encounter import encounter_resource
+from services.fhir.index import SearchIndex
 from services.fhir.location import location_by_id
 from services.fhir.schedule import schedule_resource
-from services.fhir.index import SearchIndex
 from services.fhir.search import BadSearch
 from services.hospital import Hospital
 
@@ -168,7 +168,9 @@ def search_encounter(facility_id: str, request: Request, credentials: Credential
         request,
         credentials,
         "Encounter",
-        lambda h, who: searchset(request, lambda: finders.encounters(h, request, facility_id, who, search_index(request))),
+        lambda h, who: searchset(
+            request, lambda: finders.encounters(h, request, facility_id, who, search_index(request))
+        ),
     )
 
 
@@ -200,7 +202,9 @@ def search_appointment(facility_id: str, request: Request, credentials: Credenti
         request,
         credentials,
         "Appointment",
-        lambda h, who: searchset(request, lambda: finders.appointments(h, request, facility_id, who, search_index(request))),
+        lambda h, who: searchset(
+            request, lambda: finders.appointments(h, request, facility_id, who, search_index(request))
+        ),
     )
 
 
@@ -232,7 +236,9 @@ def search_coverage(facility_id: str, request: Request, credentials: Credentials
         # Searching by MRN would reveal whose coverage it is to a role that may not know.
         if not sees_identity and {"patient", "beneficiary"} & set(request.query_params):
             raise Refused(403, "forbidden", "this role may not search coverage by patient")
-        return searchset(request, lambda: finders.coverages(hospital, request, facility_id, sees_identity, search_index(request)))
+        return searchset(
+            request, lambda: finders.coverages(hospital, request, facility_id, sees_identity, search_index(request))
+        )
 
     return answer(request, credentials, "Coverage", find)
 

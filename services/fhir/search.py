@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-
-
 # Parameters any search may carry; they do not filter (paging: services/fhir/bundle.py).
 ALWAYS_ALLOWED = frozenset({"_format", "_count", "_cursor"})
 PREFIXES = ("eq", "ne", "ge", "le", "gt", "lt")
