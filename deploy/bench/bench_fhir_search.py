@@ -106,7 +106,7 @@ def main() -> None:
                             ("Encounter?date=ge2026-03-05", "Encounter?date=ge2026-03-05"),
                             ("Appointment?date=2026-03-10", "Appointment?date=2026-03-10")):  # fmt: skip
             rows.append((f"{name} (default page)", f"{base}/{query}"))
-            rows.append((f"{name}&_count=20", f"{base}/{query}&_count=20"))
+            rows.append((f"{name}&_count=10", f"{base}/{query}&_count=10"))
         title = (f"FHIR reads, {args.visits} visits ({args.visits // 10} at another facility), "
                  f"{args.appointments} appointments, SQLite ({args.repeats} runs each)")  # fmt: skip
         table = Table(title=title)

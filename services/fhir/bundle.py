@@ -19,7 +19,7 @@ from fhir.resources.R4B.bundle import Bundle
 from services.errors import NotFound
 from services.fhir.search import BadSearch
 
-DEFAULT_COUNT = 100
+DEFAULT_COUNT = 20  # as common FHIR servers page by default
 MAX_COUNT = 500
 
 
