@@ -76,9 +76,13 @@ class SearchIndex:
     def catch_up(self) -> int:
         """Fold what was recorded since the last call; returns the position reached."""
         with self._lock:
-            for notification, event in records(self.app, self.position, topics=TOPICS):
-                self._fold(notification.id, event)
-                self.position = notification.id
+            # Up to the end of the log, not just the last event of ours: the
+            # access records every search writes are then never read again.
+            latest = self.app.recorder.max_notification_id() or 0
+            if latest > self.position:
+                for notification, event in records(self.app, self.position, topics=TOPICS, stop=latest):
+                    self._fold(notification.id, event)
+                self.position = latest
             return self.position
 
     def _fold(self, position: int, event: Any) -> None:
