@@ -25,7 +25,7 @@ from base.auth import Principal, signing_secret
 from base.http import error_response
 from base.settings import Settings
 from dashboard.board_feed import BoardFeed
-from dashboard.board_socket import serve_board
+from dashboard.board_socket import BoardAudit, serve_board
 from dashboard.fanout import Fanout
 from dashboard.hallway import hallway_view
 from dashboard.heartbeat import watch
@@ -77,12 +77,13 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {s: {"description": why[s], "content": {"application/json": {"schema": ERROR_BODY}}} for s in statuses}
 
 
-def attach(app: FastAPI, settings: Settings, tuning: Tuning | None = None) -> Fanout:
+def attach(app: FastAPI, settings: Settings, tuning: Tuning | None = None, audit: BoardAudit | None = None) -> Fanout:
+    """`audit` records each board subscription (the composition root hands in the access log)."""
     fanout = Fanout(tuning)
     feed = BoardFeed(settings, fanout)
     app.state.board_fanout = fanout
     _run_during_lifespan(app, feed)
-    app.include_router(_routes(settings, fanout))
+    app.include_router(_routes(settings, fanout, audit))
     app.mount("/board/static", StaticFiles(directory=STATIC), name="board-static")
     return fanout
 
@@ -132,7 +133,7 @@ def _report_crash(task: asyncio.Task) -> None:
         )
 
 
-def _routes(settings: Settings, fanout: Fanout) -> APIRouter:
+def _routes(settings: Settings, fanout: Fanout, audit: BoardAudit | None) -> APIRouter:
     router = APIRouter(tags=["board"])
     hallway_key = hmac.new(signing_secret(settings).encode(), b"edflow hallway stay codes", hashlib.sha256).digest()
 
@@ -185,6 +186,6 @@ def _routes(settings: Settings, fanout: Fanout) -> APIRouter:
 
     @router.websocket("/ws/board")
     async def board_socket(websocket: WebSocket) -> None:
-        await serve_board(websocket, settings, fanout)
+        await serve_board(websocket, settings, fanout, audit)
 
     return router

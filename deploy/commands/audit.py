@@ -38,7 +38,12 @@ def register(sub) -> None:
     access = actions.add_parser("access", help="who read which patient's identifiable data, when, from where")
     access.add_argument("--facility", help="only this facility")
     access.add_argument("--actor", help="only this user id")
-    access.add_argument("--resource-id", help="only reads of this record (e.g. an encounter id)")
+    access.add_argument(
+        "--resource-id",
+        "--record",
+        dest="resource_id",
+        help="only reads, searches and lists that returned this record (an encounter or appointment id, an MRN)",
+    )
     access.add_argument("--since", type=aware_time, help="ISO 8601 time with offset")
     access.add_argument("--until", type=aware_time, help="ISO 8601 time with offset")
     access.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
@@ -143,10 +148,30 @@ def run_access(args) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("at", "facility", "actor", "role", "action", "resource", "record", "from")
+    table = Table("at", "facility", "actor", "role", "action", "resource", "record", "from", "returned")
     for e in entries:
         table.add_row(
-            e.at.isoformat(), e.facility_id, e.actor_id, e.role, e.action, e.resource, e.resource_id, e.client
+            e.at.isoformat(),
+            e.facility_id,
+            e.actor_id,
+            e.role,
+            e.action,
+            e.resource,
+            e.resource_id,
+            e.client,
+            _returned(e),
         )
     Console().print(table)
     return 0
+
+
+def _returned(entry) -> str:
+    """What a search or list returned (all of it: `--json` prints the same), or a board watch's period."""
+    from services.audit.access import Watch
+
+    if isinstance(entry.watch, Watch):
+        watch = entry.watch
+        ended = watch.ended_at.isoformat() if watch.ended_at else "watching"
+        return f"board {watch.view}, {watch.started_at.isoformat()} to {ended} (watch {watch.id})"
+    refs = entry.refs()
+    return f"{len(refs)}: {' '.join(refs)}" if refs else ""

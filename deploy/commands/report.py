@@ -71,16 +71,18 @@ def _report(args: argparse.Namespace) -> int:
             task = progress.add_task("reading the event log", total=latest or 1)
             read = envelopes(app, page=5000, stop=latest, on_page=lambda at: progress.update(task, completed=at))
             fold_into(table, (e for e in read if e.facility_id == args.facility))
-        record_cli_read(app, args.facility, f"report/{args.report}", f"{args.first}..{last}")
+        appointments = [e for k, e in table.items() if isinstance(e, QueueAppointment)]
+        tz = settings.facility_timezone
+        columns: tuple[str, ...]
+        if args.report == "schedule":
+            columns, rows = SCHEDULE_COLUMNS, schedule_rows(appointments, args.first, last, tz)
+            refs = [f"Appointment/{row['appointment_id']}" for row in rows]
+        else:
+            columns, rows = STATS_COLUMNS, stats_rows(appointments, args.first, last, tz, args.period)
+            refs = []
+        record_cli_read(app, args.facility, f"report/{args.report}", f"{args.first}..{last}", refs)
     finally:
         app.close()
-    appointments = [e for k, e in table.items() if isinstance(e, QueueAppointment)]
-    tz = settings.facility_timezone
-    columns: tuple[str, ...]
-    if args.report == "schedule":
-        columns, rows = SCHEDULE_COLUMNS, schedule_rows(appointments, args.first, last, tz)
-    else:
-        columns, rows = STATS_COLUMNS, stats_rows(appointments, args.first, last, tz, args.period)
     args.out.write_bytes(render(args.report, args.format, columns, rows))
     print(f"wrote {len(rows)} rows to {args.out}")
     return 0

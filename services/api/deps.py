@@ -4,6 +4,7 @@ command runner that turns a validated body into a Hospital command."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, ParamSpec
 
@@ -19,7 +20,7 @@ from events.envelope import Actor
 from services.api.errors import Forbidden
 from services.api.schemas import CommandBody
 from services.application import CommandMethod, Idempotency, call_command
-from services.audit.access import record_read
+from services.audit.access import record_disclosed, record_read
 from services.bounds import refused_as_invalid
 from services.errors import Invalid
 from services.hospital import Hospital
@@ -148,25 +149,33 @@ Command = Annotated[CommandRunner, Depends(command_runner)]
 class ReadAccess:
     """A verified caller reading one facility's records."""
 
-    def __init__(self, request: Request, hospital: Hospital, principal: Principal):
+    def __init__(self, request: Request, hospital: Hospital, principal: Principal, query: str = ""):
         self.hospital, self.principal = hospital, principal
         self.facility_id = request.path_params["facility_id"]
         self.sees_identity = sees_identity(route_name(request), principal.role)
+        self.route, self.query = route_name(request), query
+        self.client = request.client.host if request.client else None
+
+    def disclosed(self, refs: Sequence[str]) -> None:
+        """Record the records a list returned (`Appointment/<id>`, ...), before it is sent."""
+        record_disclosed(self.hospital, self.principal, self.facility_id, self.route, self.query, self.client, refs)
 
 
 def read_access(request: Request, hospital: HospitalDep, principal: PrincipalDep) -> ReadAccess:
     """Every authorised read is recorded in the access log before any data is
-    built, so a read that fails half-way is still accounted for."""
+    built, so a read that fails half-way is still accounted for; a list also
+    records what it returned (`ReadAccess.disclosed`)."""
     params = {k: v for k, v in request.path_params.items() if k != "facility_id"}
+    query = ",".join(str(v) for v in params.values()) or str(request.url.query)
     record_read(
         hospital,
         principal,
         request.path_params["facility_id"],
         route_name(request),
-        ",".join(str(v) for v in params.values()) or str(request.url.query),
+        query,
         request.client.host if request.client else None,
     )
-    return ReadAccess(request, hospital, principal)
+    return ReadAccess(request, hospital, principal, query)
 
 
 Reader = Annotated[ReadAccess, Depends(read_access)]

@@ -149,6 +149,10 @@ def read_waitlist(kind: WaitKind, resource_id: ResourceId, reader: Reader) -> di
                 },
             }
         )
+    reader.disclosed(
+        [f"WaitlistEntry/{e['entry_id']}" for e in entries]
+        + [f"Appointment/{e['appointment_id']}" for e in entries if e["appointment_id"]]
+    )
     return {"scope": waitlist.scope, "entries": entries}
 
 

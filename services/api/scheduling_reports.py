@@ -47,13 +47,25 @@ def work_queue(
         with refused_as_invalid("as_of"):
             TimeWindow.of(settings).check_scheduled(as_of, "as_of")
     entries = queue_reader(request).entries(reader.facility_id)
-    return view(
+    queue = view(
         entries,
         as_of or datetime.now(UTC),
         settings.facility_timezone,
         settings.insurance_flag_days,
         settings.reminder_leads_minutes,
     )
+    reader.disclosed(queue_refs(queue))
+    return queue
+
+
+def queue_refs(queue: dict) -> list[str]:
+    """The appointments and waitlist entries a work queue shows, as `Type/id`."""
+    items = [item for items in queue["today"].values() for item in items]
+    for section in ("unverified_coverage", "reminders_due", "no_shows_to_rebook", "checklists_open"):
+        items.extend(queue[section])
+    return [f"Appointment/{item['appointment_id']}" for item in items] + [
+        f"WaitlistEntry/{offer['entry_id']}" for offer in queue["offers_pending"]
+    ]
 
 
 def _download(
@@ -81,6 +93,8 @@ def _download(
         columns, rows = SCHEDULE_COLUMNS, schedule_rows(appointments, first, last, tz)
     else:
         columns, rows = STATS_COLUMNS, stats_rows(appointments, first, last, tz, period)
+    if kind == "schedule":
+        reader.disclosed([f"Appointment/{row['appointment_id']}" for row in rows])
     name = f"{kind}-{reader.facility_id}-{first.isoformat()}-{last.isoformat()}.{fmt}"
     return Response(
         render(kind, fmt, columns, rows),

@@ -39,7 +39,7 @@ DISCHARGE_CODES = {  # http://terminology.hl7.org/CodeSystem/discharge-dispositi
 LEAVING = (PatientDischarged, PatientLeftWithoutBeingSeen, ArrivalCancelled, BedVacated)
 
 
-def _status_after(fact: Any, status: str) -> str:
+def status_after(fact: Any, status: str) -> str:
     if isinstance(fact, PatientArrived):
         return "arrived"
     if isinstance(fact, PatientTriaged) and status == "arrived":
@@ -57,7 +57,7 @@ def status_history(recorded: list[Recorded]) -> list[dict]:
     changes: list[tuple[str, str]] = []
     status = ""
     for fact, at in recorded:
-        new = _status_after(fact, status)
+        new = status_after(fact, status)
         if new != status:
             changes.append((new, instant(at)))
             status = new

@@ -1,40 +1,30 @@
-"""The searches: each checks its parameters, gathers candidate resources
-(one by identifier when given, else every one at the facility) and keeps
-those that match every parameter.
-
-A record a search cannot build or match (say, a time without a zone) is left
-out, logged by its id (never its content) and counted in `SKIPPED`: one bad
-record must not fail the search for everyone."""
+"""The searches: each checks its parameters and returns its matches at the
+facility, oldest first, from the search index. Visits and appointments are
+matched on the index's values and built only when their page is sent; beds,
+schedules and coverage (a handful per facility) are built and matched here."""
 
 from __future__ import annotations
 
-import logging
-from collections import Counter
-from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date
 from functools import partial
+from uuid import UUID
 
 from services.access.availability import ResourceSchedule
 from services.access.domainmodel import Appointment
 from services.access.schedule_commands import schedule_aggregate_id
-from services.ed.application import encounter_id_for
-from services.ed.domainmodel import Bed, Encounter
+from services.ed.application import bed_aggregate_id, encounter_id_for
+from services.ed.domainmodel import Bed
 from services.errors import NotFound
 from services.fhir.appointment import appointment_resource
+from services.fhir.bundle import SKIPPED as SKIPPED  # the count of records searches left out
+from services.fhir.bundle import UNUSABLE, Match, built, matching, ready, skipped
 from services.fhir.coverage import coverage_by_aggregate, coverage_patient_mrn
 from services.fhir.encounter import encounter_resource
-from services.fhir.history import history
-from services.fhir.location import location_by_id, location_resource
+from services.fhir.index import Listed, SearchIndex
+from services.fhir.location import location_by_id
 from services.fhir.schedule import schedule_by_aggregate
-from services.fhir.search import (
-    BadSearch,
-    aggregate_ids,
-    check_params,
-    date_filter,
-    facility_aggregates,
-    reference_ids,
-    tokens,
-)  # fmt: skip
+from services.fhir.search import BadSearch, check_params, date_filter, reference_ids, tokens
 from services.fhir.slot import busy_slots
 
 ENCOUNTER_STATUSES = {
@@ -51,128 +41,73 @@ ENCOUNTER_STATUSES = {
 APPOINTMENT_STATUSES = {"proposed", "pending", "booked", "arrived", "fulfilled", "cancelled", "noshow",
                         "entered-in-error", "checked-in", "waitlist"}  # fmt: skip
 OPERATIONAL_CODES = {"C", "H", "I", "K", "O", "U"}  # HL7 table 0116
-log = logging.getLogger("edflow.fhir")
-# Records left out of searches because they could not be built or matched, by resource type.
-SKIPPED: Counter[str] = Counter()
-# What a damaged or out-of-range record raises while it is built or compared.
-UNUSABLE = (TypeError, ValueError, KeyError, AttributeError, OverflowError)
 
 
-def _skipped(kind: str, record_id: object, error: Exception) -> None:
-    SKIPPED[kind] += 1
-    log.error("FHIR %s search skipped record %s: %s", kind, record_id, type(error).__name__)
-
-
-def _kept(kind: str, found: Iterable[dict], keep: Callable[[dict], object]) -> list[dict]:
-    """The resources `keep` accepts; one it cannot judge is skipped."""
-    kept = []
-    for resource in found:
+def _built(candidates: list[Listed], build: Callable[[UUID], dict | None]) -> list[Match]:
+    """Candidates built now (those `build` drops or cannot find are left out)."""
+    found = []
+    for candidate in candidates:
         try:
-            if keep(resource):
-                kept.append(resource)
+            resource = build(candidate.id)
+        except NotFound:
+            continue
         except UNUSABLE as error:
-            _skipped(kind, resource.get("id"), error)
-    return kept
+            skipped("resource", candidate.id, error)
+            continue
+        if resource is not None:
+            found.append(Match(candidate.position, ready(resource)))
+    return found
 
 
-def _one(find, kind: str = "", record_id: object = None) -> list[dict]:
-    try:
-        return [find()]
-    except NotFound:
-        return []
-    except UNUSABLE as error:
-        _skipped(kind, record_id, error)
-        return []
-
-
-def _when(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-def _every(hospital, cls: type, facility_id: str, build: Callable[[object], dict | None]) -> list[dict]:
-    """Every aggregate of one kind at the facility, built as a resource (`build` is given its id)."""
-
-    def built(aggregate_id: object) -> dict | None:
-        found = _one(lambda: build(aggregate_id), cls.__name__, aggregate_id)
-        return found[0] if found else None
-
-    return [r for r in facility_aggregates(hospital, cls, facility_id, built) if r is not None]
-
-
-def encounters(hospital, request, facility_id: str, who: bool) -> list[dict]:
+def encounters(hospital, request, facility_id: str, who: bool, index: SearchIndex) -> list[Match]:
     check_params(request, {"identifier", "status", "date"})
     statuses, in_range = tokens(request, "status", ENCOUNTER_STATUSES), date_filter(request)
     visits = tokens(request, "identifier")
-    if visits is not None:
-        ids = [str(encounter_id_for(facility_id, v)) for v in visits]
-    else:
-        ids = [str(i) for i in aggregate_ids(hospital, Encounter)]
-    found = [
-        r for i in ids for r in _one(lambda i=i: encounter_resource(hospital, facility_id, i, who), "Encounter", i)
-    ]
-    return _kept("Encounter", found, lambda r: (
-        (statuses is None or r["status"] in statuses)
-        and in_range(datetime.fromisoformat(r["period"]["start"]), _when(r["period"].get("end")))
+    wanted = None if visits is None else {encounter_id_for(facility_id, v) for v in visits}
+    kept = matching("Encounter", index.visits(facility_id), lambda k: (
+        (wanted is None or k.id in wanted) and (statuses is None or k.status in statuses) and in_range(k.start, k.end)
     ))  # fmt: skip
+    return [Match(k.position, partial(encounter_resource, hospital, facility_id, str(k.id), who)) for k in kept]
 
 
-def appointments(hospital, request, facility_id: str, who: bool) -> list[dict]:
+def appointments(hospital, request, facility_id: str, who: bool, index: SearchIndex) -> list[Match]:
     """`date` is on the start, as FHIR defines it for Appointment."""
     check_params(request, {"identifier", "status", "date", "practitioner"})
     statuses, in_range = tokens(request, "status", APPOINTMENT_STATUSES), date_filter(request)
     providers, ids = reference_ids(request, "practitioner", "Practitioner"), tokens(request, "identifier")
-    if ids is not None:
-        find = lambda i: appointment_resource(hospital, facility_id, i, who)  # noqa: E731
-        found = [r for i in ids for r in _one(partial(find, i), "Appointment", i)]
-    else:
-        found = _every(hospital, Appointment, facility_id, lambda i: _appointment(hospital, facility_id, i, who))
-
-    def attended_by(resource: dict) -> set[str]:
-        return {
-            p["actor"]["identifier"]["value"]
-            for p in resource["participant"]
-            if p.get("type") and "identifier" in p["actor"]
-        }
-
-    return _kept("Appointment", found, lambda r: (
-        (statuses is None or r["status"] in statuses)
-        and in_range(datetime.fromisoformat(r["start"]), _when(r["start"]))
-        and (providers is None or attended_by(r) & providers)
+    kept = matching("Appointment", index.appointments(facility_id), lambda k: (
+        (ids is None or k.appointment_id in ids)
+        and (statuses is None or k.status in statuses)
+        and in_range(k.start, k.start)
+        and (providers is None or k.provider_id in providers)
     ))  # fmt: skip
-
-
-def _appointment(hospital, facility_id: str, aggregate_id, who: bool) -> dict:
-    _, recorded = history(hospital, aggregate_id, Appointment, facility_id, "appointment")
-    return appointment_resource(hospital, facility_id, recorded[0].fact.appointment_id, who)
-
-
-def locations(hospital, request, facility_id: str) -> list[dict]:
-    check_params(request, {"identifier", "operational-status"})
-    codes, beds = tokens(request, "operational-status", OPERATIONAL_CODES), tokens(request, "identifier")
-    if beds is not None:
-        found = [r for b in beds for r in _one(lambda b=b: location_resource(hospital, facility_id, b))]
-    else:
-        found = _every(hospital, Bed, facility_id, lambda i: location_by_id(hospital, facility_id, str(i)))
-    return [r for r in found if codes is None or r["operationalStatus"]["code"] in codes]
-
-
-def schedules(hospital, request, facility_id: str) -> list[dict]:
-    check_params(request, {"actor", "service-type"})
-    providers, kinds = reference_ids(request, "actor", "Practitioner"), tokens(request, "service-type")
-    if providers is not None:
-        found = [
-            r for p in providers
-            for r in _one(lambda p=p: schedule_by_aggregate(
-                hospital, facility_id, schedule_aggregate_id(facility_id, "provider", p)))
-        ]  # fmt: skip
-    else:
-        found = _every(hospital, ResourceSchedule, facility_id, partial(schedule_by_aggregate, hospital, facility_id))
     return [
-        r for r in found if kinds is None or {c["code"] for s in r.get("serviceType", []) for c in s["coding"]} & kinds
+        Match(k.position, partial(appointment_resource, hospital, facility_id, k.appointment_id, who)) for k in kept
     ]
 
 
-def coverages(hospital, request, facility_id: str, who: bool) -> list[dict]:
+def locations(hospital, request, facility_id: str, index: SearchIndex) -> list[Match]:
+    check_params(request, {"identifier", "operational-status"})
+    codes, beds = tokens(request, "operational-status", OPERATIONAL_CODES), tokens(request, "identifier")
+    wanted = None if beds is None else {bed_aggregate_id(facility_id, b) for b in beds}
+    candidates = [c for c in index.listed(facility_id, Bed) if wanted is None or c.id in wanted]
+    found = _built(candidates, lambda i: location_by_id(hospital, facility_id, str(i)))
+    return [m for m in found if codes is None or m.build()["operationalStatus"]["code"] in codes]
+
+
+def schedules(hospital, request, facility_id: str, index: SearchIndex) -> list[Match]:
+    check_params(request, {"actor", "service-type"})
+    providers, kinds = reference_ids(request, "actor", "Practitioner"), tokens(request, "service-type")
+    wanted = None if providers is None else {schedule_aggregate_id(facility_id, "provider", p) for p in providers}
+    candidates = [c for c in index.listed(facility_id, ResourceSchedule) if wanted is None or c.id in wanted]
+    found = _built(candidates, partial(schedule_by_aggregate, hospital, facility_id))
+    return [
+        m for m in found
+        if kinds is None or {c["code"] for s in m.build().get("serviceType", []) for c in s["coding"]} & kinds
+    ]  # fmt: skip
+
+
+def coverages(hospital, request, facility_id: str, who: bool, index: SearchIndex) -> list[Match]:
     """By the beneficiary's MRN (`patient` and `beneficiary` are the same search here)."""
     check_params(request, {"patient", "beneficiary"})
     mrns = (reference_ids(request, "patient", "Patient") or set()) | (
@@ -184,10 +119,10 @@ def coverages(hospital, request, facility_id: str, who: bool) -> list[dict]:
             return None
         return coverage_by_aggregate(hospital, facility_id, aggregate_id, who)  # NotFound (no coverage) is skipped
 
-    return [r for r in facility_aggregates(hospital, Appointment, facility_id, coverage_of) if r is not None]
+    return _built(index.listed(facility_id, Appointment), coverage_of)
 
 
-def slots(hospital, request, facility_id: str) -> list[dict]:
+def slots(hospital, request, facility_id: str) -> list[Match]:
     check_params(request, {"schedule", "start"})
     schedules, days = reference_ids(request, "schedule", "Schedule"), tokens(request, "start")
     if schedules is None or days is None or len(days) != 1:
@@ -197,4 +132,6 @@ def slots(hospital, request, facility_id: str) -> list[dict]:
         day = date.fromisoformat(text)
     except ValueError:
         raise BadSearch(f"start={text} is not a day (YYYY-MM-DD)") from None
-    return [slot for provider_id in sorted(schedules) for slot in busy_slots(hospital, facility_id, provider_id, day)]
+    return built(
+        [slot for provider_id in sorted(schedules) for slot in busy_slots(hospital, facility_id, provider_id, day)]
+    )

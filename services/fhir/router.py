@@ -7,13 +7,16 @@ write model's stored facts and validated against the R4 resource classes.
     GET /fhir/R4/{facility}/Slot?schedule=<provider id>&start=<YYYY-MM-DD>   (busy slots of that UTC day)
     GET /fhir/R4/{facility}/Schedule/{provider id | room.<id> | department.<id>}
     GET /fhir/R4/{facility}/Coverage/{appointment id}
-Searches (strict: an unknown parameter or bad value is a 400 OperationOutcome):
+Searches (strict: an unknown parameter or bad value is a 400 OperationOutcome; paged
+with `_count` and the Bundle's `next` link, see `services/fhir/bundle.py`):
     Encounter?identifier=&status=&date=     Appointment?identifier=&status=&date=&practitioner=
     Location?identifier=&operational-status=    Schedule?actor=Practitioner/<id>&service-type=
     Coverage?patient=<MRN> (or beneficiary=)  -- `date` takes eq/ne/ge/gt/le/lt prefixes
 
 Who may read what follows the command API's table for the matching read route
-(`base/permissions.py`); errors are OperationOutcome resources.
+(`base/permissions.py`); errors are OperationOutcome resources. Every read is
+in the access log before anything is built; a search also records the
+resources (and patients, by MRN, when shown) of the page it returns.
 """
 
 from __future__ import annotations
@@ -27,14 +30,15 @@ from fastapi.security import HTTPAuthorizationCredentials
 from base.access import Denied, authorize
 from base.permissions import sees_identity
 from services.api.deps import bearer
-from services.audit.access import record_read
+from services.audit.access import record_disclosed, record_read
 from services.errors import NotFound
 from services.fhir import finders
 from services.fhir.appointment import appointment_resource
-from services.fhir.bundle import searchset
+from services.fhir.bundle import disclosed_refs, searchset
 from services.fhir.coverage import coverage_resource
 from services.fhir.encounter import encounter_resource
 from services.fhir.finders import APPOINTMENT_STATUSES, ENCOUNTER_STATUSES, OPERATIONAL_CODES
+from services.fhir.index import search_index
 from services.fhir.location import location_by_id
 from services.fhir.openapi import DATE, FACILITY_SCHEMA, FhirJSONResponse, query, responses, token
 from services.fhir.openapi import search_parameters as searching
@@ -99,6 +103,16 @@ def answer(
             request.client.host if request.client else None,
         )
         body = build(request.app.state.hospital, sees_identity(route, principal.role))
+        if body.get("resourceType") == "Bundle":
+            record_disclosed(
+                request.app.state.hospital,
+                principal,
+                facility_id,
+                f"fhir/{kind}",
+                str(request.url.query),
+                request.client.host if request.client else None,
+                disclosed_refs(body),
+            )
     except Refused as refusal:
         return outcome(refusal.status, refusal.code, refusal.text)
     except NotFound as error:
@@ -130,7 +144,9 @@ def search_encounter(facility_id: Facility, request: Request, credentials: Crede
         request,
         credentials,
         "Encounter",
-        lambda h, who: searchset(request, lambda: finders.encounters(h, request, facility_id, who)),
+        lambda h, who: searchset(
+            request, lambda: finders.encounters(h, request, facility_id, who, search_index(request))
+        ),
     )
 
 
@@ -152,7 +168,7 @@ def search_location(facility_id: Facility, request: Request, credentials: Creden
         request,
         credentials,
         "Location",
-        lambda h, _: searchset(request, lambda: finders.locations(h, request, facility_id)),
+        lambda h, _: searchset(request, lambda: finders.locations(h, request, facility_id, search_index(request))),
     )
 
 
@@ -181,7 +197,9 @@ def search_appointment(facility_id: Facility, request: Request, credentials: Cre
         request,
         credentials,
         "Appointment",
-        lambda h, who: searchset(request, lambda: finders.appointments(h, request, facility_id, who)),
+        lambda h, who: searchset(
+            request, lambda: finders.appointments(h, request, facility_id, who, search_index(request))
+        ),
     )
 
 
@@ -203,7 +221,7 @@ def search_schedule(facility_id: Facility, request: Request, credentials: Creden
         request,
         credentials,
         "Schedule",
-        lambda h, _: searchset(request, lambda: finders.schedules(h, request, facility_id)),
+        lambda h, _: searchset(request, lambda: finders.schedules(h, request, facility_id, search_index(request))),
     )
 
 
@@ -228,7 +246,9 @@ def search_coverage(facility_id: Facility, request: Request, credentials: Creden
         # Searching by MRN would reveal whose coverage it is to a role that may not know.
         if not sees_identity and {"patient", "beneficiary"} & set(request.query_params):
             raise Refused(403, "forbidden", "this role may not search coverage by patient")
-        return searchset(request, lambda: finders.coverages(hospital, request, facility_id, sees_identity))
+        return searchset(
+            request, lambda: finders.coverages(hospital, request, facility_id, sees_identity, search_index(request))
+        )
 
     return answer(request, credentials, "Coverage", find)
 

@@ -1,5 +1,4 @@
-"""FHIR search parameters: checking them, the date prefixes, and the scan of a
-facility's aggregates that searches match against.
+"""FHIR search parameters: checking them and the date prefixes.
 
 Searches are strict: an unknown parameter or a malformed value is refused
 with 400 rather than ignored, because a client that silently gets every
@@ -8,21 +7,13 @@ resource back believes its filter was applied.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
-from uuid import UUID
-
-from eventsourcing.application import Application
-from eventsourcing.domain import Aggregate
-from eventsourcing.utils import get_topic
 
 from base.input_bounds import LATEST_UTC
-from base.store_log import pages
-from services.errors import NotFound
 
-# Parameters any search may carry; they do not filter.
-ALWAYS_ALLOWED = frozenset({"_format"})
+# Parameters any search may carry; they do not filter (paging: services/fhir/bundle.py).
+ALWAYS_ALLOWED = frozenset({"_format", "_count", "_cursor"})
 PREFIXES = ("eq", "ne", "ge", "le", "gt", "lt")
 
 
@@ -119,22 +110,3 @@ def date_filter(request, name: str = "date") -> Callable[[datetime, datetime | N
         return True
 
     return matches
-
-
-def aggregate_ids(hospital: Application[Any], cls: type[Aggregate]) -> Iterator[UUID | str]:
-    """Ids of every aggregate of one kind, from the store's log by the topic
-    its creation event is stored under."""
-    for page in pages(hospital, page=500, topics=[get_topic(cls.Created)]):
-        yield from (notification.originator_id for notification in page)
-
-
-def facility_aggregates(
-    hospital: Application[Any], cls: type[Aggregate], facility_id: str, build: Callable[[object], dict | None]
-) -> Iterator[dict | None]:
-    """Every aggregate of one kind built as a resource; `build` raises NotFound
-    for another facility's aggregate, which is skipped."""
-    for aggregate_id in aggregate_ids(hospital, cls):
-        try:
-            yield build(aggregate_id)
-        except NotFound:
-            continue

@@ -31,8 +31,9 @@ def meta(day: int, hour: int, minute: int = 0, facility_id: str = FACILITY) -> M
 
 
 @pytest.fixture
-def scenario_hospital(sqlite_settings):
-    hospital = Hospital(sqlite_settings)
+def scenario_hospital(settings):
+    """On SQLite and on PostgreSQL (`settings` is parametrised)."""
+    hospital = Hospital(settings)
     yield hospital
     hospital.close()
 
@@ -92,16 +93,16 @@ def build_scenario(h: Hospital) -> dict[str, str]:
 
 
 @pytest.fixture
-def fhir_app(sqlite_settings, scenario_hospital):
-    api = create_app(sqlite_settings, scenario_hospital)
+def fhir_app(settings, scenario_hospital):
+    api = create_app(settings, scenario_hospital)
     api.include_router(router)
     return api
 
 
 @pytest.fixture
-def reader(fhir_app, sqlite_settings):
+def reader(fhir_app, settings):
     """A client for one role: reader("scheduler")."""
-    return lambda role: client_for(fhir_app, sqlite_settings, role)
+    return lambda role: client_for(fhir_app, settings, role)
 
 
 def client_for(app, settings, role: str) -> TestClient:

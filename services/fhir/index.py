@@ -1,0 +1,155 @@
+"""What FHIR searches look up instead of loading every aggregate: per
+facility, the visits, appointments, beds and schedules recorded there, in
+the order they were created, with the values the searches filter on.
+
+Kept in memory by each process and caught up from the store's log (through
+`base.store_log`) before every search, like the work-queue reader: the store
+is the source of truth, so a search sees everything committed before it
+began, whichever process recorded it. The values are computed as the
+resources compute them (the same status fold for a visit, the folded
+aggregate for an appointment), so answering from here gives what building
+and filtering every resource gave. A search then builds only the page of
+resources it returns.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any, NamedTuple
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
+
+from base.store_log import records
+from events.catalogue import AppointmentBooked
+from services.access.availability import ResourceSchedule
+from services.access.domainmodel import Appointment
+from services.ed.domainmodel import Bed, Encounter
+from services.fhir.appointment import FHIR_STATUS
+from services.fhir.bundle import UNUSABLE, skipped
+from services.fhir.encounter import status_after
+
+ENDED = ("finished", "entered-in-error")  # statuses that close an Encounter's period
+
+
+class VisitKeys(NamedTuple):
+    position: int  # where the visit was created in the store's log: result order and paging cursor
+    id: UUID
+    status: str  # the FHIR Encounter status
+    start: datetime
+    changed_at: datetime  # when the status last changed
+
+    @property
+    def end(self) -> datetime | None:
+        return self.changed_at if self.status in ENDED else None
+
+
+class AppointmentKeys(NamedTuple):
+    position: int
+    id: UUID
+    appointment_id: str
+    status: str  # the FHIR Appointment status
+    start: datetime
+    provider_id: str
+
+
+class Listed(NamedTuple):
+    position: int
+    id: UUID
+
+
+TOPICS = [get_topic(c) for c in (Encounter.Created, Encounter.Recorded, Appointment.Created, Appointment.Recorded,
+                                 Bed.Created, ResourceSchedule.Created)]  # fmt: skip
+
+
+class SearchIndex:
+    def __init__(self, app: Any):
+        self.app = app
+        self.position = 0
+        self._visits: dict[str, dict[UUID, VisitKeys]] = {}
+        self._appointments: dict[str, dict[UUID, AppointmentKeys]] = {}
+        self._listed: dict[tuple[str, str], list[Listed]] = {}
+        self._facility_of: dict[UUID, str] = {}
+        self._folded: dict[UUID, Appointment] = {}
+        self._lock = threading.Lock()
+
+    def catch_up(self) -> int:
+        """Fold what was recorded since the last call; returns the position reached."""
+        with self._lock:
+            # Up to the end of the log, not just the last event of ours: the
+            # access records every search writes are then never read again.
+            latest = self.app.recorder.max_notification_id() or 0
+            if latest > self.position:
+                for notification, event in records(self.app, self.position, topics=TOPICS, stop=latest):
+                    try:
+                        self._fold(notification.id, event)
+                    except UNUSABLE as error:  # one record never stops every search
+                        skipped("index", notification.id, error)
+                self.position = latest
+            return self.position
+
+    def _fold(self, position: int, event: Any) -> None:
+        aggregate_id: UUID = event.originator_id
+        if isinstance(event, (Bed.Created, ResourceSchedule.Created)):
+            kind = "Bed" if isinstance(event, Bed.Created) else "ResourceSchedule"
+            self._listed.setdefault((event.meta.facility_id, kind), []).append(Listed(position, aggregate_id))
+        elif isinstance(event, Encounter.Created):
+            at = event.meta.occurred_at
+            visit = VisitKeys(position, aggregate_id, status_after(event.fact, ""), at, at)
+            self._facility_of[aggregate_id] = event.meta.facility_id
+            self._visits.setdefault(event.meta.facility_id, {})[aggregate_id] = visit
+        elif isinstance(event, Encounter.Recorded):
+            visits = self._visits[self._facility_of[aggregate_id]]
+            visit = visits[aggregate_id]
+            status = status_after(event.fact, visit.status)
+            if status != visit.status:
+                visits[aggregate_id] = visit._replace(status=status, changed_at=event.meta.occurred_at)
+        elif isinstance(event, (Appointment.Created, Appointment.Recorded)):
+            appointment = event.mutate(self._folded.get(aggregate_id))
+            assert isinstance(appointment, Appointment), "an appointment's events fold into an appointment"
+            self._folded[aggregate_id] = appointment
+            found = self._appointments.setdefault(appointment.facility_id, {})
+            keys = found.get(aggregate_id)
+            if keys is None:
+                assert isinstance(event.fact, AppointmentBooked), "an appointment is created by its booking"
+                booked_as = event.fact.appointment_id or ""  # set by the command that booked it
+                keys = AppointmentKeys(position, aggregate_id, booked_as, "", appointment.start, "")
+            found[aggregate_id] = AppointmentKeys(
+                keys.position,
+                aggregate_id,
+                keys.appointment_id,
+                FHIR_STATUS.get(appointment.status, appointment.status),
+                appointment.start,
+                appointment.provider_id,
+            )
+
+    def visits(self, facility_id: str) -> list[VisitKeys]:
+        """The facility's visits, oldest first."""
+        with self._lock:
+            return list(self._visits.get(facility_id, {}).values())
+
+    def appointments(self, facility_id: str) -> list[AppointmentKeys]:
+        with self._lock:
+            return list(self._appointments.get(facility_id, {}).values())
+
+    def listed(self, facility_id: str, kind: type[Appointment | Bed | ResourceSchedule]) -> list[Listed]:
+        """Every aggregate of one kind created at the facility, oldest first."""
+        with self._lock:
+            if kind is Appointment:
+                return [Listed(a.position, a.id) for a in self._appointments.get(facility_id, {}).values()]
+            return list(self._listed.get((facility_id, kind.__name__), []))
+
+
+_index_lock = threading.Lock()
+
+
+def search_index(request: Any) -> SearchIndex:
+    """This process's search index over the app's store, caught up now."""
+    state = request.app.state
+    with _index_lock:
+        if getattr(state, "fhir_index", None) is None:
+            state.fhir_index = SearchIndex(state.hospital)
+    index: SearchIndex = state.fhir_index
+    index.catch_up()
+    return index
