@@ -3,6 +3,9 @@ start with a short signing secret, no database password in printed settings."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -76,19 +79,20 @@ def test_token_ttl_beyond_the_ceiling_is_a_one_line_error(env: Path, capsys):
     "command",
     [
         ["token", "--sub", "a", "--role", "admin", "--facility", "*"],
-        ["serve", "--port", "0"],
+        ["serve", "--port", "{port}"],
         ["mllp", "--port", "0"],
     ],
 )
-def test_a_short_secret_refuses_to_start(env: Path, monkeypatch, capsys, command: list[str]):
-    monkeypatch.setenv("EDFLOW_JWT_SECRET", "changeme-changeme")  # 17 bytes
-    if command[0] == "serve":
-        command = ["serve", "--port", str(free_port())]
-    assert main(command) == 2
-    captured = capsys.readouterr()
-    assert captured.out == "" and captured.err.count("\n") == 1
-    assert "EDFLOW_JWT_SECRET" in captured.err and "at least 32" in captured.err
-    assert "secrets.token_urlsafe" in captured.err and "changeme" not in captured.err
+def test_a_short_secret_refuses_to_start(env: Path, command: list[str]):
+    environment = {**os.environ, "EDFLOW_DATA_DIR": str(env), "EDFLOW_JWT_SECRET": "changeme-changeme"}  # 17 bytes
+    args = [a.replace("{port}", str(free_port())) for a in command]
+    # A process that starts anyway would run until the timeout: a failure too.
+    done = subprocess.run(
+        [sys.executable, "-m", "deploy.cli", *args], env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2 and done.stdout == "" and done.stderr.count("\n") == 1, done.stderr
+    assert "EDFLOW_JWT_SECRET" in done.stderr and "at least 32" in done.stderr
+    assert "secrets.token_urlsafe" in done.stderr and "changeme" not in done.stderr
 
 
 def test_a_short_generated_secret_file_refuses_to_mint(env: Path, monkeypatch, capsys):
