@@ -19,7 +19,7 @@ from pathlib import Path
 import jwt
 
 from base.private_files import private_dir
-from base.settings import Settings
+from base.settings import MAKE_SECRET, MIN_SECRET_BYTES, Settings
 
 ROLES: tuple[str, ...] = (
     "intake",
@@ -38,6 +38,7 @@ ISSUER_ALGORITHMS = ["RS256", "ES256"]
 REQUIRED_CLAIMS = ["sub", "role", "facilities", "iss", "aud", "iat", "exp"]
 # Tolerate small clock differences between the issuer and this server.
 LEEWAY_SECONDS = 30
+DEFAULT_TTL_SECONDS = 8 * 3600
 
 _secret_lock = threading.Lock()
 _secrets: dict[Path, str] = {}
@@ -79,14 +80,39 @@ def _read_or_create_secret(path: Path) -> str:
         # O_EXCL: two processes starting together never both write a secret.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return path.read_text().strip()
+        return _strong_enough(path, path.read_text().strip())
     with os.fdopen(fd, "w") as handle:
         handle.write(secrets.token_urlsafe(48))
     return path.read_text().strip()
 
 
-def mint_token(settings: Settings, subject: str, role: str, facilities: list[str], ttl_seconds: int = 8 * 3600) -> str:
-    """A shared-secret token (for staff tools, feeds and development)."""
+def _strong_enough(path: Path, secret: str) -> str:
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise ValueError(
+            f"{path} holds a secret of {len(secret.encode())} bytes, fewer than {MIN_SECRET_BYTES}: delete it to have "
+            f"a new one generated, or write one made with {MAKE_SECRET} (every token signed with it stops working)"
+        )
+    return secret
+
+
+def lifetime_problem(settings: Settings, ttl_seconds: float) -> str | None:
+    """Why a token living `ttl_seconds` may not be minted, or None."""
+    limit = settings.jwt_max_lifetime_seconds
+    if ttl_seconds > limit:
+        return (
+            f"a token may live at most {limit} s ({limit / 3600:g} h; EDFLOW_JWT_MAX_LIFETIME_SECONDS), "
+            f"not {ttl_seconds:g} s"
+        )
+    return None
+
+
+def mint_token(
+    settings: Settings, subject: str, role: str, facilities: list[str], ttl_seconds: int | None = None
+) -> str:
+    """A shared-secret token (for staff tools, feeds and development), living
+    `ttl_seconds` (default: 8 hours, or the site's maximum if that is shorter)."""
+    if ttl_seconds is None:
+        ttl_seconds = min(DEFAULT_TTL_SECONDS, settings.jwt_max_lifetime_seconds)
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; choose one of: {', '.join(ROLES)}")
     if not subject:
@@ -95,6 +121,9 @@ def mint_token(settings: Settings, subject: str, role: str, facilities: list[str
         raise ValueError("a token needs at least one facility (or '*' for all)")
     if ttl_seconds <= 0:
         raise ValueError("ttl_seconds must be positive")
+    problem = lifetime_problem(settings, ttl_seconds)
+    if problem is not None:
+        raise ValueError(problem)
     now = int(time.time())
     claims = {
         "sub": subject,
@@ -140,7 +169,17 @@ def verify_token(settings: Settings, token: str) -> Principal:
         raise AuthError("token signing key could not be found at the identity provider") from None
     except jwt.InvalidTokenError:
         raise AuthError("token is malformed") from None
+    _check_lifetime(settings, claims)
     return _principal(claims)
+
+
+def _check_lifetime(settings: Settings, claims: dict) -> None:
+    """A token meant to live longer than the site allows is refused, however
+    it was signed: a stolen one must not stay useful for months."""
+    limit = settings.jwt_max_lifetime_seconds
+    exp, iat = float(claims["exp"]), float(claims["iat"])
+    if exp - iat > limit or exp - time.time() > limit + LEEWAY_SECONDS:
+        raise AuthError(f"token lifetime exceeds this service's maximum of {limit} s; get a shorter-lived token")
 
 
 def _principal(claims: dict) -> Principal:

@@ -88,6 +88,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "board.facilities": EVERYONE_CLINICAL | {"scheduler", "display"},
     "board.history": EVERYONE_CLINICAL | {"scheduler"},
     "board.hallway": EVERYONE_CLINICAL | {"scheduler", "display"},
+    # the API description (/openapi.json, when the docs are on): staff, not screens
+    "api.docs": EVERYONE_CLINICAL | {"scheduler"},
 }
 
 # Roles that see names, MRN and birth date in read endpoints; everyone else

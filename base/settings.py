@@ -6,9 +6,11 @@ broker on 127.0.0.1:9092.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,10 +19,30 @@ from events.topics import Topics
 
 # Events (and appointments) dated before this are refused: a typo'd year, not history.
 DEFAULT_HISTORY_START = date(2000, 1, 1)
+# HS256 keys shorter than the hash output are weak (RFC 7518, section 3.2).
+MIN_SECRET_BYTES = 32
+_KEYWORD_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+)")
+MAKE_SECRET = "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+
+
+def without_password(dsn: str) -> str:
+    """`postgresql://user:***@host/db` (or `... password=***`) for display."""
+    shown = _KEYWORD_PASSWORD.sub(r"\1***", dsn)  # keyword form, or ?password= in a URL
+    if "://" not in shown:
+        return shown
+    try:
+        parts = urlsplit(shown)
+        if parts.password is None:
+            return shown
+        host = parts.netloc.rpartition("@")[2]
+        return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+    except ValueError:
+        return "***"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="EDFLOW_", extra="ignore")
+    # Errors name the setting, never its value (secrets, the DSN's password).
+    model_config = SettingsConfigDict(env_prefix="EDFLOW_", extra="ignore", hide_input_in_errors=True)
 
     data_dir: Path = Path("var")
     # "sqlite" (a file under data_dir) or "postgres" (postgres_dsn).
@@ -83,6 +105,12 @@ class Settings(BaseSettings):
     jwt_jwks_url: str = ""
     jwt_issuer: str = "edflow"
     jwt_audience: str = "edflow"
+    # The longest a token may live (exp - iat, and exp - now): longer ones are
+    # neither minted nor accepted.
+    jwt_max_lifetime_seconds: int = Field(default=12 * 3600, ge=60)
+    # The API docs (/docs, /openapi.json, behind sign-in): off unless asked
+    # for (the demo turns them on).
+    api_docs: bool = False
     # Origins allowed to open the board WebSocket (cross-site hijacking guard).
     allowed_origins: list[str] = ["http://127.0.0.1:8000", "http://localhost:8000"]
 
@@ -120,6 +148,21 @@ class Settings(BaseSettings):
     @classmethod
     def _no_blank_dsn(cls, value: str) -> str:
         return value.strip()
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _strong_secret(cls, value: str) -> str:
+        if value and len(value.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"the secret is {len(value.encode())} bytes; use at least {MIN_SECRET_BYTES} random bytes, "
+                f"e.g. {MAKE_SECRET}, or leave it unset to have one generated under EDFLOW_DATA_DIR"
+            )
+        return value
+
+    def __repr_args__(self) -> Any:
+        # The DSN is shown (which database), its password never.
+        for name, value in super().__repr_args__():
+            yield name, (without_password(value) if name == "postgres_dsn" else value)
 
     @property
     def topics(self) -> Topics:

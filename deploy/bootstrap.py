@@ -19,7 +19,8 @@ def load_settings(**overrides) -> Settings:
     except ValidationError as error:
         first = error.errors()[0]
         field = "EDFLOW_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
-        raise CommandError(f"{field}: {first['msg']}") from None
+        # A validator's own message reads better without pydantic's prefix.
+        raise CommandError(f"{field}: {first['msg'].removeprefix('Value error, ')}") from None
     except ValueError as error:
         raise CommandError(str(error)) from None
     return settings

@@ -38,6 +38,8 @@ export EDFLOW_MAX_FUTURE_SECONDS="${EDFLOW_MAX_FUTURE_SECONDS:-31536000}"
 host="${EDFLOW_HTTP_HOST:-127.0.0.1}"
 port="${EDFLOW_HTTP_PORT:-8000}"
 url="http://$host:$port"
+# The API docs (/docs, signed in) are off unless asked for; the demo asks.
+export EDFLOW_API_DOCS="${EDFLOW_API_DOCS:-true}"
 # The board's WebSocket accepts only pages served from known origins.
 if [[ -z "${EDFLOW_ALLOWED_ORIGINS:-}" ]]; then
   export EDFLOW_ALLOWED_ORIGINS="[\"http://127.0.0.1:$port\", \"http://localhost:$port\", \"$url\"]"
@@ -113,7 +115,7 @@ PY
 }
 say "waiting for the server at $url"
 deadline=$((SECONDS + 60))
-until answers "$url/docs"; do
+until answers "$url/board/static/board.css"; do
   kill -0 "${pids[2]}" 2>/dev/null || die "the server stopped; last lines of $logs/serve.log: $(tail -n 3 "$logs/serve.log")"
   ((SECONDS < deadline)) || die "the server did not answer at $url within 60 s; see $logs/serve.log"
   sleep 0.3
@@ -134,7 +136,7 @@ cat <<EOF
 
   $token
 
-  API docs:         $url/docs
+  API docs:         $url/docs (sign in with a token)
   Logs:             $logs/{relay,worker,serve,reminders,simulate}.log
   Simulator status: tail -f $logs/simulate.log
 

@@ -9,8 +9,8 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "serve",
         help="run the HTTP API and dashboard",
-        description="Run the HTTP command API (docs at /docs) and the dashboard with uvicorn. "
-        "Host and port default to EDFLOW_HTTP_HOST / EDFLOW_HTTP_PORT.",
+        description="Run the HTTP command API and the dashboard with uvicorn "
+        "(API docs at /docs with EDFLOW_API_DOCS=true). Host and port default to EDFLOW_HTTP_HOST / EDFLOW_HTTP_PORT.",
     )
     parser.add_argument("--host", help="interface to listen on (default: EDFLOW_HTTP_HOST, 127.0.0.1)")
     parser.add_argument("--port", type=int, help="TCP port (default: EDFLOW_HTTP_PORT, 8000)")
@@ -24,6 +24,7 @@ def run(args: argparse.Namespace) -> int:
 
     from deploy.bootstrap import load_settings
     from deploy.cli import CommandError
+    from deploy.http_log import AccessLog, log_config
     from deploy.server import build_app
     from services.audit.keys import AuditConfigError
 
@@ -40,12 +41,17 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"cannot open the {settings.event_store} event store: {error}") from None
     except AuditConfigError as error:
         raise CommandError(str(error)) from None
+    except ValueError as error:  # e.g. a generated signing secret too short to use
+        raise CommandError(str(error)) from None
     tls = _tls_options(settings)
     config = uvicorn.Config(
-        app,
+        # Our access log: route templates, no query strings (no patient data).
+        AccessLog(app),
         host=settings.http_host,
         port=settings.http_port,
         log_level=args.log_level,
+        log_config=log_config(args.log_level),
+        access_log=False,
         proxy_headers=True,
         # Board frames are encoded once for every client; per-message deflate
         # would compress each copy again, per client (measured: ~15-20 us

@@ -7,6 +7,8 @@ import json
 import re
 import signal
 import sys
+import time
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,9 +17,34 @@ from deploy.times import iso_time
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhd]?)\s*$")
 _UNIT_MINUTES = {"m": 1, "h": 60, "d": 24 * 60, "": 60}
 ROLES = ("intake", "charge-nurse", "provider", "scheduler")
-# Long enough for a demo left running over a weekend; these tokens act only
-# for the simulated facility.
-TOKEN_TTL_SECONDS = 7 * 24 * 3600
+
+
+class SimulatorTokens(Mapping[str, str]):
+    """One token per role for the simulated facility, minted for the site's
+    maximum lifetime and minted again half-way through it, so a demo left
+    running over a weekend keeps going."""
+
+    def __init__(self, settings, facility_id: str, roles: tuple[str, ...] = ROLES):
+        self._settings, self._facility_id, self._roles = settings, facility_id, roles
+        self._tokens: dict[str, tuple[str, float]] = {}
+
+    def __getitem__(self, role: str) -> str:
+        from base.auth import mint_token
+
+        if role not in self._roles:
+            raise KeyError(role)
+        lifetime = self._settings.jwt_max_lifetime_seconds
+        token, minted = self._tokens.get(role, ("", 0.0))
+        if time.monotonic() - minted > lifetime / 2 or not token:
+            token = mint_token(self._settings, f"simulator-{role}", role, [self._facility_id], lifetime)
+            self._tokens[role] = token, time.monotonic()
+        return token
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._roles)
+
+    def __len__(self) -> int:
+        return len(self._roles)
 
 
 def duration(text: str) -> timedelta:
@@ -95,7 +122,6 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from base.auth import mint_token
     from base.facility import FacilityError, load_facility
     from deploy.bootstrap import load_settings
     from deploy.cli import CommandError
@@ -127,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
         warmup=args.warmup, model=model, status_every=args.status_every,
         leftover_visits=_read_open_visits(state_file),
     )  # fmt: skip
-    tokens = {role: mint_token(settings, f"simulator-{role}", role, [facility.id], TOKEN_TTL_SECONDS) for role in ROLES}
+    tokens = SimulatorTokens(settings, facility.id)
     url = args.url or f"http://{settings.http_host}:{settings.http_port}"
     client = CommandClient(url, facility.id, tokens)
     simulator = Simulator(plan, client, out=lambda line: print(line, flush=True))

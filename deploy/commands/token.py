@@ -22,7 +22,11 @@ def register(subparsers) -> None:
         required=True,
         help="facility id the token may act for; repeat for more; '*' for all",
     )
-    parser.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds (default: 8 hours)")
+    parser.add_argument(
+        "--ttl",
+        type=int,
+        help="lifetime in seconds (default: 8 hours; at most EDFLOW_JWT_MAX_LIFETIME_SECONDS, 12 hours unless set)",
+    )
     parser.set_defaults(func=run)
 
 

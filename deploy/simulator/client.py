@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,7 +66,7 @@ class CommandCounts:
 
 class CommandClient:
     def __init__(
-        self, base_url: str, facility_id: str, tokens: dict[str, str], timeout: float = 30.0, retries: int = 5
+        self, base_url: str, facility_id: str, tokens: Mapping[str, str], timeout: float = 30.0, retries: int = 5
     ):
         self._http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
         self._prefix = f"/api/v1/facilities/{facility_id}"

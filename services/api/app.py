@@ -1,5 +1,6 @@
 """The HTTP command API: one FastAPI app, one router per resource, all under
-/api/v1/facilities/{facility_id}. Docs at /docs."""
+/api/v1/facilities/{facility_id}. Docs at /docs when `EDFLOW_API_DOCS` is on
+(`services/api/docs.py`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from base.access import FACILITY_ID_MAX_LENGTH, FACILITY_ID_PATTERN
 from base.permissions import ALLOWED
 from base.settings import Settings
 from events.work_queue import WorkQueueSource
-from services.api import appointments, beds, encounters, errors, scheduling, scheduling_reports
+from services.api import appointments, beds, docs, encounters, errors, scheduling, scheduling_reports
 from services.api.limits import BODY_METHODS, BodyLimits
 from services.api.schemas import BODY_RESPONSES
 from services.hospital import Hospital
@@ -61,6 +62,11 @@ def create_app(
         "Authenticate with `Authorization: Bearer <token>`; retry safely with `Idempotency-Key`.",
         openapi_tags=TAGS,
         lifespan=lifespan,
+        # FastAPI's docs pages load their scripts from a CDN and its schema
+        # route is open to anyone: ours replace them when asked for.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
     app.state.settings = settings
     app.state.hospital = hospital
@@ -71,6 +77,8 @@ def create_app(
         _document_body_limits(module.router)
         facility.include_router(module.router)
     app.include_router(facility)
+    if settings.api_docs:
+        docs.install(app)
     errors.install(app)
     app.add_middleware(BodyLimits)
     return app

@@ -78,7 +78,8 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         min_length=1,
         max_length=200,
-        description="retry-safe key; a retry returns the first result",
+        description="retry-safe key; a retry returns the first result. "
+        "Keys starting with 'hl7:' (any case) are reserved for the HL7 interface.",
     ),
 ]
 

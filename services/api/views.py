@@ -101,7 +101,9 @@ def encounter_view(hospital: Hospital, facility_id: str, encounter_id: str, full
     return {
         "id": str(encounter.id),
         "facility_id": facility_id,
-        "visit_number": encounter.visit_number,
+        # The visit number finds the patient in the hospital's own systems:
+        # identity, shown only to roles that see identity.
+        "visit_number": encounter.visit_number if full_identity else None,
         "status": encounter.status,
         "arrived_at": encounter.arrived_at.isoformat(),
         "arrival_mode": mode,

@@ -100,9 +100,12 @@ def encounter_resource(hospital, facility_id: str, encounter_id: str, sees_ident
     resource: dict[str, Any] = {
         "resourceType": "Encounter",
         "id": str(encounter.id),
+        # The visit number is identity: only for roles that see identity.
         "identifier": [
             {"use": "usual", "system": f"urn:edflow:{facility_id}:visit-number", "value": encounter.visit_number}
-        ],
+        ]
+        if sees_identity
+        else None,
         "status": statuses[-1]["status"],
         "statusHistory": statuses,
         "class": EMERGENCY,

@@ -16,6 +16,7 @@ import pytest
 
 from base.settings import Settings
 from events.catalogue import Person
+from services.audit.keys import checkpoint_path
 from services.hospital import Hospital
 from tests.kafka_topics import delete_topics
 from tests.services.relay.kafka_harness import EDFLOW, relay_environment, with_topics
@@ -66,7 +67,9 @@ def test_a_fresh_data_dir_holds_nothing_others_can_read(
     assert (data / "jwt-secret").exists()
     checkpoint = edflow(settings, "audit", "checkpoint")  # a file written under the process umask alone
     assert checkpoint.returncode == 0, checkpoint.stderr
-    assert (data / "audit-checkpoints.jsonl").exists()
+    audit = checkpoint_path(settings).parent  # kept beside the data directory, not in it
+    assert checkpoint_path(settings).exists()
+    assert open_to_others(audit) == []
     try:
         with_topics(settings)
         relayed = edflow(settings, "relay", "--once")

@@ -144,5 +144,5 @@ def test_facility_check_summarises_a_good_file_and_records_nothing(tmp_path, mon
     assert edflow(["facility", "check", "--file", str(DEMO)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("demo: Riverside General Hospital (demo) (America/Chicago) - 6 units, 46 beds")
-    assert out.rstrip().endswith("8 HL7 senders: OK")
+    assert out.rstrip().endswith("9 HL7 senders: OK")
     assert not (tmp_path / "events.sqlite").exists()

@@ -44,7 +44,7 @@ def test_token_with_a_non_positive_ttl_is_a_one_line_error(data_dir: Path, capsy
 
 def test_serve_answers_commands_and_docs_then_stops(tmp_path: Path):
     port = free_port()
-    env = {**os.environ, "EDFLOW_DATA_DIR": str(tmp_path), "EDFLOW_JWT_SECRET": "s" * 40}
+    env = {**os.environ, "EDFLOW_DATA_DIR": str(tmp_path), "EDFLOW_JWT_SECRET": "s" * 40, "EDFLOW_API_DOCS": "true"}
     token = subprocess.run(
         [sys.executable, "-m", "deploy.cli", "token", "--sub", "ops", "--role", "admin", "--facility", "demo"],
         env=env,
@@ -66,6 +66,8 @@ def test_serve_answers_commands_and_docs_then_stops(tmp_path: Path):
                 assert server.poll() is None and time.monotonic() < deadline, "edflow serve did not start"
                 time.sleep(0.1)
         assert docs.status_code == 200
+        described = httpx.get(f"{base}/openapi.json", headers={"Authorization": f"Bearer {token}"})
+        assert described.status_code == 200 and "/api/v1/facilities/{facility_id}/beds" in described.json()["paths"]
         created = httpx.post(
             f"{base}/api/v1/facilities/demo/beds",
             json={"bed_id": "B1", "unit": "ED"},

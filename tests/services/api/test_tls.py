@@ -32,14 +32,17 @@ def test_serve_over_tls_answers_https_and_refuses_plain_http(tmp_path: Path):
         deadline = time.monotonic() + 30
         while True:
             try:
-                docs = httpx.get(f"https://127.0.0.1:{port}/docs", verify=ssl.create_default_context(cafile=str(cert)))
+                page = httpx.get(
+                    f"https://127.0.0.1:{port}/board/static/board.css",
+                    verify=ssl.create_default_context(cafile=str(cert)),
+                )
                 break
             except httpx.TransportError:
                 assert server.poll() is None and time.monotonic() < deadline, "edflow serve did not start"
                 time.sleep(0.1)
-        assert docs.status_code == 200
+        assert page.status_code == 200
         try:
-            plain = httpx.get(f"http://127.0.0.1:{port}/docs", timeout=5).status_code
+            plain = httpx.get(f"http://127.0.0.1:{port}/board/static/board.css", timeout=5).status_code
         except httpx.TransportError:
             plain = None
         assert plain is None or plain >= 400
