@@ -19,6 +19,7 @@ from base.auth import mint_token
 from base.settings import Settings
 from base.topics import create_topics
 from dashboard.protocol import PROTOCOL, Delta, Resumed, ServerFrame, Snapshot
+from events.board import BoardValue
 from services.hospital import Hospital
 from tests.dashboard.conftest import Board, bed, encounter, next_frame
 from tests.deploy.servers import ORIGIN, SECRET, ServeProcess, two_servers
@@ -70,7 +71,8 @@ class ClientBoard:
     """What a board client holds: the protocol's rules, applied strictly."""
 
     def __init__(self) -> None:
-        self.seq, self.epoch, self.entities = 0, "", {}
+        self.seq, self.epoch = 0, ""
+        self.entities: dict[tuple[str, str], BoardValue] = {}
 
     def apply(self, frame: ServerFrame) -> None:
         if isinstance(frame, Snapshot):
