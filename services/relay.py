@@ -80,21 +80,25 @@ class RelayBusy(Exception):
 
 async def _acquire(lock: RelayLock, settings: Settings, stop: asyncio.Event, once: bool) -> bool:
     """Wait for the relay lock; False if stopped first."""
-    standing_by = False
+    standing_by, failures = False, 0
     while not stop.is_set():
+        delay = settings.relay_standby_seconds
         try:
             if await asyncio.to_thread(lock.try_acquire):
                 log.info("%s the relay lock: this relay publishes", "took over" if standing_by else "holding")
                 return True
         except LockUnavailable as error:
-            log.warning("the relay lock cannot be tried: %s; retrying", error)
+            delay = max(delay, BACKOFF[min(failures, len(BACKOFF) - 1)])
+            failures += 1
+            log.warning("the relay lock cannot be tried: %s; retrying in %.1f s", error, delay)
         else:
+            failures = 0
             if once:
                 raise RelayBusy("another relay is publishing from this event store (it holds the relay lock)")
             if not standing_by:
                 log.info("another relay holds the relay lock: standing by")
                 standing_by = True
-        await sleep_unless(stop, settings.relay_standby_seconds)
+        await sleep_unless(stop, delay)
     return False
 
 

@@ -21,6 +21,7 @@ import os
 from typing import Protocol
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 
 from base.private_files import private_dir
 from base.settings import Settings
@@ -29,6 +30,17 @@ from base.settings import Settings
 # locks are scoped to one database, as the event store is.
 ADVISORY_KEY = int.from_bytes(hashlib.sha256(b"edflow:kafka-relay").digest()[:8], "big", signed=True)
 LOCK_SUFFIX = ".relay-lock"
+# The lock connection is idle most of the time. Keepalives on both ends make a
+# holder whose machine vanished lose the lock in about 15 s (the server drops
+# its session), and a holder cut off from the server notice it as quickly.
+KEEPALIVE: dict[str, str | int] = {
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 15_000,
+    "options": "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3",
+}
 
 
 class LockLost(Exception):
@@ -100,7 +112,8 @@ class PostgresRelayLock:
         if self._conn is not None:
             return True
         try:
-            conn = psycopg.connect(self.dsn, autocommit=True, connect_timeout=self.connect_timeout)
+            conninfo = make_conninfo(self.dsn, connect_timeout=self.connect_timeout, **KEEPALIVE)
+            conn = psycopg.connect(conninfo, autocommit=True)
         except psycopg.Error as error:
             raise LockUnavailable(f"PostgreSQL is unavailable ({type(error).__name__})") from None
         try:
