@@ -78,6 +78,9 @@ class Settings(BaseSettings):
 
     relay_batch: int = Field(default=500, ge=1)
     relay_poll_seconds: float = Field(default=0.05, gt=0)
+    # A standby relay (another one holds the store's relay lock) tries the
+    # lock this often; it takes over within about this long of the holder dying.
+    relay_standby_seconds: float = Field(default=1.0, gt=0)
 
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65535)

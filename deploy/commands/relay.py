@@ -2,7 +2,8 @@
 
 Runs until SIGTERM/SIGINT (the batch in flight is finished and recorded
 first); a second signal stops at once, which is safe too: the relay only ever
-repeats unrecorded batches. `--once` drains the log and exits.
+repeats unrecorded batches. `--once` drains the log and exits. Of several
+relays on one store only the holder of the relay lock publishes.
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ def register(subparsers) -> None:
             "keyed by facility. Progress is recorded in the store after the broker acknowledges each "
             "batch, so a restart repeats at most one batch and never skips. It also appends a signed "
             "checkpoint of the hash chain to EDFLOW_CHECKPOINT_FILE every EDFLOW_CHECKPOINT_EVERY_EVENTS "
-            "positions or EDFLOW_CHECKPOINT_EVERY_MINUTES, and when it stops. Configured by EDFLOW_* "
+            "positions or EDFLOW_CHECKPOINT_EVERY_MINUTES, and when it stops. Several relays may run on one "
+            "store: one publishes (it holds a PostgreSQL advisory lock, or a file lock beside the SQLite "
+            "store) and the others stand by, taking over within EDFLOW_RELAY_STANDBY_SECONDS of it dying; "
+            "--once exits at once if another relay publishes. Configured by EDFLOW_* "
             "variables (EDFLOW_KAFKA_BOOTSTRAP, EDFLOW_EVENT_STORE, EDFLOW_RELAY_BATCH, ...)."
         ),
     )
@@ -43,7 +47,7 @@ def _relay(args: argparse.Namespace) -> int:
     from base.kafka_clients import KafkaSettingsError, connection_options
     from deploy.bootstrap import hospital, load_settings
     from services.audit.keys import AuditConfigError
-    from services.relay import RelayHalted
+    from services.relay import RelayBusy, RelayHalted
 
     level = logging.DEBUG if args.verbose else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -66,6 +70,8 @@ def _relay(args: argparse.Namespace) -> int:
         start, progress = asyncio.run(_run(app, settings, args.once))
     except RelayHalted as error:
         raise CommandError(f"stopped without skipping: {error}") from None
+    except RelayBusy as error:
+        raise CommandError(f"{error}; it publishes everything recorded") from None
     except AuditConfigError as error:
         raise CommandError(str(error)) from None
     finally:
