@@ -67,7 +67,13 @@ def encounters(hospital, request, facility_id: str, who: bool, index: SearchInde
     kept = matching("Encounter", index.visits(facility_id), lambda k: (
         (wanted is None or k.id in wanted) and (statuses is None or k.status in statuses) and in_range(k.start, k.end)
     ))  # fmt: skip
-    return [Match(k.position, partial(encounter_resource, hospital, facility_id, str(k.id), who)) for k in kept]
+    return [
+        Match(
+            k.position,
+            partial(index.built, k.id, who, partial(encounter_resource, hospital, facility_id, str(k.id), who)),
+        )
+        for k in kept
+    ]
 
 
 def appointments(hospital, request, facility_id: str, who: bool, index: SearchIndex) -> list[Match]:
@@ -82,7 +88,13 @@ def appointments(hospital, request, facility_id: str, who: bool, index: SearchIn
         and (providers is None or k.provider_id in providers)
     ))  # fmt: skip
     return [
-        Match(k.position, partial(appointment_resource, hospital, facility_id, k.appointment_id, who)) for k in kept
+        Match(
+            k.position,
+            partial(
+                index.built, k.id, who, partial(appointment_resource, hospital, facility_id, k.appointment_id, who)
+            ),
+        )
+        for k in kept
     ]
 
 

@@ -15,6 +15,8 @@ resources it returns.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -31,6 +33,9 @@ from services.fhir.bundle import UNUSABLE, skipped
 from services.fhir.encounter import status_after
 
 ENDED = ("finished", "entered-in-error")  # statuses that close an Encounter's period
+# Built visits and appointments kept per process: a resource depends only on its
+# own aggregate's events, so (aggregate, last change, identity shown) names it.
+BUILT_KEPT = 20_000
 
 
 class VisitKeys(NamedTuple):
@@ -72,7 +77,26 @@ class SearchIndex:
         self._listed: dict[tuple[str, str], list[Listed]] = {}
         self._facility_of: dict[UUID, str] = {}
         self._folded: dict[UUID, Appointment] = {}
+        self._changed: dict[UUID, int] = {}  # last log position that changed each visit or appointment
+        self._built: OrderedDict[tuple[UUID, int, bool], dict] = OrderedDict()
         self._lock = threading.Lock()
+
+    def built(self, aggregate_id: UUID, who: bool, build: Callable[[], dict]) -> dict:
+        """The resource of a visit or appointment as of its last change: built
+        once, then served again until the aggregate changes (least recently
+        used ones are forgotten past BUILT_KEPT)."""
+        key = (aggregate_id, self._changed.get(aggregate_id, 0), who)
+        with self._lock:
+            resource = self._built.get(key)
+            if resource is not None:
+                self._built.move_to_end(key)
+                return resource
+        resource = build()
+        with self._lock:
+            self._built[key] = resource
+            while len(self._built) > BUILT_KEPT:
+                self._built.popitem(last=False)
+        return resource
 
     def catch_up(self) -> int:
         """Fold what was recorded since the last call; returns the position reached."""
@@ -91,6 +115,7 @@ class SearchIndex:
 
     def _fold(self, position: int, event: Any) -> None:
         aggregate_id: UUID = event.originator_id
+        self._changed[aggregate_id] = position
         if isinstance(event, (Bed.Created, ResourceSchedule.Created)):
             kind = "Bed" if isinstance(event, Bed.Created) else "ResourceSchedule"
             self._listed.setdefault((event.meta.facility_id, kind), []).append(Listed(position, aggregate_id))
