@@ -80,7 +80,11 @@ export class Calendar {
       const slots = this.slots.get(p.id);
       const cells = days.map((day) => {
         if (slots === undefined) return h("td", {}, "…");
-        if (slots === null) return h("td", { class: "muted" }, "no working schedule");
+        if (slots === null) {  // no working schedule defined: still show (and open) what is booked
+          const booked = this.booked.filter((a) => a.provider_id === p.id && clock.day(a.start) === day);
+          return h("td", {}, h("span", { class: "muted" }, "no working schedule"),
+            h("div", { class: "slots" }, booked.map((a) => this.slotCell(p, { start: a.start, end: a.end, status: "busy" }))));
+        }
         const today = slots.filter((s) => clock.day(s.start) === day);
         if (!today.length) return h("td", { class: "muted" }, "off");
         return h("td", {}, h("div", { class: "slots" }, today.map((s) => this.slotCell(p, s))));
