@@ -9,6 +9,7 @@ import { Calendar } from "./scheduler_calendar.js";
 import { Dialogs } from "./scheduler_dialogs.js";
 import { Finder } from "./scheduler_find.js";
 import { Queue } from "./scheduler_queue.js";
+import { Reports } from "./scheduler_reports.js";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "edflow.token";
@@ -43,11 +44,11 @@ function show(view) {
   for (const tab of document.querySelectorAll(".tab")) {
     if (tab.dataset.view === view) tab.setAttribute("aria-current", "page"); else tab.removeAttribute("aria-current");
   }
-  for (const name of ["queue", "calendar", "find"]) $(`view-${name}`).hidden = name !== view;
+  for (const name of ["queue", "calendar", "find", "reports"]) $(`view-${name}`).hidden = name !== view;
   desk.view = view;
   if (view === "calendar") desk.calendar.load();
   if (view === "queue") desk.queue.load();
-  $(`${view === "queue" ? "queue" : view === "calendar" ? "cal" : "find"}-title`).focus();
+  $(`${{ queue: "queue", calendar: "cal", find: "find", reports: "reports" }[view]}-title`).focus();
 }
 
 // Everything that changes the schedule goes through here: the desk reloads
@@ -80,6 +81,7 @@ async function signIn(token, facility) {
   desk.calendar = new Calendar(desk);
   desk.finder = new Finder(desk);
   desk.queue = new Queue(desk);
+  desk.reports = new Reports(desk);
   connect(token, facility);
   show("queue");
   return null;
@@ -114,7 +116,7 @@ function signOut() {
 
 function start() {
   for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click", () => show(tab.dataset.view));
-  for (const id of ["queue-title", "cal-title", "find-title"]) $(id).tabIndex = -1;
+  for (const id of ["queue-title", "cal-title", "find-title", "reports-title"]) $(id).tabIndex = -1;
   $("sign-out").addEventListener("click", signOut);
   $("login-form").addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -7,6 +7,7 @@ own provider so they do not see each other's bookings."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -198,6 +199,26 @@ def test_two_schedulers_see_each_other_and_one_wins_a_race(browser, chain, sched
     expect(slot(second, who, at(day, 13))).to_have_attribute("data-status", "booked")
 
 
+def test_reports_download_as_excel_and_csv(browser, chain, scheduler):
+    day = tomorrow()
+    book(chain, scheduler, "im-abara", "internal-medicine", "outpatient-visit", at(day, 15), 30, "Report")
+    page = open_desk(browser, chain, scheduler)
+    page.click(".tab[data-view=reports]")
+    page.fill("#report-from", day.isoformat())
+    page.fill("#report-to", day.isoformat())
+    with page.expect_download() as got:
+        page.click("[data-testid=report-download]")
+    download = got.value
+    assert download.suggested_filename == f"schedule-demo-{day.isoformat()}-{day.isoformat()}.xlsx"
+    assert Path(download.path()).read_bytes()[:2] == b"PK"  # a zip: the workbook
+    page.select_option("#report-kind", "stats")
+    page.select_option("#report-format", "csv")
+    with page.expect_download() as got:
+        page.click("[data-testid=report-download]")
+    assert "department" in Path(got.value.path()).read_text().splitlines()[0]
+    expect(page.get_by_test_id("report-status")).to_contain_text("Downloaded stats-demo-")
+
+
 def test_the_desk_passes_an_accessibility_check(browser, chain, scheduler):
     page = open_desk(browser, chain, scheduler)
     assert axe_violations(page) == []
@@ -209,4 +230,6 @@ def test_the_desk_passes_an_accessibility_check(browser, chain, scheduler):
     assert axe_violations(page) == []
     page.click("#book-cancel")
     page.click(".tab[data-view=find]")
+    assert axe_violations(page) == []
+    page.click(".tab[data-view=reports]")
     assert axe_violations(page) == []
