@@ -10,6 +10,7 @@ import { Dialogs } from "./scheduler_dialogs.js";
 import { Finder } from "./scheduler_find.js";
 import { Queue } from "./scheduler_queue.js";
 import { Reports } from "./scheduler_reports.js";
+import { Waitlist } from "./scheduler_waitlist.js";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "edflow.token";
@@ -44,11 +45,12 @@ function show(view) {
   for (const tab of document.querySelectorAll(".tab")) {
     if (tab.dataset.view === view) tab.setAttribute("aria-current", "page"); else tab.removeAttribute("aria-current");
   }
-  for (const name of ["queue", "calendar", "find", "reports"]) $(`view-${name}`).hidden = name !== view;
+  for (const name of ["queue", "calendar", "find", "waitlist", "reports"]) $(`view-${name}`).hidden = name !== view;
   desk.view = view;
   if (view === "calendar") desk.calendar.load();
   if (view === "queue") desk.queue.load();
-  $(`${{ queue: "queue", calendar: "cal", find: "find", reports: "reports" }[view]}-title`).focus();
+  if (view === "waitlist") desk.waitlist.load();
+  $(`${{ queue: "queue", calendar: "cal", find: "find", waitlist: "waitlist", reports: "reports" }[view]}-title`).focus();
 }
 
 // Everything that changes the schedule goes through here: the desk reloads
@@ -56,6 +58,7 @@ function show(view) {
 desk.changed = () => {
   desk.calendar.load();
   desk.queue.load();
+  if (desk.view === "waitlist") desk.waitlist.load();
   if (desk.view === "find" && document.querySelector("#find-results button")) desk.finder.search();
 };
 desk.show = show;
@@ -82,6 +85,7 @@ async function signIn(token, facility) {
   desk.finder = new Finder(desk);
   desk.queue = new Queue(desk);
   desk.reports = new Reports(desk);
+  desk.waitlist = new Waitlist(desk);
   connect(token, facility);
   show("queue");
   return null;
@@ -116,7 +120,7 @@ function signOut() {
 
 function start() {
   for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click", () => show(tab.dataset.view));
-  for (const id of ["queue-title", "cal-title", "find-title", "reports-title"]) $(id).tabIndex = -1;
+  for (const id of ["queue-title", "cal-title", "find-title", "waitlist-title", "reports-title"]) $(id).tabIndex = -1;
   $("sign-out").addEventListener("click", signOut);
   $("login-form").addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -199,6 +199,28 @@ def test_two_schedulers_see_each_other_and_one_wins_a_race(browser, chain, sched
     expect(slot(second, who, at(day, 13))).to_have_attribute("data-status", "booked")
 
 
+def test_a_waiting_patient_is_offered_freed_time_and_the_desk_accepts(browser, chain, scheduler):
+    day = tomorrow()
+    page = open_desk(browser, chain, scheduler)
+    page.click(".tab[data-view=waitlist]")
+    page.select_option("#wait-department", "internal-medicine")
+    page.select_option("#wait-provider", "im-abara")
+    page.select_option("#wait-type", "outpatient-visit")
+    for field, value in (("#wait-mrn", "MRN-WAIT"), ("#wait-family", "Waiter"), ("#wait-given", "Wes")):
+        page.fill(field, value)
+    page.fill("#wait-birth", "1959-09-09")
+    page.click("[data-testid=wait-join]")
+    row = page.locator("#wait-entries tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("no offer yet")
+    freed = book(chain, scheduler, "im-abara", "internal-medicine", "outpatient-visit", at(day, 10), 30, "Freed")
+    chain.post(f"/api/v1/facilities/demo/appointments/{freed}/cancel", scheduler, {"reason": "patient moved away"})
+    expect(row).to_contain_text("offered", timeout=LIVE_TIMEOUT_MS)  # shown by the push of the cancellation
+    row.get_by_role("button", name="Accept offer").click()
+    expect(page.get_by_test_id("toast-ok").last).to_contain_text("Offer accepted")
+    expect(page.locator("#wait-entries")).to_contain_text("Nobody is waiting")
+
+
 def test_reports_download_as_excel_and_csv(browser, chain, scheduler):
     day = tomorrow()
     book(chain, scheduler, "im-abara", "internal-medicine", "outpatient-visit", at(day, 15), 30, "Report")
@@ -232,4 +254,6 @@ def test_the_desk_passes_an_accessibility_check(browser, chain, scheduler):
     page.click(".tab[data-view=find]")
     assert axe_violations(page) == []
     page.click(".tab[data-view=reports]")
+    assert axe_violations(page) == []
+    page.click(".tab[data-view=waitlist]")
     assert axe_violations(page) == []
