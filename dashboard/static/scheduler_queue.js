@@ -3,10 +3,12 @@
 // payer's answer, open a checklist, rebook a no-show).
 
 import { h } from "./dom.js";
+import { addDays } from "./scheduler_api.js";
 
 const $ = (id) => document.getElementById(id);
 const KINDS = [
   ["unverified_coverage", "Insurance to verify"],
+  ["unconfirmed", "Unconfirmed (next 3 days)"],
   ["checklists_open", "Surgical checklists open"],
   ["no_shows_to_rebook", "No-shows to rebook"],
   ["reminders_due", "Reminders due"],
@@ -17,12 +19,20 @@ export class Queue {
   constructor(desk) { this.desk = desk; this.data = null; }
 
   async load() {
-    const answer = await this.desk.api.get("/work-queue");
+    const today = this.desk.clock.today();
+    const [answer, coming] = await Promise.all([
+      this.desk.api.get("/work-queue"),
+      this.desk.api.get(`/scheduling/calendar?from=${today}&to=${addDays(today, 3)}`),
+    ]);
     if (!answer.ok) {
       $("queue-lists").replaceChildren(h("p", { class: "error", role: "alert" }, `The work queue could not be read: ${answer.message}`));
       return;
     }
-    this.data = answer.data;
+    const now = Date.now();
+    const unconfirmed = coming.ok
+      ? coming.data.appointments.filter((a) => a.status === "booked" && !a.confirmed && Date.parse(a.start) > now)
+      : [];
+    this.data = { ...answer.data, unconfirmed };
     this.draw();
   }
 
@@ -53,6 +63,10 @@ export class Queue {
       detail = h("td", { class: "warn" }, `missing: ${item.missing.join(", ")}`);
     } else if (kind === "reminders_due") {
       detail = h("td", {}, `${Math.round(item.lead_minutes / 60)} h reminder`);
+    } else if (kind === "unconfirmed") {
+      detail = h("td", { class: item.missing.length ? "warn" : "" }, item.missing.length ? `missing: ${item.missing.join(", ")}` : "ready to confirm");
+      const confirm = () => this.send(`/appointments/${encodeURIComponent(item.appointment_id)}/confirm`, {}, "Confirmed");
+      actions = [h("button", { type: "button", onclick: confirm }, "Confirm"), open];
     } else if (kind === "no_shows_to_rebook") {
       actions = [h("button", { type: "button", onclick: () => this.rebook(item) }, "Rebook…"), open];
     }

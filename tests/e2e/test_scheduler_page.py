@@ -49,6 +49,10 @@ def test_the_work_queue_comes_first_and_insurance_is_verified_inline(browser, ch
     row.get_by_role("button", name="Request check").click()
     row.get_by_role("button", name="Payer says covered").click()
     expect(row).to_have_count(0)
+    unconfirmed = page.locator(f"[data-testid=queue-unconfirmed] tr[data-appointment='{appointment}']")
+    expect(unconfirmed).to_contain_text("ready to confirm")
+    unconfirmed.get_by_role("button", name="Confirm").click()
+    expect(unconfirmed).to_have_count(0)
 
 
 def test_a_free_slot_is_booked_without_the_mouse(browser, chain, scheduler):
