@@ -79,6 +79,8 @@ ALLOWED: dict[str, frozenset[str]] = {
             "scheduling.work-queue",
             "scheduling.report-schedule",
             "scheduling.report-stats",
+            "scheduling.directory",
+            "scheduling.calendar",
         ),
         frozenset({"scheduler", "auditor", ADMIN}),
     ),

@@ -151,6 +151,10 @@ def _routes(settings: Settings, fanout: Fanout, audit: BoardAudit | None) -> API
     async def page() -> FileResponse:
         return FileResponse(STATIC / "index.html", headers=PAGE_HEADERS)
 
+    @router.get("/scheduler", include_in_schema=False)
+    async def scheduler_page() -> FileResponse:
+        return FileResponse(STATIC / "scheduler.html", headers=PAGE_HEADERS)
+
     @router.get("/board/facilities", responses=_errors(401, 403))
     async def facilities(credentials: Credentials):
         """Facilities with a board that this token may watch."""

@@ -8,6 +8,8 @@
 #                    pyproject.toml changes); Playwright's Python package
 #                    without its browser download: tests use /usr/bin/chromium
 #   Kafka            the broker jars, from Maven Central (deploy/kafka.sh fetch)
+#   axe-core         the accessibility checker the browser tests inject, from
+#                    the npm registry into .cache/axe-core (never committed)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -70,4 +72,19 @@ fi
 # --- Kafka ----------------------------------------------------------------------
 
 bash deploy/kafka.sh fetch
+
+# --- axe-core (browser accessibility check) ---------------------------------------
+
+axe_version="4.10.3"
+axe_dir=".cache/axe-core/$axe_version"
+if [[ ! -s "$axe_dir/axe.min.js" ]]; then
+  command -v npm >/dev/null || die "npm is needed to fetch axe-core for the browser tests: apt-get install -y npm"
+  say "fetching axe-core $axe_version with npm into $axe_dir"
+  mkdir -p "$axe_dir"
+  tarball="$(cd "$axe_dir" && npm pack --silent "axe-core@$axe_version")"
+  tar -xzf "$axe_dir/$tarball" -C "$axe_dir" --strip-components=1 package/axe.min.js package/LICENSE
+  rm -f "$axe_dir/$tarball"
+else
+  say "axe-core $axe_version present"
+fi
 say "ready"

@@ -37,12 +37,28 @@ class ClinicActions(Department):
     def start_clinics(self) -> None:
         """Book what is left of today's clinics now (the department was already
         open), then every evening the next day's."""
+        self._define_clinic_hours()
         day = self.now.astimezone(self.facility.zone).date()
         self._book_clinic_day(day)
         if self._local(day, CLINIC_BOOKING_HOUR) <= self.now:  # this evening's list is already due
             day += timedelta(days=1)
             self._book_clinic_day(day)
         self.schedule(self._local(day, CLINIC_BOOKING_HOUR), self._evening_booking, day)
+
+    def _define_clinic_hours(self) -> None:
+        """Every provider of a department that takes appointments works the
+        hours the clinics are booked in, every day (ED follow-ups fall on
+        weekends too), so the scheduling desk shows their free and booked time."""
+        kinds = self.facility.appointment_types
+        lengths = {k.type: k.minutes for k in kinds}
+        closes = f"{CLINIC_OPENS + CLINIC_HOURS:02d}:00"
+        hours = [{"weekday": d, "start": f"{CLINIC_OPENS:02d}:00", "end": closes} for d in range(7)]
+        for department in sorted({k.department for k in kinds}):
+            for provider in self.facility.providers_in(department):
+                body = {"department": department, "time_zone": self.facility.timezone, "hours": hours}
+                self.command(
+                    "scheduler", f"/schedules/provider/{provider.id}", {**body, "slot_lengths": lengths}, "PUT"
+                )
 
     def _evening_booking(self, day: date) -> None:
         tomorrow = day + timedelta(days=1)

@@ -15,7 +15,16 @@ from base.access import FACILITY_ID_MAX_LENGTH, FACILITY_ID_PATTERN
 from base.permissions import ALLOWED
 from base.settings import Settings
 from events.work_queue import WorkQueueSource
-from services.api import appointments, beds, docs, encounters, errors, scheduling, scheduling_reports
+from services.api import (
+    appointments,
+    beds,
+    docs,
+    encounters,
+    errors,
+    scheduling,
+    scheduling_directory,
+    scheduling_reports,
+)
 from services.api.limits import BODY_METHODS, BodyLimits
 from services.api.schemas import BODY_RESPONSES
 from services.hospital import Hospital
@@ -72,7 +81,7 @@ def create_app(
     app.state.hospital = hospital
     app.state.work_queue = work_queue(hospital) if work_queue is not None else None
     facility = APIRouter(prefix=API_PREFIX, dependencies=[Depends(_facility)])
-    for module in (encounters, beds, appointments, scheduling, scheduling_reports):
+    for module in (encounters, beds, appointments, scheduling, scheduling_reports, scheduling_directory):
         _check_every_route_has_permissions(module.router)
         _document_body_limits(module.router)
         facility.include_router(module.router)

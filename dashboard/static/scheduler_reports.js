@@ -1,0 +1,47 @@
+// Report downloads (CSV or Excel): the schedule of a span of days, and the
+// no-show, cancellation and lead-time statistics. Fetched with the user's own
+// token (a plain link could not carry it) and saved under the server's name.
+
+import { addDays } from "./scheduler_api.js";
+
+const $ = (id) => document.getElementById(id);
+
+export class Reports {
+  constructor(desk) {
+    this.desk = desk;
+    $("report-from").value = desk.clock.today();
+    $("report-to").value = addDays(desk.clock.today(), 6);
+    $("report-kind").addEventListener("change", () => { $("report-period-label").hidden = $("report-kind").value !== "stats"; });
+    $("report-form").addEventListener("submit", (event) => { event.preventDefault(); this.download(); });
+  }
+
+  async download() {
+    const kind = $("report-kind").value, format = $("report-format").value;
+    const query = new URLSearchParams({ from: $("report-from").value, to: $("report-to").value, format });
+    if (kind === "stats") query.set("period", $("report-period").value);
+    const { api } = this.desk;
+    $("report-status").textContent = "Preparing…";
+    let response;
+    try {
+      response = await fetch(`${api.base}/reports/${kind}?${query}`, { headers: { Authorization: `Bearer ${api.token}` } });
+    } catch (_) {
+      $("report-status").textContent = "The server could not be reached.";
+      return;
+    }
+    if (!response.ok) {
+      let message = `${response.status} ${response.statusText}`;
+      try { message = (await response.json()).error.message; } catch (_) { /* keep the status line */ }
+      $("report-status").textContent = `No report: ${message}`;
+      return;
+    }
+    const name = (/filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "") || [])[1] || `${kind}.${format}`;
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(await response.blob());
+    link.download = name;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+    $("report-status").textContent = `Downloaded ${name}`;
+  }
+}

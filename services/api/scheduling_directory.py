@@ -1,0 +1,104 @@
+"""What the scheduler's page draws with: the facility's scheduling directory
+(departments, providers, appointment types from the facility file) and the
+appointments of a span of days, from the work-queue read model."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query, Request
+
+from base.facility import Facility, load_facility
+from base.input_bounds import TimeWindow, local_day
+from events.catalogue import missing_items
+from events.work_queue import QueueAppointment
+from services.access.schedule_commands import MAX_QUERY_DAYS
+from services.api.deps import Reader
+from services.api.query_types import IsoDate
+from services.api.scheduling_reports import queue_reader
+from services.api.schemas import ERROR_RESPONSES
+from services.bounds import refused_as_invalid
+from services.errors import Invalid, NotFound
+
+router = APIRouter(tags=["scheduling"], responses=ERROR_RESPONSES)
+
+
+@lru_cache(maxsize=8)
+def _facility_file(path: Path) -> Facility:
+    return load_facility(path)
+
+
+@router.get("/scheduling/directory", name="scheduling.directory")
+def directory(request: Request, reader: Reader) -> dict:
+    """Departments, the providers of each and the appointment types they take
+    (with their slot minutes), as the facility file describes them."""
+    facility = _facility_file(request.app.state.settings.facility_config)
+    if facility.id != reader.facility_id:
+        raise NotFound(f"the facility file describes {facility.id!r}, not {reader.facility_id!r}")
+    return {
+        "facility": {"id": facility.id, "name": facility.name, "time_zone": facility.timezone},
+        "departments": [{"id": d.id, "name": d.name} for d in facility.departments],
+        "providers": [{"id": p.id, "name": p.name, "department": p.department} for p in facility.providers],
+        "appointment_types": [
+            {"type": k.type, "department": k.department, "minutes": k.minutes} for k in facility.appointment_types
+        ],
+    }
+
+
+@router.get("/scheduling/calendar", name="scheduling.calendar")
+def calendar(
+    request: Request,
+    reader: Reader,
+    first: Annotated[IsoDate, Query(alias="from", description="first local day")],
+    last: Annotated[
+        IsoDate | None,
+        Query(
+            alias="to", description=f"last local day (default: from); not before from, at most {MAX_QUERY_DAYS} days"
+        ),
+    ] = None,
+) -> dict:
+    """The appointments (not cancelled) starting on the local days [from, to]:
+    who with, when, status, insurance, confirmation and open checklist items."""
+    last = last or first
+    settings = request.app.state.settings
+    if last < first:
+        raise Invalid("to is before from", field="to")
+    if (last - first).days >= MAX_QUERY_DAYS:
+        raise Invalid(f"ask for at most {MAX_QUERY_DAYS} days at a time", field="to")
+    window = TimeWindow.of(settings)
+    with refused_as_invalid("from"):
+        window.check_day(first, "from")
+        window.check_day(last, "to")
+    tz = ZoneInfo(settings.facility_timezone)
+    found = [
+        e
+        for e in queue_reader(request).entries(reader.facility_id)
+        if isinstance(e, QueueAppointment)
+        and e.status != "cancelled"
+        and first - timedelta(days=1) <= e.start.date() <= last + timedelta(days=1)
+        and first <= local_day(e.start, tz) <= last
+    ]
+    found.sort(key=lambda a: (a.start, a.appointment_id))
+    reader.disclosed([f"Appointment/{a.appointment_id}" for a in found])
+    return {"from": first.isoformat(), "to": last.isoformat(), "appointments": [_item(a) for a in found]}
+
+
+def _item(a: QueueAppointment) -> dict[str, Any]:
+    return {
+        "appointment_id": a.appointment_id,
+        "department": a.department,
+        "provider_id": a.provider_id,
+        "appointment_type": a.appointment_type,
+        "start": a.start.isoformat(),
+        "end": a.end.isoformat(),
+        "status": a.status,
+        "insurance": a.insurance,
+        "confirmed": a.confirmed,
+        "initials": a.initials,
+        "room_id": a.room_id,
+        "missing": missing_items(a.appointment_type, set(a.checklist_done)),
+    }
