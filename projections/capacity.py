@@ -98,9 +98,7 @@ def nedocs(
     return Nedocs(score=score, band=band, variant=NEDOCS_VARIANT, inputs=inputs)
 
 
-def capacity_value(
-    summary: FacilitySummary, profile: FacilityProfile, at: datetime | None = None
-) -> CapacityValue:
+def capacity_value(summary: FacilitySummary, profile: FacilityProfile, at: datetime | None = None) -> CapacityValue:
     """Capacity and NEDOCS with boarding times run to `at` (default: the
     time of the last event folded in, as the live fold publishes them)."""
     as_of = at or summary.last_event_at
