@@ -88,6 +88,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "board.facilities": EVERYONE_CLINICAL | {"scheduler", "display"},
     "board.history": EVERYONE_CLINICAL | {"scheduler"},
     "board.hallway": EVERYONE_CLINICAL | {"scheduler", "display"},
+    # the board as it stood at any past instant (an audited read)
+    "board.replay": frozenset({"auditor", ADMIN}),
 }
 
 # Roles that see names, MRN and birth date in read endpoints; everyone else

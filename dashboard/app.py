@@ -188,6 +188,10 @@ def _routes(settings: Settings, fanout: Fanout, audit: BoardAudit | None) -> API
     async def hallway_page() -> FileResponse:
         return FileResponse(STATIC / "hallway.html", headers=PAGE_HEADERS)
 
+    @router.get("/auditor", include_in_schema=False)
+    async def auditor_page() -> FileResponse:
+        return FileResponse(STATIC / "auditor.html", headers=PAGE_HEADERS)
+
     @router.websocket("/ws/hallway")
     async def hallway_socket(websocket: WebSocket) -> None:
         await serve_hallway(websocket, settings, fanout, hallway_key)
