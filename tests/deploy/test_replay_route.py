@@ -50,3 +50,38 @@ def test_an_auditor_reads_the_board_at_an_instant_and_the_read_is_logged(sqlite_
         logged = [(e.actor_id, e.role, e.resource) for e in access_log(hospital, facility_id="fac-1")]
         assert ("ivy", "auditor", "board.replay") in logged
         assert all(actor != "n" or resource != "board.replay" for actor, _, resource in logged)
+
+
+def test_the_access_log_timeline_and_chain_state_are_for_auditors_and_audited(sqlite_settings):
+    app = build_app(sqlite_settings)
+    with TestClient(app) as client:
+
+        def bearer(sub: str, role: str) -> dict:
+            return {"Authorization": "Bearer " + mint_token(sqlite_settings, sub, role, ["fac-1"])}
+
+        arrival = {"visit_number": "V1", "patient": {"family_name": "Doe", "sex": "F"}}
+        visit = client.post("/api/v1/facilities/fac-1/encounters", json=arrival, headers=bearer("n", "intake"))
+        visit_id = visit.json()["id"]
+        client.get(f"/api/v1/facilities/fac-1/encounters/{visit_id}", headers=bearer("dr-bo", "provider"))
+        auditor = bearer("ivy", "auditor")
+        assert (
+            client.get("/audit/access", params={"facility": "fac-1"}, headers=bearer("n", "intake")).status_code == 403
+        )
+
+        found = client.get("/audit/access", params={"facility": "fac-1", "actor": "dr-bo"}, headers=auditor).json()
+        assert [(e["actor_id"], e["resource"], e["resource_id"]) for e in found["entries"]] == [
+            ("dr-bo", "encounters.read", visit_id)
+        ]
+        exported = client.get("/audit/access", params={"facility": "fac-1", "format": "csv"}, headers=auditor)
+        assert exported.headers["content-type"].startswith("text/csv")
+        lines = exported.text.splitlines()
+        assert lines[0] == "at,facility_id,actor_id,role,action,resource,resource_id,client,purpose"
+        assert any(",dr-bo,provider,read,encounters.read," in line for line in lines)
+        assert any(",ivy,auditor,read,audit.access," in line for line in lines)  # the auditor's own read
+
+        timeline = client.get("/audit/timeline", params={"facility": "fac-1", "visit": visit_id}, headers=auditor)
+        assert [e["type"] for e in timeline.json()["events"]] == ["PatientArrived"]
+        assert timeline.json()["events"][0]["actor"] == "n"
+
+        chain = client.get("/audit/chain", params={"facility": "fac-1"}, headers=auditor).json()
+        assert chain["state"] == "intact" and chain["verified_up_to"] >= 1

@@ -93,3 +93,27 @@ def test_an_event_documented_late_is_marked_with_both_times(chain, browser):
     page.get_by_test_id("compare").click()
     expect(page.get_by_test_id("diff-came")).to_contain_text("cough", timeout=LOAD_MS)
     page.context.close()
+
+
+def test_the_access_log_a_visits_timeline_and_the_chain_are_on_the_page(chain, browser):
+    intake = chain.token("desk-ben", "intake")
+    visit = arrive(chain, intake, "sore throat")
+    page = open_auditor(browser, chain)
+    page.locator("#records summary").first.click()
+    page.fill("#access-actor", "audit-ivy")
+    page.get_by_test_id("access-show").click()
+    expect(page.get_by_test_id("access-rows")).to_contain_text("board.replay", timeout=LOAD_MS)
+    with page.expect_download() as download:
+        page.get_by_test_id("access-csv").click()
+    text = open(download.value.path()).read()
+    assert text.splitlines()[0].startswith("at,facility_id,actor_id") and "audit-ivy" in text
+
+    page.locator("#records summary").nth(1).click()
+    page.fill("#visit", visit)
+    page.get_by_test_id("visit-show").click()
+    expect(page.get_by_test_id("visit-event").first).to_contain_text("PatientArrived", timeout=LOAD_MS)
+    expect(page.get_by_test_id("visit-event").first).to_contain_text("desk-ben (intake)")
+
+    page.get_by_test_id("verify").click()
+    expect(page.get_by_test_id("chain")).to_contain_text("intact: verified up to position", timeout=LOAD_MS)
+    page.context.close()
