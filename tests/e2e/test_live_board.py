@@ -184,7 +184,7 @@ def test_the_demo_hospital_board_reads_well(chain, browser, nurse):
         "--speed",
         "0",
         "--warmup",
-        "8h2m",
+        "482m",
         "--duration",
         "0m",
         "--per-day",
