@@ -92,6 +92,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "board.hallway": EVERYONE_CLINICAL | {"scheduler", "display"},
     # the API description (/openapi.json, when the docs are on): staff, not screens
     "api.docs": EVERYONE_CLINICAL | {"scheduler"},
+    # the board as it stood at any past instant (an audited read)
+    "board.replay": frozenset({"auditor", ADMIN}),
 }
 
 # Roles that see names, MRN and birth date in read endpoints; everyone else

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import logging
 from pathlib import Path
 from typing import Annotated, Any, Protocol
@@ -21,13 +19,15 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 
 from base.access import FACILITY_ID_MAX_LENGTH, FACILITY_ID_PATTERN, Denied, authorize
-from base.auth import Principal, signing_secret
+from base.auth import Principal
 from base.http import error_response
 from base.settings import Settings
+from base.stay_codes import stay_code_key
 from dashboard.board_feed import BoardFeed
 from dashboard.board_socket import BoardAudit, serve_board
 from dashboard.fanout import Fanout
 from dashboard.hallway import hallway_view
+from dashboard.hallway_socket import serve_hallway
 from dashboard.heartbeat import watch
 from dashboard.subscriber import Tuning
 
@@ -135,7 +135,7 @@ def _report_crash(task: asyncio.Task) -> None:
 
 def _routes(settings: Settings, fanout: Fanout, audit: BoardAudit | None) -> APIRouter:
     router = APIRouter(tags=["board"])
-    hallway_key = hmac.new(signing_secret(settings).encode(), b"edflow hallway stay codes", hashlib.sha256).digest()
+    hallway_key = stay_code_key(settings)
 
     def caller(
         credentials: HTTPAuthorizationCredentials | None, route: str, facility: str | None = None
@@ -187,6 +187,18 @@ def _routes(settings: Settings, fanout: Fanout, audit: BoardAudit | None) -> API
             return error_response(404, "not_found", f"no board for facility {facility} yet")
         stays = hallway_view(hallway_key, list(board.entities.values()), board.as_of)
         return {"facility": facility, "as_of": board.as_of and board.as_of.isoformat(), "stays": stays}
+
+    @router.get("/hallway", include_in_schema=False)
+    async def hallway_page() -> FileResponse:
+        return FileResponse(STATIC / "hallway.html", headers=PAGE_HEADERS)
+
+    @router.get("/auditor", include_in_schema=False)
+    async def auditor_page() -> FileResponse:
+        return FileResponse(STATIC / "auditor.html", headers=PAGE_HEADERS)
+
+    @router.websocket("/ws/hallway")
+    async def hallway_socket(websocket: WebSocket) -> None:
+        await serve_hallway(websocket, settings, fanout, hallway_key)
 
     @router.websocket("/ws/board")
     async def board_socket(websocket: WebSocket) -> None:

@@ -3,26 +3,20 @@
 A stay is shown by a short per-stay code (an HMAC of the encounter id under a
 site key), the stage it is at, and a coarse wait band — no initials, ages,
 complaints, acuity or bed numbers. The patient learns their code at
-registration; the code means nothing to anyone else.
+registration (`base.stay_codes`); the code means nothing to anyone else.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 from datetime import datetime
 
+from base.stay_codes import stay_code
 from events.board import EncounterChange, EntityChange
+
+__all__ = ["hallway_view", "stay_code", "wait_band"]
 
 STAGES = {"waiting": "waiting", "roomed": "in treatment", "boarding": "waiting for an inpatient bed"}
 BANDS = ((30, "under 30 min"), (60, "30-60 min"), (120, "1-2 h"), (240, "2-4 h"))
-
-
-def stay_code(key: bytes, encounter_id: str) -> str:
-    """Five characters, e.g. 'K7QF2': unguessable without the site key."""
-    digest = hmac.new(key, encounter_id.encode(), hashlib.sha256).digest()
-    return base64.b32encode(digest)[:5].decode()
 
 
 def wait_band(arrived_at: str | None, as_of: datetime | None) -> str:

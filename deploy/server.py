@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 def build_app(settings: Settings) -> FastAPI:
     from dashboard import app as dashboard
+    from deploy.audit_routes import audit_router
+    from deploy.replay_route import replay_router
     from projections.work_queue_reader import WorkQueueReader
     from services.api.app import create_app
     from services.fhir import router as fhir
@@ -24,6 +26,8 @@ def build_app(settings: Settings) -> FastAPI:
     app = create_app(settings, work_queue=WorkQueueReader)
     dashboard.attach(app, settings, audit=board_audit(app.state.hospital))
     app.include_router(fhir.router)
+    app.include_router(replay_router(settings, app.state.hospital))
+    app.include_router(audit_router(settings, app.state.hospital))
     return app
 
 

@@ -7,6 +7,8 @@ the new one, so corrections retract exactly what the visit had counted.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from msgspec.structs import replace
 
 from events.board import CapacityValue, Nedocs, NedocsInputs
@@ -96,8 +98,10 @@ def nedocs(
     return Nedocs(score=score, band=band, variant=NEDOCS_VARIANT, inputs=inputs)
 
 
-def capacity_value(summary: FacilitySummary, profile: FacilityProfile) -> CapacityValue:
-    as_of = summary.last_event_at
+def capacity_value(summary: FacilitySummary, profile: FacilityProfile, at: datetime | None = None) -> CapacityValue:
+    """Capacity and NEDOCS with boarding times run to `at` (default: the
+    time of the last event folded in, as the live fold publishes them)."""
+    as_of = at or summary.last_event_at
     longest = max(((as_of - t).total_seconds() / 60 for t in summary.boarders.values()), default=0.0) if as_of else 0.0
     longest = max(0.0, longest)
     beds = summary.beds

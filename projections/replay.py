@@ -95,9 +95,11 @@ def store_envelopes(app: Application[Any], on_page: Callable[[int], None] | None
 def board_view(
     facility_id: str, entries: list[tuple[str, Entry]], as_of: datetime, profile: FacilityProfile
 ) -> dict[str, Any]:
-    """What the coordinators' board showed: JSON-ready. Waits and bed times
-    run to `as_of`; capacity and metrics are the fold's, as of the last event."""
-    changes = {(c.kind, c.id): msgspec.to_builtins(c.value) for c in fold.board_snapshot(entries, profile)}
+    """The board as it stood at `as_of`: JSON-ready. Every time-dependent
+    figure (waits, bed times, over-target flags, boarding, NEDOCS, "today"
+    and the rolling 24 h) is evaluated at `as_of`, not at the last event."""
+    snapshot = fold.board_snapshot(entries, profile, at=as_of)
+    changes = {(c.kind, c.id): msgspec.to_builtins(c.value) for c in snapshot}
     summary = next((e for _, e in entries if isinstance(e, FacilitySummary)), None)
     values = [e for _, e in entries]
     schedule = next((e for e in values if isinstance(e, ScheduleBook)), None)

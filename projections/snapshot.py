@@ -1,12 +1,17 @@
 """Board snapshots: every board entity of one facility, from its entries.
 
-Agrees with the deltas `fold.step` published: the flow metrics are computed
-at the event times the facility summary records for them.
+Without an instant, agrees with the deltas `fold.step` published: the flow
+metrics are computed at the event times the facility summary records for
+them. With `at`, every time-dependent figure (over-target flags, longest
+boarding and NEDOCS, "today" and the rolling 24 h) is evaluated at that one
+instant: the board as it stood at `at`, however long before it the last
+event was.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from events.board import (
     AppointmentChange,
@@ -31,12 +36,13 @@ from projections.profile import DEFAULT_PROFILE, FacilityProfile, days_back
 
 
 def board_snapshot(
-    entries: Iterable[tuple[str, Entry]], profile: FacilityProfile = DEFAULT_PROFILE
+    entries: Iterable[tuple[str, Entry]], profile: FacilityProfile = DEFAULT_PROFILE, at: datetime | None = None
 ) -> list[EntityChange]:
-    """Every board entity of one facility, from all its entries."""
+    """Every board entity of one facility, from all its entries; time-dependent
+    figures at `at` when given."""
     values = [entry for _, entry in entries if entry is not None]
     summary = next((e for e in values if isinstance(e, FacilitySummary)), None)
-    as_of = summary.last_event_at if summary else None
+    as_of = at or (summary.last_event_at if summary else None)
     board: list[EntityChange] = []
     for entry in values:
         if isinstance(entry, EncounterEntry) and encounters.on_board(entry):
@@ -50,13 +56,15 @@ def board_snapshot(
             for sid in sorted(entry.counts):
                 board.append(ScheduleChange(id=sid, value=schedule.schedule_value(entry, sid)))
     if summary is not None:
-        board.append(CapacityChange(id="ed", value=capacity.capacity_value(summary, profile)))
+        board.append(CapacityChange(id="ed", value=capacity.capacity_value(summary, profile, at)))
     buckets = {e.day: e for e in values if isinstance(e, DayBucket)}
-    for name, at, entity in (
+    for name, published_at, entity in (
         ("today", summary.metrics_at if summary else None, metrics.today_entity),
         ("rolling24h", summary.rolling_at if summary else None, metrics.rolling_entity),
     ):
-        if at is not None:
-            wanted = {d: buckets.get(d) for d in days_back(profile.day_of(at), 2)}
-            board.append(MetricsChange(id=name, value=entity(wanted, at, profile)))
+        # Both windows share the board's instant when one is asked for.
+        when = at if at is not None and published_at is not None else published_at
+        if when is not None:
+            wanted = {d: buckets.get(d) for d in days_back(profile.day_of(when), 2)}
+            board.append(MetricsChange(id=name, value=entity(wanted, when, profile)))
     return board

@@ -5,6 +5,7 @@ import { Commands } from "./commands.js";
 import { BoardConnection } from "./connection.js";
 import { clock, h, localDay } from "./dom.js";
 import { drawAlert, drawAppointments, drawBeds, drawCapacity, drawMetrics, drawWaiting } from "./panels.js";
+import { capacityAt } from "./instant.js";
 import { drawSparkline, History } from "./sparkline.js";
 
 const $ = (id) => document.getElementById(id);
@@ -163,7 +164,7 @@ function draw() {
     const chosen = selected && entities.get("encounter|" + selected);
     $("selection").textContent = chosen ? `Selected ${chosen.initials || "?"} (${chosen.chief_complaint || "no complaint"}): choose an available bed.` : "";
     drawBeds($("units"), entities, now, bedActions);
-    drawCapacity($("capacity"), entities.get("capacity|ed"));
+    drawCapacity($("capacity"), capacityAt(entities.get("capacity|ed"), entities, now));
     drawMetrics($("metrics"), entities.get("metrics|today"));
     const zone = connection.timeZone;
     drawAlert($("alerts"), entities.get("alert|dead-letters"), zone);

@@ -5,7 +5,10 @@ by the order they were scheduled), every random draw from generators seeded
 from `seed`. Against a fresh event store the same seed sends the same
 commands in the same order. Every command carries `occurred_at` = simulated
 time; `speed` paces the loop against the wall clock (60 = one simulated hour
-per real minute; 0 = as fast as the API answers).
+per real minute; 0 = as fast as the API answers). Whatever the speed, the
+simulated clock never runs ahead of the wall clock: history is played into
+the past, and once it catches up with the present it runs live, so the board
+never shows an "as of" in the future.
 
 What the staff do lives in `deploy.simulator.ed` (visits and beds) and
 `deploy.simulator.clinic` (outpatient clinics and follow-up appointments).
@@ -19,7 +22,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import count
 
 from base.facility import Facility
@@ -52,6 +55,10 @@ class SimulationPlan:
 
 
 class Simulator(EDActions, ClinicActions):
+    # The wall clock and how to wait for it (replaceable, e.g. by a test's own clock).
+    wall: Callable[[], datetime] = staticmethod(lambda: datetime.now(UTC))
+    sleep: Callable[[float], None] = staticmethod(time.sleep)
+
     def __init__(self, plan: SimulationPlan, client: CommandClient, out: Callable[[str], None] = print):
         self.plan, self.client, self.out = plan, client, out
         self.facility = plan.facility
@@ -107,15 +114,18 @@ class Simulator(EDActions, ClinicActions):
         return sorted(self.visits)
 
     def _pace(self, at: datetime) -> None:
-        """Wait until the wall clock reaches `at` on the simulated timeline."""
+        """Wait until the wall clock reaches `at` on the simulated timeline,
+        and in any case until it reaches `at` itself."""
         paced_from = self.plan.start + self.plan.warmup
-        if self.plan.speed <= 0 or at <= paced_from:
-            return
-        if self._real_anchor is None:
-            self._real_anchor = time.monotonic()
-        due = self._real_anchor + (at - paced_from).total_seconds() / self.plan.speed
-        while (remaining := due - time.monotonic()) > 0:
-            time.sleep(min(remaining, 0.5))
+        if self.plan.speed > 0 and at > paced_from:
+            if self._real_anchor is None:
+                self._real_anchor = time.monotonic()
+            due = self._real_anchor + (at - paced_from).total_seconds() / self.plan.speed
+            while (remaining := due - time.monotonic()) > 0:
+                self.sleep(min(remaining, 0.5))
+                self._maybe_status()
+        while (ahead := (at - self.wall()).total_seconds()) > 0:
+            self.sleep(min(ahead, 0.5))
             self._maybe_status()
 
     def _maybe_status(self) -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path
 
+from base.settings import Settings
+from base.stay_codes import stay_code, stay_code_key
 from events.catalogue import PatientDetailsUpdated, Person
-from services.api.deps import Command, HospitalDep, Reader
+from services.api.deps import Command, HospitalDep, Reader, get_settings
 from services.api.schemas import (
     ERROR_RESPONSES,
+    ArrivalOut,
     Arrive,
     AssignBed,
     AssignProvider,
@@ -33,10 +36,13 @@ def _person(patient) -> Person:
     return Person(**patient.model_dump(exclude_none=True))
 
 
-@router.post("", name="encounters.arrive", status_code=201, response_model=OutcomeOut)
-def arrive(body: Arrive, command: Command, hospital: HospitalDep):
-    """Register an arrival; the id of the new visit is returned."""
-    return command(
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+@router.post("", name="encounters.arrive", status_code=201, response_model=ArrivalOut)
+def arrive(body: Arrive, command: Command, hospital: HospitalDep, settings: SettingsDep):
+    """Register an arrival; the id of the new visit and the stay code to tell the patient are returned."""
+    outcome = command(
         hospital.arrive,
         body,
         visit_number=body.visit_number,
@@ -44,12 +50,14 @@ def arrive(body: Arrive, command: Command, hospital: HospitalDep):
         arrival_mode=body.arrival_mode,
         chief_complaint=body.chief_complaint or "",
     )
+    return {**outcome, "stay_code": stay_code(stay_code_key(settings), outcome["id"])}
 
 
 @router.get("/{encounter_id}", name="encounters.read")
-def read(encounter_id: EncounterId, reader: Reader) -> dict:
-    """The visit as it stands now. Identity only for roles that need it."""
-    return encounter_view(reader.hospital, reader.facility_id, encounter_id, reader.sees_identity)
+def read(encounter_id: EncounterId, reader: Reader, settings: SettingsDep) -> dict:
+    """The visit as it stands now, with its stay code. Identity only for roles that need it."""
+    view = encounter_view(reader.hospital, reader.facility_id, encounter_id, reader.sees_identity)
+    return {**view, "stay_code": stay_code(stay_code_key(settings), view["id"])}
 
 
 @router.post("/{encounter_id}/triage", name="encounters.triage", response_model=OutcomeOut)

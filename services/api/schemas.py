@@ -238,6 +238,12 @@ class OutcomeOut(BaseModel):
     events: list[EventRef]
 
 
+class ArrivalOut(OutcomeOut):
+    stay_code: str = Field(
+        description="the short code to tell the patient: the hallway screen shows the stay under it, with no PHI"
+    )
+
+
 class ErrorDetail(BaseModel):
     code: str
     message: str

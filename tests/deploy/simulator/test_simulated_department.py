@@ -210,3 +210,27 @@ def test_bad_simulate_arguments_are_one_line_errors(argv, expected, tmp_path, mo
         status = exit_.code
     assert status == 2
     assert expected in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_the_simulated_clock_never_runs_ahead_of_the_wall_clock(new_department):
+    department = new_department()
+    present = START + timedelta(hours=1)
+    wall = [present]
+    simulator = department.simulator(START, timedelta(hours=3), seed=3)
+    # A wall clock of the test's own ("now" is START + 1 h), moved on only by
+    # the simulator's waiting: the first hour is history, the rest is live.
+    simulator.wall = lambda: wall[0]
+    simulator.sleep = lambda seconds: wall.__setitem__(0, wall[0] + timedelta(seconds=seconds))
+    sent: list[tuple[datetime, datetime]] = []
+    send = simulator.client.send
+
+    def recording_send(role, method, path, body):
+        if "occurred_at" in body:
+            sent.append((datetime.fromisoformat(body["occurred_at"]), wall[0]))
+        return send(role, method, path, body)
+
+    simulator.client.send = recording_send
+    simulator.run()
+
+    assert any(occurred < present for occurred, _ in sent) and any(occurred > present for occurred, _ in sent)
+    assert all(occurred <= at_wall for occurred, at_wall in sent)
