@@ -85,7 +85,10 @@ def responses(kind: str, search: bool) -> dict[int | str, dict[str, Any]]:
         },
         401: _outcome("missing, expired or invalid token (issue code login)"),
         403: _outcome("role or facility not allowed (issue code forbidden)"),
-        422: _outcome("malformed facility code, or malformed id in the path", also_api_error=not search),
+        422: _outcome(
+            "malformed facility code, malformed id in the path, or (Slot) a start range wider than 62 days",
+            also_api_error=not search,
+        ),
     }
     if search:
         answers[400] = _outcome("unknown search parameter, empty value or malformed value (issue code invalid)")

@@ -26,13 +26,13 @@ def schedule_fhir_id(kind: str, resource_id: str) -> str:
     return resource_id if kind == "provider" else f"{kind}.{resource_id}"
 
 
-def _kind_of(schedule_id: str) -> tuple[str, str]:
+def kind_of(schedule_id: str) -> tuple[str, str]:
     kind, _, rest = schedule_id.partition(".")
     return (kind, rest) if kind in OTHER_KINDS and rest else ("provider", schedule_id)
 
 
 def schedule_resource(hospital, facility_id: str, schedule_id: str) -> dict:
-    kind, resource_id = _kind_of(schedule_id)
+    kind, resource_id = kind_of(schedule_id)
     aggregate_id = schedule_aggregate_id(facility_id, kind, resource_id)
     return schedule_by_aggregate(hospital, facility_id, aggregate_id, f"Schedule/{schedule_id}")
 
