@@ -31,6 +31,9 @@ NO_SCHEDULE = "has no working schedule at this facility"
 NOT_A_SLOT = "names no Slot of this facility"
 ONE_EACH = "an Appointment names one Patient and one Practitioner"
 SLOT_OR_TIMES = "an Appointment names one Slot, or a start and an end"
+ONLY_CANCELLED = "becomes only cancelled over FHIR"
+IF_NONE_EXIST_FORM = "If-None-Exist takes identifier=<appointment id>"
+RULES = (NO_SCHEDULE, NOT_A_SLOT, ONE_EACH, SLOT_OR_TIMES, ONLY_CANCELLED, IF_NONE_EXIST_FORM)
 
 
 def _checked(model: type[M], data: dict[str, Any]) -> M:
@@ -139,7 +142,7 @@ def plan_update(hospital, facility_id: str, appointment_id: str, changes: dict) 
             meta, appointment_id, reason=cancel.reason, **idem
         )
     if status != FHIR_STATUS.get(current.status, current.status):
-        raise Invalid(f"an Appointment's status becomes only cancelled over FHIR, not {status}", field="status")
+        raise Invalid(f"an Appointment's status {ONLY_CANCELLED}, not {status}", field="status")
     moved = {k: changes[k] for k in ("slot", "start", "end") if k in changes}
     practitioners = _actors(changes, "Practitioner")
     provider_id = practitioners[0]["reference"].removeprefix("Practitioner/") if practitioners else None

@@ -21,19 +21,33 @@ resources (and patients, by MRN, when shown) of the page it returns.
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, Request
 
+from base.access import FACILITY_ID_MAX_LENGTH, FACILITY_ID_PATTERN
 from services.fhir import finders
 from services.fhir.answering import READ_ROUTE as READ_ROUTE  # the role rules each FHIR resource follows
-from services.fhir.answering import Credentials, Facility, FhirId, Refused, answer
+from services.fhir.answering import Credentials, Facility, FhirId, Refused, answer, outcome
 from services.fhir.appointment import appointment_resource
+from services.fhir.booking_routes import router as booking
 from services.fhir.bundle import searchset
+from services.fhir.capability import capability_statement
 from services.fhir.coverage import coverage_resource
 from services.fhir.encounter import encounter_resource
 from services.fhir.finders import APPOINTMENT_STATUSES, ENCOUNTER_STATUSES, OPERATIONAL_CODES
 from services.fhir.index import search_index
 from services.fhir.location import location_by_id
-from services.fhir.openapi import DATE, FhirJSONResponse, query, responses, token
+from services.fhir.openapi import (
+    DATE,
+    FHIR_JSON,
+    FhirJSONResponse,
+    outcome_response,
+    query,
+    resource_schema,
+    responses,
+    token,
+)
 from services.fhir.openapi import search_parameters as searching
 from services.fhir.scheduling import router as scheduling
 
@@ -150,3 +164,19 @@ def search_coverage(facility_id: Facility, request: Request, credentials: Creden
 
 
 router.include_router(scheduling)
+router.include_router(booking)
+
+
+@router.get(
+    "/metadata",
+    name="fhir.metadata",
+    responses={200: {"description": "the CapabilityStatement (no token needed)",
+                     "content": {FHIR_JSON: {"schema": resource_schema("CapabilityStatement")}}},
+               422: outcome_response("malformed facility code")},
+)  # fmt: skip
+def metadata(facility_id: Facility, request: Request):
+    """What this server answers: interactions and search parameters of each resource."""
+    if not re.fullmatch(FACILITY_ID_PATTERN, facility_id) or len(facility_id) > FACILITY_ID_MAX_LENGTH:
+        return outcome(422, "invalid", "malformed facility code")
+    url = str(request.url_for("fhir.metadata", facility_id=facility_id)).removesuffix("/metadata")
+    return FhirJSONResponse(capability_statement(request.app.openapi()["paths"], url))

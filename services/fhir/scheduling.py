@@ -61,9 +61,9 @@ def read_slot(facility_id: Facility, slot_id: FhirId, request: Request, credenti
         query(
             "start",
             DATE,
-            required=True,
-            description="the slot's start; the values together must bound it on both sides, at most 62 days apart; "
-            "a date without a time is the schedule's local day",
+            description="the slot's start (values ANDed): at most 62 days, a side left open is 62 days from the "
+            "other (from today when both are), a wider range is a 422; a date without a time is the schedule's "
+            "local day",
         ),
         query("status", token(SLOT_STATUSES)),
         query(

@@ -125,6 +125,7 @@ def slots(hospital, request, facility_id: str, index: SearchIndex) -> list[Match
     check_params(request, PARAMS)
     wanted, statuses = reference_ids(request, "schedule", "Schedule"), tokens(request, "status", SLOT_STATUSES)
     kinds = tokens(request, "service-type", set(TYPE_CODES))
+    _tests(request, UTC)  # malformed values are refused even where no schedule is searched
     schedules: list[ResourceSchedule] = []
     unscheduled: list[str] = []
     if wanted is None:
