@@ -103,9 +103,7 @@ def test_a_date_is_the_schedules_local_day_and_a_datetime_an_instant(clinic, fhi
 def test_without_a_schedule_every_provider_and_room_is_searched(clinic, fhir_app, settings):
     client = client_for(fhir_app, settings, "scheduler")
     found = slots_via_fhir(client, "start=2026-03-06&status=busy")
-    assert [(s["schedule"]["reference"], s["start"]) for s in found] == [
-        ("Schedule/dr-ny", "2026-03-06T14:00:00Z")
-    ]
+    assert [(s["schedule"]["reference"], s["start"]) for s in found] == [("Schedule/dr-ny", "2026-03-06T14:00:00Z")]
     kinds = {s["schedule"]["reference"] for s in slots_via_fhir(client, "start=2026-03-06&service-type=surgical-case")}
     assert {"Schedule/dr-ny", "Schedule/room.room-ny"} <= kinds
 
