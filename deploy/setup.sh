@@ -8,6 +8,8 @@
 #                    pyproject.toml changes); Playwright's Python package
 #                    without its browser download: tests use /usr/bin/chromium
 #   Kafka            the broker jars, from Maven Central (deploy/kafka.sh fetch)
+#   FHIR validator   the HAPI FHIR reference validator's jars, from Maven Central
+#                    (deploy/fhir-validator.sh fetch), for the FHIR tests
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,6 +29,8 @@ compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql
 command -v chromium >/dev/null || missing+=(chromium)
 command -v kcat >/dev/null || missing+=(kcat)
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
+# The FHIR validator test runs a single-file Java program: that needs the compiler.
+command -v javac >/dev/null || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || missing+=(maven)
 command -v python3 >/dev/null || missing+=(python3)
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
@@ -70,4 +74,5 @@ fi
 # --- Kafka ----------------------------------------------------------------------
 
 bash deploy/kafka.sh fetch
+bash deploy/fhir-validator.sh fetch
 say "ready"
