@@ -15,7 +15,7 @@ from fhir.resources.R4B.schedule import Schedule as FhirSchedule
 from events.catalogue import ScheduleDefined
 from services.access.availability import ResourceSchedule
 from services.access.schedule_commands import schedule_aggregate_id
-from services.fhir.history import history, instant
+from services.fhir.history import history, instant, narrative
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 OTHER_KINDS = ("room", "department")
@@ -54,6 +54,7 @@ def schedule_by_aggregate(hospital, facility_id: str, aggregate_id: uuid.UUID, w
     resource = {
         "resourceType": "Schedule",
         "id": schedule_fhir_id(schedule.kind, schedule.resource_id),
+        "text": narrative(f"Schedule of {schedule.kind} {schedule.resource_id} ({schedule.department}). {comment}"),
         "identifier": [
             {
                 "use": "usual",

@@ -22,7 +22,7 @@ from services.access.calendars import ProviderDay
 from services.access.ids import provider_day_id
 from services.errors import Invalid, NotFound
 from services.fhir.appointment import REASON_0276
-from services.fhir.history import instant
+from services.fhir.history import instant, narrative
 from services.fhir.schedule import APPOINTMENT_TYPE_SYSTEM, kind_of
 
 TYPE_CODES = {"ed-follow-up": "fu", "outpatient-visit": "ov", "outpatient-procedure": "op", "surgical-case": "sc"}
@@ -53,6 +53,10 @@ def slot_resource(cell: Cell) -> dict:
     resource: dict[str, Any] = {
         "resourceType": "Slot",
         "id": cell.id,
+        "text": narrative(
+            f"{cell.status} {cell.appointment_type or 'booked'} slot of Schedule/{cell.schedule_id}, "
+            f"{instant(cell.start)} to {instant(cell.end)}"
+        ),
         "schedule": {"reference": f"Schedule/{cell.schedule_id}", "display": cell.schedule_id},
         "status": cell.status,
         "start": instant(cell.start),
