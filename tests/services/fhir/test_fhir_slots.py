@@ -38,7 +38,8 @@ def clinic(scenario_hospital):
 
 def slots_via_fhir(client, query: str) -> list[dict]:
     """Every Slot of a search, following the `next` links."""
-    found, url = [], f"{BASE}/Slot?{query}&_count=7"
+    found: list[dict] = []
+    url: str | None = f"{BASE}/Slot?{query}&_count=7"
     while url:
         body = client.get(url).json()
         assert body["resourceType"] == "Bundle", body
