@@ -10,6 +10,8 @@
 #   Kafka            the broker jars, from Maven Central (deploy/kafka.sh fetch)
 #   axe-core         the accessibility checker the browser tests inject, from
 #                    the npm registry into .cache/axe-core (never committed)
+#   FHIR validator   the HAPI FHIR reference validator's jars, from Maven Central
+#                    (deploy/fhir-validator.sh fetch), for the FHIR tests
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,6 +31,8 @@ compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || missing+=(postgresql
 command -v chromium >/dev/null || missing+=(chromium)
 command -v kcat >/dev/null || missing+=(kcat)
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
+# The FHIR validator test runs a single-file Java program: that needs the compiler.
+command -v javac >/dev/null || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || missing+=(maven)
 command -v python3 >/dev/null || missing+=(python3)
 python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
@@ -72,6 +76,7 @@ fi
 # --- Kafka ----------------------------------------------------------------------
 
 bash deploy/kafka.sh fetch
+bash deploy/fhir-validator.sh fetch
 
 # --- axe-core (browser accessibility check) ---------------------------------------
 

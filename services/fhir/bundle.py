@@ -123,7 +123,8 @@ def disclosed_refs(bundle: dict) -> list[str]:
 
     def patients(value: object) -> None:
         if isinstance(value, dict):
-            if value.get("type") == {"text": "MRN"} and isinstance(value.get("value"), str):
+            kind = value.get("type")
+            if isinstance(kind, dict) and kind.get("text") == "MRN" and isinstance(value.get("value"), str):
                 refs.append(f"Patient/{value['value']}")
             for item in value.values():
                 patients(item)

@@ -6,7 +6,6 @@ schedules and coverage (a handful per facility) are built and matched here."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from functools import partial
 from uuid import UUID
 
@@ -18,14 +17,14 @@ from services.ed.domainmodel import Bed
 from services.errors import NotFound
 from services.fhir.appointment import appointment_resource
 from services.fhir.bundle import SKIPPED as SKIPPED  # the count of records searches left out
-from services.fhir.bundle import UNUSABLE, Match, built, matching, ready, skipped
+from services.fhir.bundle import UNUSABLE, Match, matching, ready, skipped
 from services.fhir.coverage import coverage_by_aggregate, coverage_patient_mrn
 from services.fhir.encounter import encounter_resource
 from services.fhir.index import Listed, SearchIndex
 from services.fhir.location import location_by_id
 from services.fhir.schedule import schedule_by_aggregate
-from services.fhir.search import BadSearch, check_params, date_filter, reference_ids, tokens
-from services.fhir.slot import busy_slots
+from services.fhir.search import check_params, date_filter, reference_ids, tokens
+from services.fhir.slot import TYPE_CODES
 
 ENCOUNTER_STATUSES = {
     "planned",
@@ -108,8 +107,10 @@ def locations(hospital, request, facility_id: str, index: SearchIndex) -> list[M
 
 
 def schedules(hospital, request, facility_id: str, index: SearchIndex) -> list[Match]:
-    check_params(request, {"actor", "service-type"})
-    providers, kinds = reference_ids(request, "actor", "Practitioner"), tokens(request, "service-type")
+    check_params(request, {"actor", "service-type", "active"})
+    providers, kinds = reference_ids(request, "actor", "Practitioner"), tokens(request, "service-type", set(TYPE_CODES))
+    if tokens(request, "active", {"true", "false"}) == {"false"}:
+        return []  # every schedule served is active
     wanted = None if providers is None else {schedule_aggregate_id(facility_id, "provider", p) for p in providers}
     candidates = [c for c in index.listed(facility_id, ResourceSchedule) if wanted is None or c.id in wanted]
     found = _built(candidates, partial(schedule_by_aggregate, hospital, facility_id))
@@ -132,18 +133,3 @@ def coverages(hospital, request, facility_id: str, who: bool, index: SearchIndex
         return coverage_by_aggregate(hospital, facility_id, aggregate_id, who)  # NotFound (no coverage) is skipped
 
     return _built(index.listed(facility_id, Appointment), coverage_of)
-
-
-def slots(hospital, request, facility_id: str) -> list[Match]:
-    check_params(request, {"schedule", "start"})
-    schedules, days = reference_ids(request, "schedule", "Schedule"), tokens(request, "start")
-    if schedules is None or days is None or len(days) != 1:
-        raise BadSearch("Slot search needs schedule=Schedule/<provider id> and one start=YYYY-MM-DD")
-    text = next(iter(days)).removeprefix("eq")
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise BadSearch(f"start={text} is not a day (YYYY-MM-DD)") from None
-    return built(
-        [slot for provider_id in sorted(schedules) for slot in busy_slots(hospital, facility_id, provider_id, day)]
-    )

@@ -3,6 +3,7 @@ are built from (the aggregates themselves keep only what their rules need)."""
 
 from __future__ import annotations
 
+import html
 import uuid
 from datetime import datetime
 from typing import Any, NamedTuple, TypeVar
@@ -31,3 +32,8 @@ def history(hospital, aggregate_id: uuid.UUID, cls: type[A], facility_id: str, w
 def instant(moment: datetime) -> str:
     """FHIR dateTime: ISO 8601 with its offset."""
     return moment.isoformat()
+
+
+def narrative(summary: str) -> dict:
+    """A generated narrative (`text`) of one escaped sentence, never patient data."""
+    return {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{html.escape(summary)}</div>'}

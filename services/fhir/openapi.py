@@ -30,7 +30,7 @@ OPERATION_OUTCOME = {
                 "required": ["severity", "code", "diagnostics"],
                 "properties": {
                     "severity": {"const": "error"},
-                    "code": {"type": "string", "enum": ["login", "forbidden", "invalid", "not-found"]},
+                    "code": {"type": "string", "enum": ["login", "forbidden", "invalid", "not-found", "conflict"]},
                     "diagnostics": {"type": "string"},
                 },
             },
@@ -52,14 +52,14 @@ API_ERROR = {
 }
 
 
-def _outcome(description: str, also_api_error: bool = False) -> dict[str, Any]:
+def outcome_response(description: str, also_api_error: bool = False) -> dict[str, Any]:
     content: dict[str, Any] = {FHIR_JSON: {"schema": OPERATION_OUTCOME}}
     if also_api_error:
         content["application/json"] = {"schema": API_ERROR}
     return {"description": description, "content": content}
 
 
-def _resource(kind: str) -> dict[str, Any]:
+def resource_schema(kind: str) -> dict[str, Any]:
     return {
         "type": "object",
         "required": ["resourceType"],
@@ -70,27 +70,30 @@ def _resource(kind: str) -> dict[str, Any]:
 def responses(kind: str, search: bool) -> dict[int | str, dict[str, Any]]:
     """The answers of one FHIR route: the resource (or a searchset Bundle of
     them) as application/fhir+json, else an OperationOutcome."""
-    found = _resource("Bundle") if search else _resource(kind)
+    found = resource_schema("Bundle") if search else resource_schema(kind)
     if search:
         found["properties"] = {
             **found["properties"],
             "type": {"const": "searchset"},
             "total": {"type": "integer", "minimum": 0},
-            "entry": {"type": "array", "items": {"type": "object", "properties": {"resource": _resource(kind)}}},
+            "entry": {"type": "array", "items": {"type": "object", "properties": {"resource": resource_schema(kind)}}},
         }
     answers: dict[int | str, dict[str, Any]] = {
         200: {
             "description": f"the searchset Bundle of matching {kind} resources" if search else f"the {kind}",
             "content": {FHIR_JSON: {"schema": found}},
         },
-        401: _outcome("missing, expired or invalid token (issue code login)"),
-        403: _outcome("role or facility not allowed (issue code forbidden)"),
-        422: _outcome("malformed facility code, or malformed id in the path", also_api_error=not search),
+        401: outcome_response("missing, expired or invalid token (issue code login)"),
+        403: outcome_response("role or facility not allowed (issue code forbidden)"),
+        422: outcome_response(
+            "malformed facility code, malformed id in the path, or (Slot) a start range wider than 62 days",
+            also_api_error=not search,
+        ),
     }
     if search:
-        answers[400] = _outcome("unknown search parameter, empty value or malformed value (issue code invalid)")
+        answers[400] = outcome_response("unknown search parameter, empty value or malformed value (issue code invalid)")
     else:
-        answers[404] = _outcome(f"no {kind} with this id at this facility (issue code not-found)")
+        answers[404] = outcome_response(f"no {kind} with this id at this facility (issue code not-found)")
     return answers
 
 

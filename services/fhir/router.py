@@ -21,105 +21,37 @@ resources (and patients, by MRN, when shown) of the page it returns.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated
+import re
 
-from fastapi import APIRouter, Depends, Path, Request
-from fastapi.security import HTTPAuthorizationCredentials
+from fastapi import APIRouter, Request
 
-from base.access import Denied, authorize
-from base.permissions import sees_identity
-from services.api.deps import bearer
-from services.audit.access import record_disclosed, record_read
-from services.errors import NotFound
+from base.access import FACILITY_ID_MAX_LENGTH, FACILITY_ID_PATTERN
 from services.fhir import finders
+from services.fhir.answering import READ_ROUTE as READ_ROUTE  # the role rules each FHIR resource follows
+from services.fhir.answering import Credentials, Facility, FhirId, Refused, answer, outcome
 from services.fhir.appointment import appointment_resource
-from services.fhir.bundle import disclosed_refs, searchset
+from services.fhir.booking_routes import router as booking
+from services.fhir.bundle import searchset
+from services.fhir.capability import capability_statement
 from services.fhir.coverage import coverage_resource
 from services.fhir.encounter import encounter_resource
 from services.fhir.finders import APPOINTMENT_STATUSES, ENCOUNTER_STATUSES, OPERATIONAL_CODES
 from services.fhir.index import search_index
 from services.fhir.location import location_by_id
-from services.fhir.openapi import DATE, FACILITY_SCHEMA, FhirJSONResponse, query, responses, token
+from services.fhir.openapi import (
+    DATE,
+    FHIR_JSON,
+    FhirJSONResponse,
+    outcome_response,
+    query,
+    resource_schema,
+    responses,
+    token,
+)
 from services.fhir.openapi import search_parameters as searching
-from services.fhir.schedule import schedule_resource
-from services.fhir.search import BadSearch
-from services.hospital import Hospital
-
-# The command API route whose role rules a FHIR read follows.
-READ_ROUTE = {
-    "Encounter": "encounters.read",
-    "Location": "beds.read",
-    "Appointment": "appointments.read",
-    "Slot": "appointments.read",
-    "Schedule": "scheduling.availability",
-    "Coverage": "appointments.read",
-}
+from services.fhir.scheduling import router as scheduling
 
 router = APIRouter(prefix="/fhir/R4/{facility_id}", tags=["fhir"], default_response_class=FhirJSONResponse)
-Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-FhirId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9\-.]{1,64}$")]
-# Checked by `authorize` after the token (a 422 OperationOutcome): documented here, not enforced by FastAPI.
-Facility = Annotated[str, Path(description="facility code", json_schema_extra=FACILITY_SCHEMA)]
-
-
-class Refused(Exception):
-    def __init__(self, status: int, code: str, text: str):
-        super().__init__(text)
-        self.status, self.code, self.text = status, code, text
-
-
-def outcome(status: int, code: str, text: str) -> FhirJSONResponse:
-    body = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code, "diagnostics": text}]}
-    return FhirJSONResponse(body, status_code=status)
-
-
-# OperationOutcome issue codes for the refusals of `base.access.authorize`.
-ISSUE_CODES = {401: "login", 403: "forbidden", 422: "invalid"}
-
-
-def answer(
-    request: Request,
-    credentials: HTTPAuthorizationCredentials | None,
-    kind: str,
-    build: Callable[[Hospital, bool], dict],
-) -> FhirJSONResponse:
-    """Authorize, build, and map refusals to OperationOutcome."""
-    facility_id = request.path_params["facility_id"]
-    route = READ_ROUTE[kind]
-    try:
-        token = credentials.credentials if credentials is not None else None
-        try:
-            principal = authorize(token, route, facility_id, request.app.state.settings)
-        except Denied as denied:
-            raise Refused(denied.status, ISSUE_CODES[denied.status], denied.message) from None
-        resource_id = ",".join(str(v) for k, v in request.path_params.items() if k != "facility_id")
-        record_read(
-            request.app.state.hospital,
-            principal,
-            facility_id,
-            f"fhir/{kind}",
-            resource_id or str(request.url.query),
-            request.client.host if request.client else None,
-        )
-        body = build(request.app.state.hospital, sees_identity(route, principal.role))
-        if body.get("resourceType") == "Bundle":
-            record_disclosed(
-                request.app.state.hospital,
-                principal,
-                facility_id,
-                f"fhir/{kind}",
-                str(request.url.query),
-                request.client.host if request.client else None,
-                disclosed_refs(body),
-            )
-    except Refused as refusal:
-        return outcome(refusal.status, refusal.code, refusal.text)
-    except NotFound as error:
-        return outcome(404, "not-found", error.message)
-    except BadSearch as error:
-        return outcome(400, "invalid", str(error))
-    return FhirJSONResponse(body)
 
 
 @router.get("/Encounter/{encounter_id}", name="fhir.encounter.read", responses=responses("Encounter", search=False))
@@ -203,28 +135,6 @@ def search_appointment(facility_id: Facility, request: Request, credentials: Cre
     )
 
 
-@router.get("/Schedule/{schedule_id}", name="fhir.schedule.read", responses=responses("Schedule", search=False))
-def read_schedule(facility_id: Facility, schedule_id: FhirId, request: Request, credentials: Credentials):
-    return answer(request, credentials, "Schedule", lambda h, _: schedule_resource(h, facility_id, schedule_id))
-
-
-@router.get(
-    "/Schedule",
-    name="fhir.schedule.search",
-    responses=responses("Schedule", search=True),
-    openapi_extra=searching(
-        query("actor", token(), description="Practitioner/<id> or the bare id"), query("service-type", token())
-    ),
-)
-def search_schedule(facility_id: Facility, request: Request, credentials: Credentials):
-    return answer(
-        request,
-        credentials,
-        "Schedule",
-        lambda h, _: searchset(request, lambda: finders.schedules(h, request, facility_id, search_index(request))),
-    )
-
-
 @router.get("/Coverage/{appointment_id}", name="fhir.coverage.read", responses=responses("Coverage", search=False))
 def read_coverage(facility_id: Facility, appointment_id: FhirId, request: Request, credentials: Credentials):
     return answer(
@@ -253,22 +163,20 @@ def search_coverage(facility_id: Facility, request: Request, credentials: Creden
     return answer(request, credentials, "Coverage", find)
 
 
+router.include_router(scheduling)
+router.include_router(booking)
+
+
 @router.get(
-    "/Slot",
-    name="fhir.slot.search",
-    responses=responses("Slot", search=True),
-    openapi_extra=searching(
-        query("schedule", token(), required=True, description="Schedule/<provider id> or the bare id"),
-        query(
-            "start",
-            {"type": "string", "format": "date"},
-            required=True,
-            description="one UTC day, YYYY-MM-DD (an eq prefix is allowed)",
-        ),
-    ),
-)
-def search_slots(facility_id: Facility, request: Request, credentials: Credentials):
-    """schedule=Schedule/<provider id> (or the bare id), start=YYYY-MM-DD (one UTC day)."""
-    return answer(
-        request, credentials, "Slot", lambda h, _: searchset(request, lambda: finders.slots(h, request, facility_id))
-    )
+    "/metadata",
+    name="fhir.metadata",
+    responses={200: {"description": "the CapabilityStatement (no token needed)",
+                     "content": {FHIR_JSON: {"schema": resource_schema("CapabilityStatement")}}},
+               422: outcome_response("malformed facility code")},
+)  # fmt: skip
+def metadata(facility_id: Facility, request: Request):
+    """What this server answers: interactions and search parameters of each resource."""
+    if not re.fullmatch(FACILITY_ID_PATTERN, facility_id) or len(facility_id) > FACILITY_ID_MAX_LENGTH:
+        return outcome(422, "invalid", "malformed facility code")
+    url = str(request.url_for("fhir.metadata", facility_id=facility_id)).removesuffix("/metadata")
+    return FhirJSONResponse(capability_statement(request.app.openapi()["paths"], url))

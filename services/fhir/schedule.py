@@ -15,7 +15,7 @@ from fhir.resources.R4B.schedule import Schedule as FhirSchedule
 from events.catalogue import ScheduleDefined
 from services.access.availability import ResourceSchedule
 from services.access.schedule_commands import schedule_aggregate_id
-from services.fhir.history import history, instant
+from services.fhir.history import history, instant, narrative
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 OTHER_KINDS = ("room", "department")
@@ -26,13 +26,13 @@ def schedule_fhir_id(kind: str, resource_id: str) -> str:
     return resource_id if kind == "provider" else f"{kind}.{resource_id}"
 
 
-def _kind_of(schedule_id: str) -> tuple[str, str]:
+def kind_of(schedule_id: str) -> tuple[str, str]:
     kind, _, rest = schedule_id.partition(".")
     return (kind, rest) if kind in OTHER_KINDS and rest else ("provider", schedule_id)
 
 
 def schedule_resource(hospital, facility_id: str, schedule_id: str) -> dict:
-    kind, resource_id = _kind_of(schedule_id)
+    kind, resource_id = kind_of(schedule_id)
     aggregate_id = schedule_aggregate_id(facility_id, kind, resource_id)
     return schedule_by_aggregate(hospital, facility_id, aggregate_id, f"Schedule/{schedule_id}")
 
@@ -54,6 +54,7 @@ def schedule_by_aggregate(hospital, facility_id: str, aggregate_id: uuid.UUID, w
     resource = {
         "resourceType": "Schedule",
         "id": schedule_fhir_id(schedule.kind, schedule.resource_id),
+        "text": narrative(f"Schedule of {schedule.kind} {schedule.resource_id} ({schedule.department}). {comment}"),
         "identifier": [
             {
                 "use": "usual",

@@ -27,6 +27,7 @@ from deploy.commands.facility import load_beds
 from deploy.server import build_app
 from services.api import appointments, beds, encounters, scheduling, scheduling_reports
 from services.api.app import API_PREFIX
+from services.fhir.booking import RULES as FHIR_BOOKING_RULES
 from services.fhir.router import READ_ROUTE
 
 DEMO = Path(__file__).resolve().parents[2] / "deploy" / "facilities" / "demo.toml"
@@ -57,6 +58,7 @@ RULES_NOT_IN_JSON_SCHEMA = (
     "days ahead",
     "(the shortest slot)",
     "years before",
+    *FHIR_BOOKING_RULES,  # which Patient, Practitioner and Slot an Appointment names
 )
 
 
@@ -86,6 +88,10 @@ API_ROUTES = {
 def permission_route(app: FastAPI, method: str, path: str) -> str:
     """The `base/permissions.py` entry whose roles may call this operation."""
     if path.startswith("/fhir/R4/"):
+        if path.endswith("/metadata"):  # the CapabilityStatement needs no token: any role will do
+            return "appointments.read"
+        if method.upper() != "GET":  # booking over FHIR follows the command API's booking routes
+            return "appointments.book" if method.upper() == "POST" else "appointments.reschedule"
         return READ_ROUTE[path.split("/")[4]]
     if path.startswith("/board/"):
         return "board." + path.split("/")[2]

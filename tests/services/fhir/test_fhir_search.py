@@ -141,29 +141,32 @@ def test_each_search_is_in_the_access_log(scenario, scenario_hospital, reader):
 
 
 @pytest.mark.parametrize(
-    "query, diagnostic",
+    "query, status, diagnostic",
     [
-        ("schedule=dr-hopper", "needs schedule"),
-        ("start=2026-03-02", "needs schedule"),
-        ("schedule=dr-hopper&start=02.03.2026", "not a day"),
-        ("schedule=dr-hopper&start=2026-03-02&status=free", "unsupported search parameter status"),
+        ("schedule=dr-hopper&start=02.03.2026", 400, "is not a FHIR date"),
+        ("schedule=dr-hopper&start=2026-03-02&status=open", 400, "status=open is not one of"),
+        ("schedule=dr-hopper&start=2026-03-02&colour=red", 400, "unsupported search parameter colour"),
+        ("schedule=dr-hopper&start=ge2026-03-02&start=lt2026-06-02", 422, "ask for at most 62 days"),
     ],
 )
-def test_bad_slot_searches_are_400_operation_outcomes(scenario, reader, query, diagnostic):
+def test_bad_slot_searches_are_operation_outcomes(scenario, reader, query, status, diagnostic):
     response = reader("scheduler").get(f"{BASE}/Slot?{query}")
-    assert response.status_code == 400 and response.json()["resourceType"] == "OperationOutcome"
+    assert response.status_code == status and response.json()["resourceType"] == "OperationOutcome"
     assert diagnostic in response.json()["issue"][0]["diagnostics"]
 
 
 def test_slots_are_searched_for_one_or_more_schedules(scenario, reader):
     client = reader("scheduler")
-    body = client.get(f"{BASE}/Slot?schedule=Schedule/dr-hopper,Schedule/dr-curie&start=eq2026-03-02").json()
+    query = "schedule=Schedule/dr-hopper,Schedule/dr-curie&start=eq2026-03-02&status=busy&_count=50"
+    body = client.get(f"{BASE}/Slot?{query}").json()
     Bundle.model_validate(body)
     assert sorted(e["resource"]["schedule"]["reference"] for e in body["entry"]) == [
         "Schedule/dr-curie",
+        "Schedule/dr-curie",
         "Schedule/dr-hopper",
-    ]
-    assert client.get(f"{BASE}/Slot?schedule=dr-hopper&start=2026-03-03").json()["total"] == 0  # ap-2 was cancelled
+    ]  # ap-3 takes two of dr-curie's 30-minute cells
+    busy_on_3rd = client.get(f"{BASE}/Slot?schedule=dr-hopper&start=2026-03-03&status=busy").json()
+    assert busy_on_3rd["total"] == 0  # ap-2 was cancelled
 
 
 def test_searches_scan_the_same_on_each_store(settings):
