@@ -9,6 +9,7 @@ every event comes from here, never from a request body.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import threading
@@ -42,6 +43,11 @@ LEEWAY_SECONDS = 30
 _secret_lock = threading.Lock()
 _secrets: dict[Path, str] = {}
 _jwks_clients: dict[str, jwt.PyJWKClient] = {}
+# Verified tokens, kept until they expire: a client sends the same token on
+# every request, and checking its signature again costs more than the rest
+# of an authorised read. Keyed by everything the verdict depends on.
+VERIFIED_CACHE_SIZE = 4096
+_verified: dict[tuple[str, str, str, str, str], tuple[Principal, float]] = {}
 
 
 class AuthError(Exception):
@@ -109,6 +115,23 @@ def mint_token(settings: Settings, subject: str, role: str, facilities: list[str
 
 
 def verify_token(settings: Settings, token: str) -> Principal:
+    """The caller the token names, if it is valid now; else AuthError. A token
+    once verified is not checked again until its `exp` (plus the leeway)."""
+    trust = settings.jwt_jwks_url or hashlib.sha256(signing_secret(settings).encode()).hexdigest()
+    cache_key = (token, trust, settings.jwt_jwks_url, settings.jwt_audience, settings.jwt_issuer)
+    cached = _verified.get(cache_key)
+    if cached is not None:
+        if time.time() <= cached[1]:
+            return cached[0]
+        _verified.pop(cache_key, None)
+    principal, expires = _verify(settings, token)
+    if len(_verified) >= VERIFIED_CACHE_SIZE:
+        _verified.clear()
+    _verified[cache_key] = (principal, expires + LEEWAY_SECONDS)
+    return principal
+
+
+def _verify(settings: Settings, token: str) -> tuple[Principal, float]:
     try:
         if settings.jwt_jwks_url:
             key = _jwks_client(settings.jwt_jwks_url).get_signing_key_from_jwt(token).key
@@ -140,7 +163,7 @@ def verify_token(settings: Settings, token: str) -> Principal:
         raise AuthError("token signing key could not be found at the identity provider") from None
     except jwt.InvalidTokenError:
         raise AuthError("token is malformed") from None
-    return _principal(claims)
+    return _principal(claims), float(claims["exp"])
 
 
 def _principal(claims: dict) -> Principal:
