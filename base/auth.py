@@ -117,18 +117,33 @@ def mint_token(settings: Settings, subject: str, role: str, facilities: list[str
 def verify_token(settings: Settings, token: str) -> Principal:
     """The caller the token names, if it is valid now; else AuthError. A token
     once verified is not checked again until its `exp` (plus the leeway)."""
-    trust = settings.jwt_jwks_url or hashlib.sha256(signing_secret(settings).encode()).hexdigest()
-    cache_key = (token, trust, settings.jwt_jwks_url, settings.jwt_audience, settings.jwt_issuer)
-    cached = _verified.get(cache_key)
-    if cached is not None:
-        if time.time() <= cached[1]:
-            return cached[0]
-        _verified.pop(cache_key, None)
+    remembered = verified_before(settings, token)
+    if remembered is not None:
+        return remembered
+    cache_key = _cache_key(settings, token)
     principal, expires = _verify(settings, token)
     if len(_verified) >= VERIFIED_CACHE_SIZE:
         _verified.clear()
     _verified[cache_key] = (principal, expires + LEEWAY_SECONDS)
     return principal
+
+
+def verified_before(settings: Settings, token: str) -> Principal | None:
+    """The principal of a token verified earlier and not yet expired; None
+    when it must be verified (which may fetch the issuer's keys)."""
+    cache_key = _cache_key(settings, token)
+    cached = _verified.get(cache_key)
+    if cached is None:
+        return None
+    if time.time() <= cached[1]:
+        return cached[0]
+    _verified.pop(cache_key, None)
+    return None
+
+
+def _cache_key(settings: Settings, token: str) -> tuple[str, str, str, str, str]:
+    trust = settings.jwt_jwks_url or hashlib.sha256(signing_secret(settings).encode()).hexdigest()
+    return (token, trust, settings.jwt_jwks_url, settings.jwt_audience, settings.jwt_issuer)
 
 
 def _verify(settings: Settings, token: str) -> tuple[Principal, float]:
