@@ -114,3 +114,35 @@ def test_a_burst_of_commands_shares_transactions_and_keeps_one_link_per_event(se
         assert report.intact and report.checked == app.recorder.max_notification_id()
     finally:
         app.close()
+
+
+def test_two_schedulers_booking_one_slot_in_one_transaction_have_exactly_one_winner(settings, clock):
+    from datetime import timedelta
+
+    from services.errors import SlotAlreadyBooked
+    from tests.services.access.conftest import PATIENT, at
+
+    app = Hospital(settings)
+    try:
+        start, meta = at(1, 9), clock.meta(role="scheduler", at=at(0, 8))
+        entered, release = hold_first_write(app)
+
+        def book(n: int) -> str:
+            try:
+                app.book(meta, PATIENT, "dr-1", "clinic", "outpatient-visit", start, start + timedelta(minutes=30),
+                         appointment_id=f"S{n}")  # fmt: skip
+                return "booked"
+            except SlotAlreadyBooked:
+                return "refused"
+
+        with ThreadPoolExecutor(3) as pool:
+            blocker = pool.submit(app.register_bed, clock.meta(), "B1", "Acute")
+            assert entered.wait(30)
+            results = [pool.submit(book, n) for n in range(2)]
+            wait_for_queue(app, 2)
+            release.set()
+            blocker.result(30)
+            assert sorted(future.result(30) for future in results) == ["booked", "refused"]
+        assert verify(app).intact
+    finally:
+        app.close()
