@@ -146,3 +146,31 @@ def test_two_schedulers_booking_one_slot_in_one_transaction_have_exactly_one_win
         assert verify(app).intact
     finally:
         app.close()
+
+
+def test_concurrent_audited_reads_share_a_transaction_and_each_is_stored_before_it_returns(settings):
+    from base.auth import Principal
+    from services.audit.access import access_log, record_read
+
+    app = Hospital(settings)
+    try:
+        reader = Principal("nurse-1", "charge-nurse", ("fac-1",))
+        entered, release = hold_first_write(app)
+        before = app.group_commit.transactions
+        with ThreadPoolExecutor(21) as pool:
+            first = pool.submit(record_read, app, reader, "fac-1", "encounters.read", "E0", "10.0.0.1")
+            assert entered.wait(30)
+            reads = [
+                pool.submit(record_read, app, reader, "fac-1", "encounters.read", f"E{n}", "10.0.0.1")
+                for n in range(1, 21)
+            ]
+            wait_for_queue(app, 20)
+            assert not any(read.done() for read in reads)  # none returns before its record is stored
+            release.set()
+            first.result(30)
+            for read in reads:
+                read.result(30)
+        assert app.group_commit.transactions - before == 2
+        assert sorted(entry.resource_id for entry in access_log(app)) == sorted(f"E{n}" for n in range(21))
+    finally:
+        app.close()
