@@ -9,6 +9,7 @@ every event comes from here, never from a request body.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import threading
@@ -43,6 +44,11 @@ DEFAULT_TTL_SECONDS = 8 * 3600
 _secret_lock = threading.Lock()
 _secrets: dict[Path, str] = {}
 _jwks_clients: dict[str, jwt.PyJWKClient] = {}
+# Verified tokens, kept until they expire: a client sends the same token on
+# every request, and checking its signature again costs more than the rest
+# of an authorised read. Keyed by everything the verdict depends on.
+VERIFIED_CACHE_SIZE = 4096
+_verified: dict[tuple[str, str, str, str, str], tuple[Principal, float]] = {}
 
 
 class AuthError(Exception):
@@ -138,6 +144,38 @@ def mint_token(
 
 
 def verify_token(settings: Settings, token: str) -> Principal:
+    """The caller the token names, if it is valid now; else AuthError. A token
+    once verified is not checked again until its `exp` (plus the leeway)."""
+    remembered = verified_before(settings, token)
+    if remembered is not None:
+        return remembered
+    cache_key = _cache_key(settings, token)
+    principal, expires = _verify(settings, token)
+    if len(_verified) >= VERIFIED_CACHE_SIZE:
+        _verified.clear()
+    _verified[cache_key] = (principal, expires + LEEWAY_SECONDS)
+    return principal
+
+
+def verified_before(settings: Settings, token: str) -> Principal | None:
+    """The principal of a token verified earlier and not yet expired; None
+    when it must be verified (which may fetch the issuer's keys)."""
+    cache_key = _cache_key(settings, token)
+    cached = _verified.get(cache_key)
+    if cached is None:
+        return None
+    if time.time() <= cached[1]:
+        return cached[0]
+    _verified.pop(cache_key, None)
+    return None
+
+
+def _cache_key(settings: Settings, token: str) -> tuple[str, str, str, str, str]:
+    trust = settings.jwt_jwks_url or hashlib.sha256(signing_secret(settings).encode()).hexdigest()
+    return (token, trust, settings.jwt_jwks_url, settings.jwt_audience, settings.jwt_issuer)
+
+
+def _verify(settings: Settings, token: str) -> tuple[Principal, float]:
     try:
         if settings.jwt_jwks_url:
             key = _jwks_client(settings.jwt_jwks_url).get_signing_key_from_jwt(token).key
@@ -170,7 +208,7 @@ def verify_token(settings: Settings, token: str) -> Principal:
     except jwt.InvalidTokenError:
         raise AuthError("token is malformed") from None
     _check_lifetime(settings, claims)
-    return _principal(claims)
+    return _principal(claims), float(claims["exp"])
 
 
 def _check_lifetime(settings: Settings, claims: dict) -> None:

@@ -15,9 +15,9 @@ from typing import Any, ParamSpec, Protocol, TypedDict, TypeVar
 from urllib.parse import unquote, urlparse
 
 import msgspec
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.domain import Aggregate, DomainEventProtocol, MutableOrImmutableAggregate
+from eventsourcing.persistence import IntegrityError, Recording, Transcoder
 from eventsourcing.utils import Environment, EnvType
 
 from base.private_files import private_dir, private_file, tighten
@@ -25,6 +25,7 @@ from base.settings import Settings
 from events.envelope import event_id_for
 from services.audit.chain import ChainWriter
 from services.errors import ConcurrentChange, DomainError, IdempotencyKeyReused, NotFound
+from services.group_commit import GroupCommit
 from services.recording import FlowAggregate, Meta, MsgspecTranscoder
 
 ID_NAMESPACE = uuid.UUID("0b7f6d1e-0d5c-4f57-a1a8-7a3c8f0a2d11")
@@ -163,14 +164,30 @@ class HospitalBase(Application):
         chain = getattr(self.recorder, "chain", None)
         if isinstance(chain, ChainWriter):
             chain.configure(settings)
+        self.group_commit = GroupCommit(self.events.put)
+
+    def save(
+        self, *objs: MutableOrImmutableAggregate[Any] | DomainEventProtocol[Any] | None, **kwargs: Any
+    ) -> list[Recording[Any]]:
+        """Store pending events in a transaction shared with other threads' saves (`services.group_commit`)."""
+        if kwargs:  # tracking or recorder options: a transaction of its own
+            return super().save(*objs, **kwargs)
+        processing: ProcessingEvent[Any] = ProcessingEvent()
+        processing.collect_events(*objs)
+        recordings = self.group_commit.save(processing)
+        if self.repository.cache and not self.repository.fastforward:
+            for aggregate_id, aggregate in processing.aggregates.items():
+                self.repository.cache.put(aggregate_id, aggregate)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        self.notify(processing.events)
+        return recordings
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         return Environment(name, dict(env or {}))
 
     def construct_transcoder(self) -> Transcoder:
         return MsgspecTranscoder()
-
-    # --- loading ------------------------------------------------------------
 
     def load(self, cls: type[A], aggregate_id: uuid.UUID, facility_id: str, what: str) -> A:
         try:
@@ -187,8 +204,6 @@ class HospitalBase(Application):
         except AggregateNotFoundError:
             return None
         return aggregate if isinstance(aggregate, cls) else None
-
-    # --- the command loop ---------------------------------------------------
 
     def run(
         self,

@@ -1,25 +1,31 @@
-"""Single-event command throughput: HTTP API vs the application vs raw SQLite.
+"""Single-event commands and authorised reads: the application and the HTTP
+API against the raw commit rate of the same store, on SQLite and PostgreSQL.
 
-Prints commands per second for
-  1. raw SQLite: one INSERT + COMMIT per row into a plain table, with the
-     settings eventsourcing's SQLite datastore uses (WAL journal, default
-     synchronous, autocommit connection with explicit BEGIN) -- the baseline;
-  2. the application: `Hospital.triage` on distinct encounters, one thread;
-  3. the HTTP API: POST .../triage on distinct encounters through a real
-     uvicorn server, keep-alive httpx clients, a few of them concurrent;
-and the ratios between them, all measured in this run.
+Prints, per store, in the same run:
+  1. raw INSERT+COMMIT, one row per transaction (the baseline, `stores.py`);
+  2. the application: `Hospital.triage` on distinct encounters, from one
+     thread and from `--threads` threads at once (group commit shares
+     transactions between concurrent commands);
+  3. the HTTP API: POST .../triage through a real uvicorn server with
+     `--clients` concurrent keep-alive clients (in a process of their own);
+  4. latency with one client: POST .../triage p50 and an authorised
+     GET .../encounters/{id} p50 (each GET writes its access-log record).
 
-    .venv/bin/python deploy/bench/bench_commands.py [--commands 200] [--clients 4] [--rounds 5]
+    .venv/bin/python deploy/bench/bench_commands.py [--commands 300] [--clients 16] [--rounds 3]
+        [--store sqlite|postgres|both] [--postgres-dsn DSN (default EDFLOW_TEST_POSTGRES_DSN)]
 """
 
 from __future__ import annotations
 
 import argparse
-import sqlite3
+import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,6 +39,7 @@ from rich.table import Table
 
 from base.auth import mint_token
 from base.settings import Settings
+from deploy.bench.stores import raw_commit_rate, scratch_settings
 from events.catalogue import Person
 from events.envelope import Actor
 from services.api.app import create_app
@@ -42,6 +49,7 @@ from tests.services.api.live_server import running_server
 
 FACILITY = "bench"
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+BODY = {"esi": 3, "occurred_at": (START + timedelta(minutes=1)).isoformat()}
 
 
 def meta(minutes: int) -> Meta:
@@ -50,115 +58,132 @@ def meta(minutes: int) -> Meta:
     )
 
 
-def raw_sqlite_rate(path: Path, rows: int, progress: Progress) -> float:
-    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    connection.execute("PRAGMA journal_mode=WAL;")
-    connection.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, originator_id BLOB, version INTEGER, state BLOB)")
-    state = b'{"fact":{"type":"PatientTriaged","esi":3}}' * 4
-    task = progress.add_task("raw SQLite commits", total=rows)
+def arrivals(hospital: Hospital, count: int, label: str) -> list[str]:
+    return [hospital.arrive(meta(0), f"{label}-{n}", Person(sex="U")).id for n in range(count)]
+
+
+def concurrently(work: list[str], workers: int, each: Callable[[list[str]], None]) -> float:
+    """Seconds to run `each` on `workers` interleaved shares of `work` at once."""
     began = time.perf_counter()
-    for n in range(rows):
-        connection.execute("BEGIN")
-        connection.execute(
-            "INSERT INTO events (originator_id, version, state) VALUES (?, ?, ?)", (n.to_bytes(16, "big"), 1, state)
-        )
-        connection.execute("COMMIT")
-        progress.advance(task)
-    elapsed = time.perf_counter() - began
-    connection.close()
-    return rows / elapsed
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(each, [work[i::workers] for i in range(workers)]))
+    return time.perf_counter() - began
 
 
-def arrivals(hospital: Hospital, count: int, progress: Progress, label: str) -> list[str]:
-    task = progress.add_task(f"setting up {label}", total=count)
-    visits = []
-    for n in range(count):
-        visits.append(hospital.arrive(meta(0), f"{label}-{n}", Person(sex="U")).id)
-        progress.advance(task)
-    return visits
-
-
-def application_rate(settings: Settings, count: int, progress: Progress) -> float:
+def application_rates(settings: Settings, count: int, threads: int) -> tuple[float, float]:
     hospital = Hospital(settings)
     try:
-        visits = arrivals(hospital, count, progress, "app")
-        task = progress.add_task("application triage", total=count)
+        alone, together = arrivals(hospital, count, "one"), arrivals(hospital, count, "many")
         began = time.perf_counter()
-        for visit in visits:
+        for visit in alone:
             hospital.triage(meta(1), visit, 3)
-            progress.advance(task)
-        return count / (time.perf_counter() - began)
+        one = count / (time.perf_counter() - began)
+
+        def triage(share: list[str]) -> None:
+            for visit in share:
+                hospital.triage(meta(1), visit, 3)
+
+        return one, count / concurrently(together, threads, triage)
     finally:
         hospital.close()
 
 
-def http_rate(settings: Settings, count: int, clients: int, progress: Progress) -> float:
+def http_figures(settings: Settings, count: int, clients: int) -> tuple[float, float, float]:
+    """(POSTs/s with `clients` clients, POST p50 ms and GET p50 ms with one client)."""
     hospital = Hospital(settings)
     try:
-        visits = arrivals(hospital, count, progress, "http")
-        token = mint_token(settings, "bench", "admin", [FACILITY])
-        shares = [visits[i::clients] for i in range(clients)]
-        task = progress.add_task(f"HTTP triage ({clients} clients)", total=count)
+        burst, single = arrivals(hospital, count, "burst"), arrivals(hospital, count, "single")
+        headers = {"Authorization": f"Bearer {mint_token(settings, 'bench', 'admin', [FACILITY])}"}
+        path = f"/api/v1/facilities/{FACILITY}/encounters"
         with running_server(create_app(settings, hospital)) as base:
-
-            def run(share: list[str]) -> int:
-                failures = 0
-                with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
-                    for visit in share:
-                        body = {"esi": 3, "occurred_at": (START + timedelta(minutes=1)).isoformat()}
-                        response = client.post(f"/api/v1/facilities/{FACILITY}/encounters/{visit}/triage", json=body)
-                        failures += response.status_code != 200
-                        progress.advance(task)
-                return failures
-
-            began = time.perf_counter()
-            with ThreadPoolExecutor(clients) as pool:
-                failures = sum(pool.map(run, shares))
-            elapsed = time.perf_counter() - began
-        if failures:
-            raise SystemExit(f"{failures} HTTP commands failed; the figure would be meaningless")
-        return count / elapsed
+            token = headers["Authorization"].split()[1]
+            burst_run = subprocess.run(
+                [sys.executable, str(Path(__file__).with_name("http_burst.py")), base, token, FACILITY, str(clients)],
+                input=json.dumps(burst),
+                capture_output=True,
+                text=True,
+            )
+            if burst_run.returncode != 0:
+                raise SystemExit(f"the HTTP burst failed: {burst_run.stderr[-2000:]}")
+            rate = count / float(burst_run.stdout)
+            posts, gets = [], []
+            with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+                for visit in single:
+                    began = time.perf_counter()
+                    response = client.post(f"{path}/{visit}/triage", json=BODY)
+                    posts.append(time.perf_counter() - began)
+                    began = time.perf_counter()
+                    read = client.get(f"{path}/{visit}")
+                    gets.append(time.perf_counter() - began)
+                    if response.status_code != 200 or read.status_code != 200:
+                        raise SystemExit(f"HTTP request failed: {response.status_code} / {read.status_code}")
+        return rate, statistics.median(posts) * 1000, statistics.median(gets) * 1000
     finally:
         hospital.close()
+
+
+def measure(store: str, args: argparse.Namespace, scratch: Path, progress: Progress) -> dict[str, list[float]]:
+    figures: dict[str, list[float]] = {k: [] for k in ("raw", "app1", "appN", "http", "post", "get")}
+    task = progress.add_task(f"{store}: rounds", total=args.rounds)
+    for round_number in range(args.rounds):
+        # Rounds interleave the paths, so a noisy disk weighs on each alike.
+        root = scratch / f"{store}-{round_number}"
+        with scratch_settings(store, root / "raw", args.postgres_dsn) as settings:
+            figures["raw"].append(raw_commit_rate(settings, args.commands))
+        with scratch_settings(store, root / "app", args.postgres_dsn) as settings:
+            one, many = application_rates(settings, args.commands, args.clients)
+            figures["app1"].append(one)
+            figures["appN"].append(many)
+        with scratch_settings(store, root / "http", args.postgres_dsn) as settings:
+            rate, post, get = http_figures(settings, args.commands, args.clients)
+            figures["http"].append(rate)
+            figures["post"].append(post)
+            figures["get"].append(get)
+        progress.advance(task)
+    return figures
+
+
+def table(store: str, figures: dict[str, list[float]], args: argparse.Namespace) -> Table:
+    out = Table(title=f"{store}: single-event commands ({args.rounds} rounds x {args.commands}; medians)")
+    for column in ("path", "median", "min-max", "vs raw commit"):
+        out.add_column(column, justify="left" if column == "path" else "right")
+    raw = statistics.median(figures["raw"])
+    rows = {
+        "raw": ("raw INSERT+COMMIT (baseline)", "/s"),
+        "app1": ("application, 1 thread", "/s"),
+        "appN": (f"application, {args.clients} threads", "/s"),
+        "http": (f"HTTP POST, {args.clients} keep-alive clients", "/s"),
+        "post": ("HTTP POST p50, 1 client", " ms"),
+        "get": ("authorised GET p50, 1 client", " ms"),
+    }
+    for name, (label, unit) in rows.items():
+        values = figures[name]
+        median = statistics.median(values)
+        ratio = f"{median / raw:.2f}x" if unit == "/s" else ""
+        fmt = "{:,.0f}" if unit == "/s" else "{:.2f}"
+        spread = f"{fmt.format(min(values))}-{fmt.format(max(values))}"
+        out.add_row(label, fmt.format(median) + unit, spread, ratio)
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--commands", type=int, default=200, help="commands per measurement (default 200)")
-    parser.add_argument("--clients", type=int, default=4, help="concurrent HTTP clients (default 4)")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; medians are reported (default 5)")
+    parser.add_argument("--commands", type=int, default=300, help="commands per measurement (default 300)")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent HTTP clients and threads (default 16)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are reported (default 3)")
+    parser.add_argument("--store", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--postgres-dsn", default=os.environ.get("EDFLOW_TEST_POSTGRES_DSN", ""))
     args = parser.parse_args()
+    stores = ["sqlite", "postgres"] if args.store == "both" else [args.store]
+    if "postgres" in stores and not args.postgres_dsn:
+        raise SystemExit("PostgreSQL needs --postgres-dsn or EDFLOW_TEST_POSTGRES_DSN (or use --store sqlite)")
     console = Console()
-    rates: dict[str, list[float]] = {"raw": [], "app": [], "http": []}
-    # Rounds interleave the three paths so a noisy disk (shared machines)
-    # weighs on each of them alike.
+    results = {}
     with tempfile.TemporaryDirectory() as scratch, Progress(console=console, transient=True) as progress:
-        for round_number in range(args.rounds):
-            root = Path(scratch) / f"round-{round_number}"
-            root.mkdir()
-            rates["raw"].append(raw_sqlite_rate(root / "raw.sqlite", args.commands, progress))
-            settings = Settings(data_dir=root / "app", jwt_secret="b" * 40)
-            rates["app"].append(application_rate(settings, args.commands, progress))
-            settings = Settings(data_dir=root / "http", jwt_secret="b" * 40)
-            rates["http"].append(http_rate(settings, args.commands, args.clients, progress))
-    medians = {name: statistics.median(values) for name, values in rates.items()}
-    table = Table(
-        title=f"single-event commands/s, SQLite event store ({args.rounds} rounds x {args.commands} commands)"
-    )
-    for column in ("path", "median/s", "min-max/s", "vs raw SQLite commit"):
-        table.add_column(column, justify="left" if column == "path" else "right")
-    labels = {
-        "raw": "raw SQLite INSERT+COMMIT (baseline)",
-        "app": "application (Hospital.triage)",
-        "http": f"HTTP API ({args.clients} keep-alive clients)",
-    }
-    for name, label in labels.items():
-        low, high = min(rates[name]), max(rates[name])
-        table.add_row(
-            label, f"{medians[name]:,.0f}", f"{low:,.0f}-{high:,.0f}", f"{medians[name] / medians['raw']:.2f}x"
-        )
-    console.print(table)
-    console.print(f"HTTP / application: {medians['http'] / medians['app']:.2f}x")
+        for store in stores:
+            results[store] = measure(store, args, Path(scratch), progress)
+    for store, figures in results.items():
+        console.print(table(store, figures, args))
 
 
 if __name__ == "__main__":

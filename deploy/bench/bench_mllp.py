@@ -4,13 +4,15 @@ ten, against the raw parse rate of the same messages measured in the same run.
     .venv/bin/python deploy/bench/bench_mllp.py --messages 300
 
 Prints figures; asserts nothing. Uses a fresh SQLite store under a temp dir
-(or PostgreSQL with --postgres-dsn).
+and a fresh PostgreSQL database (--postgres-dsn, default
+EDFLOW_TEST_POSTGRES_DSN), each with its raw commit rate beside it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import socket
 import sys
 import tempfile
@@ -26,7 +28,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from base.facility import load_facility
-from base.settings import Settings
+from deploy.bench.stores import raw_commit_rate, scratch_settings
 from services.hl7.context import FeedOptions
 from services.hl7.intake import Intake
 from services.hl7.mllp import MllpListener
@@ -35,7 +37,7 @@ from services.hospital import Hospital
 from tests.conftest import FIXTURES
 
 SAMPLE = FIXTURES / "hl7" / "ms-fhir-converter__ADT-A04-01.hl7"
-console = Console()
+console = Console(width=140)
 
 
 def messages(count: int, tag: str) -> list[bytes]:
@@ -72,49 +74,57 @@ def send_all(port: int, batch: list[bytes], progress=None, task=None) -> int:
     return accepted
 
 
+def run_store(store: str, args: argparse.Namespace, scratch: Path) -> None:
+    with scratch_settings(store, scratch / f"{store}-raw", args.postgres_dsn) as settings:
+        raw_commit = raw_commit_rate(settings, args.messages)
+    with scratch_settings(store, scratch / store, args.postgres_dsn) as settings:
+        app = Hospital(settings)
+        loop = asyncio.new_event_loop()
+        threading.Thread(target=loop.run_forever, daemon=True).start()
+        senders = tuple(load_facility(settings.facility_config).hl7_senders)  # the demo lists the sample's sender
+        listener = MllpListener(Intake(app, FeedOptions(senders=senders)), "127.0.0.1", 0, 1 << 20)
+        _, port = asyncio.run_coroutine_threadsafe(listener.start(), loop).result(30)
+
+        one, ten = messages(args.messages, "ONE"), messages(args.messages, "TEN")
+        baseline = parse_rate(one)
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task(f"{store}: one connection", total=len(one))
+            started = time.perf_counter()
+            ok_one = send_all(port, one, progress, task)
+            one_rate = len(one) / (time.perf_counter() - started)
+
+            task = progress.add_task(f"{store}: ten connections", total=len(ten))
+            shares = [ten[i::10] for i in range(10)]
+            started = time.perf_counter()
+            with ThreadPoolExecutor(10) as pool:
+                ok_ten = sum(pool.map(lambda share: send_all(port, share, progress, task), shares))
+            ten_rate = len(ten) / (time.perf_counter() - started)
+
+        asyncio.run_coroutine_threadsafe(listener.close(), loop).result(30)
+        loop.call_soon_threadsafe(loop.stop)
+        app.close()
+    console.print(f"HL7 A04 ({SAMPLE.stat().st_size} bytes), {args.messages} messages per scenario, {store} store")
+    console.print(f"  baseline: raw parse             {baseline:10.0f} msg/s")
+    console.print(f"  baseline: raw {store} commit   {raw_commit:10.0f} /s")
+    for label, ok, rate in (("1 connection, AA ", ok_one, one_rate), ("10 connections, AA", ok_ten, ten_rate)):
+        console.print(
+            f"  MLLP, {label} {ok:4d} {rate:10.1f} msg/s  ({rate / baseline:.4f} of parse, "
+            f"{rate / raw_commit:.2f}x raw commit)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=300, help="messages per scenario (default 300)")
-    parser.add_argument("--postgres-dsn", default="", help="use PostgreSQL instead of a temporary SQLite file")
+    parser.add_argument("--store", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--postgres-dsn", default=os.environ.get("EDFLOW_TEST_POSTGRES_DSN", ""))
     args = parser.parse_args()
-
-    data_dir = Path(tempfile.mkdtemp(prefix="bench-mllp-"))
-    store = dict(event_store="postgres", postgres_dsn=args.postgres_dsn) if args.postgres_dsn else {}
-    settings = Settings(data_dir=data_dir, **store)
-    app = Hospital(settings)
-    loop = asyncio.new_event_loop()
-    threading.Thread(target=loop.run_forever, daemon=True).start()
-    senders = tuple(load_facility(settings.facility_config).hl7_senders)  # the demo lists the sample's sender
-    listener = MllpListener(Intake(app, FeedOptions(senders=senders)), "127.0.0.1", 0, 1 << 20)
-    _, port = asyncio.run_coroutine_threadsafe(listener.start(), loop).result(30)
-
-    one, ten = messages(args.messages, "ONE"), messages(args.messages, "TEN")
-    baseline = parse_rate(one)
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("one connection", total=len(one))
-        started = time.perf_counter()
-        ok_one = send_all(port, one, progress, task)
-        one_rate = len(one) / (time.perf_counter() - started)
-
-        task = progress.add_task("ten connections", total=len(ten))
-        shares = [ten[i::10] for i in range(10)]
-        started = time.perf_counter()
-        with ThreadPoolExecutor(10) as pool:
-            ok_ten = sum(pool.map(lambda share: send_all(port, share, progress, task), shares))
-        ten_rate = len(ten) / (time.perf_counter() - started)
-
-    asyncio.run_coroutine_threadsafe(listener.close(), loop).result(30)
-    loop.call_soon_threadsafe(loop.stop)
-    app.close()
-    backend = "postgres" if args.postgres_dsn else "sqlite"
-    console.print(f"HL7 A04 ({SAMPLE.stat().st_size} bytes), {args.messages} messages per scenario, {backend} store")
-    console.print(f"  baseline: raw parse             {baseline:10.0f} msg/s")
-    console.print(
-        f"  MLLP, 1 connection, AA {ok_one:4d}   {one_rate:10.1f} msg/s  ({one_rate / baseline:.4f} of parse)"
-    )
-    console.print(
-        f"  MLLP, 10 connections, AA {ok_ten:4d} {ten_rate:10.1f} msg/s  ({ten_rate / baseline:.4f} of parse)"
-    )
+    stores = ["sqlite", "postgres"] if args.store == "both" else [args.store]
+    if "postgres" in stores and not args.postgres_dsn:
+        raise SystemExit("PostgreSQL needs --postgres-dsn or EDFLOW_TEST_POSTGRES_DSN (or use --store sqlite)")
+    with tempfile.TemporaryDirectory() as scratch:
+        for store in stores:
+            run_store(store, args, Path(scratch))
 
 
 if __name__ == "__main__":

@@ -61,7 +61,7 @@ def http_rate(settings: Settings, count: int, clients: int, progress: Progress, 
 
     bench_commands.create_app = create_app
     try:
-        return bench_commands.http_rate(settings, count, clients, progress)
+        return bench_commands.http_figures(settings, count, clients)[0]
     finally:
         bench_commands.create_app = original
 
@@ -110,14 +110,14 @@ def main() -> None:
         for n in range(args.rounds):
             settings = partial(scratch_settings, Path(scratch) / f"r{n}")
 
-            add("app: chain on", bench_commands.application_rate(settings("a1"), args.commands, progress))
+            add("app: chain on", bench_commands.application_rates(settings("a1"), args.commands, 1)[0])
             add(
                 "app: chain off",
-                bench_commands.application_rate(settings("a2", hash_chain=False), args.commands, progress),
+                bench_commands.application_rates(settings("a2", hash_chain=False), args.commands, 1)[0],
             )
             add(
                 "app: chain on + cipher",
-                bench_commands.application_rate(settings("a3", cipher_key=CIPHER_KEY), args.commands, progress),
+                bench_commands.application_rates(settings("a3", cipher_key=CIPHER_KEY), args.commands, 1)[0],
             )
             add(
                 "HTTP: auth on, chain on (both on)",

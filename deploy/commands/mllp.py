@@ -21,6 +21,21 @@ def register(subparsers) -> None:
     )
     parser.add_argument("--host", help="address to listen on (default: EDFLOW_MLLP_HOST)")
     parser.add_argument("--port", type=int, help="TCP port (default: EDFLOW_MLLP_PORT; 0 picks a free port)")
+    add_feed_arguments(parser)
+    parser.add_argument(
+        "--tls-cert", help="PEM certificate: serve MLLP over TLS (needs --tls-key; default EDFLOW_MLLP_TLS_CERTFILE)"
+    )
+    parser.add_argument("--tls-key", help="PEM private key for --tls-cert")
+    parser.add_argument(
+        "--tls-client-ca",
+        help="PEM CA certificate(s): require every client to present a certificate they signed "
+        "(mutual TLS; needs --tls-cert; default EDFLOW_MLLP_TLS_CLIENT_CAFILE)",
+    )
+    parser.set_defaults(func=run)
+
+
+def add_feed_arguments(parser) -> None:
+    """How messages map to edflow: shared by `edflow mllp` and `edflow hl7 import`."""
     parser.add_argument("--facility", default="main", help="facility id when the message names none (default: main)")
     parser.add_argument(
         "--facility-field",
@@ -43,19 +58,11 @@ def register(subparsers) -> None:
         dest="processing_ids",
         help="MSH-11 processing ids to accept; repeat for several (default: P only)",
     )
-    parser.add_argument(
-        "--tls-cert", help="PEM certificate: serve MLLP over TLS (needs --tls-key; default EDFLOW_MLLP_TLS_CERTFILE)"
-    )
-    parser.add_argument("--tls-key", help="PEM private key for --tls-cert")
-    parser.add_argument(
-        "--tls-client-ca",
-        help="PEM CA certificate(s): require every client to present a certificate they signed "
-        "(mutual TLS; needs --tls-cert; default EDFLOW_MLLP_TLS_CLIENT_CAFILE)",
-    )
-    parser.set_defaults(func=run)
 
 
-def _options(args, settings):
+def feed_options(args, settings, pinned_need_tls: bool = True):
+    """The intake's options from the feed arguments and the facility file;
+    a misconfiguration is a one-line CommandError."""
     from base.facility import FacilityError, load_facility
     from base.input_bounds import TimeWindow
     from deploy.cli import CommandError
@@ -82,7 +89,7 @@ def _options(args, settings):
             "list the sending applications (MSH-3/MSH-4) and the facilities each may write"
         )
     pinned = [s.name for s in senders if s.certificate_subject or s.certificate_sha256]
-    if pinned and not (args.tls_client_ca or settings.mllp_tls_client_cafile):
+    if pinned_need_tls and pinned and not (args.tls_client_ca or settings.mllp_tls_client_cafile):
         raise CommandError(
             f"hl7_senders {', '.join(pinned)} name client certificates: set --tls-client-ca "
             "(EDFLOW_MLLP_TLS_CLIENT_CAFILE) so the listener asks for them"
@@ -128,7 +135,7 @@ def run(args) -> int:
     from services.hl7.mllp import MllpListener
 
     settings = load_settings()
-    options, tls = _options(args, settings), _tls(args, settings)
+    options, tls = feed_options(args, settings), _tls(args, settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("eventsourcing").setLevel(logging.WARNING)
     app = hospital(settings)

@@ -10,9 +10,10 @@ from typing import Annotated, ParamSpec
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from base.access import Denied, authorize
-from base.auth import AuthError, Principal
+from base.auth import AuthError, Principal, verified_before
 from base.input_bounds import TimeWindow
 from base.permissions import sees_identity
 from base.settings import Settings
@@ -32,7 +33,8 @@ bearer = HTTPBearer(auto_error=False, description="JWT from `edflow token` or th
 
 # Dependencies that only read the request are `async def`: FastAPI runs a
 # plain `def` dependency on a worker thread, a hop per dependency per request.
-# Those that may block (a JWKS fetch, an access-log write) stay plain.
+# Those that may block (an access-log write) stay plain; `authorized` hops
+# to a thread only for a token it has not verified before.
 
 
 async def get_hospital(request: Request) -> Hospital:
@@ -47,16 +49,21 @@ def route_name(request: Request) -> str:
     return request.scope["route"].name
 
 
-def authorized(
+async def authorized(
     request: Request,
     settings: Annotated[Settings, Depends(get_settings)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     """The caller, allowed to call this route for this facility; else 401/403/422.
-    Reads the raw facility from the path so auth is decided before any body."""
+    Reads the raw facility from the path so auth is decided before any body.
+    A token verified before is checked on the event loop; a new one on a
+    worker thread (verifying it may fetch the issuer's keys)."""
     token = credentials.credentials if credentials is not None else None
+    check = (token, route_name(request), request.path_params.get("facility_id", ""), settings)
     try:
-        return authorize(token, route_name(request), request.path_params.get("facility_id", ""), settings)
+        if token is None or verified_before(settings, token) is not None:
+            return authorize(*check)
+        return await run_in_threadpool(authorize, *check)
     except Denied as denied:
         raise refusal(denied) from None
 

@@ -49,6 +49,30 @@ VERSION = re.compile(r"^2\.\d+(\.\d+)?$")
 MSH9 = Location("MSH", 9)
 
 
+Item = list[str] | str  # a message's lines, or the name of a segment found outside any message
+
+
+def frame_items(raw: bytes) -> tuple[list[Segment], list[Item]]:
+    """The envelope headers (FHS, BHS) and the messages of a frame, a batch
+    or file envelope (FHS/BHS ... BTS/FTS) or messages one after another."""
+    headers: list[Segment] = []
+    items: list[Item] = []
+    for line in split_segments(decode_text(raw)):
+        name = line[:3].upper()
+        if name in ("FHS", "BHS"):
+            headers.append(Segment(line, separators_of(line)))
+            items.append("")  # a header closes the message before it
+        elif name in ("BTS", "FTS"):
+            items.append("")
+        elif name == "MSH":
+            items.append([line])
+        elif items and isinstance(items[-1], list):
+            items[-1].append(line)
+        elif not items or items[-1] == "":
+            items.append(name)
+    return headers, [item for item in items if item != ""]
+
+
 class Intake:
     def __init__(self, hospital: Hospital, options: FeedOptions | None = None):
         self.hospital = hospital
@@ -60,30 +84,16 @@ class Intake:
         """One MLLP frame (a message, a batch or a file) -> its reply. `peer` is
         what the connection proved (its client certificate), if anything."""
         peer = peer or Peer()
-        lines = split_segments(decode_text(raw))
-        headers: list[Segment] = []
-        items: list[list[str] | str] = []  # message lines, or the name of a stray segment
-        for line in lines:
-            name = line[:3].upper()
-            if name in ("FHS", "BHS"):
-                headers.append(Segment(line, separators_of(line)))
-                items.append("")  # a header closes the message before it
-            elif name in ("BTS", "FTS"):
-                items.append("")
-            elif name == "MSH":
-                items.append([line])
-            elif items and isinstance(items[-1], list):
-                items[-1].append(line)
-            elif not items or items[-1] == "":
-                items.append(name)
-        replies = [self._reply(item, peer) for item in items if item != ""]
+        headers, items = frame_items(raw)
+        replies = [self.reply(item, peer) for item in items]
         if not replies:
             replies = [build_ack(None, "AR", [Problem("the frame holds no HL7 message", None, SEGMENT_SEQUENCE)])]
         if not headers and len(replies) == 1:
             return replies[0].encode()
         return wrap_batch(replies, headers).encode()
 
-    def _reply(self, item: list[str] | str, peer: Peer) -> str:
+    def reply(self, item: Item, peer: Peer) -> str:
+        """The ACK of one message of a frame (or AR for stray segments)."""
         if isinstance(item, str):
             problem = Problem(f"segment {item} appears before any MSH segment", None, SEGMENT_SEQUENCE)
             log.info("hl7 frame rejected: segments before MSH")

@@ -177,3 +177,26 @@ def test_a_token_signed_with_a_key_the_issuer_does_not_publish_is_refused(sqlite
     token = jwt.encode(claims(settings), stranger, algorithm="RS256", headers={"kid": "k2"})
     with pytest.raises(AuthError, match="signing key could not be found"):
         verify_token(settings, token)
+
+
+def test_a_verified_token_is_remembered_until_it_expires_and_not_a_moment_longer(sqlite_settings: Settings):
+    settings = with_secret(sqlite_settings)
+    lifetime = 2
+    token = jwt.encode(
+        claims(settings, exp=int(time.time()) + lifetime - 30), signing_secret(settings), algorithm="HS256"
+    )  # the leeway (30 s) makes it valid for about `lifetime` seconds
+    assert verify_token(settings, token).subject == "u1"
+    assert verify_token(settings, token).subject == "u1"  # remembered
+    time.sleep(lifetime + 1)
+    with pytest.raises(AuthError, match="expired"):
+        verify_token(settings, token)
+
+
+def test_a_remembered_token_is_not_trusted_under_another_secret_or_audience(sqlite_settings: Settings):
+    settings = with_secret(sqlite_settings)
+    token = mint_token(settings, "u1", "admin", ["fac-1"])
+    assert verify_token(settings, token).subject == "u1"
+    with pytest.raises(AuthError, match="signature"):
+        verify_token(settings.model_copy(update={"jwt_secret": "z" * 40}), token)
+    with pytest.raises(AuthError, match="audience"):
+        verify_token(settings.model_copy(update={"jwt_audience": "another-service"}), token)

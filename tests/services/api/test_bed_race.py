@@ -49,6 +49,7 @@ def test_fifty_concurrent_assignments_of_one_bed_have_exactly_one_winner(setting
             response = client.post(f"{base}{BASE}/encounters/{visit}/bed", json={"bed_id": "ED-1"})
             return response.status_code, response.json().get("error", {}).get("code", "")
 
+    saved_before = hospital.group_commit.saves
     try:
         with running_server(create_app(settings, hospital)) as base:
             with ThreadPoolExecutor(CONTENDERS) as pool:
@@ -56,5 +57,7 @@ def test_fifty_concurrent_assignments_of_one_bed_have_exactly_one_winner(setting
         assert statuses == Counter({(200, ""): 1, (409, "bed_not_available"): CONTENDERS - 1})
         stored = facts_in_store(hospital)
         assert (stored["BedAssigned"], stored["BedOccupied"]) == (1, 1)
+        # All fifty went through group commit; only the winner's save was stored.
+        assert hospital.group_commit.saves - saved_before == 1
     finally:
         hospital.close()
