@@ -81,7 +81,7 @@ def start_serve(settings: Settings, log: Path, timeout: float = 60.0) -> ServePr
     while True:
         assert process.poll() is None, f"edflow serve exited ({process.returncode}):\n{log.read_text()[-3000:]}"
         try:
-            if httpx.get(f"{server.url}/openapi.json", timeout=2).status_code == 200:
+            if httpx.get(f"{server.url}/board/static/board.css", timeout=2).status_code == 200:
                 return server
         except httpx.TransportError:
             pass
