@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -39,7 +38,7 @@ from rich.table import Table
 
 from base.auth import mint_token
 from base.settings import Settings
-from deploy.bench.stores import raw_commit_rate, scratch_settings
+from deploy.bench.stores import add_store_arguments, chosen_stores, raw_commit_rate, scratch_settings
 from events.catalogue import Person
 from events.envelope import Actor
 from services.api.app import create_app
@@ -171,12 +170,9 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=300, help="commands per measurement (default 300)")
     parser.add_argument("--clients", type=int, default=16, help="concurrent HTTP clients and threads (default 16)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are reported (default 3)")
-    parser.add_argument("--store", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--postgres-dsn", default=os.environ.get("EDFLOW_TEST_POSTGRES_DSN", ""))
+    add_store_arguments(parser)
     args = parser.parse_args()
-    stores = ["sqlite", "postgres"] if args.store == "both" else [args.store]
-    if "postgres" in stores and not args.postgres_dsn:
-        raise SystemExit("PostgreSQL needs --postgres-dsn or EDFLOW_TEST_POSTGRES_DSN (or use --store sqlite)")
+    stores = chosen_stores(args)
     console = Console()
     results = {}
     with tempfile.TemporaryDirectory() as scratch, Progress(console=console, transient=True) as progress:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import socket
 import sys
 import tempfile
@@ -28,7 +27,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from base.facility import load_facility
-from deploy.bench.stores import raw_commit_rate, scratch_settings
+from deploy.bench.stores import add_store_arguments, chosen_stores, raw_commit_rate, scratch_settings
 from services.hl7.context import FeedOptions
 from services.hl7.intake import Intake
 from services.hl7.mllp import MllpListener
@@ -116,12 +115,9 @@ def run_store(store: str, args: argparse.Namespace, scratch: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=300, help="messages per scenario (default 300)")
-    parser.add_argument("--store", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--postgres-dsn", default=os.environ.get("EDFLOW_TEST_POSTGRES_DSN", ""))
+    add_store_arguments(parser)
     args = parser.parse_args()
-    stores = ["sqlite", "postgres"] if args.store == "both" else [args.store]
-    if "postgres" in stores and not args.postgres_dsn:
-        raise SystemExit("PostgreSQL needs --postgres-dsn or EDFLOW_TEST_POSTGRES_DSN (or use --store sqlite)")
+    stores = chosen_stores(args)
     with tempfile.TemporaryDirectory() as scratch:
         for store in stores:
             run_store(store, args, Path(scratch))

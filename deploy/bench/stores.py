@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import argparse
+import os
 import sqlite3
 import time
 import uuid
@@ -67,3 +69,17 @@ def raw_commit_rate(settings: Settings, rows: int) -> float:
             )
             conn.commit()
         return rows / (time.perf_counter() - began)
+
+
+def add_store_arguments(parser: argparse.ArgumentParser) -> None:
+    """--store sqlite|postgres|both and --postgres-dsn, as every store benchmark takes them."""
+    parser.add_argument("--store", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--postgres-dsn", default=os.environ.get("EDFLOW_TEST_POSTGRES_DSN", ""))
+
+
+def chosen_stores(args: argparse.Namespace) -> list[str]:
+    """The stores to measure, or a one-line exit when PostgreSQL has no DSN."""
+    stores = ["sqlite", "postgres"] if args.store == "both" else [args.store]
+    if "postgres" in stores and not args.postgres_dsn:
+        raise SystemExit("PostgreSQL needs --postgres-dsn or EDFLOW_TEST_POSTGRES_DSN (or use --store sqlite)")
+    return stores
