@@ -107,6 +107,12 @@ class Server:
     def __init__(self, url: str, fanout: Fanout, settings: Settings):
         self.url, self.fanout, self.settings = url, fanout, settings
 
+    async def caught_up(self, facility: str, seq: int, timeout: float = 20.0) -> None:
+        """Waits until this server's fan-out has folded the board stream up to `seq`."""
+        async with asyncio.timeout(timeout):
+            while (held := self.fanout.boards.get(facility)) is None or held.seq < seq:
+                await asyncio.sleep(0.02)
+
     def connect(
         self, token: str, facility: str = "demo", origin: str = ORIGIN, query: dict | None = None, **options
     ) -> websockets.connect:

@@ -54,8 +54,7 @@ async def test_a_reconnect_with_since_resumes_from_the_recent_deltas(server, boa
         assert (await next_frame(ws)).seq == 2
     await board.publish("demo", 3, changes=[bed("A1", "dirty")])
     await board.publish("demo", 4, changes=[bed("A1", "cleaning")])
-    while server.fanout.boards["demo"].seq != 4:
-        await asyncio.sleep(0.05)
+    await server.caught_up("demo", 4)
     async with server.connect(token, query={"since": 2, "epoch": first.epoch}) as ws:
         resumed = await next_frame(ws)
         missed = [await next_frame(ws) for _ in range(2)]
@@ -69,6 +68,7 @@ async def test_a_reconnect_that_cannot_be_resumed_gets_a_fresh_snapshot(server, 
     moves: tuple[tuple[int, BedStatus], ...] = ((2, "occupied"), (3, "dirty"), (4, "cleaning"), (5, "available"))
     for seq, status in moves:
         await board.publish("demo", seq, changes=[bed("A1", status)])
+    await server.caught_up("demo", 5)
     async with server.connect(token) as ws:
         epoch = (await next_frame(ws)).epoch
     cases = {
