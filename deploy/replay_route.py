@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from bisect import bisect_left, bisect_right, insort
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -29,10 +29,9 @@ from base.http import error_response
 from base.settings import Settings
 from events.catalogue import ArrivalCancelled, DischargeCancelled, PatientDetailsUpdated
 from events.envelope import Envelope
+from services.audit.timeline_rows import LATE  # recorded this much after it happened: marked late
 
 ROUTE = "board.replay"
-# Recorded this much after it happened: documented late, and marked.
-LATE = timedelta(minutes=2)
 MARKS = 200  # the newest marks up to the instant
 CORRECTIONS = (ArrivalCancelled, DischargeCancelled, PatientDetailsUpdated)
 bearer = HTTPBearer(auto_error=False)

@@ -1,48 +1,133 @@
-"""An auditor's view of one visit: every event, who caused it, when it
-happened and when it was recorded — including the bed events it caused."""
+"""An auditor's view of one visit, and of one patient across visits: every
+event, who caused it, when it happened and when it was recorded — including
+the bed and calendar events it caused — with corrections linked to what they
+corrected (services/audit/timeline_rows.py).
+
+A patient is an MRN within a facility. There is no patient index yet, so
+the patient's records are the ED visits whose arrival (or a later details
+correction) carried the MRN and the appointments booked under it; two MRNs
+of one person merged elsewhere (an HL7 A40) are not joined here.
+"""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
-import msgspec
-
-from base.store_log import envelopes
+from base.input_bounds import text_problem
+from base.store_log import records
+from events.catalogue import AppointmentBooked, PatientArrived, PatientDetailsUpdated
+from services.audit.timeline_rows import Rows
 from services.ed.application import encounter_id_for
-from services.errors import NotFound
+from services.errors import Invalid, NotFound
+
+ENCOUNTER_TOPICS = ("edflow:Encounter.Created", "edflow:Encounter.Recorded")
+APPOINTMENT_TOPICS = ("edflow:Appointment.Created", "edflow:Appointment.Recorded")
+# Other aggregates' events that belong to a visit (beds) or an appointment (calendars).
+RELATED_TOPICS = (
+    "edflow:Bed.Created",
+    "edflow:Bed.Recorded",
+    "edflow:ProviderDay.Recorded",
+    "edflow:ProviderDay.Created",
+    "edflow:RoomDay.Recorded",
+    "edflow:RoomDay.Created",
+)
+MRN_MAX_LENGTH = 64
+
+
+class Record(NamedTuple):
+    """One visit or appointment of the timeline."""
+
+    kind: Literal["visit", "appointment"]
+    aggregate_id: uuid.UUID
+    reference: str  # the visit number, or the scheduler's appointment id
+
+    def fields(self) -> dict[str, str]:
+        return {"kind": self.kind, "record_id": str(self.aggregate_id), "reference": self.reference}
+
+    def ref(self) -> str:
+        """As the access log names it: `Encounter/<id>`, `Appointment/<id>`."""
+        return f"Encounter/{self.aggregate_id}" if self.kind == "visit" else f"Appointment/{self.reference}"
 
 
 def visit_timeline(app, facility_id: str, visit: str) -> list[dict[str, Any]]:
+    """Every event of one visit, in store order."""
     try:
         encounter_id = uuid.UUID(visit)
     except ValueError:
         encounter_id = encounter_id_for(facility_id, visit)
     try:
-        app.encounter(facility_id, encounter_id)  # unknown, or another facility's visit
+        encounter = app.encounter(facility_id, encounter_id)  # unknown, or another facility's visit
     except NotFound:
         raise NotFound(f"visit {visit} not found in facility {facility_id}") from None
-    rows = []
-    for envelope in envelopes(app):
-        if envelope.facility_id != facility_id:
-            continue
-        if envelope.aggregate_id == encounter_id or getattr(envelope.data, "encounter_id", None) == str(encounter_id):
-            rows.append(_row(envelope))
+    rows = _rows(app, facility_id, {encounter_id: Record("visit", encounter_id, encounter.visit_number)})
     if not rows:
         raise NotFound(f"visit {visit} not found")
     return rows
 
 
-def _row(envelope) -> dict[str, Any]:
-    detail = msgspec.to_builtins(envelope.data)
-    detail.pop("type", None)
-    return {
-        "position": envelope.position,
-        "type": envelope.type,
-        "occurred_at": envelope.occurred_at.isoformat(),
-        "recorded_at": envelope.recorded_at.isoformat(),
-        "actor": envelope.actor.id,
-        "role": envelope.actor.role,
-        "aggregate": envelope.aggregate_type,
-        "detail": ", ".join(f"{k}={v}" for k, v in detail.items() if k != "patient" and v not in (None, "")),
-    }
+def check_mrn(mrn: str) -> str:
+    """The MRN as searched (surrounding spaces stripped), or Invalid."""
+    stripped = mrn.strip()
+    if not stripped or len(stripped) > MRN_MAX_LENGTH:
+        raise Invalid(f"mrn must be 1 to {MRN_MAX_LENGTH} characters, not blank", field="mrn")
+    problem = text_problem(stripped)
+    if problem is not None:
+        raise Invalid(f"mrn: {problem}", field="mrn")
+    return stripped
+
+
+def patient_records(app, facility_id: str, mrn: str) -> dict[uuid.UUID, Record]:
+    """The visits and appointments of `facility_id` that carried `mrn`, in the order they began."""
+    found: dict[uuid.UUID, Record] = {}
+    for _, event in records(app, topics=(*ENCOUNTER_TOPICS, APPOINTMENT_TOPICS[0])):
+        fact, meta = getattr(event, "fact", None), getattr(event, "meta", None)
+        if meta is None or meta.facility_id != facility_id or event.originator_id in found:
+            continue
+        if isinstance(fact, PatientArrived | PatientDetailsUpdated):
+            if fact.patient is not None and fact.patient.mrn is not None and fact.patient.mrn.strip() == mrn:
+                # A details correction names no visit number: the arrival is read below.
+                found[event.originator_id] = Record("visit", event.originator_id, "")
+        elif isinstance(fact, AppointmentBooked) and fact.patient.mrn is not None and fact.patient.mrn.strip() == mrn:
+            found[event.originator_id] = Record("appointment", event.originator_id, fact.appointment_id or "")
+    return found
+
+
+def patient_timeline(
+    app, facility_id: str, mrn: str, by: Literal["occurred", "recorded"] = "occurred"
+) -> tuple[list[Record], list[dict[str, Any]]]:
+    """The patient's visits and appointments, and all their events ordered
+    by occurred time (or recorded time), store order among equals."""
+    mrn = check_mrn(mrn)
+    found = patient_records(app, facility_id, mrn)
+    if not found:
+        raise NotFound(f"no visit or appointment with that MRN in facility {facility_id}")
+    for aggregate_id, record in list(found.items()):
+        if record.kind == "visit":
+            found[aggregate_id] = record._replace(reference=app.encounter(facility_id, aggregate_id).visit_number)
+    rows = _rows(app, facility_id, found)
+    key = "occurred_at" if by == "occurred" else "recorded_at"
+    rows.sort(key=lambda row: (row[key], row["position"]))
+    return list(found.values()), rows
+
+
+def _rows(app, facility_id: str, members: dict[uuid.UUID, Record]) -> list[dict[str, Any]]:
+    """The rows of every event of `members`, and of the bed and calendar
+    events that name one of them, in store order."""
+    by_encounter = {str(r.aggregate_id): r for r in members.values() if r.kind == "visit"}
+    by_appointment = {r.reference: r for r in members.values() if r.kind == "appointment"}
+    rows = Rows()
+    topics = (*ENCOUNTER_TOPICS, *APPOINTMENT_TOPICS, *RELATED_TOPICS)
+    for notification, event in records(app, topics=topics):
+        fact, meta = getattr(event, "fact", None), getattr(event, "meta", None)
+        if fact is None or meta is None or meta.facility_id != facility_id:
+            continue
+        rows.see_bed(event.originator_id, fact)
+        record = members.get(event.originator_id)
+        if record is None:
+            record = by_encounter.get(getattr(fact, "encounter_id", None) or "")
+        if record is None and notification.topic.split(":")[1].split(".")[0] in ("ProviderDay", "RoomDay"):
+            record = by_appointment.get(getattr(fact, "appointment_id", None) or "")
+        if record is not None:
+            rows.add(notification, event, record.fields())
+    return rows.rows

@@ -1,0 +1,117 @@
+"""One short line a person reads for each event of a visit or an appointment
+("triaged ESI 3", "to bed A2 (Acute)", "booked outpatient-visit with dr-lee …").
+No names, MRN or birth date: a correction of those is shown as its changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from events.catalogue import (
+    AdmitDecided,
+    AppointmentBooked,
+    AppointmentCancelled,
+    AppointmentModified,
+    AppointmentRescheduled,
+    ArrivalCancelled,
+    BedAssigned,
+    BedOccupied,
+    BedReleased,
+    BedVacated,
+    DischargeCancelled,
+    InsuranceRecheckNeeded,
+    InsuranceVerificationFailed,
+    InsuranceVerificationRequested,
+    InsuranceVerified,
+    PatientArrived,
+    PatientDischarged,
+    PatientTransferred,
+    PatientTriaged,
+    PreOpItemCompleted,
+    ProviderAssigned,
+    ProviderTimeReleased,
+    ProviderTimeReserved,
+    ReminderSent,
+    RoomTimeReleased,
+    RoomTimeReserved,
+)
+
+# Events whose whole meaning is their type.
+PLAIN = {
+    "PatientLeftWithoutBeingSeen": "left without being seen",
+    "PatientCheckedIn": "checked in",
+    "AppointmentNoShow": "did not come (no-show)",
+    "AppointmentCompleted": "appointment completed",
+    "AppointmentConfirmed": "confirmed for the day",
+    "PatientDetailsUpdated": "details restated, nothing changed",
+}
+
+
+def _at(moment: datetime) -> str:
+    return moment.isoformat(timespec="minutes")
+
+
+def summary(fact: Any, bed: str | None = None) -> str:
+    """The event in a few words; `bed` names the bed of a bed's own event."""
+    match fact:
+        case PatientArrived():
+            complaint = f": '{fact.chief_complaint}'" if fact.chief_complaint else ""
+            return f"arrived ({fact.arrival_mode}), visit {fact.visit_number}{complaint}"
+        case PatientTriaged():
+            return f"triaged ESI {fact.esi}"
+        case ProviderAssigned():
+            return f"provider {fact.provider_id} assigned"
+        case BedAssigned():
+            return f"to bed {fact.bed_id} ({fact.unit})"
+        case PatientTransferred():
+            return f"moved from bed {fact.from_bed_id or '(none)'} to {fact.to_bed_id} ({fact.to_unit})"
+        case BedVacated():
+            return f"left bed {fact.bed_id}, still in the department"
+        case AdmitDecided():
+            return f"admit decided: {fact.level_of_care}" + (f", {fact.inpatient_unit}" if fact.inpatient_unit else "")
+        case PatientDischarged():
+            return f"discharged: {fact.disposition}" + (f" to {fact.destination}" if fact.destination else "")
+        case ArrivalCancelled():
+            return f"arrival cancelled as recorded in error: {fact.reason}"
+        case DischargeCancelled():
+            return f"discharge cancelled as recorded in error: {fact.reason}"
+        case BedOccupied():
+            return f"bed {bed or '?'} occupied"
+        case BedReleased():
+            return f"bed {bed or '?'} released, to be cleaned"
+        case AppointmentBooked():
+            return (
+                f"booked {fact.appointment_type} with {fact.provider_id} ({fact.department}), "
+                f"{_at(fact.start)} to {_at(fact.end)}" + (f": '{fact.reason}'" if fact.reason else "")
+            )
+        case AppointmentRescheduled():
+            return (
+                f"rescheduled: {_at(fact.previous_start)} with {fact.previous_provider_id} → "
+                f"{_at(fact.start)} with {fact.provider_id}"
+            )
+        case AppointmentCancelled():
+            return f"appointment cancelled: {fact.reason}"
+        case AppointmentModified():
+            parts = [f"type {fact.appointment_type}" if fact.appointment_type else ""]
+            if fact.room_id is not None or fact.previous_room_id is not None:
+                parts.append(f"room {fact.previous_room_id or '(none)'} → {fact.room_id or '(none)'}")
+            parts.append(f"'{fact.reason}'" if fact.reason else "")
+            return "modified: " + ", ".join(p for p in parts if p)
+        case ProviderTimeReserved() | RoomTimeReserved():
+            what = "provider" if isinstance(fact, ProviderTimeReserved) else "room"
+            return f"{what} time reserved {_at(fact.start)} to {_at(fact.end)}"
+        case ProviderTimeReleased() | RoomTimeReleased():
+            return f"{'provider' if isinstance(fact, ProviderTimeReleased) else 'room'} time released"
+        case InsuranceVerificationRequested():
+            return f"insurance verification requested ({fact.coverage.payer})"
+        case InsuranceVerified():
+            return f"insurance verified ({fact.method})"
+        case InsuranceVerificationFailed():
+            return f"insurance verification failed: {fact.reason}"
+        case InsuranceRecheckNeeded():
+            return f"insurance to be verified again: {fact.reason}"
+        case PreOpItemCompleted():
+            return f"pre-op {fact.item} done" + (f": {fact.note}" if fact.note else "")
+        case ReminderSent():
+            return f"reminder sent by {fact.channel}, {fact.lead_minutes} min ahead"
+    return PLAIN.get(type(fact).__name__, type(fact).__name__)
