@@ -94,6 +94,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "api.docs": EVERYONE_CLINICAL | {"scheduler"},
     # the board as it stood at any past instant (an audited read)
     "board.replay": frozenset({"auditor", ADMIN}),
+    # one patient's events across visits, by MRN (an audited read)
+    "audit.patient-timeline": frozenset({"auditor", ADMIN}),
 }
 
 # Roles that see names, MRN and birth date in read endpoints; everyone else

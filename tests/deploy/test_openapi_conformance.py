@@ -1,5 +1,5 @@
 """The OpenAPI document says what the server does: schemathesis runs every
-operation of the served `/openapi.json` (command API, FHIR and board routes,
+operation of the served `/openapi.json` (command API, FHIR, board and audit routes,
 as `deploy.server.build_app` assembles them) with every check enabled, as
 each role that may call the operation, against a real SQLite store holding
 the demo facility's beds. Any failure fails the test and names the
@@ -95,6 +95,8 @@ def permission_route(app: FastAPI, method: str, path: str) -> str:
         return READ_ROUTE[path.split("/")[4]]
     if path.startswith("/board/"):
         return "board." + path.split("/")[2]
+    if path.startswith("/audit/"):
+        return "audit." + path.split("/")[2]
     return API_ROUTES[method.upper(), path]
 
 
@@ -170,8 +172,8 @@ def run(schema) -> tuple[list[str], set[str]]:
 def test_every_operation_conforms_to_the_openapi_document(app: FastAPI):
     schema = conformance_schema(app, load_facility(DEMO).id)
     operations = {result.ok().label for result in schema.get_all_operations()}
-    # One document for the whole server: the command API, the FHIR reads and the board's HTTP routes.
-    for part in ("/api/v1/", "/fhir/R4/", "/board/"):
+    # One document for the whole server: the command API, the FHIR reads, the board's and the auditor's routes.
+    for part in ("/api/v1/", "/fhir/R4/", "/board/", "/audit/"):
         assert any(f" {part}" in label for label in operations), f"no {part} operation in /openapi.json"
     failures, tested = run(schema)
     untested = sorted(operations - tested)
