@@ -29,9 +29,25 @@ def register(sub) -> None:
     checkpoint.add_argument("--checkpoints", "--anchors", dest="checkpoints", type=Path, help=CHECKPOINTS_HELP)
     checkpoint.set_defaults(func=run_checkpoint)
 
-    timeline = actions.add_parser("timeline", help="every event of one visit, with who did it and both times")
+    timeline = actions.add_parser(
+        "timeline",
+        help="every event of one visit, or of one patient's visits and appointments (--mrn), "
+        "with who did it, both times, and corrections against what they corrected",
+    )
     timeline.add_argument("--facility", required=True, help="facility id, e.g. demo")
-    timeline.add_argument("--visit", required=True, help="visit number (as registered) or encounter id")
+    which = timeline.add_mutually_exclusive_group(required=True)
+    which.add_argument("--visit", help="visit number (as registered) or encounter id")
+    which.add_argument(
+        "--mrn",
+        help="medical record number within the facility: all its ED visits and appointments "
+        "(MRNs merged elsewhere, e.g. by an HL7 A40, are not joined: there is no patient index)",
+    )
+    timeline.add_argument(
+        "--by",
+        choices=("occurred", "recorded"),
+        default="occurred",
+        help="with --mrn: order by occurred (default) or recorded time; a visit is in store order",
+    )
     timeline.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
     timeline.set_defaults(func=run_timeline)
 
@@ -103,15 +119,23 @@ def run_checkpoint(args) -> int:
 
 def run_timeline(args) -> int:
     from services.audit.access import record_cli_read
-    from services.audit.timeline import visit_timeline
-    from services.errors import NotFound
+    from services.audit.timeline import patient_timeline, visit_timeline
+    from services.errors import Invalid, NotFound
 
     _, app = _app()
     try:
-        rows = visit_timeline(app, args.facility, args.visit)
+        if args.mrn is not None:
+            records, rows = patient_timeline(app, args.facility, args.mrn, args.by)
+            record_cli_read(app, args.facility, "patient-timeline", args.mrn.strip(), [r.ref() for r in records])
+        else:
+            rows = visit_timeline(app, args.facility, args.visit)
+            record_cli_read(app, args.facility, "timeline", args.visit)
     except NotFound as error:
-        raise CommandError(f"{error.message}; check --facility and --visit") from None
-    record_cli_read(app, args.facility, "timeline", args.visit)
+        raise CommandError(f"{error.message}; check --facility and --{'mrn' if args.mrn else 'visit'}") from None
+    except Invalid as error:
+        raise CommandError(f"--{error.message}") from None
+    finally:
+        app.close()
     if args.json:
         for row in rows:
             print(json.dumps(row))
@@ -119,19 +143,31 @@ def run_timeline(args) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("pos", "event", "occurred at", "recorded at", "actor", "role", "detail")
+    table = Table("pos", "record", "event", "occurred at", "recorded at", "by", "what")
     for row in rows:
         table.add_row(
             str(row["position"]),
+            row["reference"],
             row["type"],
-            row["occurred_at"],
+            row["occurred_at"] + (f" (late {row['late_by_minutes']} min)" if row["late"] else ""),
             row["recorded_at"],
-            row["actor"],
-            row["role"],
-            row["detail"],
+            f"{row['actor']} ({row['role']})",
+            _what(row),
         )
     Console().print(table)
     return 0
+
+
+def _what(row) -> str:
+    """The summary, a correction's changes and target, and who corrected the event."""
+    lines = [row["summary"]]
+    if row["correction"]:
+        lines.append(f"correction: {row['correction_note']}")
+    for by in row["corrected_by"]:
+        lines.append(
+            f"corrected by {by['type']} at pos {by['position']}: {by['actor']} ({by['role']}), {by['after']} later"
+        )
+    return "\n".join(lines)
 
 
 def run_access(args) -> int:

@@ -5,8 +5,8 @@ A correction (`ArrivalCancelled`, `DischargeCancelled`, `PatientDetailsUpdated`
 that changes a value) names the event(s) whose value it replaces and each
 value before and after; the corrected event names the correction. An event
 recorded `LATE` or more after it happened is marked as late documentation.
-Rows are built from the stored facts (auditors see patient identity), so
-an MRN or name correction shows both values.
+Rows are built from the stored facts, so an MRN correction shows both MRNs;
+a corrected name shows its initials, a corrected birth date its year.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from events.catalogue import (
     PatientDischarged,
     Person,
 )
+from events.published import initial
 from services.audit.summaries import summary
 
 # Recorded this much after it happened: documented late, and marked.
@@ -117,7 +118,8 @@ class Rows:
             for field, value in _stated(fact).items():
                 before, set_by = values.get(field, (None, ""))
                 if before != value:
-                    changes.append({"field": field, "before": before, "after": value, "set_by": set_by})
+                    shown = {"before": _shown(field, before), "after": _shown(field, value)}
+                    changes.append({"field": field, **shown, "set_by": set_by})
                 values[field] = (value, event_id)
             return changes or None
         return None
@@ -154,6 +156,19 @@ def _stated(fact: PatientArrived | PatientDetailsUpdated) -> dict[str, Any]:
             if value is not None and not (field == "sex" and value == "U" and isinstance(fact, PatientDetailsUpdated)):
                 stated[field] = value.isoformat() if hasattr(value, "isoformat") else value
     return stated
+
+
+def _shown(field: str, value: Any) -> Any:
+    """A changed value as the timeline shows it: names by their initial and a
+    birth date by its year (the timeline is read for who did what, not to copy
+    identity out); the MRN whole, as it is what the patient timeline is asked by."""
+    if value is None:
+        return None
+    if field in ("family_name", "given_name"):
+        return initial(value) + "."
+    if field == "birth_date":
+        return str(value)[:4] + "-…"
+    return value
 
 
 def describe(changes: list[dict[str, Any]]) -> str:

@@ -5,6 +5,7 @@ PostgreSQL (the `hospital` fixture)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from events.envelope import Actor
 from services.audit.timeline import patient_timeline, visit_timeline
 from services.errors import Invalid, NotFound
 from services.recording import Meta
+from tests.services.audit.tampering import run_cli
 
 T = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 ANA = Person(mrn="M-100", family_name="Orr", given_name="Ana", sex="F", age_years=40)
@@ -121,12 +123,15 @@ def test_the_visit_timeline_shows_the_same_links(hospital, history):
 
 
 def test_an_mrn_correction_keeps_the_visit_on_both_mrns(hospital, history):
-    fix = PatientDetailsUpdated(patient=Person(mrn="M-300"))
+    fix = PatientDetailsUpdated(patient=Person(mrn="M-300", family_name="Pike"))
     hospital.update_details(meta(400, "desk-ben", "intake"), history["second"], fix)
     _, rows = patient_timeline(hospital, "fac-1", "M-300")
     assert {row["reference"] for row in rows} == {"V0"}
-    [change] = rows[-1]["changes"]
-    assert (change["field"], change["before"], change["after"]) == ("mrn", "M-100", "M-300")
+    assert [(c["field"], c["before"], c["after"]) for c in rows[-1]["changes"]] == [
+        ("mrn", "M-100", "M-300"),
+        ("family_name", "O.", "P."),  # a name by its initial only
+    ]
+    assert "Orr" not in str(rows) and "Pike" not in str(rows)
     _, rows = patient_timeline(hospital, "fac-1", "M-100")
     assert "V0" in {row["reference"] for row in rows}
 
@@ -139,3 +144,33 @@ def test_an_unknown_mrn_is_not_found_and_a_malformed_one_is_invalid(hospital, hi
     for bad in ("", "   ", "M\u202e100", "M" * 65):
         with pytest.raises(Invalid):
             patient_timeline(hospital, "fac-1", bad)
+
+
+def test_the_cli_prints_the_patients_timeline_and_logs_the_read(history, settings):
+    result = run_cli(settings, "audit", "timeline", "--facility", "fac-1", "--mrn", "M-100", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows[0]["reference"] == "V0" and {row["reference"] for row in rows} == {"V0", "V1", "APT-1"}
+    table = run_cli(settings, "audit", "timeline", "--facility", "fac-1", "--mrn", "M-100", COLUMNS="250")
+    assert table.returncode == 0, table.stderr
+    assert "corrected by nurse-2" in table.stdout and "Orr" not in table.stdout
+    access = run_cli(settings, "audit", "access", "--record", "M-100", "--json")
+    entries = [json.loads(line) for line in access.stdout.splitlines()]
+    assert [(e["action"], e["resource"]) for e in entries] == [
+        ("read", "patient-timeline"),
+        ("disclosed", "patient-timeline"),
+    ] * 2
+    assert entries[1]["disclosed"] == [  # in the order they were first recorded
+        f"Encounter/{history['first']}",
+        "Appointment/APT-1",
+        f"Encounter/{history['second']}",
+    ]
+
+
+def test_the_cli_says_in_one_line_what_is_wrong(history, settings):
+    for mrn, words in (("M-999", "no visit or appointment with that MRN"), ("M\u202e1", "--mrn: contains U+202E")):
+        result = run_cli(settings, "audit", "timeline", "--facility", "fac-1", "--mrn", mrn)
+        assert result.returncode == 2 and words in result.stderr, result.stderr
+        assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
+    both = run_cli(settings, "audit", "timeline", "--facility", "fac-1", "--mrn", "M-100", "--visit", "V1")
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr
