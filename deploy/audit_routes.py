@@ -92,8 +92,10 @@ def audit_router(settings: Settings, hospital: Any) -> APIRouter:
         facility: Facility,
         visit: Annotated[str, Query(min_length=1, max_length=64)],
     ):
-        """Every event of one visit: occurred and recorded time, actor and role."""
-        from services.audit.timeline import visit_timeline
+        """Every event of one visit: occurred and recorded time, actor and role,
+        corrections linked to what they corrected; and the MRN it carries now,
+        to open the patient's timeline."""
+        from services.audit.timeline import visit_mrn, visit_timeline
         from services.errors import NotFound
 
         principal = await admitted(request, credentials, facility, "timeline", visit)
@@ -103,7 +105,8 @@ def audit_router(settings: Settings, hospital: Any) -> APIRouter:
             events = await asyncio.to_thread(visit_timeline, hospital, facility, visit)
         except NotFound as missing:
             return error_response(404, "not_found", str(missing))
-        return {"facility": facility, "visit": visit, "events": events}
+        mrn = await asyncio.to_thread(visit_mrn, hospital, facility, visit)
+        return {"facility": facility, "visit": visit, "mrn": mrn, "events": events}
 
     @router.get("/audit/chain", include_in_schema=False)
     async def chain(request: Request, credentials: Credentials, facility: Facility):

@@ -8,7 +8,7 @@ const $ = (id) => document.getElementById(id);
 const token = () => sessionStorage.getItem("edflow.auditor.token");
 const facility = () => sessionStorage.getItem("edflow.auditor.facility");
 
-async function get(path, params, asText = false) {
+export async function get(path, params, asText = false) {
   const url = new URL(path, location.href);
   url.searchParams.set("facility", facility());
   for (const [k, v] of Object.entries(params)) if (v) url.searchParams.set(k, v);
@@ -39,10 +39,42 @@ async function exportCsv() {
 
 async function showVisit() {
   const body = await get("/audit/timeline", { visit: $("visit").value.trim() });
-  replace($("visit-rows"), body.events.map((e) => h("tr", { "data-testid": "visit-event", class: e.occurred_at === e.recorded_at ? "" : "late" },
+  replace($("visit-rows"), body.events.map((e) => h("tr", { "data-testid": "visit-event", class: marks(e) },
     h("td", {}, e.type), h("td", {}, e.occurred_at), h("td", {}, e.recorded_at), h("td", {}, `${e.actor} (${e.role})`),
-    h("td", {}, e.detail))));
+    h("td", {}, what(e, body.events)))));
+  $("visit-patient").hidden = !body.mrn;
+  $("visit-patient").dataset.mrn = body.mrn || "";
 }
+
+// "late", "correction", "corrected": how a timeline row is marked.
+export function marks(e) {
+  return [e.late ? "late" : "", e.correction ? "correction" : "", e.corrected_by.length ? "corrected" : ""].join(" ").trim();
+}
+
+// The summary; for a correction, what it corrected beside what it changed;
+// for a corrected event, which event corrected it.
+export function what(e, events) {
+  const cell = [h("div", {}, e.summary)];
+  if (e.correction) {
+    const corrected = events.filter((x) => e.corrects.includes(x.event_id));
+    cell.push(h("div", { class: "side-by-side", "data-testid": "correction-pair" },
+      h("div", { class: "was", "data-testid": "corrected" }, h("strong", {}, "corrects"),
+        ...corrected.map((x) => h("div", {}, `${x.type}: ${x.summary} — ${x.actor} (${x.role}), recorded ${x.recorded_at}`)),
+        corrected.length ? null : h("div", {}, "(the corrected event is not in this timeline)")),
+      h("div", { class: "now", "data-testid": "correction" }, h("strong", {}, "correction"),
+        ...e.changes.map((c) => h("div", { "data-testid": "change" }, `${c.field.replaceAll("_", " ")}: ${shown(c.before)} → ${shown(c.after)}`)),
+        h("div", {}, `corrected by ${e.actor} (${e.role}) at ${e.recorded_at}`),
+        h("div", { class: "muted" }, e.correction_note))));
+  }
+  for (const by of e.corrected_by) {
+    cell.push(h("div", { class: "corrected-by", "data-testid": "corrected-by" },
+      `corrected by ${by.type} (position ${by.position}): ${by.actor} (${by.role}) at ${by.recorded_at}, ${by.after} later`));
+  }
+  if (e.late) cell.push(h("div", { class: "muted" }, `recorded ${e.late_by_minutes} min after it happened`));
+  return cell;
+}
+
+const shown = (value) => (value === null || value === undefined ? "(none)" : `'${value}'`);
 
 async function verifyNow() {
   $("chain").textContent = "verifying…";

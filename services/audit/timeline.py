@@ -66,6 +66,20 @@ def visit_timeline(app, facility_id: str, visit: str) -> list[dict[str, Any]]:
     return rows
 
 
+def visit_mrn(app, facility_id: str, visit: str) -> str | None:
+    """The MRN the visit carries now (its arrival's, or a later correction's), if any."""
+    try:
+        encounter_id = uuid.UUID(visit)
+    except ValueError:
+        encounter_id = encounter_id_for(facility_id, visit)
+    mrn = None
+    for event in app.repository.event_store.get(encounter_id):
+        fact = getattr(event, "fact", None)
+        if isinstance(fact, PatientArrived | PatientDetailsUpdated) and fact.patient and fact.patient.mrn:
+            mrn = fact.patient.mrn.strip()
+    return mrn
+
+
 def check_mrn(mrn: str) -> str:
     """The MRN as searched (surrounding spaces stripped), or Invalid."""
     stripped = mrn.strip()

@@ -54,6 +54,11 @@ def test_an_auditor_reads_a_patients_timeline_and_the_read_is_logged(sqlite_sett
         assert arrival["corrected_by"][0]["actor"] == "nurse-2"
         assert answer.headers["cache-control"] == "no-store"
 
+        # A visit's timeline names its MRN (to open the patient's) and shows the same correction.
+        visit = client.get("/audit/timeline", params={"facility": "fac-1", "visit": "V1"}, headers=auditor).json()
+        assert visit["mrn"] == "M-1"
+        assert visit["events"][-1]["corrects"] == [arrival["event_id"]]
+
         missing = client.get("/audit/patient-timeline", params={**params, "mrn": "M-404"}, headers=auditor)
         assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
         for bad in ("", " ", "M\u00001", "M" * 65):

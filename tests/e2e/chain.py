@@ -120,11 +120,11 @@ class Chain:
     def token(self, subject: str, role: str, facility: str = "demo") -> str:
         return self.run("token", "--sub", subject, "--role", role, "--facility", facility).strip().splitlines()[-1]
 
-    def post(self, path: str, token: str, body: dict) -> dict:
+    def post(self, path: str, token: str, body: dict, method: str = "POST") -> dict:
         request = urllib.request.Request(
             self.url + path,
             data=json.dumps(body).encode(),
-            method="POST",
+            method=method,
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=15) as response:

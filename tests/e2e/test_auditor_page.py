@@ -1,6 +1,7 @@
 """The auditor's page in real headless Chromium over the real chain: scrubbed
 to an instant, it shows what `edflow replay --at` prints for that instant,
-and it marks an event documented later than it happened."""
+it marks an event documented later than it happened, and it opens a
+patient's timeline across visits with a correction beside what it corrected."""
 
 from __future__ import annotations
 
@@ -116,4 +117,65 @@ def test_the_access_log_a_visits_timeline_and_the_chain_are_on_the_page(chain, b
 
     page.get_by_test_id("verify").click()
     expect(page.get_by_test_id("chain")).to_contain_text("intact: verified up to position", timeout=LOAD_MS)
+    page.context.close()
+
+
+def test_a_patients_timeline_shows_both_visits_and_the_correction_beside_what_it_corrected(chain, browser):
+    intake, nurse = chain.token("desk-ben", "intake"), chain.token("nurse-2", "charge-nurse")
+    mrn, visits = f"M{uuid.uuid4().hex[:8]}", [f"V{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    earlier = (datetime.now(UTC) - timedelta(hours=3)).isoformat()
+    ids = []
+    for visit, complaint, occurred in ((visits[0], "chest pain", earlier), (visits[1], "cough", None)):
+        body = {
+            "visit_number": visit,
+            "chief_complaint": complaint,
+            "patient": {"mrn": mrn, "given_name": "Nia", "family_name": "Orr", "sex": "F"},
+            **({"occurred_at": occurred} if occurred else {}),
+        }
+        ids.append(chain.post("/api/v1/facilities/demo/encounters", intake, body)["id"])
+    fix = {"chief_complaint": "abdominal pain"}
+    chain.post(f"/api/v1/facilities/demo/encounters/{ids[0]}", nurse, fix, method="PATCH")
+
+    page = open_auditor(browser, chain)
+    # From the first visit's timeline to the patient's.
+    page.locator("#records summary").nth(1).click()
+    page.fill("#visit", visits[0])
+    page.get_by_test_id("visit-show").click()
+    expect(page.get_by_test_id("visit-patient")).to_have_attribute("data-mrn", mrn, timeout=LOAD_MS)
+    page.get_by_test_id("visit-patient").click()
+    rows = page.get_by_test_id("patient-event")
+    expect(rows).to_have_count(3, timeout=LOAD_MS)
+    shown = [(rows.nth(i).get_attribute("data-reference"), rows.nth(i).get_attribute("data-type")) for i in range(3)]
+    assert shown == [
+        (visits[0], "PatientArrived"),
+        (visits[1], "PatientArrived"),
+        (visits[0], "PatientDetailsUpdated"),
+    ]
+    expect(page.get_by_test_id("patient-records")).to_contain_text(f"visit {visits[0]}, visit {visits[1]}")
+
+    correction = page.locator("[data-testid=patient-event][data-type=PatientDetailsUpdated]")
+    expect(correction.get_by_test_id("correction")).to_contain_text("chief complaint: 'chest pain' → 'abdominal pain'")
+    expect(correction.get_by_test_id("correction")).to_contain_text("corrected by nurse-2 (charge-nurse)")
+    expect(correction.get_by_test_id("corrected")).to_contain_text("PatientArrived")
+    expect(correction.get_by_test_id("corrected")).to_contain_text("desk-ben (intake)")
+    arrival = page.locator(f"[data-testid=patient-event][data-type=PatientArrived][data-reference={visits[0]}]")
+    expect(arrival.get_by_test_id("corrected-by")).to_contain_text("nurse-2 (charge-nurse)")
+    assert "Orr" not in page.get_by_test_id("patient-rows").inner_text()
+
+    # Typed in the search box, by recorded time: the late first arrival is still first
+    # (recorded first); an unknown MRN says so.
+    page.select_option("#patient-by", "recorded")
+    page.fill("#mrn", mrn)
+    page.get_by_test_id("patient-show").click()
+    expect(rows.first).to_have_attribute("data-reference", visits[0], timeout=LOAD_MS)
+    page.fill("#mrn", "M-unknown")
+    page.get_by_test_id("patient-show").click()
+    expect(page.get_by_test_id("state")).to_contain_text("no visit or appointment with that MRN", timeout=LOAD_MS)
+
+    entries = [json.loads(line) for line in chain.run("audit", "access", "--record", mrn, "--json").splitlines()]
+    reads = [(e["actor_id"], e["action"], e["resource"]) for e in entries]
+    assert reads.count(("audit-ivy", "read", "patient-timeline")) == 2
+    assert ("audit-ivy", "disclosed", "patient-timeline") in reads
+    disclosed = next(e for e in entries if e["action"] == "disclosed")
+    assert disclosed["disclosed"] == [f"Encounter/{i}" for i in ids]
     page.context.close()
