@@ -57,14 +57,14 @@ export function what(e, events) {
   const cell = [h("div", {}, e.summary)];
   if (e.correction) {
     const corrected = events.filter((x) => e.corrects.includes(x.event_id));
+    const after = corrected.flatMap((x) => x.corrected_by).find((b) => b.event_id === e.event_id)?.after;
     cell.push(h("div", { class: "side-by-side", "data-testid": "correction-pair" },
       h("div", { class: "was", "data-testid": "corrected" }, h("strong", {}, "corrects"),
         ...corrected.map((x) => h("div", {}, `${x.type}: ${x.summary} — ${x.actor} (${x.role}), recorded ${x.recorded_at}`)),
         corrected.length ? null : h("div", {}, "(the corrected event is not in this timeline)")),
       h("div", { class: "now", "data-testid": "correction" }, h("strong", {}, "correction"),
         ...e.changes.map((c) => h("div", { "data-testid": "change" }, `${c.field.replaceAll("_", " ")}: ${shown(c.before)} → ${shown(c.after)}`)),
-        h("div", {}, `corrected by ${e.actor} (${e.role}) at ${e.recorded_at}`),
-        h("div", { class: "muted" }, e.correction_note))));
+        h("div", {}, `corrected by ${e.actor} (${e.role}) at ${e.recorded_at}` + (after ? `, ${after} after` : "")))));
   }
   for (const by of e.corrected_by) {
     cell.push(h("div", { class: "corrected-by", "data-testid": "corrected-by" },
