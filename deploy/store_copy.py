@@ -24,6 +24,8 @@ def copy_answer(given_source: str | None, given_target: str | None) -> int:
     from deploy.bootstrap import load_settings
 
     settings = load_settings(event_store="sqlite")
+    if not settings.hash_chain:
+        raise CommandError("the copy is checked by the hash chain: unset EDFLOW_HASH_CHAIN=false")
     data_dir = source_dir(given_source, settings.data_dir)
     source_settings = settings.model_copy(update={"data_dir": data_dir, "event_store": "sqlite"})
     dsn = _target_dsn(given_target or settings.postgres_dsn)
