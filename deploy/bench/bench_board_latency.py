@@ -103,13 +103,21 @@ async def measure(chain: Chain, token: str, watcher: Watcher, rate: float, secon
             intended[bed] = "blocked" if blocking else "available"
             tasks.append(asyncio.create_task(command(bed, blocking)))
         await asyncio.gather(*tasks)
+    # Commands answered per second of the run: the rate the API and store held.
+    held = len(posts) / (time.perf_counter() - start)
     for _ in range(100):  # let the last deltas arrive
         if not watcher.awaited:
             break
         await asyncio.sleep(0.1)
     lost = len(watcher.awaited)
     watcher.awaited.clear()
-    return {"rate": rate, "post": percentiles(posts), "board": percentiles(watcher.latencies), "lost": lost}
+    return {
+        "rate": rate,
+        "held": held,
+        "post": percentiles(posts),
+        "board": percentiles(watcher.latencies),
+        "lost": lost,
+    }
 
 
 async def main(args: argparse.Namespace) -> None:
