@@ -10,8 +10,9 @@ The files of one facility are derived once per change of the event log and
 per minute (and kept for the next requests), so polling costs one lookup;
 a booking is in the store's log before it is answered, so the next fetch
 after it derives new files. `transactionTime` (and `Last-Modified`) is when
-the published content last changed; each answer has a strong `ETag` and
-`If-None-Match` gets a 304.
+the published content last changed; each answer has an `ETag` and
+`If-None-Match` gets a 304 (the manifest's is weak: its `request` is the
+URL asked).
 """
 
 from __future__ import annotations
@@ -162,7 +163,8 @@ def bulk_publish(facility_id: FacilityPath, request: Request):
         "error": [],
     }
     body = JSONResponse(manifest).body
-    return _answer(request, bytes(body), "application/json", f'"{found.published.digest[:32]}"', found.changed_at)
+    # Weak: the same data set whatever `request` (the URL asked) says.
+    return _answer(request, bytes(body), "application/json", f'W/"{found.published.digest[:32]}"', found.changed_at)
 
 
 def _file_route(kind: str) -> None:

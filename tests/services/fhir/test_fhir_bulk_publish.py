@@ -95,6 +95,7 @@ def test_the_manifest_lists_the_three_files_and_needs_no_token(clinic, fhir_app)
 def test_a_booked_slot_is_gone_from_the_next_fetch_and_no_patient_data_is_published(clinic, fhir_app, settings):
     anonymous = TestClient(fhir_app)
     before, files, _ = fetch(anonymous)
+    etag = anonymous.get(f"{BASE}/$bulk-publish").headers["etag"]
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
     slot = next(s for s in files["Slot"] if s["id"].startswith("dr-pub.") and s["start"].startswith(tomorrow))
     scheduler = client_for(fhir_app, settings, "scheduler")
@@ -106,6 +107,7 @@ def test_a_booked_slot_is_gone_from_the_next_fetch_and_no_patient_data_is_publis
     after, files, raw = fetch(anonymous)
     assert slot["id"] not in {s["id"] for s in files["Slot"]}
     assert after["transactionTime"] >= before["transactionTime"]
+    assert anonymous.get(f"{BASE}/$bulk-publish", headers={"If-None-Match": etag}).status_code == 200  # it changed
     text = "\n".join(raw.values())
     for secret in (ADA.mrn, ADA.family_name, ADA.given_name, "MRN-ALAN", "Turing", "ap-pub-1", "ap-1", "ap-3",
                    "Appointment", "Patient", "busy", "Acme Health", "M-555"):  # fmt: skip
@@ -121,6 +123,10 @@ def test_an_unchanged_file_answers_304_to_its_etag(clinic, fhir_app):
     again = client.get(f"{BASE}/$bulk-publish/Slot.ndjson", headers={"If-None-Match": first.headers["etag"]})
     if again.headers["etag"] == first.headers["etag"]:  # unless a slot started in between
         assert again.status_code == 304 and again.content == b""
+    manifest = client.get(f"{BASE}/$bulk-publish")
+    again = client.get(f"{BASE}/$bulk-publish", headers={"If-None-Match": manifest.headers["etag"]})
+    if again.headers["etag"] == manifest.headers["etag"]:
+        assert again.status_code == 304
     other = client.get(f"{BASE}/$bulk-publish/Slot.ndjson", headers={"If-None-Match": '"something-else"'})
     assert other.status_code == 200 and other.content
 
