@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
+from base.facility_hours import Booking, Hours, booking_problem, hours_problem
 from base.input_bounds import text_problem
 from events.catalogue import AppointmentType, BedType
 
@@ -46,6 +47,7 @@ class Unit(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 class Department(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     id: str
     name: str
+    hours: list[Hours] = []  # the working week of each of its providers
 
 
 class AppointmentKind(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -114,6 +116,7 @@ class Facility(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     appointment_types: list[AppointmentKind] = []
     providers: list[Provider] = []
     hl7_senders: list[HL7Sender] = []
+    booking: Booking = msgspec.field(default_factory=Booking)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -246,6 +249,9 @@ def _scheduling(facility: Facility) -> str | None:
             return f"appointment type {kind.type!r} names unknown department {kind.department!r}"
         if not 5 <= kind.minutes <= 24 * 60:
             return f"appointment type {kind.type!r}: minutes must be 5 to 1440"
+    for department in facility.departments:
+        if problem := hours_problem(department.id, department.hours):
+            return problem
     provider_ids: set[str] = set()
     for provider in facility.providers:
         if provider.id in provider_ids:
@@ -253,7 +259,7 @@ def _scheduling(facility: Facility) -> str | None:
         provider_ids.add(provider.id)
         if provider.department not in departments:
             return f"provider {provider.id!r} names unknown department {provider.department!r}"
-    return None
+    return booking_problem(facility.booking)
 
 
 def _senders(facility: Facility) -> str | None:

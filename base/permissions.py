@@ -119,6 +119,15 @@ SEES_BOARD_ALERTS = frozenset({"coordinator", "charge-nurse", ADMIN})
 ALERT_KIND = "alert"
 
 
+# The only routes that need no token: they serve nothing about a patient.
+PUBLIC = {
+    "fhir.metadata": "`GET /fhir/R4/{facility}/metadata`: the FHIR CapabilityStatement",
+    "fhir.bulk-publish": "`GET /fhir/R4/{facility}/$bulk-publish` and the `Location`, `Schedule` and `Slot` NDJSON "
+    "files it lists: the clinics, the providers' schedules and their free slots of the next 14 days "
+    "(SMART Scheduling Links); no appointment, patient or busy time",
+}
+
+
 def board_kinds(role: str) -> frozenset[str] | None:
     """The entity kinds `role` sees on the board; None: every kind."""
     kinds = BOARD_KINDS.get(role)
@@ -166,6 +175,8 @@ def render_markdown() -> str:
         lines.append(f"- `{role}`: " + ", ".join(sorted(kinds)))
     lines += ["", "The board's dead-letter alert (`alert`, no patient data) is shown only to:", ""]
     lines.append("- " + ", ".join(f"`{r}`" for r in ROLES if r in SEES_BOARD_ALERTS))
+    lines += ["", "Routes that need no token (nothing in them is about a patient):", ""]
+    lines += [f"- `{route}`: {what}" for route, what in PUBLIC.items()]
     return "\n".join(lines) + "\n"
 
 

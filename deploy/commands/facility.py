@@ -1,7 +1,9 @@
-"""`edflow facility`: check a facility file, and register its beds.
+"""`edflow facility`: check a facility file, and register its beds and its
+clinics' working schedules.
 
-Loading is idempotent: a bed that is already registered is left as it is, so
-the command is safe to run on every start-up.
+Loading is idempotent: a bed that is already registered, or a provider who
+already has a schedule, is left as it is (a difference from the file is
+reported, never changed), so the command is safe to run on every start-up.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ def register(subparsers) -> None:
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     for name, help_text, func in (
-        ("load", "register the file's beds (already-registered beds are kept)", _load),
+        ("load", "register the file's beds and define its schedules (existing ones are kept)", _load),
         ("check", "validate the file and summarise it; records nothing", _check),
     ):
         action = actions.add_parser(name, help=help_text, description=help_text)
@@ -64,13 +66,43 @@ def _load(args: argparse.Namespace) -> int:
     facility, settings = _facility(args)
     app = hospital(settings)
     try:
-        registered, kept, differing = load_beds(app, facility, actor_id=f"cli:{getpass.getuser()}")
+        actor_id = f"cli:{getpass.getuser()}"
+        registered, kept, differing = load_beds(app, facility, actor_id=actor_id)
+        defined, existing, other = load_schedules(app, facility, actor_id=actor_id)
     finally:
         app.close()
-    for line in differing:
+    for line in differing + other:
         print(f"note: {line}")
     print(f"{facility.id}: {registered} beds registered, {kept} already registered")
+    print(f"{facility.id}: {defined} schedules defined, {existing} already defined")
     return 0
+
+
+def load_schedules(app, facility: Facility, actor_id: str = "facility-loader") -> tuple[int, int, list[str]]:
+    """Define the working week of every provider of a department with `hours`
+    who has no schedule yet. Returns (defined, already defined, notes about
+    schedules that differ from the file: reported, never changed)."""
+    from base.facility_hours import working_weeks
+    from events.envelope import Actor
+    from services.recording import Meta
+
+    defined, kept, differing = 0, 0, []
+    for week in working_weeks(facility):
+        existing = app.resource_schedule(facility.id, "provider", week.provider_id)
+        if existing is None:
+            meta = Meta(facility_id=facility.id, occurred_at=datetime.now(UTC), actor=Actor(id=actor_id, role="admin"))
+            app.define_schedule(
+                meta, "provider", week.provider_id, week.department, facility.timezone, week.hours, week.slot_lengths
+            )
+            defined += 1
+            continue
+        kept += 1
+        hours = sorted((h.weekday, h.start, h.end) for h in existing.hours)
+        if (existing.department, existing.tz.key, hours, existing.slot_lengths) != (
+            week.department, facility.timezone, week.hours, week.slot_lengths
+        ):  # fmt: skip
+            differing.append(f"provider {week.provider_id} has a schedule that differs from the file; it is kept")
+    return defined, kept, differing
 
 
 def load_beds(

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from base.facility import AppointmentKind
+from base.facility_hours import working_weeks
 from deploy.simulator.client import Reply
 from deploy.simulator.patients import draw_course
 from deploy.simulator.state import Department, Visit
@@ -46,19 +47,26 @@ class ClinicActions(Department):
         self.schedule(self._local(day, CLINIC_BOOKING_HOUR), self._evening_booking, day)
 
     def _define_clinic_hours(self) -> None:
-        """Every provider of a department that takes appointments works the
-        hours the clinics are booked in, every day (ED follow-ups fall on
-        weekends too), so the scheduling desk shows their free and booked time."""
+        """Every provider of a department that takes appointments works: the
+        facility file's hours where its department has them (the same
+        schedule `edflow facility load` defines), else the hours the clinics
+        are booked in, every day (ED follow-ups fall on weekends too), so the
+        scheduling desk shows their free and booked time."""
         kinds = self.facility.appointment_types
         lengths = {k.type: k.minutes for k in kinds}
         closes = f"{CLINIC_OPENS + CLINIC_HOURS:02d}:00"
-        hours = [{"weekday": d, "start": f"{CLINIC_OPENS:02d}:00", "end": closes} for d in range(7)]
+        every_day = [{"weekday": d, "start": f"{CLINIC_OPENS:02d}:00", "end": closes} for d in range(7)]
+        weeks = {w.provider_id: w for w in working_weeks(self.facility)}
         for department in sorted({k.department for k in kinds}):
             for provider in self.facility.providers_in(department):
-                body = {"department": department, "time_zone": self.facility.timezone, "hours": hours}
-                self.command(
-                    "scheduler", f"/schedules/provider/{provider.id}", {**body, "slot_lengths": lengths}, "PUT"
-                )
+                body: dict[str, object] = {"department": department, "time_zone": self.facility.timezone}
+                week = weeks.get(provider.id)
+                if week is None:
+                    body |= {"hours": every_day, "slot_lengths": lengths}
+                else:
+                    hours = [{"weekday": d, "start": f"{s:%H:%M}", "end": f"{e:%H:%M}"} for d, s, e in week.hours]
+                    body |= {"hours": hours, "slot_lengths": week.slot_lengths}
+                self.command("scheduler", f"/schedules/provider/{provider.id}", body, "PUT")
 
     def _evening_booking(self, day: date) -> None:
         tomorrow = day + timedelta(days=1)

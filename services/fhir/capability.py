@@ -17,7 +17,9 @@ INTERACTIONS = {("GET", True): "read", ("GET", False): "search-type", ("POST", F
 REFERENCE_PARAMS = {"schedule", "actor", "practitioner", "patient", "beneficiary"}
 DATE_PARAMS = {"date", "start"}
 PREFIX = "/fhir/R4/{facility_id}/"
-RELEASED = "2026-12-05"  # when this statement's content last changed
+RELEASED = "2026-12-06"  # when this statement's content last changed
+# System-level operations served: their definitions.
+OPERATIONS = {"$bulk-publish": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/bulk-publish"}
 
 
 def _param_type(name: str) -> str:
@@ -29,7 +31,7 @@ def capability_statement(paths: dict[str, dict[str, Any]], url: str) -> dict:
     resources: dict[str, dict[str, Any]] = {}
     for path, operations in sorted(paths.items()):
         parts = path.split("/")[4:]  # after /fhir/R4/{facility_id}
-        if not path.startswith(PREFIX) or not parts or parts[0] == "metadata":
+        if not path.startswith(PREFIX) or not parts or parts[0] == "metadata" or parts[0].startswith("$"):
             continue
         entry = resources.setdefault(parts[0], {"type": parts[0], "interaction": [], "searchParam": []})
         for method, operation in operations.items():
@@ -68,6 +70,12 @@ def capability_statement(paths: dict[str, dict[str, Any]], url: str) -> dict:
                     "the command API's role table checks"
                 },  # fmt: skip
                 "resource": [resources[name] for name in sorted(resources)],
+                "operation": [
+                    {"name": name.removeprefix("$"), "definition": OPERATIONS[name]}
+                    for name in sorted({p.split("/")[4] for p in paths if p.startswith(PREFIX + "$")})
+                    if name in OPERATIONS
+                ]
+                or None,
             }
         ],
     }

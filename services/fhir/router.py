@@ -7,6 +7,7 @@ write model's stored facts and validated against the R4 resource classes.
     GET /fhir/R4/{facility}/Slot?schedule=<provider id>&start=<YYYY-MM-DD>   (busy slots of that UTC day)
     GET /fhir/R4/{facility}/Schedule/{provider id | room.<id> | department.<id>}
     GET /fhir/R4/{facility}/Coverage/{appointment id}
+    GET /fhir/R4/{facility}/$bulk-publish        (no token: free Slots as SMART Scheduling Links)
 Searches (strict: an unknown parameter or bad value is a 400 OperationOutcome; paged
 with `_count` and the Bundle's `next` link, see `services/fhir/bundle.py`):
     Encounter?identifier=&status=&date=     Appointment?identifier=&status=&date=&practitioner=
@@ -49,6 +50,7 @@ from services.fhir.openapi import (
     token,
 )
 from services.fhir.openapi import search_parameters as searching
+from services.fhir.publish_routes import router as published
 from services.fhir.scheduling import router as scheduling
 
 router = APIRouter(prefix="/fhir/R4/{facility_id}", tags=["fhir"], default_response_class=FhirJSONResponse)
@@ -165,6 +167,7 @@ def search_coverage(facility_id: Facility, request: Request, credentials: Creden
 
 router.include_router(scheduling)
 router.include_router(booking)
+router.include_router(published)
 
 
 @router.get(

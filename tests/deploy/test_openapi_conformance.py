@@ -2,7 +2,7 @@
 operation of the served `/openapi.json` (command API, FHIR, board and audit routes,
 as `deploy.server.build_app` assembles them) with every check enabled, as
 each role that may call the operation, against a real SQLite store holding
-the demo facility's beds. Any failure fails the test and names the
+the demo facility's beds and schedules. Any failure fails the test and names the
 operation, the check and a curl line that reproduces it."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from base.auth import mint_token
 from base.facility import load_facility
 from base.permissions import ALLOWED
 from base.settings import Settings
-from deploy.commands.facility import load_beds
+from deploy.commands.facility import load_beds, load_schedules
 from deploy.server import build_app
 from services.api import appointments, beds, encounters, scheduling, scheduling_reports
 from services.api.app import API_PREFIX
@@ -71,6 +71,7 @@ def app(tmp_path: Path) -> Iterator[FastAPI]:
     app = build_app(settings)
     facility = load_facility(DEMO)
     load_beds(app.state.hospital, facility, progress=False)
+    load_schedules(app.state.hospital, facility)  # so free time is published
     yield app
     app.state.hospital.close()
 
@@ -88,7 +89,7 @@ API_ROUTES = {
 def permission_route(app: FastAPI, method: str, path: str) -> str:
     """The `base/permissions.py` entry whose roles may call this operation."""
     if path.startswith("/fhir/R4/"):
-        if path.endswith("/metadata"):  # the CapabilityStatement needs no token: any role will do
+        if path.endswith("/metadata") or "/$bulk-publish" in path:  # no token needed: any role will do
             return "appointments.read"
         if method.upper() != "GET":  # booking over FHIR follows the command API's booking routes
             return "appointments.book" if method.upper() == "POST" else "appointments.reschedule"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,9 @@ from hypothesis import strategies as st
 from base.facility import BED_TYPES, FacilityError, load_facility, parse_facility
 from base.settings import Settings as EdflowSettings
 from deploy.cli import main as edflow
+from events.envelope import Actor
 from services.hospital import Hospital
+from services.recording import Meta
 
 DEMO = Path(__file__).resolve().parents[3] / "deploy" / "facilities" / "demo.toml"
 
@@ -55,6 +58,12 @@ def test_the_demo_hospital_has_the_units_and_beds_the_board_expects():
         (lambda raw: raw["hl7_senders"][0].update(certificate_sha256="abc"), "certificate_sha256 must be 64 hex"),
         (lambda raw: raw["hl7_senders"][0].update(certificate_subject="adt feed"), "certificate_subject must read"),
         (lambda raw: raw["hl7_senders"][0].update(application="EPIC:2"), "must not contain ':'"),
+        (lambda raw: raw["departments"][1]["hours"][0].update(start="8am"), 'local times like "08:00"'),
+        (lambda raw: raw["departments"][1]["hours"][0].update(end="07:00"), "07:00 is not after 08:00"),
+        (lambda raw: raw["departments"][1]["hours"][0].update(days=["Mon", "Funday"]), "not ['Funday']"),
+        (lambda raw: raw["departments"][1]["hours"][0].pop("days"), "missing required field `days`"),
+        (lambda raw: raw["booking"].update(url="javascript:alert(1)"), "is not an http(s) address"),
+        (lambda raw: raw["booking"].update(phone="555\u202e"), "contains U+202E"),
     ],
 )
 def test_a_broken_facility_is_refused_with_one_line_that_says_where(break_it, expected):
@@ -83,16 +92,49 @@ def test_a_missing_file_is_refused(tmp_path):
 def test_facility_load_registers_every_bed_once_and_is_idempotent(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("EDFLOW_DATA_DIR", str(tmp_path))
     assert edflow(["facility", "load"]) == 0
-    assert "46 beds registered, 0 already registered" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "46 beds registered, 0 already registered" in out and "6 schedules defined, 0 already defined" in out
     assert edflow(["facility", "load", "--file", str(DEMO)]) == 0
-    assert "0 beds registered, 46 already registered" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "0 beds registered, 46 already registered" in out and "0 schedules defined, 6 already defined" in out
     app = Hospital(EdflowSettings(data_dir=tmp_path))
     try:
         bed = app.bed("demo", "B11")
         assert (bed.unit, bed.status) == ("acute-b", "available")
-        assert app.recorder.max_notification_id() == 46  # the second load recorded nothing
+        assert app.recorder.max_notification_id() == 46 + 6  # the second load recorded nothing
     finally:
         app.close()
+
+
+def test_facility_load_gives_the_clinics_working_schedules_with_free_slots(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("EDFLOW_DATA_DIR", str(tmp_path))
+    assert edflow(["facility", "load"]) == 0
+    app = Hospital(EdflowSettings(data_dir=tmp_path))
+    try:
+        monday = date.today() + timedelta(days=7 - date.today().weekday())
+        schedule = app.resource_schedule("demo", "provider", "im-abara")
+        assert schedule is not None and schedule.department == "internal-medicine"
+        assert schedule.slot_lengths == {"outpatient-visit": 30} and schedule.tz.key == "America/Chicago"
+        slots = app.availability("demo", "provider", "im-abara", monday, monday, "outpatient-visit")
+        assert len(slots) == 16 and {s.status for s in slots} == {"free"}  # 08:00 to 16:00, 30 minutes each
+        saturday = monday + timedelta(days=5)
+        assert app.availability("demo", "provider", "ortho-sato", saturday, saturday, "outpatient-procedure") == []
+        assert len(app.availability("demo", "provider", "fu-novak", saturday, saturday, "ed-follow-up")) == 24
+        assert app.resource_schedule("demo", "provider", "ed-okafor") is None  # the ED has no clinic hours
+    finally:
+        app.close()
+    # A schedule changed since (by the scheduling desk) is kept, and said to differ.
+    app = Hospital(EdflowSettings(data_dir=tmp_path))
+    try:
+        meta = Meta(facility_id="demo", occurred_at=datetime.now(UTC), actor=Actor(id="desk", role="scheduler"))
+        app.define_schedule(
+            meta, "provider", "im-abara", "internal-medicine", "America/Chicago", [(0, time(9), time(12))]
+        )
+    finally:
+        app.close()
+    capsys.readouterr()
+    assert edflow(["facility", "load"]) == 0
+    assert "note: provider im-abara has a schedule that differs from the file; it is kept" in capsys.readouterr().out
 
 
 def test_facility_load_with_a_broken_file_is_a_one_line_error_and_records_nothing(tmp_path, monkeypatch, capsys):

@@ -24,6 +24,7 @@ def test_metadata_needs_no_token_and_lists_each_resource(fhir_app):
     assert codes["Appointment"] == {"create", "patch", "read", "search-type", "update"}
     assert codes["Slot"] == codes["Schedule"] == {"read", "search-type"}
     assert {p["name"] for p in resources["Slot"]["searchParam"]} == {"schedule", "start", "status", "service-type"}
+    assert [o["name"] for o in statement["rest"][0]["operation"]] == ["bulk-publish"]  # the published free time
 
 
 def test_every_search_parameter_listed_is_served_and_no_other(scenario, fhir_app, settings):

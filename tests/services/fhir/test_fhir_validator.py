@@ -2,7 +2,9 @@
 validator (R4 core profiles, in-memory terminology) with no error: reads and
 searches of a facility whose records take each status and carry each
 optional element, the searchset Bundles, the CapabilityStatement and an
-OperationOutcome. All are validated in one JVM run (its start costs seconds).
+OperationOutcome, and the published free time (`$bulk-publish` files, with
+the SMART booking extensions). All are validated in one JVM run (its start
+costs seconds).
 
 The validator's jars are fetched by deploy/setup.sh (deploy/fhir-validator.sh)."""
 
@@ -21,6 +23,7 @@ from services.api.app import create_app
 from services.fhir.router import router
 from services.hospital import Hospital
 from tests.services.fhir.conftest import ADA, BASE, build_scenario, client_for, meta
+from tests.services.fhir.test_fhir_bulk_publish import SITE, now_meta
 
 ROOT = Path(__file__).resolve().parents[3]
 VALIDATOR = ROOT / "deploy" / "fhir-validator"
@@ -53,6 +56,8 @@ def served(client: TestClient) -> list[dict]:
             assert read.status_code == 200, read.text
             found.append(read.json())
     found.append(client.get(f"{BASE}/metadata").json())
+    for output in client.get(f"{BASE}/$bulk-publish").json()["output"]:  # every Slot has one shape: a few do
+        found += [json.loads(line) for line in client.get(output["url"]).text.splitlines()[:10]]
     found.append(client.get(f"{BASE}/Encounter/nope").json())  # an OperationOutcome
     return found
 
@@ -66,7 +71,13 @@ def test_every_resource_served_passes_the_reference_validator(sqlite_settings, t
         hospital.block_time(meta(1, 9), "provider", "dr-hopper", at(3, 13), at(3, 14), "teaching")
         hospital.join_waitlist(meta(1, 16), ADA, "cardiology", "outpatient-visit", 20, provider_id="dr-hopper")
         hospital.cancel_appointment(meta(1, 17), "ap-1", reason="patient request")
-        api = create_app(sqlite_settings, hospital)
+        # Free time published from today on, with the facility file's booking details.
+        hospital.define_schedule(
+            now_meta(), "provider", "dr-pub", "clinic", "UTC", [(d, time(8), time(16)) for d in range(7)]
+        )
+        site = tmp_path / "site.toml"
+        site.write_text(SITE)
+        api = create_app(sqlite_settings.model_copy(update={"facility_config": site}), hospital)
         api.include_router(router)
         resources = served(client_for(api, sqlite_settings, "admin"))
     finally:
@@ -76,6 +87,7 @@ def test_every_resource_served_passes_the_reference_validator(sqlite_settings, t
                      "CapabilityStatement", "OperationOutcome"}  # fmt: skip
     statuses = {r["status"] for r in resources if r["resourceType"] == "Slot"}
     assert statuses >= {"free", "busy", "busy-unavailable"}
+    assert any(r.get("extension") for r in resources if r["resourceType"] == "Slot")  # the published ones
     ndjson = tmp_path / "served.ndjson"
     ndjson.write_text("\n".join(json.dumps(r) for r in resources) + "\n")
     run = subprocess.run(
