@@ -110,7 +110,7 @@ class Server:
     async def caught_up(self, facility: str, seq: int, timeout: float = 20.0) -> None:
         """Waits until this server's fan-out has folded the board stream up to `seq`."""
         async with asyncio.timeout(timeout):
-            while (held := self.fanout.boards.get(facility)) is None or held.seq < seq:
+            while (held := self.fanout.boards.get(facility)) is None or (held.seq or 0) < seq:
                 await asyncio.sleep(0.02)
 
     def connect(
