@@ -84,7 +84,8 @@ def run(options: Options) -> bool:
             time.sleep(2)  # the relay may still be publishing the last commands
             stored, published = store_counts(settings), asyncio.run(topic_counts(settings))
         checks += acknowledged_checks(traffic.ledger.acknowledged, stored, published)
-        checks += board_checks(settings, traffic.facility_id, {s.name: s.url for s in site.servers}, token, ORIGIN, watch.record, wait=90)
+        servers = {s.name: s.url for s in site.servers}
+        checks += board_checks(settings, traffic.facility_id, servers, token, ORIGIN, watch.record, wait=90)
         watch.stop()
         checks.append(gap_check(watch.record))
         results = fault_results(faults, watch.record.moves(), traffic.ledger)
