@@ -105,9 +105,19 @@ def comparable(board: Board) -> Board:
 
 
 def differences(got: Board, expected: Board, limit: int = 3) -> str:
+    """How many entities differ, and in what (field names and values of the
+    first: board values carry initials and complaints, never names)."""
     keys = sorted(k for k in got.keys() | expected.keys() if got.get(k) != expected.get(k))
-    shown = ", ".join(f"{kind} {ident}" for kind, ident in keys[:limit])
-    return f"{len(keys)} entities differ ({shown}{', ...' if len(keys) > limit else ''})"
+    shown = "; ".join(f"{kind} {ident[:8]}: {_fields(got.get((kind, ident)), expected.get((kind, ident)))}"
+                      for kind, ident in keys[:limit])  # fmt: skip
+    return f"{len(keys)} entities differ ({shown}{'; ...' if len(keys) > limit else ''})"
+
+
+def _fields(got: Any, expected: Any) -> str:
+    if got is None or expected is None:
+        return "only in the replay" if got is None else "not in the replay"
+    mine, theirs = msgspec.structs.asdict(got), msgspec.structs.asdict(expected)
+    return ", ".join(f"{f} {mine[f]!r} vs replay {theirs[f]!r}" for f in mine if mine[f] != theirs.get(f))
 
 
 def acknowledged_checks(acked: dict[str, str], stored: Counter[str], published: Counter[str]) -> list[Check]:

@@ -16,7 +16,7 @@ from deploy.chaos.board_watch import BoardWatch
 from deploy.chaos.checks import Check, acknowledged_checks, board_checks, gap_check, store_counts, topic_counts
 from deploy.chaos.faults import Fault, Injector, schedule
 from deploy.chaos.report import fault_checks, fault_results, longest_still, print_report
-from deploy.chaos.site import ORIGIN, Site
+from deploy.chaos.site import ORIGIN, Site, SiteError
 from deploy.chaos.traffic import Traffic
 
 
@@ -24,7 +24,8 @@ from deploy.chaos.traffic import Traffic
 class Options:
     counts: dict[str, int]
     down: float = 3.0  # how long a killed process stays down
-    settle: float = 10.0  # after a fault is over, before the next
+    settle: float = 10.0  # after the board moved again, before the next fault
+    recover: float = 90.0  # the longest to wait for the board to move again after a fault
     warmup: float = 15.0  # traffic before the first fault
     speed: float = 120.0  # simulated seconds per real second
     seed: int = 1
@@ -37,12 +38,12 @@ class Options:
 
 def run(options: Options) -> bool:
     console = options.console
-    say = lambda line: console.print(f"[dim]chaos:[/] {line}")  # noqa: E731
+    began = time.monotonic()
+    say = lambda line: console.print(f"[dim]chaos {time.monotonic() - began:5.0f} s:[/] {line}")  # noqa: E731
     root = options.keep or Path(tempfile.mkdtemp(prefix="edflow-chaos-"))
     site = Site(root, options.postgres_dsn, options.kafka_port, say)
     traffic: Traffic | None = None
     watch: BoardWatch | None = None
-    began = time.monotonic()
     try:
         site.start()
         settings = site.settings
@@ -71,6 +72,7 @@ def run(options: Options) -> bool:
                     break
                 progress.update(task, description=f"fault: {kind}")
                 faults.append(injector.inject(kind))
+                _wait_for_board(watch, faults[-1].restored, options.recover)
                 time.sleep(options.settle)
                 faults[-1].ended = time.monotonic()
                 progress.advance(task)
@@ -104,6 +106,15 @@ def run(options: Options) -> bool:
             site.remove()
         else:
             say(f"logs kept in {root / 'logs'}")
+
+
+def _wait_for_board(watch: BoardWatch, after: float, timeout: float) -> None:
+    """Until the board moves again after `after` (or `timeout` passes: the
+    fault is then reported as not recovered)."""
+    try:
+        Site.wait_for(lambda: (watch.record.moves() or [0.0])[-1] > after, timeout, "board change")
+    except SiteError:
+        pass
 
 
 def _traffic_checks(traffic: Traffic, done: int, planned: int) -> list[Check]:

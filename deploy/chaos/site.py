@@ -70,9 +70,11 @@ class Site:
             self.workers.append(worker.start())
         for name in ("api", "board"):
             server = serve_process(self.settings, self.log(f"serve-{name}"), name=f"serve-{name}")
-            self.servers.append(server)
-            server.start().wait_ready(90)
+            self.servers.append(server.start())
+        for server in self.servers:
+            server.wait_ready(90)
         self.wait_for(lambda: self.active_relay() is not None, 60, "a relay holding the relay lock")
+        self.say("two relays, two workers and two servers running")
         return self
 
     def _scratch_database(self) -> str:
