@@ -6,13 +6,9 @@ exactly once and in order per facility."""
 from __future__ import annotations
 
 import asyncio
-import os
-import random
-import socket
 import subprocess
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +18,7 @@ from aiokafka.structs import RecordMetadata
 from base import kafka_clients
 from base.settings import Settings
 from base.topics import broker_count, create_topics, describe_topics
+from deploy.chaos.cluster import KAFKA_SH, KafkaCluster
 from events.catalogue import BedBlocked
 from events.envelope import Actor, Envelope, decode, event_id_for
 from services.relay_batch import outgoing
@@ -29,7 +26,6 @@ from tests.services.relay.kafka_harness import read_records
 
 pytestmark = pytest.mark.kafka
 
-KAFKA_SH = Path(__file__).resolve().parents[2] / "deploy" / "kafka.sh"
 BROKERS = 3
 FACILITIES = [f"fac-{n}" for n in range(6)]
 STREAM_SECONDS = 8.0
@@ -37,52 +33,13 @@ SEND_EVERY = 0.01
 KILL_AFTER = 1.5
 
 
-@dataclass(frozen=True)
-class Cluster:
-    env: dict[str, str]
-    bootstrap: str
-
-    def kafka(self, *args: str, timeout: float = 90) -> str:
-        result = subprocess.run(
-            ["bash", str(KAFKA_SH), *args], env=self.env, capture_output=True, text=True, timeout=timeout
-        )
-        assert result.returncode == 0, f"kafka.sh {' '.join(args)} exited {result.returncode}:\n{result.stderr}"
-        return result.stdout
-
-
-def free_port_block(size: int = 2 * BROKERS) -> int:
-    """A first port such that it and the next `size - 1` are all free."""
-    for _ in range(50):
-        first = random.randrange(20_000, 60_000, 2)
-        sockets = []
-        try:
-            for port in range(first, first + size):
-                sock = socket.socket()
-                sockets.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return first
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise RuntimeError("no block of free ports found")
-
-
 @pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("EDFLOW_KAFKA_", "EDFLOW_DATA_DIR"))}
-    env.update(
-        EDFLOW_KAFKA_BROKERS=str(BROKERS),
-        EDFLOW_KAFKA_PORT=str(free_port_block()),
-        EDFLOW_DATA_DIR=str(tmp_path / "data"),
-    )
-    cluster = Cluster(env, "")
+def cluster(tmp_path: Path) -> Iterator[KafkaCluster]:
+    cluster = KafkaCluster(tmp_path / "data", brokers=BROKERS)
     try:
-        cluster.kafka("start")
-        yield Cluster(env, cluster.kafka("bootstrap").strip())
+        yield cluster.start()
     finally:
-        subprocess.run(["bash", str(KAFKA_SH), "stop"], env=env, capture_output=True, timeout=90)
+        cluster.stop()
 
 
 def envelope(facility: str, bed: uuid.UUID, seq: int) -> Envelope:
@@ -104,7 +61,7 @@ def envelope(facility: str, bed: uuid.UUID, seq: int) -> Envelope:
     )
 
 
-async def stream_while_killing(cluster: Cluster, settings: Settings, victim: int) -> dict[uuid.UUID, object]:
+async def stream_while_killing(cluster: KafkaCluster, settings: Settings, victim: int) -> dict[uuid.UUID, object]:
     """Send envelopes round-robin over the facilities at a steady pace with
     edflow's producer; SIGKILL node `victim` partway. Returns each event id's
     outcome: RecordMetadata when acknowledged, else the exception."""
@@ -165,7 +122,7 @@ async def wait_for_full_isr(settings: Settings, topics: list[str], timeout: floa
 
 
 def test_a_three_broker_cluster_keeps_every_acknowledged_event_once_and_in_order_when_a_broker_dies(
-    cluster: Cluster, tmp_path: Path
+    cluster: KafkaCluster, tmp_path: Path
 ):
     settings = Settings(data_dir=tmp_path, kafka_bootstrap=cluster.bootstrap, topic_prefix="cluster")
     topics = settings.topics
