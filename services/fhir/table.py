@@ -32,6 +32,11 @@ def _orderable(moment: object) -> bool:
     return isinstance(moment, datetime) and moment.utcoffset() is not None
 
 
+def _orderable_period(period: Period) -> bool:
+    start, end = period
+    return _orderable(start) and (end is None or _orderable(end))
+
+
 def _discard(positions: list[int], position: int) -> None:
     i = bisect_left(positions, position)
     if i < len(positions) and positions[i] == position:
@@ -84,17 +89,33 @@ class Table(Generic[Row]):
         return len(self.order)
 
     def put(self, row: Row) -> None:
-        """File a new row, or move a changed one to where its new values belong."""
+        """File a new row, or move a changed one to where its new values belong
+        (only the entries that changed are moved)."""
         old = self.rows.get(row.id)
         if old == row:
             return
+        position = row.position
+        new_tokens, new_period = list(self._tokens_of(row)), self._period_of(row)
         if old is None:
-            insort(self.order, row.position)
+            insort(self.order, position)
+            old_tokens: list[tuple[str, str]] = []
         else:
-            self._unfile(old)
+            old_tokens = list(self._tokens_of(old))
+        for token in old_tokens:
+            if token not in new_tokens:
+                _discard(self.tokens[token], position)
+        for token in new_tokens:
+            if token not in old_tokens:
+                insort(self.tokens.setdefault(token, []), position)
         self.rows[row.id] = row
-        self.at[row.position] = row
-        self._file(row)
+        self.at[position] = row
+        if old is None:
+            self._place(position, new_period, row)
+        elif position in self.odd or not _orderable_period(new_period):
+            self._unplace(position, self._period_of(old))
+            self._place(position, new_period, row)
+        else:
+            self._move(position, self._period_of(old), new_period)
 
     def having(self, field: str, values: Iterable[str]) -> list[int]:
         """Sorted positions of the rows whose `field` is one of `values`."""
@@ -104,29 +125,38 @@ class Table(Generic[Row]):
             return list(found[0])
         return sorted(p for f in found for p in f)
 
-    def _file(self, row: Row) -> None:
-        position = row.position
-        for token in self._tokens_of(row):
-            insort(self.tokens.setdefault(token, []), position)
-        start, end = self._period_of(row)
-        if not _orderable(start) or (end is not None and not _orderable(end)):
+    def _place(self, position: int, period: Period, row: Row) -> None:
+        if not _orderable_period(period):
             self.odd[position] = row
             return
+        start, end = period
         self.starts.add(start, position)
         if end is None:
             insort(self.open, position)
         else:
             self.ends.add(end, position)
 
-    def _unfile(self, row: Row) -> None:
-        position = row.position
-        for token in self._tokens_of(row):
-            _discard(self.tokens[token], position)
+    def _unplace(self, position: int, period: Period) -> None:
         if self.odd.pop(position, None) is not None:
             return
-        start, end = self._period_of(row)
+        start, end = period
         self.starts.remove(start, position)
         if end is None:
             _discard(self.open, position)
         else:
             self.ends.remove(end, position)
+
+    def _move(self, position: int, old: Period, new: Period) -> None:
+        """Both periods orderable: move only the start or the end that changed."""
+        if old[0] != new[0]:
+            self.starts.remove(old[0], position)
+            self.starts.add(new[0], position)
+        if old[1] != new[1]:
+            if old[1] is None:
+                _discard(self.open, position)
+            else:
+                self.ends.remove(old[1], position)
+            if new[1] is None:
+                insort(self.open, position)
+            else:
+                self.ends.add(new[1], position)
