@@ -12,9 +12,10 @@ skipped.
 from __future__ import annotations
 
 import logging
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar, overload
 
 from fhir.resources.R4B.bundle import Bundle
 
@@ -57,6 +58,30 @@ class Match(NamedTuple):
     build: Build
 
 
+class Paged(Sequence[Match]):
+    """Matches known by their sorted positions and built into a Match only
+    when looked at: a page and its total cost the page, not every match."""
+
+    def __init__(self, positions: list[int], match: Callable[[int], Match]):
+        self.positions, self._match = positions, match
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    @overload
+    def __getitem__(self, i: int) -> Match: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Match]: ...
+    def __getitem__(self, i: int | slice) -> Match | list[Match]:
+        if isinstance(i, slice):
+            return [self._match(p) for p in self.positions[i]]
+        return self._match(self.positions[i])
+
+    def first_after(self, position: int) -> int:
+        """The index of the first match after `position` (a page's cursor)."""
+        return bisect_right(self.positions, position)
+
+
 def ready(resource: dict) -> Build:
     """A resource already built, as a match's build."""
     return lambda: resource
@@ -80,15 +105,17 @@ def _whole(request, name: str, low: int, high: int | None = None) -> int | None:
 def searchset(request, find: Callable[[], Sequence[Match]]) -> dict:
     """One page of the matches (a search never 404s)."""
     try:
-        matches = list(find())
+        matches = find()
     except NotFound:
         matches = []
     count = _whole(request, "_count", 0, MAX_COUNT)
     count = DEFAULT_COUNT if count is None else count
     after = _whole(request, "_cursor", 0) or 0
+    first = matches.first_after(after) if isinstance(matches, Paged) else 0
     page: list[tuple[int, dict]] = []
     more = False
-    for match in matches:
+    for i in range(first, len(matches)):
+        match = matches[i]
         if match.position <= after:
             continue
         if len(page) == count:

@@ -17,14 +17,16 @@ from services.ed.domainmodel import Bed
 from services.errors import NotFound
 from services.fhir.appointment import appointment_resource
 from services.fhir.bundle import SKIPPED as SKIPPED  # the count of records searches left out
-from services.fhir.bundle import UNUSABLE, Match, matching, ready, skipped
+from services.fhir.bundle import UNUSABLE, Match, Paged, ready, skipped
 from services.fhir.coverage import coverage_by_aggregate, coverage_patient_mrn
 from services.fhir.encounter import encounter_resource
-from services.fhir.index import Listed, SearchIndex
+from services.fhir.index import AppointmentKeys, Listed, SearchIndex, VisitKeys
 from services.fhir.location import location_by_id
 from services.fhir.schedule import schedule_by_aggregate
-from services.fhir.search import check_params, date_filter, reference_ids, tokens
+from services.fhir.search import check_params, date_tests, period_filter, reference_ids, tokens
+from services.fhir.selecting import select
 from services.fhir.slot import TYPE_CODES
+from services.fhir.table import Table
 
 ENCOUNTER_STATUSES = {
     "planned",
@@ -58,43 +60,62 @@ def _built(candidates: list[Listed], build: Callable[[UUID], dict | None]) -> li
     return found
 
 
-def encounters(hospital, request, facility_id: str, who: bool, index: SearchIndex) -> list[Match]:
+def encounters(hospital, request, facility_id: str, who: bool, index: SearchIndex) -> Paged:
     check_params(request, {"identifier", "status", "date"})
-    statuses, in_range = tokens(request, "status", ENCOUNTER_STATUSES), date_filter(request)
-    visits = tokens(request, "identifier")
+    statuses, tests = tokens(request, "status", ENCOUNTER_STATUSES), date_tests(request)
+    visits, in_range = tokens(request, "identifier"), period_filter(tests)
     wanted = None if visits is None else {encounter_id_for(facility_id, v) for v in visits}
-    kept = matching("Encounter", index.visits(facility_id), lambda k: (
-        (wanted is None or k.id in wanted) and (statuses is None or k.status in statuses) and in_range(k.start, k.end)
-    ))  # fmt: skip
-    return [
-        Match(
-            k.position,
+
+    def keep(k: VisitKeys) -> bool:
+        return (
+            (wanted is None or k.id in wanted)
+            and (statuses is None or k.status in statuses)
+            and in_range(k.start, k.end)
+        )
+
+    def find(table: Table[VisitKeys]) -> list[int]:
+        only = None if wanted is None else [table.rows[i].position for i in wanted if i in table.rows]
+        return select("Encounter", table, keep, [("status", statuses)], tests, only)
+
+    positions, table = index.visits(facility_id, find)
+
+    def match(position: int) -> Match:
+        k = table.at[position]
+        return Match(
+            position,
             partial(index.built, k.id, who, partial(encounter_resource, hospital, facility_id, str(k.id), who)),
         )
-        for k in kept
-    ]
+
+    return Paged(positions, match)
 
 
-def appointments(hospital, request, facility_id: str, who: bool, index: SearchIndex) -> list[Match]:
+def appointments(hospital, request, facility_id: str, who: bool, index: SearchIndex) -> Paged:
     """`date` is on the start, as FHIR defines it for Appointment."""
     check_params(request, {"identifier", "status", "date", "practitioner"})
-    statuses, in_range = tokens(request, "status", APPOINTMENT_STATUSES), date_filter(request)
+    statuses, tests = tokens(request, "status", APPOINTMENT_STATUSES), date_tests(request)
     providers, ids = reference_ids(request, "practitioner", "Practitioner"), tokens(request, "identifier")
-    kept = matching("Appointment", index.appointments(facility_id), lambda k: (
-        (ids is None or k.appointment_id in ids)
-        and (statuses is None or k.status in statuses)
-        and in_range(k.start, k.start)
-        and (providers is None or k.provider_id in providers)
-    ))  # fmt: skip
-    return [
-        Match(
-            k.position,
-            partial(
-                index.built, k.id, who, partial(appointment_resource, hospital, facility_id, k.appointment_id, who)
-            ),
+    in_range = period_filter(tests)
+
+    def keep(k: AppointmentKeys) -> bool:
+        return (
+            (ids is None or k.appointment_id in ids)
+            and (statuses is None or k.status in statuses)
+            and in_range(k.start, k.start)
+            and (providers is None or k.provider_id in providers)
         )
-        for k in kept
-    ]
+
+    def find(table: Table[AppointmentKeys]) -> list[int]:
+        only = None if ids is None else table.having("identifier", ids)
+        return select("Appointment", table, keep, [("status", statuses), ("practitioner", providers)], tests, only)
+
+    positions, table = index.appointments(facility_id, find)
+
+    def match(position: int) -> Match:
+        k = table.at[position]
+        build = partial(appointment_resource, hospital, facility_id, k.appointment_id, who)
+        return Match(position, partial(index.built, k.id, who, build))
+
+    return Paged(positions, match)
 
 
 def locations(hospital, request, facility_id: str, index: SearchIndex) -> list[Match]:

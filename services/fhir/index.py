@@ -10,6 +10,11 @@ resources compute them (the same status fold for a visit, the folded
 aggregate for an appointment), so answering from here gives what building
 and filtering every resource gave. A search then builds only the page of
 resources it returns.
+
+Visits and appointments are kept in a `Table` per facility (services/fhir/
+table.py): by status (and, for appointments, practitioner and identifier)
+and on sorted start and end timelines, each entry moved as later events
+change it, so a search looks up its matches rather than judging every row.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from uuid import UUID
 
 from eventsourcing.utils import get_topic
@@ -31,6 +36,7 @@ from services.ed.domainmodel import Bed, Encounter
 from services.fhir.appointment import FHIR_STATUS
 from services.fhir.bundle import UNUSABLE, skipped
 from services.fhir.encounter import status_after
+from services.fhir.table import Period, Table
 
 ENDED = ("finished", "entered-in-error")  # statuses that close an Encounter's period
 # Built visits and appointments kept per process: a resource depends only on its
@@ -59,6 +65,34 @@ class AppointmentKeys(NamedTuple):
     provider_id: str
 
 
+def _visit_tokens(visit: VisitKeys) -> list[tuple[str, str]]:
+    return [("status", visit.status)]
+
+
+def _visit_period(visit: VisitKeys) -> Period:
+    return visit.start, visit.end
+
+
+def _appointment_tokens(appointment: AppointmentKeys) -> list[tuple[str, str]]:
+    return [("status", appointment.status), ("practitioner", appointment.provider_id),
+            ("identifier", appointment.appointment_id)]  # fmt: skip
+
+
+def _appointment_period(appointment: AppointmentKeys) -> Period:
+    return appointment.start, appointment.start  # FHIR searches an Appointment's `date` on its start
+
+
+def visit_table() -> Table[VisitKeys]:
+    return Table(_visit_tokens, _visit_period)
+
+
+def appointment_table() -> Table[AppointmentKeys]:
+    return Table(_appointment_tokens, _appointment_period)
+
+
+T = TypeVar("T")
+
+
 class Listed(NamedTuple):
     position: int
     id: UUID
@@ -72,8 +106,8 @@ class SearchIndex:
     def __init__(self, app: Any):
         self.app = app
         self.position = 0
-        self._visits: dict[str, dict[UUID, VisitKeys]] = {}
-        self._appointments: dict[str, dict[UUID, AppointmentKeys]] = {}
+        self._visits: dict[str, Table[VisitKeys]] = {}
+        self._appointments: dict[str, Table[AppointmentKeys]] = {}
         self._listed: dict[tuple[str, str], list[Listed]] = {}
         self._facility_of: dict[UUID, str] = {}
         self._folded: dict[UUID, Appointment] = {}
@@ -123,46 +157,51 @@ class SearchIndex:
             at = event.meta.occurred_at
             visit = VisitKeys(position, aggregate_id, status_after(event.fact, ""), at, at)
             self._facility_of[aggregate_id] = event.meta.facility_id
-            self._visits.setdefault(event.meta.facility_id, {})[aggregate_id] = visit
+            self._visits.setdefault(event.meta.facility_id, visit_table()).put(visit)
         elif isinstance(event, Encounter.Recorded):
             visits = self._visits[self._facility_of[aggregate_id]]
-            visit = visits[aggregate_id]
+            visit = visits.rows[aggregate_id]
             status = status_after(event.fact, visit.status)
             if status != visit.status:
-                visits[aggregate_id] = visit._replace(status=status, changed_at=event.meta.occurred_at)
+                visits.put(visit._replace(status=status, changed_at=event.meta.occurred_at))
         elif isinstance(event, (Appointment.Created, Appointment.Recorded)):
             appointment = event.mutate(self._folded.get(aggregate_id))
             assert isinstance(appointment, Appointment), "an appointment's events fold into an appointment"
             self._folded[aggregate_id] = appointment
-            found = self._appointments.setdefault(appointment.facility_id, {})
-            keys = found.get(aggregate_id)
+            found = self._appointments.setdefault(appointment.facility_id, appointment_table())
+            keys = found.rows.get(aggregate_id)
             if keys is None:
                 assert isinstance(event.fact, AppointmentBooked), "an appointment is created by its booking"
                 booked_as = event.fact.appointment_id or ""  # set by the command that booked it
                 keys = AppointmentKeys(position, aggregate_id, booked_as, "", appointment.start, "")
-            found[aggregate_id] = AppointmentKeys(
+            found.put(AppointmentKeys(
                 keys.position,
                 aggregate_id,
                 keys.appointment_id,
                 FHIR_STATUS.get(appointment.status, appointment.status),
                 appointment.start,
                 appointment.provider_id,
-            )
+            ))  # fmt: skip
 
-    def visits(self, facility_id: str) -> list[VisitKeys]:
-        """The facility's visits, oldest first."""
+    def visits(self, facility_id: str, select: Callable[[Table[VisitKeys]], T]) -> tuple[T, Table[VisitKeys]]:
+        """What `select` finds in the facility's visits (read while no fold runs), and the table."""
         with self._lock:
-            return list(self._visits.get(facility_id, {}).values())
+            table = self._visits.get(facility_id) or visit_table()
+            return select(table), table
 
-    def appointments(self, facility_id: str) -> list[AppointmentKeys]:
+    def appointments(
+        self, facility_id: str, select: Callable[[Table[AppointmentKeys]], T]
+    ) -> tuple[T, Table[AppointmentKeys]]:
         with self._lock:
-            return list(self._appointments.get(facility_id, {}).values())
+            table = self._appointments.get(facility_id) or appointment_table()
+            return select(table), table
 
     def listed(self, facility_id: str, kind: type[Appointment | Bed | ResourceSchedule]) -> list[Listed]:
         """Every aggregate of one kind created at the facility, oldest first."""
         with self._lock:
             if kind is Appointment:
-                return [Listed(a.position, a.id) for a in self._appointments.get(facility_id, {}).values()]
+                table = self._appointments.get(facility_id) or appointment_table()
+                return [Listed(p, table.at[p].id) for p in table.order]
             return list(self._listed.get((facility_id, kind.__name__), []))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 from base.input_bounds import LATEST_UTC
 
@@ -81,18 +82,33 @@ def _end_of(text: str, start: datetime) -> datetime:
         return LATEST_UTC
 
 
+class DateTest(NamedTuple):
+    prefix: str  # one of PREFIXES
+    low: datetime  # the start of the range the value stands for
+    high: datetime  # its exclusive end
+
+
+def date_tests(request, name: str = "date") -> list[DateTest]:
+    """The `date` values, each as its prefix and the range its text stands for."""
+    tests = []
+    for value in request.query_params.getlist(name):
+        prefix, text = (value[:2], value[2:]) if value[:2] in PREFIXES else ("eq", value)
+        low = _moment(text, prefix)
+        tests.append(DateTest(prefix, low, _end_of(text, low)))
+    return tests
+
+
 def date_filter(request, name: str = "date") -> Callable[[datetime, datetime | None], bool]:
     """All `date` values ANDed; a period with no end is still going on.
 
     Follows FHIR's range rules: `eq` = the period lies within the value's
     range; `ge`/`gt` = it reaches at/after it; `le`/`lt` = it starts at/before it.
     """
-    tests = []
-    for value in request.query_params.getlist(name):
-        prefix, text = (value[:2], value[2:]) if value[:2] in PREFIXES else ("eq", value)
-        low = _moment(text, prefix)
-        high = _end_of(text, low)
-        tests.append((prefix, low, high))
+    return period_filter(date_tests(request, name))
+
+
+def period_filter(tests: list[DateTest]) -> Callable[[datetime, datetime | None], bool]:
+    """Whether a period passes every test (`date_filter` of parsed tests)."""
 
     def matches(start: datetime, end: datetime | None) -> bool:
         for prefix, low, high in tests:
