@@ -14,6 +14,7 @@ import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -62,7 +63,9 @@ def event_rows(dsn: str) -> int:
         found = conn.execute("SELECT to_regclass(%s)", (EVENTS,)).fetchone()
         if found is None or found[0] is None:
             return 0
-        return conn.execute(f"SELECT COUNT(*) FROM {EVENTS}").fetchone()[0]
+        counted = conn.execute(f"SELECT COUNT(*) FROM {EVENTS}").fetchone()
+        assert counted is not None
+        return counted[0]
 
 
 @pytest.fixture
@@ -101,7 +104,7 @@ def test_the_old_store_copies_verifies_and_replays_alike(old_store, fresh_postgr
     assert board(target) == board(old_store) == expected
 
 
-def fresh_store(data: Path, **settings: str) -> tuple[Settings, str, int]:
+def fresh_store(data: Path, **settings: Any) -> tuple[Settings, str, int]:
     """A store written by today's code: beds, a visit, a receipt, a relay position."""
     config = Settings(data_dir=data, jwt_secret=SECRET, **settings)
     app = Hospital(config)
@@ -114,6 +117,7 @@ def fresh_store(data: Path, **settings: str) -> tuple[Settings, str, int]:
     app.triage(clock.meta("demo"), encounter, 2)
     app.assign_bed(clock.meta("demo"), encounter, "A1", idempotency_key="k-1", request={"bed": "A1"})
     head = app.recorder.max_notification_id()
+    assert head is not None
     app.factory.tracking_recorder().insert_tracking(Tracking("kafka-relay", head - 1))
     app.close()
     return config, encounter, head
