@@ -37,11 +37,15 @@ def failure_reason(error: BaseException) -> str:
 
 
 def guarded_step(
-    read: Callable[[str], Entry | None], envelope: Envelope, profile: FacilityProfile = DEFAULT_PROFILE
+    read: Callable[[str], Entry | None],
+    envelope: Envelope,
+    profile: FacilityProfile = DEFAULT_PROFILE,
+    board: bool = True,
 ) -> fold.Step | str:
-    """The event's step, or why a reducer could not apply it (nothing of it is applied)."""
+    """The event's step, or why a reducer could not apply it (nothing of it
+    is applied); `board=False` builds no board deltas (see `fold.step`)."""
     try:
-        return fold.step({k: read(k) for k in fold.keys_for(envelope, profile)}, envelope, profile)
+        return fold.step({k: read(k) for k in fold.keys_for(envelope, profile)}, envelope, profile, board)
     except Exception as error:
         return failure_reason(error)
 
@@ -62,7 +66,7 @@ def fold_into(
 ) -> MutableMapping[str, Entry]:
     """`fold.fold_into` that skips (and reports to `on_skip`) events a reducer cannot apply."""
     for envelope in envelopes:
-        result = guarded_step(table.get, envelope, profile)
+        result = guarded_step(table.get, envelope, profile, board=False)
         if isinstance(result, str):
             log.error(
                 "skipped %s event %s at position %d: %s", envelope.type, envelope.event_id, envelope.position, result

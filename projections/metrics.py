@@ -67,6 +67,25 @@ def visit_samples(entry: EncounterEntry | None, profile: FacilityProfile) -> dic
     return {day: VisitSamples(**fields) for day, fields in by_day.items()}
 
 
+def same_samples(old: EncounterEntry | None, new: EncounterEntry | None) -> bool:
+    """True when `visit_samples` is sure to give the same for both: every
+    field it reads is the same (datetimes: the very same object, as a
+    reducer that leaves a time alone keeps it). Most facts (a bed, a detail)
+    change none of them, and their samples need not be derived twice."""
+    if old is None or new is None:
+        return old is new
+    return (
+        old.phase == new.phase
+        and old.lwbs == new.lwbs
+        and old.disposition == new.disposition
+        and old.arrived_at is new.arrived_at
+        and old.triaged_at is new.triaged_at
+        and old.provider_at is new.provider_at
+        and old.departed_at is new.departed_at
+        and old.admit_decided_at is new.admit_decided_at
+    )
+
+
 def with_samples(bucket: DayBucket, old: VisitSamples | None, new: VisitSamples | None) -> DayBucket | None:
     """The day after one visit's samples changed from `old` to `new`; None when it holds nothing."""
     changed: dict[str, list] = {}
@@ -159,13 +178,25 @@ def window_value(days: list[DayBucket | None], since: datetime, until: datetime)
     return _value(until, intervals, arrivals, lwbs)
 
 
+def today_at_hand(buckets: dict[str, DayBucket | None], as_of: datetime, profile: FacilityProfile) -> bool:
+    """Whether `today_entity` has a value: the day of `as_of` is among `buckets`."""
+    return profile.day_of(as_of) in buckets
+
+
+def rolling_at_hand(buckets: dict[str, DayBucket | None], as_of: datetime, profile: FacilityProfile) -> bool:
+    """Whether `rolling_entity` has a value: the day of `as_of` and the day before are among `buckets`."""
+    today = profile.day_of(as_of)
+    # On 0001-01-01 there is no day before (days_back leaves it out).
+    return today in buckets and days_back(today, 2)[-1] in buckets
+
+
 def today_entity(
     buckets: dict[str, DayBucket | None], as_of: datetime, profile: FacilityProfile
 ) -> MetricsValue | None:
     """Metrics of the calendar day of `as_of`; None when its bucket is not at hand."""
-    today = profile.day_of(as_of)
-    if today not in buckets:
+    if not today_at_hand(buckets, as_of, profile):
         return None
+    today = profile.day_of(as_of)
     return day_value(buckets[today], as_of, today)
 
 
@@ -173,10 +204,9 @@ def rolling_entity(
     buckets: dict[str, DayBucket | None], as_of: datetime, profile: FacilityProfile
 ) -> MetricsValue | None:
     """Metrics of the 24 h up to `as_of`, from its day and the day before."""
-    today = profile.day_of(as_of)
-    # On 0001-01-01 there is no day before (days_back leaves it out).
-    yesterday = days_back(today, 2)[-1]
-    if today not in buckets or yesterday not in buckets:
+    if not rolling_at_hand(buckets, as_of, profile):
         return None
+    today = profile.day_of(as_of)
+    yesterday = days_back(today, 2)[-1]
     days = [buckets[yesterday], buckets[today]] if yesterday != today else [buckets[today]]
     return window_value(days, plus(as_of, -timedelta(hours=24)), as_of)

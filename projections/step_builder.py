@@ -17,8 +17,10 @@ V = TypeVar("V", bound=BoardValue)
 class Builder:
     """Collects one step's changed entries and board entities."""
 
-    def __init__(self, entries: Mapping[str, Entry | None]):
+    def __init__(self, entries: Mapping[str, Entry | None], publishing: bool = True):
         self.entries = entries
+        # False: nobody will see this step's board, so its values are not built.
+        self.publishing = publishing
         self.changes: dict[str, Entry | None] = {}
         self.board: list[EntityChange] = []
         # Earliest time of a metric sample added or retracted in this step.
