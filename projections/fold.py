@@ -111,7 +111,8 @@ def keys_for(envelope: Envelope, profile: FacilityProfile = DEFAULT_PROFILE) -> 
         # Day buckets: written by visits, read by every ED event because the
         # "today" and rolling metrics move on with event time.
         keys.extend(key for _, key in _days(envelope, profile))
-    elif not isinstance(fact, _CALENDAR_FACTS):
+        return keys
+    if not isinstance(fact, _CALENDAR_FACTS):
         keys.extend((appointment_key(facility, aggregate), schedule_key(facility)))
     keys.extend(work_queue.keys_for(envelope))  # the scheduler's work queue (access events only)
     return keys
@@ -233,7 +234,8 @@ def fold_into(
 ) -> MutableMapping[str, Entry]:
     """Fold events into an in-memory table (replay and tests); returns it."""
     for envelope in envelopes:
-        result = step({k: table.get(k) for k in keys_for(envelope, profile)}, envelope, profile, board=False)
+        # step reads only the keys keys_for names: the table itself will do.
+        result = step(table, envelope, profile, board=False)
         for key, entry in result.changes.items():
             if entry is None:
                 table.pop(key, None)

@@ -40,9 +40,10 @@ def refresh_metrics(
     sampled = any(buckets[day] is not before[day] for day in buckets)
     changes: dict[str, Any] = {}
     metrics_at, rolling_at = summary.metrics_at, summary.rolling_at
+    today = profile.day_of(last)
     due = metrics_at is None or last - metrics_at >= METRICS_REFRESH
-    if sampled or due or profile.day_of(last) != profile.day_of(metrics_at):  # type: ignore[arg-type]
-        if metrics.today_at_hand(buckets, last, profile):
+    if sampled or due or today != profile.day_of(metrics_at):  # type: ignore[arg-type]
+        if metrics.today_at_hand(buckets, today):
             changes["metrics_at"] = last
             if out.publishing:
                 out.publish(MetricsChange, "today", None, metrics.today_entity(buckets, last, profile))
@@ -51,7 +52,7 @@ def refresh_metrics(
     earliest = out.earliest_sample
     inside = earliest is not None and rolling_at is not None and earliest <= rolling_at
     if inside or rolling_at is None or last - rolling_at >= METRICS_REFRESH:
-        if metrics.rolling_at_hand(buckets, last, profile):
+        if metrics.rolling_at_hand(buckets, today):
             changes["rolling_at"] = last
             if out.publishing:
                 out.publish(MetricsChange, "rolling24h", None, metrics.rolling_entity(buckets, last, profile))

@@ -178,14 +178,14 @@ def window_value(days: list[DayBucket | None], since: datetime, until: datetime)
     return _value(until, intervals, arrivals, lwbs)
 
 
-def today_at_hand(buckets: dict[str, DayBucket | None], as_of: datetime, profile: FacilityProfile) -> bool:
-    """Whether `today_entity` has a value: the day of `as_of` is among `buckets`."""
-    return profile.day_of(as_of) in buckets
+def today_at_hand(buckets: dict[str, DayBucket | None], today: str) -> bool:
+    """Whether `today_entity` has a value at a time on `today`: its bucket is among `buckets`."""
+    return today in buckets
 
 
-def rolling_at_hand(buckets: dict[str, DayBucket | None], as_of: datetime, profile: FacilityProfile) -> bool:
-    """Whether `rolling_entity` has a value: the day of `as_of` and the day before are among `buckets`."""
-    today = profile.day_of(as_of)
+def rolling_at_hand(buckets: dict[str, DayBucket | None], today: str) -> bool:
+    """Whether `rolling_entity` has a value at a time on `today`: its bucket
+    and the day before's are among `buckets`."""
     # On 0001-01-01 there is no day before (days_back leaves it out).
     return today in buckets and days_back(today, 2)[-1] in buckets
 
@@ -194,9 +194,9 @@ def today_entity(
     buckets: dict[str, DayBucket | None], as_of: datetime, profile: FacilityProfile
 ) -> MetricsValue | None:
     """Metrics of the calendar day of `as_of`; None when its bucket is not at hand."""
-    if not today_at_hand(buckets, as_of, profile):
-        return None
     today = profile.day_of(as_of)
+    if not today_at_hand(buckets, today):
+        return None
     return day_value(buckets[today], as_of, today)
 
 
@@ -204,9 +204,9 @@ def rolling_entity(
     buckets: dict[str, DayBucket | None], as_of: datetime, profile: FacilityProfile
 ) -> MetricsValue | None:
     """Metrics of the 24 h up to `as_of`, from its day and the day before."""
-    if not rolling_at_hand(buckets, as_of, profile):
-        return None
     today = profile.day_of(as_of)
+    if not rolling_at_hand(buckets, today):
+        return None
     yesterday = days_back(today, 2)[-1]
     days = [buckets[yesterday], buckets[today]] if yesterday != today else [buckets[today]]
     return window_value(days, plus(as_of, -timedelta(hours=24)), as_of)
