@@ -102,7 +102,17 @@ def with_samples(bucket: DayBucket, old: VisitSamples | None, new: VisitSamples 
         if after is not None:
             insort(series, after)
     result = replace(bucket, **changed) if changed else bucket
-    return result if any(getattr(result, name) for name, _ in SERIES) else None
+    # Any series of SERIES still holding a sample.
+    holds = (
+        result.arrivals
+        or result.lwbs
+        or result.door_to_triage
+        or result.door_to_provider
+        or result.los_discharged
+        or result.los_admitted
+        or result.boarding
+    )
+    return result if holds else None
 
 
 def changed_times(old: VisitSamples | None, new: VisitSamples | None) -> list[datetime]:
