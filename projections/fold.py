@@ -147,13 +147,13 @@ def step(
         # The work queue's keys (keys_for) hold only its own entries.
         out.changes.update(work_queue.step(cast(Mapping[str, QueueEntry | None], entries), envelope))
     else:
-        old_buckets = {d: out.get(key, DayBucket) for d, key in _days(envelope, profile)}
-        new_buckets = dict(old_buckets)
+        get = entries.get  # keys name their kind: a bucket or absent (see Builder.get)
+        buckets = {d: b if isinstance(b := get(key), DayBucket) else None for d, key in _days(envelope, profile)}
         if isinstance(envelope.data, _ENCOUNTER_FACTS):
-            new_summary = _encounter_step(out, advanced, envelope, profile, new_buckets)
+            new_summary = _encounter_step(out, advanced, envelope, profile, buckets)
         else:
             new_summary = _bed_step(out, advanced, envelope)
-        new_summary = refresh_metrics(out, new_summary, new_buckets, old_buckets, profile)
+        new_summary = refresh_metrics(out, new_summary, buckets, profile)
         if board:
             out.publish(
                 CapacityChange,
@@ -211,6 +211,7 @@ def _encounter_step(
         before = buckets[day]
         out.sampled(metrics.changed_times(old_samples.get(day), new_samples.get(day)))
         buckets[day] = metrics.with_samples(before or DayBucket(day=day), old_samples.get(day), new_samples.get(day))
+        out.resampled = out.resampled or buckets[day] is not before
         out.write(day_key(facility, day), before, buckets[day])
     return capacity.with_encounter(summary, old, new)
 

@@ -28,7 +28,6 @@ def refresh_metrics(
     out: Builder,
     summary: FacilitySummary,
     buckets: dict[str, DayBucket | None],
-    before: dict[str, DayBucket | None],
     profile: FacilityProfile,
 ) -> FacilitySummary:
     """Publish "today" when a sample changed, and the rolling 24 h when a
@@ -37,7 +36,7 @@ def refresh_metrics(
     The snapshot computes each at the time stored here, so both agree."""
     last = summary.last_event_at
     assert last is not None, "step sets it for every ED event"
-    sampled = any(buckets[day] is not before[day] for day in buckets)
+    sampled = out.resampled
     changes: dict[str, Any] = {}
     metrics_at, rolling_at = summary.metrics_at, summary.rolling_at
     today = profile.day_of(last)

@@ -25,6 +25,8 @@ class Builder:
         self.board: list[EntityChange] = []
         # Earliest time of a metric sample added or retracted in this step.
         self.earliest_sample: datetime | None = None
+        # Whether a day bucket was replaced in this step.
+        self.resampled = False
 
     def get(self, key: str, kind: type[E]) -> E | None:
         """The entry at `key` if it is a `kind` (keys name their kind, so it always is or is absent)."""
