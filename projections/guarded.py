@@ -37,11 +37,28 @@ def failure_reason(error: BaseException) -> str:
 
 
 def guarded_step(
-    read: Callable[[str], Entry | None], envelope: Envelope, profile: FacilityProfile = DEFAULT_PROFILE
+    read: Callable[[str], Entry | None],
+    envelope: Envelope,
+    profile: FacilityProfile = DEFAULT_PROFILE,
+    board: bool = True,
 ) -> fold.Step | str:
-    """The event's step, or why a reducer could not apply it (nothing of it is applied)."""
+    """The event's step, or why a reducer could not apply it (nothing of it
+    is applied); `board=False` builds no board deltas (see `fold.step`)."""
     try:
-        return fold.step({k: read(k) for k in fold.keys_for(envelope, profile)}, envelope, profile)
+        return fold.step({k: read(k) for k in fold.keys_for(envelope, profile)}, envelope, profile, board)
+    except Exception as error:
+        return failure_reason(error)
+
+
+def guarded_table_step(
+    table: Mapping[str, Entry], envelope: Envelope, profile: FacilityProfile = DEFAULT_PROFILE
+) -> fold.Step | str:
+    """`guarded_step` for a fold that holds its whole table in memory and
+    publishes nothing (replay, tests): `fold.step` reads only the keys
+    `keys_for` names, so it is handed the table itself rather than a copy of
+    those entries, and builds no board values."""
+    try:
+        return fold.step(table, envelope, profile, board=False)
     except Exception as error:
         return failure_reason(error)
 
@@ -62,7 +79,7 @@ def fold_into(
 ) -> MutableMapping[str, Entry]:
     """`fold.fold_into` that skips (and reports to `on_skip`) events a reducer cannot apply."""
     for envelope in envelopes:
-        result = guarded_step(table.get, envelope, profile)
+        result = guarded_table_step(table, envelope, profile)
         if isinstance(result, str):
             log.error(
                 "skipped %s event %s at position %d: %s", envelope.type, envelope.event_id, envelope.position, result

@@ -67,6 +67,25 @@ def visit_samples(entry: EncounterEntry | None, profile: FacilityProfile) -> dic
     return {day: VisitSamples(**fields) for day, fields in by_day.items()}
 
 
+def same_samples(old: EncounterEntry | None, new: EncounterEntry | None) -> bool:
+    """True when `visit_samples` is sure to give the same for both: every
+    field it reads is the same (datetimes: the very same object, as a
+    reducer that leaves a time alone keeps it). Most facts (a bed, a detail)
+    change none of them, and their samples need not be derived twice."""
+    if old is None or new is None:
+        return old is new
+    return (
+        old.phase == new.phase
+        and old.lwbs == new.lwbs
+        and old.disposition == new.disposition
+        and old.arrived_at is new.arrived_at
+        and old.triaged_at is new.triaged_at
+        and old.provider_at is new.provider_at
+        and old.departed_at is new.departed_at
+        and old.admit_decided_at is new.admit_decided_at
+    )
+
+
 def with_samples(bucket: DayBucket, old: VisitSamples | None, new: VisitSamples | None) -> DayBucket | None:
     """The day after one visit's samples changed from `old` to `new`; None when it holds nothing."""
     changed: dict[str, list] = {}
@@ -83,7 +102,17 @@ def with_samples(bucket: DayBucket, old: VisitSamples | None, new: VisitSamples 
         if after is not None:
             insort(series, after)
     result = replace(bucket, **changed) if changed else bucket
-    return result if any(getattr(result, name) for name, _ in SERIES) else None
+    # Any series of SERIES still holding a sample.
+    holds = (
+        result.arrivals
+        or result.lwbs
+        or result.door_to_triage
+        or result.door_to_provider
+        or result.los_discharged
+        or result.los_admitted
+        or result.boarding
+    )
+    return result if holds else None
 
 
 def changed_times(old: VisitSamples | None, new: VisitSamples | None) -> list[datetime]:
@@ -159,12 +188,24 @@ def window_value(days: list[DayBucket | None], since: datetime, until: datetime)
     return _value(until, intervals, arrivals, lwbs)
 
 
+def today_at_hand(buckets: dict[str, DayBucket | None], today: str) -> bool:
+    """Whether `today_entity` has a value at a time on `today`: its bucket is among `buckets`."""
+    return today in buckets
+
+
+def rolling_at_hand(buckets: dict[str, DayBucket | None], today: str) -> bool:
+    """Whether `rolling_entity` has a value at a time on `today`: its bucket
+    and the day before's are among `buckets`."""
+    # On 0001-01-01 there is no day before (days_back leaves it out).
+    return today in buckets and days_back(today, 2)[-1] in buckets
+
+
 def today_entity(
     buckets: dict[str, DayBucket | None], as_of: datetime, profile: FacilityProfile
 ) -> MetricsValue | None:
     """Metrics of the calendar day of `as_of`; None when its bucket is not at hand."""
     today = profile.day_of(as_of)
-    if today not in buckets:
+    if not today_at_hand(buckets, today):
         return None
     return day_value(buckets[today], as_of, today)
 
@@ -174,9 +215,8 @@ def rolling_entity(
 ) -> MetricsValue | None:
     """Metrics of the 24 h up to `as_of`, from its day and the day before."""
     today = profile.day_of(as_of)
-    # On 0001-01-01 there is no day before (days_back leaves it out).
-    yesterday = days_back(today, 2)[-1]
-    if today not in buckets or yesterday not in buckets:
+    if not rolling_at_hand(buckets, today):
         return None
+    yesterday = days_back(today, 2)[-1]
     days = [buckets[yesterday], buckets[today]] if yesterday != today else [buckets[today]]
     return window_value(days, plus(as_of, -timedelta(hours=24)), as_of)

@@ -37,7 +37,9 @@ class FacilityProfile:
     def day_of(self, moment: datetime) -> str:
         # Total: a time within a day of year 1 or 9999 (stored before event
         # times were bounded) counts on its own offset's day instead of raising.
-        return local_day(moment, _zone(self.timezone)).isoformat()
+        if 1 < moment.year < 9999:  # see `day_in`; inlined, the fold asks this very often
+            return _day_in(self.timezone, moment)
+        return day_in(self.timezone, moment)
 
 
 DEFAULT_PROFILE = FacilityProfile()
@@ -59,12 +61,46 @@ def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+def day_in(timezone: str, moment: datetime) -> str:
+    """The calendar day of `moment` in `timezone`, as YYYY-MM-DD."""
+    if 1 < moment.year < 9999:
+        # The fold asks for the same few instants' days over and over (a
+        # visit's arrival at each of its events). Equal instants have equal
+        # days whatever their offsets, except at the calendar's ends, where
+        # a moment keeps its own offset (`local_day`): those are not cached.
+        return _day_in(timezone, moment)
+    return local_day(moment, _zone(timezone)).isoformat()
+
+
+@lru_cache(maxsize=4096)
+def _day_in(timezone: str, moment: datetime) -> str:
+    return local_day(moment, _zone(timezone)).isoformat()
+
+
+def day_keys(facility_id: str, timezone: str, moment: datetime, count: int) -> tuple[tuple[str, str], ...]:
+    """(day, `day_key`) of the day after `moment`'s, its day and the
+    `count - 1` days before it, newest first (see `days_back`)."""
+    return _day_keys(facility_id, day_in(timezone, moment), count)
+
+
+@lru_cache(maxsize=1024)
+def _day_keys(facility_id: str, day: str, count: int) -> tuple[tuple[str, str], ...]:
+    # Every event of a day reads the same day buckets: their keys are built once.
+    return tuple((d, day_key(facility_id, d)) for d in _days_back(day, count, 1))
+
+
 def days_back(day: str, count: int, ahead: int = 0) -> list[str]:
     """`ahead` days after `day`, then `day` and the `count - 1` days before it,
     newest first. Days past either end of the calendar (year 1, year 9999)
     are left out rather than raising: the fold never stops on an old event."""
+    return list(_days_back(day, count, ahead))
+
+
+@lru_cache(maxsize=1024)
+def _days_back(day: str, count: int, ahead: int) -> tuple[str, ...]:
+    # Every event of a day asks for the same run of days: built once per day.
     first = date.fromisoformat(day)
-    return [d.isoformat() for n in range(-ahead, count) if (d := _minus_days(first, n)) is not None]
+    return tuple(d.isoformat() for n in range(-ahead, count) if (d := _minus_days(first, n)) is not None)
 
 
 def _minus_days(day: date, days: int) -> date | None:

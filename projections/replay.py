@@ -25,7 +25,7 @@ from events.envelope import Envelope
 from projections import fold
 from projections.beds import bed_board
 from projections.entries import Entry, FacilitySummary, ScheduleBook
-from projections.guarded import apply_changes, guarded_step
+from projections.guarded import apply_changes, guarded_table_step
 from projections.profile import DEFAULT_PROFILE, FacilityProfile
 from projections.waiting import waiting_queue
 
@@ -57,7 +57,8 @@ class Replay:
         if self.at is not None and moment > self.at:
             return
         profile = self.profile_for(envelope.facility_id)
-        result = guarded_step(self.table.get, envelope, profile)
+        # Only the entries are kept: the board is read off them at the end.
+        result = guarded_table_step(self.table, envelope, profile)
         if isinstance(result, str):
             self.skipped += 1
             log.error(

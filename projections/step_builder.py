@@ -17,12 +17,16 @@ V = TypeVar("V", bound=BoardValue)
 class Builder:
     """Collects one step's changed entries and board entities."""
 
-    def __init__(self, entries: Mapping[str, Entry | None]):
+    def __init__(self, entries: Mapping[str, Entry | None], publishing: bool = True):
         self.entries = entries
+        # False: nobody will see this step's board, so its values are not built.
+        self.publishing = publishing
         self.changes: dict[str, Entry | None] = {}
         self.board: list[EntityChange] = []
         # Earliest time of a metric sample added or retracted in this step.
         self.earliest_sample: datetime | None = None
+        # Whether a day bucket was replaced in this step.
+        self.resampled = False
 
     def get(self, key: str, kind: type[E]) -> E | None:
         """The entry at `key` if it is a `kind` (keys name their kind, so it always is or is absent)."""

@@ -6,8 +6,11 @@ Records an ED's worth of visits through `Hospital` into a fresh SQLite store
      `select_notifications`, each event mapped, turned into its Envelope by
      `to_envelope`, and put through the codec (encode + decode);
   2. replay from the store: the same read, folded by `projections.replay.Replay`;
-  3. fold only: the already-decoded envelopes folded in memory;
-and replay's share of the baseline rate, all measured in this run.
+  3. fold only: the already-decoded envelopes folded in memory, as replay
+     folds them (no board deltas built);
+  4. fold with board deltas: the same envelopes through the step the live
+     worker runs (its keys read, every board delta built; no Kafka, no table);
+and each one's share of the baseline rate, all measured in this run.
 
     .venv/bin/python deploy/bench/bench_replay.py [--events 50000]
 """
@@ -31,7 +34,9 @@ from base.settings import Settings
 from base.store_log import to_envelope
 from events.catalogue import Person
 from events.envelope import Actor, decode, encode
+from projections import fold
 from projections.entries import FacilitySummary
+from projections.guarded import apply_changes
 from projections.replay import Replay, store_envelopes
 from services.hospital import Hospital
 from services.recording import Meta
@@ -119,6 +124,15 @@ def main() -> None:
                 return len(envelopes)
 
             folded, fold_s = timed(fold_in_memory)
+            live_table: dict = {}
+
+            def fold_publishing() -> int:
+                for envelope in envelopes:
+                    result = fold.step({k: live_table.get(k) for k in fold.keys_for(envelope)}, envelope)
+                    apply_changes(live_table, result.changes)
+                return len(envelopes)
+
+            published, publish_s = timed(fold_publishing)
         finally:
             app.close()
     table = Table(title=f"Replay of {baseline} events")
@@ -129,6 +143,7 @@ def main() -> None:
         ("read + decode (baseline)", baseline, baseline_s),
         ("replay from the store", replayed, replay_s),
         ("fold only (decoded envelopes)", folded, fold_s),
+        ("fold with board deltas (live step)", published, publish_s),
     ):
         rate = count / seconds
         table.add_row(name, str(count), f"{seconds:.2f}", f"{rate:,.0f}", f"{rate / base_rate:.2f}x")
@@ -136,7 +151,8 @@ def main() -> None:
     summary = replay.table[f"{FACILITY}|facility"]
     census = summary.census if isinstance(summary, FacilitySummary) else None
     console.print(
-        f"check: replay and fold-only tables equal: {replay.table == fold_only.table}; open visits at the end: {census}"
+        f"check: replay, fold-only and live-step tables equal: {replay.table == fold_only.table == live_table}; "
+        f"open visits at the end: {census}"
     )
 
 

@@ -7,8 +7,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from events.board import EncounterValue
-from projections.entries import BedEntry, EncounterEntry, FacilitySummary, decode_entry, encode_entry
+from projections.entries import BedEntry, DayBucket, EncounterEntry, FacilitySummary, decode_entry, encode_entry
 from projections.fold import board_snapshot, fold_into, keys_for, step
+from projections.guarded import apply_changes
+from projections.metrics import visit_samples, with_samples
+from projections.profile import DEFAULT_PROFILE
 from projections.waiting import is_waiting
 from tests.projections.stories import WEIGHTED_MOVES, Story
 
@@ -114,3 +117,37 @@ def test_board_deltas_add_up_to_the_snapshot(plays):
         board.update({(c.kind, c.id): c for c in result.board})
         fold_into(table, [envelope])
     assert _comparable(board.values()) == _comparable(board_snapshot(table.items()))
+
+
+@fast
+@given(moves)
+def test_a_step_without_board_changes_exactly_what_the_publishing_step_changes(plays):
+    """Replay and in-memory folds build no board values (`board=False`): every
+    step must still write the same entries, so the tables and every board read
+    off them stay identical to the live fold's."""
+    story = story_of(plays)
+    table: dict = {}
+    for envelope in story.envelopes:
+        entries = {k: table.get(k) for k in keys_for(envelope)}
+        publishing, quiet = step(entries, envelope), step(entries, envelope, board=False)
+        assert quiet.changes == publishing.changes
+        assert quiet.board == []
+        apply_changes(table, publishing.changes)
+    assert fold_into({}, story.envelopes) == table
+    assert board_snapshot(fold_into({}, story.envelopes).items()) == board_snapshot(table.items())
+
+
+@fast
+@given(moves)
+def test_day_buckets_equal_a_recount_of_the_visits_samples(plays):
+    """Samples are re-derived only when a fact changed what they are made of;
+    the buckets must still hold exactly what the visits contribute."""
+    table = fold_into({}, story_of(plays).envelopes)
+    recount: dict[str, DayBucket | None] = {}
+    for entry in table.values():
+        if isinstance(entry, EncounterEntry):
+            for day, samples in visit_samples(entry, DEFAULT_PROFILE).items():
+                recount[day] = with_samples(recount.get(day) or DayBucket(day=day), None, samples)
+    assert {e.day: e for e in table.values() if isinstance(e, DayBucket)} == {
+        day: bucket for day, bucket in recount.items() if bucket is not None
+    }

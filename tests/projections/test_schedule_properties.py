@@ -22,7 +22,8 @@ from events.catalogue import (
     Person,
 )
 from projections.entries import AppointmentEntry, ScheduleBook
-from projections.fold import fold_into
+from projections.fold import fold_into, keys_for, step
+from projections.guarded import apply_changes
 from projections.profile import DEFAULT_PROFILE
 from projections.schedule import _contribution, schedule_id
 from tests.projections.stories import Story
@@ -123,3 +124,30 @@ def test_schedule_counts_equal_a_recount_of_the_appointments_and_never_go_negati
         statuses["cancelled"],
     )
     assert sum(isinstance(e, AppointmentEntry) for e in table.values()) == len(appointments)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(ACTIONS),
+            st.integers(0, 20),
+            st.integers(0, 3),
+            st.sampled_from(("orthopedics", "internal-medicine")),
+        ),
+        min_size=1,
+        max_size=60,
+    )
+)
+def test_a_step_without_board_changes_exactly_what_the_publishing_step_changes(actions):
+    story: Story = Story()
+    appointments: dict = {}
+    for action in actions:
+        play(story, appointments, *action)
+    table: dict = {}
+    for envelope in story.envelopes:
+        entries = {k: table.get(k) for k in keys_for(envelope)}
+        publishing, quiet = step(entries, envelope), step(entries, envelope, board=False)
+        assert (quiet.changes, quiet.board) == (publishing.changes, [])
+        apply_changes(table, publishing.changes)
+    assert fold_into({}, story.envelopes) == table
