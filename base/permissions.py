@@ -54,6 +54,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "appointments.complete": frozenset({"scheduler", "provider", ADMIN}),
     "appointments.insurance-verification": frozenset({"scheduler", ADMIN}),
     "appointments.insurance-verification-result": frozenset({"scheduler", ADMIN}),
+    "appointments.insurance-payer-check": frozenset({"scheduler", ADMIN}),
     # scheduling: schedules, availability, waitlist, preparation, work queue, reports
     **dict.fromkeys(
         (

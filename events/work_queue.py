@@ -34,6 +34,8 @@ class QueueAppointment(_QueueEntry, kw_only=True):
     status: str = "booked"
     status_at: datetime | None = None
     insurance: str = "unverified"
+    # Why a check failed (the payer's reason, or why it gave no answer).
+    insurance_note: str = ""
     confirmed: bool = False
     checklist_done: list[str] = []
     reminders_sent: list[int] = []

@@ -143,13 +143,13 @@ def _appointment(old: QueueAppointment | None, fact: Fact, envelope: Envelope) -
         case PreOpItemCompleted():
             return replace(old, checklist_done=sorted({*old.checklist_done, fact.item}))
         case InsuranceVerificationRequested():
-            return replace(old, insurance="requested")
+            return replace(old, insurance="requested", insurance_note="")
         case InsuranceVerified():
-            return replace(old, insurance="verified")
+            return replace(old, insurance="verified", insurance_note="")
         case InsuranceVerificationFailed():
-            return replace(old, insurance="failed")
+            return replace(old, insurance="failed", insurance_note=fact.reason)
         case InsuranceRecheckNeeded():
-            return replace(old, insurance="recheck")
+            return replace(old, insurance="recheck", insurance_note=fact.reason)
         case ReminderSent():
             return replace(old, reminders_sent=sorted({*old.reminders_sent, fact.lead_minutes}))
     return old

@@ -46,6 +46,7 @@ def _item(a: QueueAppointment) -> dict[str, Any]:
         "end": a.end.isoformat(),
         "status": a.status,
         "insurance": a.insurance,
+        "insurance_detail": a.insurance_note,
         "initials": a.initials,
         "room_id": a.room_id,
     }

@@ -15,6 +15,7 @@ from base.access import FACILITY_ID_MAX_LENGTH, FACILITY_ID_PATTERN
 from base.permissions import ALLOWED
 from base.settings import Settings
 from events.work_queue import WorkQueueSource
+from services.access.payer_http import payer_checker
 from services.api import (
     appointments,
     beds,
@@ -57,10 +58,13 @@ def create_app(
     reports; without it those routes answer 503."""
     owns_hospital = hospital is None
     hospital = hospital if hospital is not None else Hospital(settings)
+    payer = payer_checker(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        if payer is not None:
+            payer[1].close()
         if owns_hospital:
             hospital.close()
 
@@ -80,6 +84,7 @@ def create_app(
     app.state.settings = settings
     app.state.hospital = hospital
     app.state.work_queue = work_queue(hospital) if work_queue is not None else None
+    app.state.payer = payer  # None: insurance is verified by hand
     facility = APIRouter(prefix=API_PREFIX, dependencies=[Depends(_facility)])
     for module in (encounters, beds, appointments, scheduling, scheduling_reports, scheduling_directory):
         _check_every_route_has_permissions(module.router)
