@@ -19,6 +19,7 @@ from services.access.payer_http import payer_checker
 from services.api import (
     appointments,
     beds,
+    contacts,
     docs,
     encounters,
     errors,
@@ -40,6 +41,7 @@ TAGS = [
     {"name": "encounters", "description": "ED visits: arrival, triage, beds, disposition, corrections."},
     {"name": "beds", "description": "Beds and their cleaning and blocking cycle."},
     {"name": "appointments", "description": "Scheduling without double bookings; check-in; insurance."},
+    {"name": "contacts", "description": "The contact log: calls, e-mails, letters, texts; call-backs."},
 ]
 
 
@@ -86,7 +88,7 @@ def create_app(
     app.state.work_queue = work_queue(hospital) if work_queue is not None else None
     app.state.payer = payer  # None: insurance is verified by hand
     facility = APIRouter(prefix=API_PREFIX, dependencies=[Depends(_facility)])
-    for module in (encounters, beds, appointments, scheduling, scheduling_reports, scheduling_directory):
+    for module in (encounters, beds, appointments, contacts, scheduling, scheduling_reports, scheduling_directory):
         _check_every_route_has_permissions(module.router)
         _document_body_limits(module.router)
         facility.include_router(module.router)
