@@ -1,6 +1,6 @@
 // The work queue, the desk's landing view: each kind of to-do with its count
 // and its rows, and each row's action inline (verify insurance, record the
-// payer's answer, open a checklist, rebook a no-show).
+// payer's answer, open a checklist, rebook a no-show, do a call-back).
 
 import { h } from "./dom.js";
 import { addDays } from "./scheduler_api.js";
@@ -13,6 +13,7 @@ const KINDS = [
   ["no_shows_to_rebook", "No-shows to rebook"],
   ["reminders_due", "Reminders due"],
   ["offers_pending", "Waitlist offers pending"],
+  ["call_backs_due", "Call-backs due"],
 ];
 
 export class Queue {
@@ -47,6 +48,7 @@ export class Queue {
 
   row(kind, item) {
     const { clock } = this.desk;
+    if (kind === "call_backs_due") return this.desk.contacts.row(item);
     const when = h("td", {}, clock.when(item.start));
     if (kind === "offers_pending") {
       return h("tr", {}, when, h("td", {}, item.provider_id),
