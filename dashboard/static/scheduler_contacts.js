@@ -33,7 +33,9 @@ export class Contacts {
     const box = $("appt-contacts");
     const mrn = a.patient && a.patient.mrn;
     if (!mrn) { box.replaceChildren(h("p", { class: "muted" }, "No MRN on this appointment: contacts cannot be logged.")); return; }
+    box.replaceChildren();
     const answer = await this.desk.api.get(`/appointments/${encodeURIComponent(a.appointment_id)}/contacts`);
+    if (this.desk.dialogs.current !== a) return;  // another appointment (or a newer view of this one) is shown
     const logged = answer.ok ? answer.data.contacts : [];
     const { clock } = this.desk;
     const field = (id, label, control) => [h("label", { for: id }, label), control];

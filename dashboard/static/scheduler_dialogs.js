@@ -82,7 +82,8 @@ export class Dialogs {
     $("appt-facts").replaceChildren(...facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", { "data-testid": `appt-${k.toLowerCase()}` }, v)]));
     $("appt-error").textContent = "";
     await this.drawChecklist(a);
-    await this.desk.contacts.draw(a);
+    // Not awaited: the dialog must not wait for (or reopen after) the contact list.
+    this.desk.contacts.draw(a);
     const actions = [];
     const act = (label, path, done) => actions.push(h("button", { type: "button", onclick: () => this.act(path, done) }, label));
     if (a.status === "booked") {
