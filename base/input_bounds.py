@@ -6,7 +6,8 @@
   and at least `MIN_APPOINTMENT` long (the shortest slot a schedule may define).
 - Birth dates: not after the event, at most `MAX_AGE_YEARS` before it.
 - Text a person types (names, complaints, reasons, ids): no control,
-  bidirectional or invisible formatting characters.
+  bidirectional or invisible formatting characters; a contact-log note is at
+  most `MAX_NOTE_CHARS` long (a short note, not a letter).
 
 Each check raises `OutOfBounds` with a sentence that names the value; the HTTP
 API answers it 422 naming the field, the HL7 intake AE naming the segment-field,
@@ -24,6 +25,7 @@ from base.settings import DEFAULT_HISTORY_START, Settings
 MIN_APPOINTMENT = timedelta(minutes=5)
 BOOKING_HORIZON = timedelta(days=5 * 366)
 MAX_AGE_YEARS = 130
+MAX_NOTE_CHARS = 280
 # Zero-width non-joiner and joiner are part of how Persian, Indic scripts and
 # emoji are spelled; every other invisible formatting character is refused.
 SPELLING_JOINERS = frozenset({"\u200c", "\u200d"})

@@ -54,6 +54,12 @@ ALLOWED: dict[str, frozenset[str]] = {
     "appointments.complete": frozenset({"scheduler", "provider", ADMIN}),
     "appointments.insurance-verification": frozenset({"scheduler", ADMIN}),
     "appointments.insurance-verification-result": frozenset({"scheduler", ADMIN}),
+    "appointments.insurance-payer-check": frozenset({"scheduler", ADMIN}),
+    # the contact log: schedulers keep it; readers of appointments may read it
+    "contacts.log": frozenset({"scheduler", ADMIN}),
+    "contacts.cancel-call-back": frozenset({"scheduler", ADMIN}),
+    "contacts.read-patient": frozenset({"scheduler", "auditor", ADMIN}),
+    "contacts.read-appointment": frozenset({"scheduler", "auditor", ADMIN}),
     # scheduling: schedules, availability, waitlist, preparation, work queue, reports
     **dict.fromkeys(
         (
@@ -103,6 +109,7 @@ ALLOWED: dict[str, frozenset[str]] = {
 SEES_IDENTITY: dict[str, frozenset[str]] = {
     "encounters.read": frozenset({"provider", "intake", "auditor", ADMIN}),
     "appointments.read": frozenset({"scheduler", "provider", "intake", "auditor", ADMIN}),
+    "scheduling.work-queue": frozenset({"scheduler", ADMIN}),
 }
 
 

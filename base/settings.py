@@ -146,6 +146,13 @@ class Settings(BaseSettings):
     smtp_password: str = Field(default="", repr=False)
     smtp_starttls: bool = True
     smtp_sender: str = "edflow@localhost"
+    # Insurance eligibility over HTTP: the payer's FHIR R4 endpoint that takes
+    # a CoverageEligibilityRequest (POST) and answers a
+    # CoverageEligibilityResponse, its bearer token, and how long to wait.
+    # Unset: a scheduler phones the payer and records the answer by hand.
+    eligibility_url: str = ""
+    eligibility_token: str = Field(default="", repr=False)
+    eligibility_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
 
     @field_validator("postgres_dsn")
     @classmethod

@@ -238,3 +238,35 @@ class WaitlistOfferDeclined(Fact, frozen=True, kw_only=True):
 
 class WaitlistOfferExpired(Fact, frozen=True, kw_only=True):
     entry_id: str
+
+
+# --- the contact log ----------------------------------------------------------
+
+ContactChannel = Literal["phone", "email", "letter", "sms"]
+ContactDirection = Literal["inbound", "outbound"]
+ContactOutcome = Literal["reached", "no-answer", "left-message", "sent", "received", "failed"]
+
+
+class PatientContacted(Fact, frozen=True, kw_only=True):
+    """A call, e-mail, letter or text message with a patient. When and who are
+    the event's own time and actor. `call_back_at` asks for a call-back then
+    (the patient is in the work queue until it is done or cancelled);
+    `call_back_of` names the earlier contact whose call-back this one is."""
+
+    contact_id: str
+    patient: Person
+    channel: ContactChannel
+    direction: ContactDirection
+    reason: str
+    outcome: ContactOutcome
+    note: str = ""
+    appointment_id: str | None = None
+    call_back_at: datetime | None = None
+    call_back_of: str | None = None
+
+
+class CallBackCancelled(Fact, frozen=True, kw_only=True):
+    """The call-back asked for by contact `contact_id` is no longer needed."""
+
+    contact_id: str
+    reason: str

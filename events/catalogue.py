@@ -2,7 +2,7 @@
 
 The facts live by context: `events.common` (the `Fact` base, `Person`),
 `events.ed` (visits and beds) and `events.access` (appointments, calendars,
-insurance, waitlist). This module names them all, in one place, and groups
+insurance, waitlist, the contact log). This module names them all, in one place, and groups
 them by the topic and aggregate they travel on.
 
 The class name is the event's published `type` and its stored tag: renaming a
@@ -24,8 +24,12 @@ from events.access import (
     AppointmentNoShow,
     AppointmentRescheduled,
     AppointmentType,
+    CallBackCancelled,
     ChecklistItem,
     Contact,
+    ContactChannel,
+    ContactDirection,
+    ContactOutcome,
     Coverage,
     HolidayDeclared,
     InsuranceRecheckNeeded,
@@ -33,6 +37,7 @@ from events.access import (
     InsuranceVerificationRequested,
     InsuranceVerified,
     PatientCheckedIn,
+    PatientContacted,
     PreOpItemCompleted,
     ProviderTimeReleased,
     ProviderTimeReserved,
@@ -108,8 +113,12 @@ __all__ = [
     "BedType",
     "BedUnblocked",
     "BedVacated",
+    "CallBackCancelled",
     "ChecklistItem",
     "Contact",
+    "ContactChannel",
+    "ContactDirection",
+    "ContactOutcome",
     "Coverage",
     "DischargeCancelled",
     "Disposition",
@@ -126,6 +135,7 @@ __all__ = [
     "PRE_OP_ITEMS",
     "PatientArrived",
     "PatientCheckedIn",
+    "PatientContacted",
     "PatientDetailsUpdated",
     "PatientDischarged",
     "PatientLeftWithoutBeingSeen",
@@ -208,6 +218,8 @@ SCHEDULING_FACTS: tuple[type[Fact], ...] = (
     WaitlistOfferAccepted,
     WaitlistOfferDeclined,
     WaitlistOfferExpired,
+    PatientContacted,
+    CallBackCancelled,
 )
 ALL_FACTS: tuple[type[Fact], ...] = ENCOUNTER_FACTS + BED_FACTS + SCHEDULING_FACTS
 FACTS_BY_TYPE: dict[str, type[Fact]] = {cls.__name__: cls for cls in ALL_FACTS}

@@ -11,7 +11,8 @@ identity:
   time of the event (`age_years`, from the birth date when no age was given)
   are published instead, with the sex;
 - appointment and waitlist contact details (phone, e-mail) are withheld;
-- an insurance member id is published empty.
+- an insurance member id is published empty;
+- a contact's free-text note is published empty.
 
 Facts that carry these fields are published at schema version 2 (identity
 withheld); version 1 envelopes, published before, carried them in full, and
@@ -30,6 +31,7 @@ from events.catalogue import (
     Fact,
     InsuranceVerificationRequested,
     PatientArrived,
+    PatientContacted,
     PatientDetailsUpdated,
     Person,
     WaitlistJoined,
@@ -106,4 +108,6 @@ def published_fact(fact: Fact, occurred_at: datetime) -> Fact:
             return replace(fact, patient=published_person(fact.patient, occurred_at), contact=None)
         case InsuranceVerificationRequested():
             return replace(fact, coverage=replace(fact.coverage, member_id=""))
+        case PatientContacted():
+            return replace(fact, patient=published_person(fact.patient, occurred_at), note="")
     return fact

@@ -34,6 +34,8 @@ class QueueAppointment(_QueueEntry, kw_only=True):
     status: str = "booked"
     status_at: datetime | None = None
     insurance: str = "unverified"
+    # Why a check failed (the payer's reason, or why it gave no answer).
+    insurance_note: str = ""
     confirmed: bool = False
     checklist_done: list[str] = []
     reminders_sent: list[int] = []
@@ -51,7 +53,20 @@ class QueueOffer(_QueueEntry, kw_only=True):
     expires_at: datetime
 
 
-QueueEntry = QueueWatermark | QueueAppointment | QueueOffer
+class QueueCallBack(_QueueEntry, kw_only=True):
+    """A call-back a contact asked for, open until a later contact does it or it is cancelled."""
+
+    log_id: str  # the patient's contact-log aggregate id
+    contact_id: str
+    due: datetime
+    channel: str
+    reason: str
+    logged_at: datetime
+    initials: str = ""
+    appointment_id: str | None = None
+
+
+QueueEntry = QueueWatermark | QueueAppointment | QueueOffer | QueueCallBack
 _encoder, _decoder = msgspec.json.Encoder(), msgspec.json.Decoder(QueueEntry)
 
 

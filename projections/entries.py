@@ -137,7 +137,7 @@ class ScheduleBook(_Entry, kw_only=True):
 
 
 # The scheduler's work queue keeps its own entries (projections/work_queue.py).
-from events.work_queue import QueueAppointment, QueueOffer, QueueWatermark  # noqa: E402
+from events.work_queue import QueueAppointment, QueueCallBack, QueueOffer, QueueWatermark  # noqa: E402
 
 Entry = (
     FacilitySummary
@@ -149,6 +149,7 @@ Entry = (
     | QueueWatermark
     | QueueAppointment
     | QueueOffer
+    | QueueCallBack
 )
 
 _encoder = msgspec.json.Encoder()

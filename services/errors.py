@@ -85,3 +85,22 @@ class ReminderAlreadySent(Conflict):
 
 class OfferExpired(Conflict):
     code = "offer_expired"
+
+
+class NoPayerLink(Conflict):
+    """No payer endpoint is configured: a person verifies coverage."""
+
+    code = "no_payer_link"
+
+
+class PayerUnavailable(DomainError):
+    """The payer gave no usable answer (timeout, refused, 5xx, malformed).
+    `status` is the HTTP answer: 504 when it did not answer in time, else 502."""
+
+    code = "payer_unavailable"
+
+    def __init__(self, message: str, status: int = 502, **details: object):
+        super().__init__(message, **details)
+        self.status = status
+        if status == 504:
+            self.code = "payer_timeout"

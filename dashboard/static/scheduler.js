@@ -6,6 +6,7 @@ import { BoardConnection } from "./connection.js";
 import { h } from "./dom.js";
 import { Api, Clock } from "./scheduler_api.js";
 import { Calendar } from "./scheduler_calendar.js";
+import { Contacts } from "./scheduler_contacts.js";
 import { Dialogs } from "./scheduler_dialogs.js";
 import { Finder } from "./scheduler_find.js";
 import { Queue } from "./scheduler_queue.js";
@@ -84,6 +85,7 @@ async function signIn(token, facility) {
   desk.calendar = new Calendar(desk);
   desk.finder = new Finder(desk);
   desk.queue = new Queue(desk);
+  desk.contacts = new Contacts(desk);
   desk.reports = new Reports(desk);
   desk.waitlist = new Waitlist(desk);
   connect(token, facility);

@@ -1,6 +1,6 @@
 // The two dialogs of the desk: booking a slot, and one appointment with its
 // actions (reschedule, cancel with a reason, check in, no-show, complete,
-// confirm, and a surgical case's checklist). A refused action says why in
+// confirm, a surgical case's checklist, and the contact log). A refused action says why in
 // the dialog; the calendar and queue change only by reloading from the API.
 
 import { h } from "./dom.js";
@@ -82,6 +82,8 @@ export class Dialogs {
     $("appt-facts").replaceChildren(...facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", { "data-testid": `appt-${k.toLowerCase()}` }, v)]));
     $("appt-error").textContent = "";
     await this.drawChecklist(a);
+    // Not awaited: the dialog must not wait for (or reopen after) the contact list.
+    this.desk.contacts.draw(a);
     const actions = [];
     const act = (label, path, done) => actions.push(h("button", { type: "button", onclick: () => this.act(path, done) }, label));
     if (a.status === "booked") {

@@ -1,6 +1,6 @@
 // The work queue, the desk's landing view: each kind of to-do with its count
 // and its rows, and each row's action inline (verify insurance, record the
-// payer's answer, open a checklist, rebook a no-show).
+// payer's answer, open a checklist, rebook a no-show, do a call-back).
 
 import { h } from "./dom.js";
 import { addDays } from "./scheduler_api.js";
@@ -13,6 +13,7 @@ const KINDS = [
   ["no_shows_to_rebook", "No-shows to rebook"],
   ["reminders_due", "Reminders due"],
   ["offers_pending", "Waitlist offers pending"],
+  ["call_backs_due", "Call-backs due"],
 ];
 
 export class Queue {
@@ -47,6 +48,7 @@ export class Queue {
 
   row(kind, item) {
     const { clock } = this.desk;
+    if (kind === "call_backs_due") return this.desk.contacts.row(item);
     const when = h("td", {}, clock.when(item.start));
     if (kind === "offers_pending") {
       return h("tr", {}, when, h("td", {}, item.provider_id),
@@ -57,7 +59,8 @@ export class Queue {
     let detail = h("td", {}, item.status);
     let actions = [open];
     if (kind === "unverified_coverage") {
-      detail = h("td", {}, `insurance ${item.insurance}`);
+      const note = item.insurance_detail ? `: ${item.insurance_detail}` : "";
+      detail = h("td", { class: item.insurance === "failed" ? "warn" : "", "data-testid": "insurance-detail" }, `insurance ${item.insurance}${note}`);
       actions = [this.verifyForm(item), open];
     } else if (kind === "checklists_open") {
       detail = h("td", { class: "warn" }, `missing: ${item.missing.join(", ")}`);
@@ -78,7 +81,9 @@ export class Queue {
     if (item.insurance === "requested") {
       const record = (verified) => this.send(`${path}/result`, { verified, detail: verified ? "confirmed by payer" : "not covered" },
         verified ? "Coverage verified" : "Coverage recorded as failed");
-      return h("span", { class: "inline-form" },
+      const ask = this.desk.directory.payer_link
+        ? [h("button", { type: "button", onclick: () => this.askPayer(path) }, "Ask the payer")] : [];
+      return h("span", { class: "inline-form" }, ...ask,
         h("button", { type: "button", onclick: () => record(true) }, "Payer says covered"),
         h("button", { type: "button", onclick: () => record(false) }, "Payer says not covered"));
     }
@@ -87,9 +92,31 @@ export class Queue {
     const member = h("input", { id: `member-${id}`, required: true, maxlength: 64, autocomplete: "off" });
     return h("form", { class: "inline-form", onsubmit: (event) => {
       event.preventDefault();
-      this.send(path, { coverage: { payer: payer.value.trim(), member_id: member.value.trim() } }, "Verification requested");
+      this.requestCheck(path, { coverage: { payer: payer.value.trim(), member_id: member.value.trim() } });
     } }, h("label", { for: payer.id }, "Payer"), payer, h("label", { for: member.id }, "Member id"), member,
     h("button", { type: "submit" }, "Request check"));
+  }
+
+  // With a payer link the request goes straight on to the payer; without
+  // one the row waits for the scheduler to record what the payer said.
+  async requestCheck(path, body) {
+    const answer = await this.desk.api.post(path, body);
+    if (!answer.ok) { this.desk.toast(`Not done: ${answer.message}`, answer.status === 409 ? "conflict" : "error"); return; }
+    if (this.desk.directory.payer_link) { await this.askPayer(path); return; }
+    this.desk.toast("Verification requested");
+    this.load();
+  }
+
+  async askPayer(path) {
+    const answer = await this.desk.api.post(`${path}/payer-check`, {});
+    if (!answer.ok) {
+      this.desk.toast(`The payer check failed: ${answer.message}`, answer.status === 409 ? "conflict" : "error");
+    } else if (answer.data.insurance === "verified") {
+      this.desk.toast(`Coverage verified by the payer${answer.data.detail ? ` (ref. ${answer.data.detail})` : ""}`);
+    } else {
+      this.desk.toast(`The payer says not covered: ${answer.data.detail}`, "conflict");
+    }
+    this.load();
   }
 
   async send(path, body, done) {

@@ -1,8 +1,9 @@
 """Patient-access commands: booking, rescheduling, modifying, check-in, insurance.
 
 Schedules and availability are in `schedule_commands`, the waitlist in
-`waitlist_commands`, pre-op and reminders in `preparation_commands`; all are
-mixed into `AccessCommands`, which `Hospital` composes.
+`waitlist_commands`, pre-op and reminders in `preparation_commands`, the
+contact log in `contacts`; all are mixed into `AccessCommands`, which
+`Hospital` composes.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import msgspec
 from base.input_bounds import TimeWindow, check_birth_date
 from events.catalogue import AppointmentBooked, AppointmentType, Contact, Coverage, Person
 from services.access.calendars import CalendarDay, ProviderDay, RoomDay
+from services.access.contacts import ContactCommands
 from services.access.domainmodel import Appointment, check_interval
 from services.access.ids import appointment_aggregate_id, days_touched, provider_day_id, room_day_id
 from services.access.preparation_commands import PreparationCommands
@@ -37,7 +39,7 @@ CALENDARS: dict[str, tuple[type[CalendarDay], Any]] = {
 }
 
 
-class AccessCommands(ScheduleCommands, WaitlistCommands, PreparationCommands, HospitalBase):
+class AccessCommands(ScheduleCommands, WaitlistCommands, PreparationCommands, ContactCommands, HospitalBase):
     def appointment(self, facility_id: str, appointment_id: str) -> Appointment:
         aggregate_id = appointment_aggregate_id(facility_id, appointment_id)
         return self.load(Appointment, aggregate_id, facility_id, f"appointment {appointment_id}")

@@ -184,9 +184,10 @@ class Appointment(FlowAggregate):
             case AppointmentBooked():
                 self.status, self.provider_id = "booked", fact.provider_id
                 self.start, self.end = fact.start, fact.end
-                self.insurance, self.coverage = "unverified", None
+                self.insurance, self.coverage, self.insurance_note = "unverified", None, ""
                 self.department, self.appointment_type = fact.department, fact.appointment_type
                 self.room_id, self.encounter_id = fact.room_id, fact.encounter_id
+                self.patient, self.appointment_id = fact.patient, fact.appointment_id
                 self.checklist_done: set[str] = set()
                 self.confirmed = False
                 self.reminders_sent: set[int] = set()
@@ -198,7 +199,7 @@ class Appointment(FlowAggregate):
             case AppointmentConfirmed():
                 self.confirmed = True
             case InsuranceRecheckNeeded():
-                self.insurance = "recheck"
+                self.insurance, self.insurance_note = "recheck", fact.reason
             case ReminderSent():
                 self.reminders_sent.add(fact.lead_minutes)
             case AppointmentRescheduled():
@@ -215,8 +216,8 @@ class Appointment(FlowAggregate):
             case AppointmentCompleted():
                 self.status = "fulfilled"
             case InsuranceVerificationRequested():
-                self.insurance, self.coverage = "requested", fact.coverage
+                self.insurance, self.coverage, self.insurance_note = "requested", fact.coverage, ""
             case InsuranceVerified():
-                self.insurance = "verified"
+                self.insurance, self.insurance_note = "verified", fact.reference
             case InsuranceVerificationFailed():
-                self.insurance = "failed"
+                self.insurance, self.insurance_note = "failed", fact.reason

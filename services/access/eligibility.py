@@ -7,7 +7,9 @@ records the result (`record_verification`). `FhirEligibilityChecker` is the
 shape of a real payer link: it sends a FHIR R4 CoverageEligibilityRequest
 (purpose "validation") through a transport and reads the
 CoverageEligibilityResponse. The transport is any callable from request JSON
-to response JSON (an HTTP POST to the payer's endpoint in production).
+to response JSON: `services.access.payer_http.HttpPayer` POSTs it to the
+payer's endpoint (`EDFLOW_ELIGIBILITY_URL`) and raises `PayerUnavailable`
+when no usable answer comes back.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-from events.catalogue import Coverage
+from events.catalogue import Coverage, Person
 
 
 @dataclass(frozen=True)
@@ -28,27 +30,76 @@ class EligibilityAnswer:
 
 
 class EligibilityChecker(Protocol):
-    def check(self, coverage: Coverage, service_date: date) -> EligibilityAnswer | None: ...
+    def check(
+        self, coverage: Coverage, service_date: date, patient: Person | None = None, reference: str = ""
+    ) -> EligibilityAnswer | None: ...
 
 
 class ManualVerification:
     """A person verifies: nothing is decided automatically."""
 
-    def check(self, coverage: Coverage, service_date: date) -> EligibilityAnswer | None:
+    def check(
+        self, coverage: Coverage, service_date: date, patient: Person | None = None, reference: str = ""
+    ) -> EligibilityAnswer | None:
         return None
 
 
 Transport = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-def eligibility_request(coverage: Coverage, service_date: date, provider_ref: str, insurer_ref: str) -> dict[str, Any]:
+MEMBER = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MB"}]}
+REQUEST_SYSTEM = "urn:edflow:appointment"
+
+
+def _patient(coverage: Coverage, patient: Person | None) -> dict[str, Any]:
+    """The patient as the payer knows them: member id, birth date and sex; no names."""
+    resource: dict[str, Any] = {
+        "resourceType": "Patient",
+        "id": "patient",
+        "identifier": [{"type": MEMBER, "value": coverage.member_id}],
+    }
+    if patient is not None:
+        resource["gender"] = {"M": "male", "F": "female", "O": "other"}.get(patient.sex, "unknown")
+        if patient.birth_date is not None:
+            resource["birthDate"] = patient.birth_date.isoformat()
+    return resource
+
+
+def _coverage(coverage: Coverage) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "Coverage",
+        "id": "coverage",
+        "status": "active",
+        "identifier": [{"type": MEMBER, "value": coverage.member_id}],
+        "subscriberId": coverage.member_id,
+        "beneficiary": {"reference": "#patient"},
+        "payor": [{"display": coverage.payer}],
+    }
+    if coverage.plan:
+        resource["class"] = [{"type": {"coding": [{"code": "plan"}]}, "value": coverage.plan}]
+    period = {k: v.isoformat() for k, v in (("start", coverage.effective_from), ("end", coverage.effective_to)) if v}
+    if period:
+        resource["period"] = period
+    return resource
+
+
+def eligibility_request(
+    coverage: Coverage,
+    service_date: date,
+    provider_ref: str,
+    insurer_ref: str,
+    patient: Person | None = None,
+    reference: str = "",
+) -> dict[str, Any]:
     """A FHIR R4 CoverageEligibilityRequest for one coverage on one date.
-    The member id travels as the Coverage's identifier; no names are sent."""
-    return {
+    Patient and Coverage travel contained: member id, birth date and sex,
+    never names. `reference` (facility/appointment) identifies the request."""
+    request: dict[str, Any] = {
         "resourceType": "CoverageEligibilityRequest",
+        "contained": [_patient(coverage, patient), _coverage(coverage)],
         "status": "active",
         "purpose": ["validation"],
-        "patient": {"identifier": {"value": coverage.member_id}},
+        "patient": {"reference": "#patient", "identifier": {"value": coverage.member_id}},
         "servicedDate": service_date.isoformat(),
         "created": date.today().isoformat(),
         "provider": {"reference": provider_ref},
@@ -56,10 +107,17 @@ def eligibility_request(coverage: Coverage, service_date: date, provider_ref: st
         "insurance": [
             {
                 "focal": True,
-                "coverage": {"identifier": {"value": coverage.member_id}, "display": coverage.plan or coverage.payer},
+                "coverage": {
+                    "reference": "#coverage",
+                    "identifier": {"value": coverage.member_id},
+                    "display": coverage.plan or coverage.payer,
+                },
             }
         ],
     }
+    if reference:
+        request["identifier"] = [{"system": REQUEST_SYSTEM, "value": reference}]
+    return request
 
 
 def read_response(response: dict[str, Any]) -> EligibilityAnswer:
@@ -87,6 +145,8 @@ class FhirEligibilityChecker:
     ):
         self.transport, self.provider_ref, self.insurer_ref = transport, provider_ref, insurer_ref
 
-    def check(self, coverage: Coverage, service_date: date) -> EligibilityAnswer | None:
-        request = eligibility_request(coverage, service_date, self.provider_ref, self.insurer_ref)
+    def check(
+        self, coverage: Coverage, service_date: date, patient: Person | None = None, reference: str = ""
+    ) -> EligibilityAnswer | None:
+        request = eligibility_request(coverage, service_date, self.provider_ref, self.insurer_ref, patient, reference)
         return read_response(self.transport(request))

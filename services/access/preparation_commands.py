@@ -9,7 +9,7 @@ from typing import Unpack
 from services.access.domainmodel import Appointment
 from services.access.eligibility import EligibilityChecker
 from services.application import HospitalBase, Idempotency, Outcome
-from services.errors import InvalidTransition
+from services.errors import InvalidTransition, PayerUnavailable
 from services.recording import Meta
 
 
@@ -53,14 +53,30 @@ class PreparationCommands(HospitalBase):
     def check_eligibility(
         self, meta: Meta, appointment_id: str, checker: EligibilityChecker, **idem: Unpack[Idempotency]
     ) -> Outcome | None:
-        """Ask `checker` about the pending coverage and record its answer.
-        Returns None when the checker leaves it to a person (manual verification)."""
+        """Ask `checker` about the pending coverage and record its answer, as
+        the caller in `meta`. Returns None when the checker leaves it to a
+        person (manual verification). A payer that gives no usable answer is
+        recorded as a failed check with the reason, then `PayerUnavailable`
+        is raised so the caller hears it too."""
         appointment = self.appointment(meta.facility_id, appointment_id)  # type: ignore[attr-defined]
         if appointment.insurance != "requested" or appointment.coverage is None:
             raise InvalidTransition(
                 "no insurance verification is pending for this appointment", insurance=appointment.insurance
             )
-        answer = checker.check(appointment.coverage, appointment.start.date())
+        reference = f"{meta.facility_id}/{appointment_id}"
+        try:
+            answer = checker.check(
+                appointment.coverage, appointment.start.date(), getattr(appointment, "patient", None), reference
+            )
+        except PayerUnavailable as unavailable:
+            reason = unavailable.message
+
+            def failed(a: Appointment) -> None:
+                a.record_verification(False, reason, meta, method="fhir")
+
+            self._on_appointment(meta, appointment_id, failed, **idem)
+            unavailable.details.update(appointment_id=appointment_id, recorded="InsuranceVerificationFailed")
+            raise
         if answer is None:
             return None
 

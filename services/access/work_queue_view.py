@@ -2,7 +2,7 @@
 
 `view(entries, as_of, ...)` answers the day's questions: today's appointments
 by department, coverage not yet verified, reminders due, no-shows to rebook,
-open pre-op checklists and pending waitlist offers. Time always comes from
+open pre-op checklists, pending waitlist offers and open call-backs. Time always comes from
 the caller (`as_of`), never from a clock.
 """
 
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from base.input_bounds import local_day, plus
 from events.catalogue import missing_items
-from events.work_queue import QueueAppointment, QueueEntry, QueueOffer
+from events.work_queue import QueueAppointment, QueueCallBack, QueueEntry, QueueOffer
 
 ACTIVE = ("booked", "checked-in")
 REBOOK_WINDOW = timedelta(days=30)
@@ -46,6 +46,7 @@ def _item(a: QueueAppointment) -> dict[str, Any]:
         "end": a.end.isoformat(),
         "status": a.status,
         "insurance": a.insurance,
+        "insurance_detail": a.insurance_note,
         "initials": a.initials,
         "room_id": a.room_id,
     }
@@ -67,6 +68,7 @@ def view(
         (e for e in entries if isinstance(e, QueueAppointment)), key=lambda a: (a.start, a.appointment_id)
     )
     offers = sorted((e for e in entries if isinstance(e, QueueOffer)), key=lambda o: o.expires_at)
+    call_backs = sorted((e for e in entries if isinstance(e, QueueCallBack)), key=lambda c: (c.due, c.contact_id))
     by_department: dict[str, list[dict[str, Any]]] = {}
     for a in appointments:
         if local_day(a.start, tz) == today and a.status != "cancelled":
@@ -97,5 +99,19 @@ def view(
                 "expired": o.expires_at <= as_of,
             }
             for o in offers
+        ],
+        "call_backs_due": [
+            {
+                "contact_id": c.contact_id,
+                "log_id": c.log_id,
+                "due": c.due.isoformat(),
+                "overdue": c.due <= as_of,
+                "channel": c.channel,
+                "reason": c.reason,
+                "initials": c.initials,
+                "appointment_id": c.appointment_id,
+                "logged_at": c.logged_at.isoformat(),
+            }
+            for c in call_backs
         ],
     }

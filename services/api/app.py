@@ -15,9 +15,11 @@ from base.access import FACILITY_ID_MAX_LENGTH, FACILITY_ID_PATTERN
 from base.permissions import ALLOWED
 from base.settings import Settings
 from events.work_queue import WorkQueueSource
+from services.access.payer_http import payer_checker
 from services.api import (
     appointments,
     beds,
+    contacts,
     docs,
     encounters,
     errors,
@@ -39,6 +41,7 @@ TAGS = [
     {"name": "encounters", "description": "ED visits: arrival, triage, beds, disposition, corrections."},
     {"name": "beds", "description": "Beds and their cleaning and blocking cycle."},
     {"name": "appointments", "description": "Scheduling without double bookings; check-in; insurance."},
+    {"name": "contacts", "description": "The contact log: calls, e-mails, letters, texts; call-backs."},
 ]
 
 
@@ -57,10 +60,13 @@ def create_app(
     reports; without it those routes answer 503."""
     owns_hospital = hospital is None
     hospital = hospital if hospital is not None else Hospital(settings)
+    payer = payer_checker(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        if payer is not None:
+            payer[1].close()
         if owns_hospital:
             hospital.close()
 
@@ -80,8 +86,9 @@ def create_app(
     app.state.settings = settings
     app.state.hospital = hospital
     app.state.work_queue = work_queue(hospital) if work_queue is not None else None
+    app.state.payer = payer  # None: insurance is verified by hand
     facility = APIRouter(prefix=API_PREFIX, dependencies=[Depends(_facility)])
-    for module in (encounters, beds, appointments, scheduling, scheduling_reports, scheduling_directory):
+    for module in (encounters, beds, appointments, contacts, scheduling, scheduling_reports, scheduling_directory):
         _check_every_route_has_permissions(module.router)
         _document_body_limits(module.router)
         facility.include_router(module.router)

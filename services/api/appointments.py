@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Unpack
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 
 from events.catalogue import Contact, Coverage, Person
 from services.api.deps import Command, HospitalDep, Reader
 from services.api.schemas import (
     ERROR_RESPONSES,
+    PAYER_RESPONSES,
     Book,
     CommandBody,
     Correction,
     OutcomeOut,
+    PayerCheckOut,
     RequestVerification,
     Reschedule,
     VerificationResult,
 )
 from services.api.views import appointment_view
+from services.application import Idempotency, Outcome
+from services.errors import NoPayerLink
+from services.recording import Meta
 
 router = APIRouter(prefix="/appointments", tags=["appointments"], responses=ERROR_RESPONSES)
 
@@ -96,3 +101,37 @@ def record_verification(
     appointment_id: AppointmentId, body: VerificationResult, command: Command, hospital: HospitalDep
 ):
     return command(hospital.record_verification, body, appointment_id, verified=body.verified, detail=body.detail or "")
+
+
+@router.post(
+    "/{appointment_id}/insurance-verification/payer-check",
+    name="appointments.insurance-payer-check",
+    response_model=PayerCheckOut,
+    responses=PAYER_RESPONSES,
+)
+def payer_check(
+    request: Request,
+    appointment_id: AppointmentId,
+    command: Command,
+    hospital: HospitalDep,
+    body: CommandBody | None = None,
+):
+    """Ask the payer (`EDFLOW_ELIGIBILITY_URL`, a FHIR CoverageEligibilityRequest)
+    about the pending coverage and record its answer as the caller. 409
+    no_payer_link when no payer endpoint is configured (record the answer by
+    hand); 502/504 when the payer gives no usable answer, which is also
+    recorded as a failed check with the same reason."""
+    link = request.app.state.payer
+    if link is None:
+        raise NoPayerLink("no payer endpoint is configured (EDFLOW_ELIGIBILITY_URL): record the payer's answer by hand")
+    checker, _transport = link
+
+    def ask(meta: Meta, appointment_id: str, **idem: Unpack[Idempotency]) -> Outcome:
+        outcome = hospital.check_eligibility(meta, appointment_id, checker, **idem)
+        if outcome is None:  # pragma: no cover - a FHIR checker always answers
+            raise NoPayerLink("the payer link left the decision to a person")
+        return outcome
+
+    outcome = command(ask, body or CommandBody(), appointment_id)
+    appointment = hospital.appointment(command.facility_id, appointment_id)
+    return {**outcome, "insurance": appointment.insurance, "detail": appointment.insurance_note}

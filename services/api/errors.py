@@ -21,7 +21,7 @@ from starlette.routing import Match
 
 from base.auth import AuthError
 from base.http import error_response
-from services.errors import Conflict, DomainError, Invalid, NotFound
+from services.errors import Conflict, DomainError, Invalid, NotFound, PayerUnavailable
 
 log = logging.getLogger("edflow.api")
 
@@ -37,6 +37,8 @@ HTTP_CODES = {
     413: "body_too_large",
     415: "unsupported_media_type",
     422: "invalid",
+    502: "bad_gateway",
+    504: "gateway_timeout",
 }
 
 
@@ -79,6 +81,8 @@ async def on_validation_error(request: Request, error: RequestValidationError):
 
 async def on_domain_error(request: Request, error: DomainError):
     details = {k: v for k, v in error.details.items() if isinstance(v, (str, int, float, bool)) or v is None}
+    if isinstance(error, PayerUnavailable):
+        return error_response(error.status, error.code, error.message, details)
     if isinstance(error, NotFound):
         return error_response(404, error.code, error.message, details)
     if isinstance(error, Conflict):

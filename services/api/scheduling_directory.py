@@ -41,6 +41,8 @@ def directory(request: Request, reader: Reader) -> dict:
         raise NotFound(f"the facility file describes {facility.id!r}, not {reader.facility_id!r}")
     return {
         "facility": {"id": facility.id, "name": facility.name, "time_zone": facility.timezone},
+        # Whether insurance can be asked of the payer from the page (EDFLOW_ELIGIBILITY_URL).
+        "payer_link": request.app.state.payer is not None,
         "departments": [{"id": d.id, "name": d.name} for d in facility.departments],
         "providers": [{"id": p.id, "name": p.name, "department": p.department} for p in facility.providers],
         "appointment_types": [

@@ -41,7 +41,8 @@ def work_queue(
     as_of: Annotated[IsoDateTime | None, Query(description="ISO 8601 date-time with offset; default: now")] = None,
 ) -> dict:
     """Today's appointments by department, unverified coverage, reminders due,
-    no-shows to rebook, open pre-op checklists, pending waitlist offers."""
+    no-shows to rebook, open pre-op checklists, pending waitlist offers and
+    open call-backs (with the patient's MRN for the roles that see identity)."""
     settings = request.app.state.settings
     if as_of is not None:
         with refused_as_invalid("as_of"):
@@ -54,18 +55,27 @@ def work_queue(
         settings.insurance_flag_days,
         settings.reminder_leads_minutes,
     )
+    for call_back in queue["call_backs_due"]:
+        # The queue's entries carry no identity: the MRN (to act on the row)
+        # comes from the write model, for the roles that see identity.
+        log_id = call_back.pop("log_id")
+        call_back["mrn"] = reader.hospital.contact_log_mrn(reader.facility_id, log_id) if reader.sees_identity else None
     reader.disclosed(queue_refs(queue))
     return queue
 
 
 def queue_refs(queue: dict) -> list[str]:
-    """The appointments and waitlist entries a work queue shows, as `Type/id`."""
+    """The appointments, waitlist entries and patients a work queue shows, as `Type/id`."""
     items = [item for items in queue["today"].values() for item in items]
     for section in ("unverified_coverage", "reminders_due", "no_shows_to_rebook", "checklists_open"):
         items.extend(queue[section])
-    return [f"Appointment/{item['appointment_id']}" for item in items] + [
-        f"WaitlistEntry/{offer['entry_id']}" for offer in queue["offers_pending"]
-    ]
+    call_backs = queue.get("call_backs_due", [])
+    return (
+        [f"Appointment/{item['appointment_id']}" for item in items]
+        + [f"WaitlistEntry/{offer['entry_id']}" for offer in queue["offers_pending"]]
+        + [f"Appointment/{c['appointment_id']}" for c in call_backs if c["appointment_id"]]
+        + [f"Patient/{c['mrn']}" for c in call_backs if c.get("mrn")]
+    )
 
 
 def _download(

@@ -238,6 +238,11 @@ class OutcomeOut(BaseModel):
     events: list[EventRef]
 
 
+class PayerCheckOut(OutcomeOut):
+    insurance: str = Field(description="verified, or failed when the payer says the coverage is not in force")
+    detail: str = Field(description="the payer's reference when verified, its reason when not")
+
+
 class ArrivalOut(OutcomeOut):
     stay_code: str = Field(
         description="the short code to tell the patient: the hallway screen shows the stay under it, with no PHI"
@@ -271,4 +276,17 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 BODY_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorOut, "description": "body larger than 64 KiB"},
     415: {"model": ErrorOut, "description": "body sent without a JSON Content-Type"},
+}
+# The payer link (`appointments.insurance-payer-check`): the check is recorded as failed, then answered so.
+PAYER_RESPONSES: dict[int | str, dict[str, Any]] = {
+    502: {
+        "model": ErrorOut,
+        "description": "payer_unavailable: the payer could not be reached, failed (5xx), refused the request "
+        "or answered with something that is not a CoverageEligibilityResponse; recorded as a failed check",
+    },
+    504: {
+        "model": ErrorOut,
+        "description": "payer_timeout: the payer did not answer in EDFLOW_ELIGIBILITY_TIMEOUT_SECONDS; "
+        "recorded as a failed check",
+    },
 }

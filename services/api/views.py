@@ -154,6 +154,7 @@ def appointment_view(hospital: Hospital, facility_id: str, appointment_id: str, 
         "reason": booked.reason,
         "encounter_id": booked.encounter_id,
         "insurance": appointment.insurance,
+        "insurance_detail": appointment.insurance_note,
         # Member ids identify a patient as surely as an MRN.
         "coverage": msgspec.to_builtins(coverage) if coverage is not None and full_identity else None,
         "patient": patient_view(current_patient(facts), full_identity),

@@ -29,7 +29,13 @@ LIVE_TIMEOUT_MS = 30_000  # liveness only: the chain is relay → broker → wor
 
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory, request, kafka_bootstrap: str) -> Iterator[Chain]:
+    yield from running_chain(tmp_path_factory, request, kafka_bootstrap)
+
+
+def running_chain(tmp_path_factory, request, kafka_bootstrap: str, **env: str) -> Iterator[Chain]:
+    """Serve, relay and worker on a fresh store and topics; `env` adds settings."""
     running = Chain(tmp_path_factory.mktemp("chain"), kafka_bootstrap, f"e2e{uuid.uuid4().hex[:10]}")
+    running.env.update(env)
     try:
         running.create_topics()
         running.run("facility", "load")

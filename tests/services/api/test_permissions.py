@@ -60,6 +60,7 @@ def requests_by_route(visit: str) -> dict[str, tuple[str, str, dict | None]]:
             "/appointments/A1/insurance-verification/result",
             {"verified": False, "detail": "inactive"},
         ),
+        "appointments.insurance-payer-check": ("POST", "/appointments/A1/insurance-verification/payer-check", {}),
     }
 
 
