@@ -150,9 +150,13 @@ class HospitalBase(Application):
     def one_transaction(self) -> Iterator[None]:
         """Every save on this thread inside the block is written in one store
         transaction as the block ends (IntegrityError if any of it conflicts:
-        then nothing is written), or not at all if the block raises."""
-        if self.units.current is not None:
-            raise RuntimeError("a unit of work is already open on this thread")
+        then nothing is written), or not at all if the block raises. Inside
+        an open block, a block is a savepoint of it: if it raises, only its
+        own saves are dropped, the rest is written as the outer block ends."""
+        if (outer := self.units.current) is not None:
+            with outer.savepoint():
+                yield
+            return
         unit = self.units.current = UnitOfWork()
         try:
             yield
