@@ -27,29 +27,38 @@ class UnitOfWork:
 
     def __init__(self) -> None:
         self.processing: ProcessingEvent[Any] = ProcessingEvent()
+        self.versions: dict[uuid.UUID, int] = {}  # of each aggregate as it was saved
 
     def keep(self, processing: ProcessingEvent[Any]) -> None:
         self.processing.events.extend(processing.events)
         for aggregate_id, aggregate in processing.aggregates.items():
-            # A copy, so a later decision that fails half-way cannot leave its
-            # pending events on what an earlier save kept.
-            self.processing.aggregates[aggregate_id] = copy.deepcopy(aggregate)
+            self.processing.aggregates[aggregate_id] = aggregate
+            self.versions[aggregate_id] = aggregate.version
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """Drops the saves made in the block if it raises."""
-        events, aggregates = len(self.processing.events), dict(self.processing.aggregates)
+        events, aggregates, versions = (
+            len(self.processing.events),
+            dict(self.processing.aggregates),
+            dict(self.versions),
+        )
         try:
             yield
         except BaseException:
             del self.processing.events[events:]
-            self.processing.aggregates = aggregates
+            self.processing.aggregates, self.versions = aggregates, versions
             raise
 
     def get(self, aggregate_id: uuid.UUID) -> Aggregate | None:
-        """A copy of the aggregate as the unit's saves left it, if they touched it."""
+        """A copy of the aggregate as the unit's saves left it, if they touched
+        it: a decision on the copy that fails half-way leaves the kept one as saved."""
         kept = self.processing.aggregates.get(aggregate_id)
-        return copy.deepcopy(kept) if isinstance(kept, Aggregate) else None
+        if not isinstance(kept, Aggregate):
+            return None
+        if kept.version != self.versions[aggregate_id]:
+            raise RuntimeError(f"aggregate {aggregate_id} was changed after its save and not saved again")
+        return copy.deepcopy(kept)
 
 
 class OpenUnits(threading.local):
