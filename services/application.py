@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, ParamSpec, Protocol, TypedDict, TypeVar
-from urllib.parse import unquote, urlparse
 
 import msgspec
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
@@ -20,13 +20,14 @@ from eventsourcing.domain import Aggregate, DomainEventProtocol, MutableOrImmuta
 from eventsourcing.persistence import IntegrityError, Recording, Transcoder
 from eventsourcing.utils import Environment, EnvType
 
-from base.private_files import private_dir, private_file, tighten
 from base.settings import Settings
 from events.envelope import event_id_for
 from services.audit.chain import ChainWriter
 from services.errors import ConcurrentChange, DomainError, IdempotencyKeyReused, NotFound
 from services.group_commit import GroupCommit
 from services.recording import FlowAggregate, Meta, MsgspecTranscoder
+from services.store_env import store_environment
+from services.unit_of_work import OpenUnits, UnitOfWork
 
 ID_NAMESPACE = uuid.UUID("0b7f6d1e-0d5c-4f57-a1a8-7a3c8f0a2d11")
 MAX_ATTEMPTS = 5
@@ -117,42 +118,6 @@ def call_command(
     return call(meta, *args, **kwargs, **idem)
 
 
-def store_environment(settings: Settings) -> dict[str, str]:
-    env = {"CREATE_TABLE": "y"}
-    if settings.event_store == "postgres":
-        settings.require_postgres()
-        dsn = urlparse(settings.postgres_dsn)
-        env.update(
-            PERSISTENCE_MODULE="eventsourcing.postgres",
-            POSTGRES_DBNAME=dsn.path.lstrip("/"),
-            POSTGRES_HOST=dsn.hostname or "127.0.0.1",
-            POSTGRES_PORT=str(dsn.port or 5432),
-            POSTGRES_USER=unquote(dsn.username or ""),
-            POSTGRES_PASSWORD=unquote(dsn.password or ""),
-            # eventsourcing retries a failed connection ten times: keep each
-            # try short so an outage is answered (503) in seconds, not minutes.
-            POSTGRES_CONNECT_TIMEOUT="3",
-        )
-        if settings.hash_chain:
-            env["APPLICATION_RECORDER_TOPIC"] = "services.audit.chain:ChainedPostgresRecorder"
-    else:
-        private_dir(settings.data_dir)
-        # The store file exists 0600 before SQLite opens it, so the -wal and
-        # -shm files SQLite creates take its mode; older ones are tightened.
-        private_file(settings.sqlite_path)
-        for companion in ("-wal", "-shm", "-journal"):
-            tighten(settings.sqlite_path.with_name(settings.sqlite_path.name + companion))
-        env.update(
-            PERSISTENCE_MODULE="eventsourcing.sqlite",
-            SQLITE_DBNAME=str(settings.sqlite_path),
-        )
-        if settings.hash_chain:
-            env["APPLICATION_RECORDER_TOPIC"] = "services.audit.chain:ChainedSQLiteRecorder"
-    if settings.cipher_key:
-        env.update(CIPHER_TOPIC="eventsourcing.cryptography:AESCipher", CIPHER_KEY=settings.cipher_key)
-    return env
-
-
 class HospitalBase(Application):
     name = "edflow"
 
@@ -165,15 +130,42 @@ class HospitalBase(Application):
         if isinstance(chain, ChainWriter):
             chain.configure(settings)
         self.group_commit = GroupCommit(self.events.put)
+        self.units = OpenUnits()
 
     def save(
         self, *objs: MutableOrImmutableAggregate[Any] | DomainEventProtocol[Any] | None, **kwargs: Any
     ) -> list[Recording[Any]]:
-        """Store pending events in a transaction shared with other threads' saves (`services.group_commit`)."""
+        """Store pending events in a transaction shared with other threads' saves (`services.group_commit`),
+        or keep them for the unit of work open on this thread (`one_transaction`)."""
         if kwargs:  # tracking or recorder options: a transaction of its own
             return super().save(*objs, **kwargs)
         processing: ProcessingEvent[Any] = ProcessingEvent()
         processing.collect_events(*objs)
+        if (unit := self.units.current) is not None:
+            unit.keep(processing)
+            return []
+        return self._write(processing)
+
+    @contextmanager
+    def one_transaction(self) -> Iterator[None]:
+        """Every save on this thread inside the block is written in one store
+        transaction as the block ends (IntegrityError if any of it conflicts:
+        then nothing is written), or not at all if the block raises. Inside
+        an open block, a block is a savepoint of it: if it raises, only its
+        own saves are dropped, the rest is written as the outer block ends."""
+        if (outer := self.units.current) is not None:
+            with outer.savepoint():
+                yield
+            return
+        unit = self.units.current = UnitOfWork()
+        try:
+            yield
+        finally:
+            self.units.current = None
+        if unit.processing.events:
+            self._write(unit.processing)
+
+    def _write(self, processing: ProcessingEvent[Any]) -> list[Recording[Any]]:
         recordings = self.group_commit.save(processing)
         if self.repository.cache and not self.repository.fastforward:
             for aggregate_id, aggregate in processing.aggregates.items():
@@ -191,16 +183,21 @@ class HospitalBase(Application):
 
     def load(self, cls: type[A], aggregate_id: uuid.UUID, facility_id: str, what: str) -> A:
         try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = self._get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(f"{what} not found") from None
         if not isinstance(aggregate, cls) or aggregate.facility_id != facility_id:
             raise NotFound(f"{what} not found")
         return aggregate
 
+    def _get(self, aggregate_id: uuid.UUID) -> Aggregate:
+        unit = self.units.current
+        kept = unit.get(aggregate_id) if unit is not None else None
+        return kept if kept is not None else self.repository.get(aggregate_id)
+
     def find(self, cls: type[Stored], aggregate_id: uuid.UUID) -> Stored | None:
         try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = self._get(aggregate_id)
         except AggregateNotFoundError:
             return None
         return aggregate if isinstance(aggregate, cls) else None

@@ -5,7 +5,9 @@ dumps its queue), batch and file envelopes (FHS/BHS ... BTS/FTS), or
 messages one after another. Every message goes through `Intake.reply`, the
 same path as a message arriving over MLLP: the same checks, the same
 dedupe by (sender, control id, type) and the same ACK, kept in the store.
-Each message gets one `Result`, read from its ACK.
+Each message gets one `Result`, read from its ACK. Messages are written
+`PER_TRANSACTION` to a store transaction (each message a savepoint: one that
+fails to apply leaves the others whole).
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from services.hl7.intake import Intake, Item, frame_items
 from services.hl7.mllp import START, FrameReader, refusal
 from services.hl7.parse import Segment, separators_of
 from services.hl7.senders import Peer
+
+# Messages written in one store transaction: a commit costs far more than a message.
+PER_TRANSACTION = 100
 
 
 @dataclass(frozen=True)
@@ -61,23 +66,43 @@ def entries(data: bytes) -> list[Entry]:
     return out
 
 
-def apply(intake: Intake, files: Iterable[tuple[str, list[Entry]]]) -> Iterator[Result]:
-    """Apply every message of every file in order; yield each one's result."""
-    position = 0
+def apply(
+    intake: Intake, files: Iterable[tuple[str, list[Entry]]], per_transaction: int = PER_TRANSACTION
+) -> Iterator[Result]:
+    """Apply every message of every file in order; yield each one's result
+    once the transaction holding it is durable."""
+    position, chunk = 0, []
     for source, items in files:
         for item in items:
             position += 1
-            if isinstance(item, Refused):
-                ack = refusal(item.kind, item.head, len(item.head) + 1).decode()
-                message_type = ""
-            else:
-                ack = intake.reply(item, Peer())
-                message_type = _message_type(item)
-            yield _result(position, source, message_type, ack)
+            chunk.append((position, source, item))
+            if len(chunk) >= per_transaction:
+                yield from _apply_together(intake, chunk)
+                chunk = []
+    yield from _apply_together(intake, chunk)
 
 
-def _message_type(item: Item) -> str:
-    if isinstance(item, str):
+def _apply_together(intake: Intake, chunk: list[tuple[int, str, Entry]]) -> Iterator[Result]:
+    """Messages applied in one store transaction; if writing it fails (it met
+    another writer, or the store), nothing of it was written and each message
+    is applied again in a transaction of its own, with its own answer."""
+    try:
+        with intake.hospital.one_transaction():
+            acks = [_reply(intake, item) for _, _, item in chunk]
+    except Exception:
+        acks = [_reply(intake, item) for _, _, item in chunk]
+    for (position, source, item), ack in zip(chunk, acks, strict=True):
+        yield _result(position, source, _message_type(item), ack)
+
+
+def _reply(intake: Intake, item: Entry) -> str:
+    if isinstance(item, Refused):
+        return refusal(item.kind, item.head, len(item.head) + 1).decode()
+    return intake.reply(item, Peer())
+
+
+def _message_type(item: Entry) -> str:
+    if isinstance(item, Refused | str):
         return ""
     msh = Segment(item[0], separators_of(item[0]))
     return "^".join(part for part in (msh.get(9, 1), msh.get(9, 2)) if part)

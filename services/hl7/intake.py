@@ -4,8 +4,10 @@ A message is checked (type, version, processing id), routed on MSH-9, taken
 only from a sender the facility file lists and only for the facilities it may
 write (`senders.py`), applied through Hospital commands, and answered. The ACK
 of every applied or refused message is kept in the event store under (sender,
-control id, MSH-9): a resent message gets the same ACK and records nothing new. The ACK goes out only after
-the message's events are stored, so an AA is never lost.
+control id, MSH-9): a resent message gets the same ACK and records nothing new.
+A message's events, its steps' receipts and its ACK are written in one store
+transaction, and the ACK goes out only after it is durable: an AA is never
+lost, and a message is recorded whole or not at all.
 
 Logs name the sender, message type, control id and ACK code; never patient data.
 """
@@ -126,8 +128,20 @@ class Intake:
             return build_ack(msh, "AR", [problem])
 
     def _apply(self, message: Message, handler: Handler, event: str, sender: str, facility: str) -> str:
+        ack_id = derived_id("hl7-ack", facility, sender, message.msh.get(10), event)
+        try:
+            with self.hospital.one_transaction():  # the steps' events and receipts, and the ACK, together
+                return self._decide(message, handler, event, sender, facility, ack_id)
+        except IntegrityError:
+            # Another connection wrote first to an aggregate this message
+            # touches (or sent this very message): nothing of it was written.
+            # Applied again step by step, each step decides against the new state.
+            return self._decide(message, handler, event, sender, facility, ack_id)
+
+    def _decide(
+        self, message: Message, handler: Handler, event: str, sender: str, facility: str, ack_id: uuid.UUID
+    ) -> str:
         msh = message.msh
-        ack_id = derived_id("hl7-ack", facility, sender, msh.get(10), event)
         stored = self.hospital.find(CommandReceipt, ack_id)
         if stored is not None:
             log.info("hl7 repeat %s %s control=%s: same ACK", sender, event, msh.get(10))

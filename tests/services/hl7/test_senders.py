@@ -3,6 +3,8 @@ the facilities it may write; a refused message records nothing at all."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 import services.application
@@ -98,10 +100,11 @@ def test_a_sender_pinned_to_a_certificate_is_refused_on_a_connection_without_it(
 
 def test_a_message_half_recorded_before_receipts_were_scoped_completes_on_resend(hospital, monkeypatch):
     """Its first delivery kept step receipts where receipts used to be kept
-    (by facility and key) and stopped before its ACK was kept; the resend
-    finds those receipts and records each step once."""
+    (by facility and key), each step in a transaction of its own, and stopped
+    before its ACK was kept; the resend finds those receipts and records each step once."""
     intake = Intake(hospital, FeedOptions(senders=DEMO_SENDERS))
     with monkeypatch.context() as old_version:
+        old_version.setattr(hospital, "one_transaction", contextlib.nullcontext)
         old_version.setattr(
             services.application, "receipt_id", lambda facility, _scope, key: legacy_receipt_id(facility, key)
         )
