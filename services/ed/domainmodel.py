@@ -33,6 +33,8 @@ from events.catalogue import (
     PatientTransferred,
     PatientTriaged,
     ProviderAssigned,
+    VentilationStarted,
+    VentilationStopped,
 )
 from services.errors import (
     BedNotAvailable,
@@ -112,6 +114,18 @@ class Encounter(FlowAggregate):
         self._record(PatientLeftWithoutBeingSeen(), meta)
         return bed_id
 
+    def start_ventilation(self, meta: Meta) -> None:
+        self._check_open_move(meta, "put on a ventilator")
+        if self.ventilated:
+            raise InvalidTransition("patient is already on a ventilator")
+        self._record(VentilationStarted(), meta)
+
+    def stop_ventilation(self, meta: Meta) -> None:
+        self._check_open_move(meta, "taken off a ventilator")
+        if not self.ventilated:
+            raise InvalidTransition("patient is not on a ventilator")
+        self._record(VentilationStopped(), meta)
+
     # --- corrections --------------------------------------------------------
 
     def cancel_arrival(self, reason: str, meta: Meta) -> str | None:
@@ -159,6 +173,7 @@ class Encounter(FlowAggregate):
                 self.bed_id = None
                 self.admit_decided = False
                 self.disposition = None
+                self.ventilated = False
             case PatientTriaged():
                 self.esi = fact.esi
             case ProviderAssigned():
@@ -179,6 +194,10 @@ class Encounter(FlowAggregate):
                 self.bed_id, self.status = None, "cancelled"
             case DischargeCancelled():
                 self.status, self.disposition = "waiting", None
+            case VentilationStarted():
+                self.ventilated = True
+            case VentilationStopped():
+                self.ventilated = False
             case PatientDetailsUpdated():
                 pass
 
