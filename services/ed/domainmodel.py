@@ -52,6 +52,7 @@ BedStatus = Literal["available", "occupied", "dirty", "cleaning", "blocked"]
 
 class Encounter(FlowAggregate):
     TOPIC = "edflow:Encounter"
+    ventilated = False  # set on arrival; the default keeps older cached states readable
 
     class Created(FlowAggregate.Created):
         TOPIC = "edflow:Encounter.Created"

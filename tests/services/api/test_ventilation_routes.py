@@ -9,8 +9,10 @@ def test_a_provider_starts_and_a_charge_nurse_stops_ventilation(api: Api):
     visit = api.arrive()
     started = api.ok(f"/encounters/{visit}/ventilation", {"action": "start"}, role="provider")
     assert [e["type"] for e in started["events"]] == ["VentilationStarted"]
+    assert api.get(f"/encounters/{visit}").json()["ventilated"] is True
     stopped = api.ok(f"/encounters/{visit}/ventilation", {"action": "stop"}, role="charge-nurse")
     assert [e["type"] for e in stopped["events"]] == ["VentilationStopped"]
+    assert api.get(f"/encounters/{visit}").json()["ventilated"] is False
 
 
 def test_ventilation_refusals_are_409_404_422_and_403(api: Api):
