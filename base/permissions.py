@@ -40,6 +40,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "encounters.bed": FLOOR,
     "encounters.admit-decision": frozenset({"provider", ADMIN}),
     "encounters.discharge": frozenset({"provider", "charge-nurse", ADMIN}),
+    "encounters.ventilation": frozenset({"provider", "charge-nurse", ADMIN}),
     "encounters.left-without-being-seen": frozenset({"intake", "charge-nurse", ADMIN}),
     "encounters.arrival-cancellation": frozenset({"intake", "charge-nurse", ADMIN}),
     "encounters.discharge-cancellation": frozenset({"provider", "charge-nurse", ADMIN}),

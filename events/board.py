@@ -38,7 +38,7 @@ class _Value(msgspec.Struct, frozen=True, kw_only=True):
     pass
 
 
-class EncounterValue(_Value, frozen=True, kw_only=True):
+class EncounterValue(_Value, frozen=True, kw_only=True, omit_defaults=True):
     """A patient in the department: initials, never names, MRNs or visit numbers."""
 
     initials: str
@@ -60,6 +60,8 @@ class EncounterValue(_Value, frozen=True, kw_only=True):
     # can keep judging it against its own clock.
     over_target: bool
     wait_target_minutes: int | None
+    # On a ventilator; absent (not false) when not, so older readers see the same bytes.
+    ventilated: bool = False
 
 
 class BedValue(_Value, frozen=True, kw_only=True):

@@ -87,6 +87,8 @@ from events.ed import (
     PatientTransferred,
     PatientTriaged,
     ProviderAssigned,
+    VentilationStarted,
+    VentilationStopped,
 )
 
 __all__ = [
@@ -156,6 +158,8 @@ __all__ = [
     "SlotLength",
     "TimeBlocked",
     "TimeUnblocked",
+    "VentilationStarted",
+    "VentilationStopped",
     "WaitlistJoined",
     "WaitlistLeft",
     "WaitlistOfferAccepted",
@@ -179,6 +183,8 @@ ENCOUNTER_FACTS: tuple[type[Fact], ...] = (
     ArrivalCancelled,
     DischargeCancelled,
     PatientDetailsUpdated,
+    VentilationStarted,
+    VentilationStopped,
 )
 BED_FACTS: tuple[type[Fact], ...] = (
     BedRegistered,

@@ -74,6 +74,15 @@ class DischargeCancelled(Fact, frozen=True, kw_only=True):
     reason: str
 
 
+class VentilationStarted(Fact, frozen=True, kw_only=True):
+    """The patient was put on a ventilator in the department (a NEDOCS input)."""
+
+
+class VentilationStopped(Fact, frozen=True, kw_only=True):
+    """The patient came off the ventilator; leaving the department ventilated
+    (to the ICU, say) needs no stop: departure ends the department's count."""
+
+
 class PatientDetailsUpdated(Fact, frozen=True, kw_only=True):
     """Correction or update of demographics or complaint; unset fields keep their value."""
 

@@ -31,6 +31,7 @@ NEDOCS_BANDS = (
 
 def with_encounter(summary: FacilitySummary, old: EncounterEntry | None, new: EncounterEntry | None) -> FacilitySummary:
     census, waiting, untriaged = summary.census, summary.waiting, summary.untriaged
+    ventilated = summary.ventilated
     boarders = dict(summary.boarders)
     for entry, sign in ((old, -1), (new, 1)):
         if entry is None or entry.phase != "open":
@@ -38,6 +39,7 @@ def with_encounter(summary: FacilitySummary, old: EncounterEntry | None, new: En
         census += sign
         waiting += sign * is_waiting(entry)
         untriaged += sign * (entry.esi is None)
+        ventilated += sign * entry.ventilated
     if old is not None:
         boarders.pop(old.id, None)
     if new is not None and new.phase == "open" and new.admit_decided_at is not None:
@@ -51,6 +53,7 @@ def with_encounter(summary: FacilitySummary, old: EncounterEntry | None, new: En
         census=census,
         waiting=waiting,
         untriaged=untriaged,
+        ventilated=ventilated,
         boarders=boarders,
         last_bedded_wait_minutes=bedded_wait,
     )
@@ -73,13 +76,17 @@ def nedocs(
     longest_boarding_h: float,
     bedded_wait_h: float,
     profile: FacilityProfile,
+    ventilated: int = 0,
 ) -> Nedocs:
+    """`ventilated`: open visits on a ventilator; the profile may add patients
+    ventilated outside what edflow records."""
+    ventilated += profile.ventilated
     inputs = NedocsInputs(
         ed_patients=census,
         ed_beds=beds_total,
         admitted_boarders=boarders,
         inpatient_beds=profile.inpatient_beds,
-        ventilated=profile.ventilated,
+        ventilated=ventilated,
         longest_boarding_hours=round(longest_boarding_h, 3),
         last_bedded_wait_hours=round(bedded_wait_h, 3),
     )
@@ -89,7 +96,7 @@ def nedocs(
         -20
         + 85.8 * (census / beds_total)
         + 600 * (boarders / profile.inpatient_beds)
-        + 13.4 * profile.ventilated
+        + 13.4 * ventilated
         + 0.93 * longest_boarding_h
         + 5.64 * bedded_wait_h
     )
@@ -124,5 +131,6 @@ def capacity_value(summary: FacilitySummary, profile: FacilityProfile, at: datet
             longest / 60,
             (summary.last_bedded_wait_minutes or 0.0) / 60,
             profile,
+            summary.ventilated,
         ),
     )

@@ -26,6 +26,8 @@ from events.catalogue import (
     PatientTransferred,
     PatientTriaged,
     ProviderAssigned,
+    VentilationStarted,
+    VentilationStopped,
 )
 from events.published import age_at, initials_of
 from projections.entries import EncounterEntry, initials
@@ -75,6 +77,10 @@ def apply_fact(entry: EncounterEntry, fact: Fact, at: datetime) -> EncounterEntr
             return replace(entry, phase="open", departed_at=None, disposition=None)
         case PatientDetailsUpdated():
             return _amended(entry, fact, at)
+        case VentilationStarted():
+            return replace(entry, ventilated=True)
+        case VentilationStopped():
+            return replace(entry, ventilated=False)
     return entry
 
 
@@ -135,6 +141,7 @@ def board_value(entry: EncounterEntry | None, as_of: datetime, targets: dict[int
         status=status,
         over_target=status == "waiting" and is_over_target(entry.esi, entry.arrived_at, as_of, targets),
         wait_target_minutes=targets.get(entry.esi) if entry.esi is not None else None,
+        ventilated=entry.ventilated,
     )
 
 

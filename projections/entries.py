@@ -33,6 +33,7 @@ class FacilitySummary(_Entry, kw_only=True):
     census: int = 0
     waiting: int = 0
     untriaged: int = 0
+    ventilated: int = 0  # open visits on a ventilator (NEDOCS V)
     # Open visits with an admit decision -> when it was decided (few at a time).
     boarders: dict[str, datetime] = {}
     beds: dict[str, int] = {}  # bed status -> count
@@ -65,6 +66,8 @@ class EncounterEntry(_Entry, kw_only=True):
     departed_at: datetime | None = None
     disposition: str | None = None
     lwbs: bool = False
+    # On a ventilator; counted only while the visit is open (departure ends the count).
+    ventilated: bool = False
 
 
 class BedEntry(_Entry, kw_only=True):

@@ -1,8 +1,9 @@
 """Facility configuration the fold needs, and the table's key scheme.
 
-What the ED's events cannot know (hospital inpatient beds, ventilated
-patients, the facility's time zone, wait targets) is passed in as a
-`FacilityProfile`; the reducers stay pure.
+What the ED's events cannot know (hospital inpatient beds, the facility's
+time zone, wait targets, patients ventilated without a recorded
+VentilationStarted) is passed in as a `FacilityProfile`; the reducers stay
+pure. Ventilation recorded on a visit is counted by the fold itself.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ CORRECTION_WINDOW_DAYS = 31
 class FacilityProfile:
     timezone: str = "America/Chicago"
     inpatient_beds: int = 300
-    ventilated: int = 0
+    ventilated: int = 0  # added to the visits the fold counts as ventilated
     wait_targets: dict[int, int] = field(default_factory=lambda: dict(DEFAULT_WAIT_TARGETS))
 
     def __hash__(self) -> int:  # dict field: hash what identifies the profile
@@ -48,8 +49,9 @@ DEFAULT_PROFILE = FacilityProfile()
 def facility_profiles(settings: Settings) -> Callable[[str], FacilityProfile]:
     """Each facility's profile: the configured facility's time zone and
     inpatient beds from its file; other facilities get
-    EDFLOW_FACILITY_TIMEZONE. Ventilated patients stay 0: the facility file
-    counts ventilators, not ventilated patients. Raises FacilityError."""
+    EDFLOW_FACILITY_TIMEZONE. No extra ventilated patients: the facility file
+    counts ventilators, not patients on them; the fold counts visits with
+    ventilation started. Raises FacilityError."""
     facility = load_facility(settings.facility_config)
     default = FacilityProfile(timezone=settings.facility_timezone)
     known = {facility.id: FacilityProfile(timezone=facility.timezone, inpatient_beds=facility.inpatient_beds)}

@@ -63,7 +63,8 @@ function bedTile(id, bed, enc, nowMs, actionsFor) {
   return h("div", { class: `bed bed-${bed.status}`, "data-bed": id, "data-status": bed.status, "data-testid": "bed" },
     h("div", { class: "bed-head" }, h("strong", { title: bed.label || id }, id), h("span", { class: "status" }, BED_STATUS_LABEL[bed.status] || bed.status)),
     enc ? h("div", { class: "bed-patient" }, enc.esi ? `ESI ${enc.esi} · ` : "", patient(enc),
-      enc.status === "boarding" ? h("span", { class: "tag boarding" }, "boarding") : null) : null,
+      enc.status === "boarding" ? h("span", { class: "tag boarding" }, "boarding") : null,
+      enc.ventilated ? h("span", { class: "tag vent", title: "on a ventilator", "data-testid": "vent" }, "vent") : null) : null,
     bed.status === "blocked" && bed.reason ? h("div", { class: "reason" }, bed.reason) : null,
     h("div", { class: "since muted" }, `${inState} in state`),
     h("div", { class: "bed-actions" }, actionsFor(id, bed, enc)));

@@ -158,7 +158,8 @@ class Simulator(EDActions, ClinicActions):
             lines.append(f"median length of stay {statistics.median(tally.stays_minutes) / 60:.2f} h")
         lines.append(
             f"commands {counts.sent}: {counts.succeeded} accepted, {counts.conflicts} conflicts (409), "
-            f"{counts.unexpected_total} unexpected; corrections {tally.corrections}; appointments {tally.appointments}"
+            f"{counts.unexpected_total} unexpected; corrections {tally.corrections}; "
+            f"appointments {tally.appointments}; ventilations {tally.ventilations}"
         )
         lines += [f"conflict: {n} x {what}" for what, n in counts.conflict_codes.most_common(5)]
         lines += [f"unexpected: {n} x {what}" for what, n in counts.unexpected.most_common()]

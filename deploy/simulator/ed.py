@@ -100,6 +100,8 @@ class EDActions(BedActions):
             if self._move_to_bed(visit, preference):
                 visit.stage = "roomed"
                 self.after(visit.course.minutes_bed_to_provider, self._see, visit)
+                if visit.course.ventilated:
+                    self.after(2, self._ventilate, visit, "start")
                 done = visit.arrived_at + timedelta(minutes=visit.course.minutes_target_stay)
                 self.schedule(max(done, self.now + timedelta(minutes=20)), self._decide, visit)
 
@@ -132,6 +134,21 @@ class EDActions(BedActions):
             self._closed(
                 visit, self.command("provider", f"/encounters/{visit.encounter_id}/provider", {"provider_id": provider})
             )
+
+    def _ventilate(self, visit: Visit, action: str) -> None:
+        """On a ventilator shortly after rooming; off again before leaving, unless
+        the patient leaves on it (departure ends the ED's count)."""
+        if visit.gone or visit.ventilated == (action == "start"):
+            return
+        reply = self.command("provider", f"/encounters/{visit.encounter_id}/ventilation", {"action": action})
+        if self._closed(visit, reply):
+            return
+        visit.ventilated = action == "start"
+        minutes = visit.course.minutes_on_ventilator
+        if visit.ventilated:
+            self.tally.ventilations += 1
+            if minutes is not None:
+                self.after(minutes, self._ventilate, visit, "stop")
 
     def _decide(self, visit: Visit) -> None:
         if visit.stage != "roomed":

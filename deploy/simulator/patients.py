@@ -29,6 +29,8 @@ COMPLAINTS: dict[int, tuple[str, ...]] = {
     5: ("medication refill", "suture removal", "sore throat", "insect bite"),
 }
 PSYCH_COMPLAINTS = ("suicidal ideation", "overdose")
+# ESI-1 complaints whose patients go on a ventilator once in a bed (NEDOCS's V).
+VENTILATED_COMPLAINTS = ("cardiac arrest", "respiratory failure")
 CORRECTED_COMPLAINTS = {
     "abdominal pain": "right lower quadrant pain",
     "fall": "fall with hip pain",
@@ -70,6 +72,19 @@ class Course:
     @property
     def wants_psych_bed(self) -> bool:
         return self.chief_complaint in PSYCH_COMPLAINTS
+
+    @property
+    def ventilated(self) -> bool:
+        """Derived, not drawn: the seeded visits stay what they were."""
+        return self.esi == 1 and self.chief_complaint in VENTILATED_COMPLAINTS
+
+    @property
+    def minutes_on_ventilator(self) -> float | None:
+        """From going on the ventilator to coming off; None: leaves the
+        department still on it (to the ICU, or died)."""
+        if not self.ventilated or self.outcome in ("icu", "died"):
+            return None
+        return self.minutes_target_stay / 2
 
 
 def lognormal(rng: random.Random, median: float, sigma: float, low: float = 0.0, high: float = math.inf) -> float:

@@ -44,6 +44,7 @@ class Visit:
     stay_minutes: float = 0.0  # arrival -> departure, once departed
     inherited: bool = False  # in a bed before this run began: not in the tally
     discharge_cancelled: bool = False
+    ventilated: bool = False
 
     @property
     def gone(self) -> bool:
@@ -56,6 +57,7 @@ class Tally:
     departures: Counter[str] = field(default_factory=Counter)  # by disposition, plus "lwbs"
     stays_minutes: list[float] = field(default_factory=list)  # arrival -> departure
     corrections: int = 0
+    ventilations: int = 0  # started
     appointments: int = 0
 
 

@@ -24,6 +24,7 @@ from services.api.schemas import (
     OutcomeOut,
     Triage,
     UpdateDetails,
+    Ventilation,
 )
 from services.api.views import current_patient, encounter_view, encounter_with_facts
 
@@ -81,6 +82,13 @@ def decide_admit(encounter_id: EncounterId, body: DecideAdmit, command: Command,
     return command(
         hospital.decide_admit, body, encounter_id, level_of_care=body.level_of_care, inpatient_unit=body.inpatient_unit
     )
+
+
+@router.post("/{encounter_id}/ventilation", name="encounters.ventilation", response_model=OutcomeOut)
+def ventilation(encounter_id: EncounterId, body: Ventilation, command: Command, hospital: HospitalDep):
+    """Put the patient on a ventilator or take them off (a NEDOCS input). Only while the
+    visit is open; a patient who leaves ventilated leaves the count without a stop."""
+    return command(hospital.ventilation, body, encounter_id, action=body.action)
 
 
 @router.post("/{encounter_id}/discharge", name="encounters.discharge", response_model=OutcomeOut)

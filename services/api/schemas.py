@@ -8,7 +8,7 @@ field name must not silently record less than the caller meant.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -134,6 +134,12 @@ class AssignBed(CommandBody):
 class DecideAdmit(CommandBody):
     level_of_care: LevelOfCare = "ward"
     inpatient_unit: Code | None = None
+
+
+class Ventilation(CommandBody):
+    action: Literal["start", "stop"] = Field(
+        description="start: put on a ventilator (409 if already on one); stop: taken off (409 if not on one)"
+    )
 
 
 class Discharge(CommandBody):

@@ -112,6 +112,7 @@ def encounter_view(hospital: Hospital, facility_id: str, encounter_id: str, full
         "provider_id": encounter.provider_id,
         "bed_id": encounter.bed_id,
         "admit_decided": encounter.admit_decided,
+        "ventilated": encounter.ventilated,
         "disposition": encounter.disposition,
         "patient": patient_view(current_patient(facts), full_identity),
         "version": encounter.version,

@@ -44,6 +44,8 @@ PLAIN = {
     "AppointmentCompleted": "appointment completed",
     "AppointmentConfirmed": "confirmed for the day",
     "PatientDetailsUpdated": "details restated, nothing changed",
+    "VentilationStarted": "put on a ventilator",
+    "VentilationStopped": "taken off the ventilator",
 }
 
 

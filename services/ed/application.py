@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Unpack
+from typing import Literal, Unpack
 
 from base.input_bounds import check_birth_date
 from events.catalogue import (
@@ -153,6 +153,16 @@ class EDCommands(HospitalBase):
 
     def assign_provider(self, meta: Meta, encounter_id: str, provider_id: str, **idem: Unpack[Idempotency]) -> Outcome:
         return self._encounter_command(meta, encounter_id, lambda e: e.assign_provider(provider_id, meta), **idem)
+
+    def ventilation(
+        self, meta: Meta, encounter_id: str, action: Literal["start", "stop"], **idem: Unpack[Idempotency]
+    ) -> Outcome:
+        """Start or stop ventilation; departure ends it without a stop."""
+
+        def act(e: Encounter) -> None:
+            return e.start_ventilation(meta) if action == "start" else e.stop_ventilation(meta)
+
+        return self._encounter_command(meta, encounter_id, act, **idem)
 
     def decide_admit(
         self,

@@ -33,6 +33,8 @@ from events.catalogue import (
     PatientTransferred,
     PatientTriaged,
     ProviderAssigned,
+    VentilationStarted,
+    VentilationStopped,
 )
 from services.errors import (
     BedNotAvailable,
@@ -50,6 +52,7 @@ BedStatus = Literal["available", "occupied", "dirty", "cleaning", "blocked"]
 
 class Encounter(FlowAggregate):
     TOPIC = "edflow:Encounter"
+    ventilated = False  # set on arrival; the default keeps older cached states readable
 
     class Created(FlowAggregate.Created):
         TOPIC = "edflow:Encounter.Created"
@@ -112,6 +115,18 @@ class Encounter(FlowAggregate):
         self._record(PatientLeftWithoutBeingSeen(), meta)
         return bed_id
 
+    def start_ventilation(self, meta: Meta) -> None:
+        self._check_open_move(meta, "put on a ventilator")
+        if self.ventilated:
+            raise InvalidTransition("patient is already on a ventilator")
+        self._record(VentilationStarted(), meta)
+
+    def stop_ventilation(self, meta: Meta) -> None:
+        self._check_open_move(meta, "taken off a ventilator")
+        if not self.ventilated:
+            raise InvalidTransition("patient is not on a ventilator")
+        self._record(VentilationStopped(), meta)
+
     # --- corrections --------------------------------------------------------
 
     def cancel_arrival(self, reason: str, meta: Meta) -> str | None:
@@ -159,6 +174,7 @@ class Encounter(FlowAggregate):
                 self.bed_id = None
                 self.admit_decided = False
                 self.disposition = None
+                self.ventilated = False
             case PatientTriaged():
                 self.esi = fact.esi
             case ProviderAssigned():
@@ -179,6 +195,10 @@ class Encounter(FlowAggregate):
                 self.bed_id, self.status = None, "cancelled"
             case DischargeCancelled():
                 self.status, self.disposition = "waiting", None
+            case VentilationStarted():
+                self.ventilated = True
+            case VentilationStopped():
+                self.ventilated = False
             case PatientDetailsUpdated():
                 pass
 

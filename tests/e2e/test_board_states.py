@@ -23,6 +23,8 @@ from events.board import (
     BedStatus,
     BedValue,
     BoardMessage,
+    EncounterChange,
+    EncounterValue,
     EntityChange,
     encode_board,
 )
@@ -98,6 +100,61 @@ def test_a_gap_shows_stale_since_and_keeps_the_board_until_a_snapshot_makes_it_l
     expect(state).to_have_attribute("data-state", "live", timeout=LIVE_TIMEOUT_MS)
     expect(tile).to_have_attribute("data-status", "available")
     expect(page.locator('[data-testid=bed][data-bed="A1"]')).to_contain_text("Blocked")
+    page.context.close()
+
+
+def occupied(bed_id: str, encounter_id: str) -> BedChange:
+    value = BedValue(
+        unit="acute-a",
+        bed_type="acute",
+        label=bed_id,
+        status="occupied",
+        encounter_id=encounter_id,
+        since=T0.isoformat(),
+        reason=None,
+    )
+    return BedChange(id=bed_id, value=value)
+
+
+def patient(initials: str, bed_id: str, ventilated: bool) -> EncounterChange:
+    value = EncounterValue(
+        initials=initials,
+        age_years=70,
+        sex="M",
+        chief_complaint="respiratory failure",
+        esi=1,
+        arrival_mode="ambulance",
+        arrived_at=T0.isoformat(),
+        triaged_at=T0.isoformat(),
+        provider_id=None,
+        provider_at=None,
+        bed_id=bed_id,
+        unit="acute-a",
+        roomed_at=T0.isoformat(),
+        admit_decided_at=None,
+        status="roomed",
+        over_target=False,
+        wait_target_minutes=0,
+        ventilated=ventilated,
+    )
+    return EncounterChange(id=f"enc-{initials}", value=value)
+
+
+def test_a_ventilated_patients_bed_tile_says_vent(board_server, browser):
+    changes: list[EntityChange] = [
+        occupied("A3", "enc-VP"),
+        patient("VP", "A3", ventilated=True),
+        occupied("A4", "enc-NP"),
+        patient("NP", "A4", ventilated=False),
+    ]
+    publish(board_server, BoardMessage(facility_id="demo", seq=6, type="snapshot", as_of=T0, changes=changes))
+    page = open_board(browser, board_server, board_server.token("nurse-ana", "charge-nurse"))
+    ventilated = page.locator('[data-testid=bed][data-bed="A3"]')
+    expect(ventilated).to_contain_text("VP", timeout=LIVE_TIMEOUT_MS)
+    expect(ventilated.get_by_test_id("vent")).to_have_text("vent")
+    other = page.locator('[data-testid=bed][data-bed="A4"]')
+    expect(other).to_contain_text("NP")
+    expect(other.get_by_test_id("vent")).to_have_count(0)
     page.context.close()
 
 

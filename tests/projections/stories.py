@@ -35,6 +35,8 @@ from events.catalogue import (
     PatientTriaged,
     Person,
     ProviderAssigned,
+    VentilationStarted,
+    VentilationStopped,
 )
 from events.envelope import Actor, Envelope, event_id_for
 from projections.entries import Entry
@@ -60,6 +62,7 @@ MOVES = (
     "block",
     "unblock",
     "register_bed",
+    "ventilate",
 )
 # How often each move is drawn: a busy floor, with corrections now and then.
 WEIGHTED_MOVES = (
@@ -208,6 +211,12 @@ class Story:
             "Encounter",
         )
 
+    def ventilate(self, visit: uuid.UUID) -> None:
+        """Start ventilation, or stop it if the patient is on a ventilator."""
+        state = self.visits[visit]
+        state["ventilated"] = not state.get("ventilated", False)
+        self.record(visit, VentilationStarted() if state["ventilated"] else VentilationStopped(), "Encounter")
+
     # --- random play (hypothesis draws the choices) ---------------------------
 
     def play(self, move: str, pick: int, esi: int, minutes: int) -> None:
@@ -262,6 +271,8 @@ class Story:
             self.leave(choose(live), ArrivalCancelled(reason="registered twice"), status="cancelled")
         elif move == "cancel_discharge" and (gone := [v for v, s in self.visits.items() if s["discharged"]]):
             self.cancel_discharge(choose(gone))
+        elif move == "ventilate" and visit:
+            self.ventilate(visit)
         elif move == "update" and (live := [v for v, s in self.visits.items() if s["status"] != "cancelled"]):
             self.update(choose(live))
         return len(self.envelopes) > before

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from events.board import EncounterValue
+from events.catalogue import VentilationStarted, VentilationStopped
 from projections.entries import BedEntry, DayBucket, EncounterEntry, FacilitySummary, decode_entry, encode_entry
 from projections.fold import board_snapshot, fold_into, keys_for, step
 from projections.guarded import apply_changes
@@ -42,6 +43,14 @@ def check_floor(table, story: Story) -> None:
     assert summary.census == len(open_visits) == len(model_open)
     assert summary.waiting == sum(is_waiting(v) for v in open_visits) >= 0
     assert summary.untriaged == sum(v.esi is None for v in open_visits) >= 0
+    # NEDOCS V: open visits whose last ventilation event is a start; departure ends the count.
+    last_was_start = {
+        e.aggregate_id: isinstance(e.data, VentilationStarted)
+        for e in story.envelopes
+        if isinstance(e.data, (VentilationStarted, VentilationStopped))
+    }
+    ventilated = [v for v in model_open if last_was_start.get(v, False)]
+    assert summary.ventilated == sum(v.ventilated for v in open_visits) == len(ventilated) >= 0
     assert set(summary.boarders) == {v.id for v in open_visits if v.admit_decided_at is not None}
     assert all(n > 0 for n in summary.beds.values())
     assert summary.beds_total == len(beds) == sum(summary.beds.values())
@@ -65,7 +74,7 @@ def test_counts_and_beds_stay_consistent_after_every_event(plays):
     for envelope in story.envelopes:
         fold_into(table, [envelope])
         summary = table["demo|facility"]
-        assert min(summary.census, summary.waiting, summary.untriaged, summary.beds_total) >= 0
+        assert min(summary.census, summary.waiting, summary.untriaged, summary.ventilated, summary.beds_total) >= 0
     check_floor(table, story)
 
 

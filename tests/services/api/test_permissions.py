@@ -31,6 +31,7 @@ def requests_by_route(visit: str) -> dict[str, tuple[str, str, dict | None]]:
         "encounters.bed": ("POST", f"/encounters/{visit}/bed", {"bed_id": "ED-1"}),
         "encounters.admit-decision": ("POST", f"/encounters/{visit}/admit-decision", {}),
         "encounters.discharge": ("POST", f"/encounters/{visit}/discharge", {"disposition": "home"}),
+        "encounters.ventilation": ("POST", f"/encounters/{visit}/ventilation", {"action": "start"}),
         "encounters.left-without-being-seen": ("POST", f"/encounters/{visit}/left-without-being-seen", {}),
         "encounters.arrival-cancellation": ("POST", f"/encounters/{visit}/arrival-cancellation", {"reason": "error"}),
         "encounters.discharge-cancellation": (
