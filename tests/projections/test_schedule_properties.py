@@ -83,24 +83,31 @@ def play(story: Story, appointments: dict, action: str, pick: int, day: int, dep
         state["insurance"] = "verified"
 
 
-@settings(max_examples=60, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(ACTIONS),
-            st.integers(0, 20),
-            st.integers(0, 3),
-            st.sampled_from(("orthopedics", "internal-medicine")),
-        ),
-        min_size=1,
-        max_size=60,
-    )
+ACTION_LISTS = st.lists(
+    st.tuples(
+        st.sampled_from(ACTIONS),
+        st.integers(0, 20),
+        st.integers(0, 3),
+        st.sampled_from(("orthopedics", "internal-medicine")),
+    ),
+    min_size=1,
+    max_size=60,
 )
-def test_schedule_counts_equal_a_recount_of_the_appointments_and_never_go_negative(actions):
+
+
+def played(actions) -> tuple[Story, dict]:
+    """The story of `actions`, and each appointment's state as the story left it."""
     story: Story = Story()
     appointments: dict = {}
     for action in actions:
         play(story, appointments, *action)
+    return story, appointments
+
+
+@settings(max_examples=60, deadline=None)
+@given(ACTION_LISTS)
+def test_schedule_counts_equal_a_recount_of_the_appointments_and_never_go_negative(actions):
+    story, appointments = played(actions)
     table = fold_into({}, story.envelopes)
     found = table.get("demo|schedule")
     book = found if isinstance(found, ScheduleBook) else ScheduleBook()
@@ -127,23 +134,9 @@ def test_schedule_counts_equal_a_recount_of_the_appointments_and_never_go_negati
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(ACTIONS),
-            st.integers(0, 20),
-            st.integers(0, 3),
-            st.sampled_from(("orthopedics", "internal-medicine")),
-        ),
-        min_size=1,
-        max_size=60,
-    )
-)
+@given(ACTION_LISTS)
 def test_a_step_without_board_changes_exactly_what_the_publishing_step_changes(actions):
-    story: Story = Story()
-    appointments: dict = {}
-    for action in actions:
-        play(story, appointments, *action)
+    story, appointments = played(actions)
     table: dict = {}
     for envelope in story.envelopes:
         entries = {k: table.get(k) for k in keys_for(envelope)}
