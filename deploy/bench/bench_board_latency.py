@@ -120,22 +120,29 @@ async def measure(chain: Chain, token: str, watcher: Watcher, rate: float, secon
     }
 
 
+async def start_watched_chain(chain: Chain, ready_seconds: float) -> tuple[str, Watcher, asyncio.Task]:
+    """Topics, the facility, serve + relay + worker, and a board client following
+    the facility: the token it uses, the watcher, and the task to cancel at the end."""
+    chain.create_topics()
+    chain.run("facility", "load")
+    chain.serve()
+    chain.start("relay", "relay")
+    chain.start("worker", "worker")
+    token = chain.token("bench-nurse", "charge-nurse")
+    watcher = Watcher()
+    url = chain.url.replace("http", "ws") + f"/ws/board?facility={FACILITY}"
+    follower = asyncio.create_task(watcher.follow(url, token, chain.url))
+    await asyncio.wait_for(watcher.ready.wait(), ready_seconds)
+    return token, watcher, follower
+
+
 async def main(args: argparse.Namespace) -> None:
     chain = Chain(Path(tempfile.mkdtemp(prefix="edflow-bench-")), args.bootstrap, f"benchlat{uuid.uuid4().hex[:8]}")
     rows = []
     try:
         with Progress(transient=True) as progress:
             task = progress.add_task("starting serve, relay, worker", total=1 + len(args.rates))
-            chain.create_topics()
-            chain.run("facility", "load")
-            chain.serve()
-            chain.start("relay", "relay")
-            chain.start("worker", "worker")
-            token = chain.token("bench-nurse", "charge-nurse")
-            watcher = Watcher()
-            url = chain.url.replace("http", "ws") + f"/ws/board?facility={FACILITY}"
-            follower = asyncio.create_task(watcher.follow(url, token, chain.url))
-            await asyncio.wait_for(watcher.ready.wait(), 120)
+            token, watcher, follower = await start_watched_chain(chain, 120)
             progress.advance(task)
             for rate in args.rates:
                 progress.update(task, description=f"{rate:g} commands/s")

@@ -44,7 +44,7 @@ from rich.table import Table  # noqa: E402
 
 from base.settings import Settings  # noqa: E402
 from base.topics import create_topics  # noqa: E402
-from deploy.bench.bench_board_latency import FACILITY, Watcher, measure  # noqa: E402
+from deploy.bench.bench_board_latency import measure, start_watched_chain  # noqa: E402
 from deploy.bench.bench_relay import raw_produce, read_and_decode, record_events, relay_all  # noqa: E402
 from deploy.bench.bench_worker import across_facilities, baseline_rate, sample_worker  # noqa: E402
 from services.hospital import Hospital  # noqa: E402
@@ -126,16 +126,7 @@ def worker_figures(bootstrap: str, patients: int, home: Path) -> dict[str, float
 async def latency_figures(bootstrap: str, rates: list[float], seconds: float, home: Path) -> list[dict]:
     chain = Chain(home, bootstrap, f"benchcl{uuid.uuid4().hex[:8]}")
     try:
-        chain.create_topics()
-        chain.run("facility", "load")
-        chain.serve()
-        chain.start("relay", "relay")
-        chain.start("worker", "worker")
-        token = chain.token("bench-nurse", "charge-nurse")
-        watcher = Watcher()
-        url = chain.url.replace("http", "ws") + f"/ws/board?facility={FACILITY}"
-        follower = asyncio.create_task(watcher.follow(url, token, chain.url))
-        await asyncio.wait_for(watcher.ready.wait(), 180)
+        token, watcher, follower = await start_watched_chain(chain, 180)
         await measure(chain, token, watcher, rates[0], min(seconds, 3.0))  # warm-up, not counted
         rows = [await measure(chain, token, watcher, rate, seconds) for rate in rates]
         follower.cancel()
