@@ -5,7 +5,6 @@ work-queue reducer into the scheduler's queue."""
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ import pytest
 
 from base import kafka_clients
 from base.settings import Settings
+from deploy.chaos.processes import server_environment
 from events.catalogue import Coverage
 from events.envelope import decode
 from projections.work_queue import fold_into
@@ -34,15 +34,9 @@ def kafka_settings(settings: Settings, kafka_bootstrap: str, topic_prefix: str) 
 
 
 def relay_once(settings: Settings) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EDFLOW_")}
-    env.update(
-        EDFLOW_DATA_DIR=str(settings.data_dir),
-        EDFLOW_EVENT_STORE=settings.event_store,
-        EDFLOW_POSTGRES_DSN=settings.postgres_dsn,
-        EDFLOW_KAFKA_BOOTSTRAP=settings.kafka_bootstrap,
-        EDFLOW_TOPIC_PREFIX=settings.topic_prefix,
+    done = subprocess.run(
+        [EDFLOW, "relay", "--once"], env=server_environment(settings), capture_output=True, text=True, timeout=120
     )
-    done = subprocess.run([EDFLOW, "relay", "--once"], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
 
 

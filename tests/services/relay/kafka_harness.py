@@ -4,7 +4,6 @@ the way any consumer of edflow's topics would."""
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from aiokafka.structs import ConsumerRecord, TopicPartition
 from base import kafka_clients
 from base.settings import Settings
 from base.topics import create_topics, describe_topics
+from deploy.chaos.processes import server_environment
 
 EDFLOW = str(Path(sys.executable).parent / "edflow")
 
@@ -31,18 +31,12 @@ def with_topics(settings: Settings) -> Settings:
 
 def relay_environment(settings: Settings) -> dict[str, str]:
     """The EDFLOW_* variables that make a subprocess use these settings."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EDFLOW_")}
-    env.update(
-        EDFLOW_DATA_DIR=str(settings.data_dir),
-        EDFLOW_EVENT_STORE=settings.event_store,
-        EDFLOW_POSTGRES_DSN=settings.postgres_dsn,
+    return server_environment(
+        settings,
         EDFLOW_CIPHER_KEY=settings.cipher_key,
-        EDFLOW_KAFKA_BOOTSTRAP=settings.kafka_bootstrap,
-        EDFLOW_TOPIC_PREFIX=settings.topic_prefix,
         EDFLOW_RELAY_BATCH=str(settings.relay_batch),
         EDFLOW_RELAY_POLL_SECONDS=str(settings.relay_poll_seconds),
     )
-    return env
 
 
 def start_relay(settings: Settings, log: Path, *args: str, **env: str) -> subprocess.Popen:
