@@ -103,6 +103,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "board.replay": frozenset({"auditor", ADMIN}),
     # one patient's events across visits, by MRN (an audited read)
     "audit.patient-timeline": frozenset({"auditor", ADMIN}),
+    # the ED's monthly quality measures (aggregates, no patient rows)
+    "reports.measures": frozenset({"coordinator", "charge-nurse", "auditor", ADMIN}),
 }
 
 # Roles that see names, MRN and birth date in read endpoints; everyone else

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 def build_app(settings: Settings) -> FastAPI:
     from dashboard import app as dashboard
     from deploy.audit_routes import audit_router
+    from deploy.measures_route import measures_router
     from deploy.patient_timeline_route import patient_timeline_router
     from deploy.replay_route import replay_router
     from projections.work_queue_reader import WorkQueueReader
@@ -30,6 +31,7 @@ def build_app(settings: Settings) -> FastAPI:
     app.include_router(replay_router(settings, app.state.hospital))
     app.include_router(audit_router(settings, app.state.hospital))
     app.include_router(patient_timeline_router(settings, app.state.hospital))
+    app.include_router(measures_router(settings, app.state.hospital))
     return app
 
 

@@ -6,6 +6,7 @@ import { BoardConnection } from "./connection.js";
 import { clock, h, localDay } from "./dom.js";
 import { drawAlert, drawAppointments, drawBeds, drawCapacity, drawMetrics, drawWaiting } from "./panels.js";
 import { capacityAt } from "./instant.js";
+import { offerMeasures } from "./measures.js";
 import { drawSparkline, History } from "./sparkline.js";
 
 const $ = (id) => document.getElementById(id);
@@ -60,6 +61,7 @@ function openBoard(token, facility, c) {
   $("sign-out").hidden = false;
   $("facility-name").textContent = facility;
   $("who").textContent = `${c.sub} · ${c.role}`;
+  offerMeasures(token, facility, c.role);
   commands = new Commands(token, facility, toast);
   fetch(`/board/history?facility=${encodeURIComponent(facility)}`, { headers: { Authorization: `Bearer ${token}` } })
     .then((r) => (r.ok ? r.json() : { points: [] })).then((body) => { trend.load(body.points || []); draw(); })

@@ -2,6 +2,7 @@
 // no-show, cancellation and lead-time statistics. Fetched with the user's own
 // token (a plain link could not carry it) and saved under the server's name.
 
+import { downloadWithToken } from "./download.js";
 import { addDays } from "./scheduler_api.js";
 
 const $ = (id) => document.getElementById(id);
@@ -21,27 +22,6 @@ export class Reports {
     if (kind === "stats") query.set("period", $("report-period").value);
     const { api } = this.desk;
     $("report-status").textContent = "Preparing…";
-    let response;
-    try {
-      response = await fetch(`${api.base}/reports/${kind}?${query}`, { headers: { Authorization: `Bearer ${api.token}` } });
-    } catch (_) {
-      $("report-status").textContent = "The server could not be reached.";
-      return;
-    }
-    if (!response.ok) {
-      let message = `${response.status} ${response.statusText}`;
-      try { message = (await response.json()).error.message; } catch (_) { /* keep the status line */ }
-      $("report-status").textContent = `No report: ${message}`;
-      return;
-    }
-    const name = (/filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "") || [])[1] || `${kind}.${format}`;
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(await response.blob());
-    link.download = name;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
-    $("report-status").textContent = `Downloaded ${name}`;
+    $("report-status").textContent = await downloadWithToken(`${api.base}/reports/${kind}?${query}`, api.token, `${kind}.${format}`);
   }
 }

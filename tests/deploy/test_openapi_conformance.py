@@ -45,6 +45,7 @@ RULES_NOT_IN_JSON_SCHEMA = (
     "birth_date is in the future",
     "effective_to is before effective_from",
     "to is before from",
+    "to is before month",
     "a report covers at most",
     "ask for at most",  # availability span
     "an appointment lasts at most 24 hours",

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from base import kafka_clients
@@ -207,4 +208,35 @@ def test_a_refused_token_returns_to_sign_in_with_the_reason(board_server, browse
     page.click("#login-form button[type=submit]")
     expect(page.locator("#login-error")).to_contain_text("signature", timeout=LIVE_TIMEOUT_MS)
     expect(page.locator("#login")).to_be_visible()
+    page.context.close()
+
+
+def signed_in(browser, server: Chain, token: str):
+    """Signed in to the board page; no board need be live for its forms."""
+    page = browser.new_context(viewport={"width": 1500, "height": 1100}).new_page()
+    page.goto(server.url + "/")
+    page.fill("#token", token)
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#board")).to_be_visible()
+    return page
+
+
+def test_coordinators_download_the_monthly_measures_and_intake_is_not_offered_them(board_server, browser, tmp_path):
+    page = signed_in(browser, board_server, board_server.token("cora", "coordinator"))
+    form = page.get_by_test_id("measures")
+    expect(form).to_be_visible()
+    page.fill("#measures-month", "2026-11")
+    page.select_option("#measures-format", "xlsx")
+    with page.expect_download() as download:
+        form.get_by_role("button", name="Download").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name == "ed-measures-demo-2026-11-to-2026-11.xlsx"
+    sheet = load_workbook(saved).active
+    assert ("2026-11", "all", "visits", 0) in {row[:4] for row in sheet.iter_rows(values_only=True)}
+    expect(page.locator("#measures-status")).to_have_text(f"Downloaded {saved.name}")
+    page.context.close()
+
+    page = signed_in(browser, board_server, board_server.token("desk-ben", "intake"))
+    expect(page.get_by_test_id("measures")).to_be_hidden()
     page.context.close()
