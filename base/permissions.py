@@ -37,6 +37,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "encounters.read": EVERYONE_CLINICAL,
     "encounters.triage": frozenset({"charge-nurse", "provider", ADMIN}),
     "encounters.provider": frozenset({"charge-nurse", "provider", ADMIN}),
+    "encounters.nurse": FLOOR,
     "encounters.bed": FLOOR,
     "encounters.admit-decision": frozenset({"provider", ADMIN}),
     "encounters.discharge": frozenset({"provider", "charge-nurse", ADMIN}),

@@ -62,6 +62,8 @@ class EncounterValue(_Value, frozen=True, kw_only=True, omit_defaults=True):
     wait_target_minutes: int | None
     # On a ventilator; absent (not false) when not, so older readers see the same bytes.
     ventilated: bool = False
+    # The patient's nurse (staff id); absent until one is assigned.
+    nurse_id: str | None = None
 
 
 class BedValue(_Value, frozen=True, kw_only=True):

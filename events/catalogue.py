@@ -80,6 +80,7 @@ from events.ed import (
     DischargeCancelled,
     Disposition,
     LevelOfCare,
+    NurseAssigned,
     PatientArrived,
     PatientDetailsUpdated,
     PatientDischarged,
@@ -134,6 +135,7 @@ __all__ = [
     "InsuranceVerified",
     "LevelOfCare",
     "NEEDS_CHECKLIST",
+    "NurseAssigned",
     "PRE_OP_ITEMS",
     "PatientArrived",
     "PatientCheckedIn",
@@ -185,6 +187,7 @@ ENCOUNTER_FACTS: tuple[type[Fact], ...] = (
     PatientDetailsUpdated,
     VentilationStarted,
     VentilationStopped,
+    NurseAssigned,
 )
 BED_FACTS: tuple[type[Fact], ...] = (
     BedRegistered,

@@ -31,6 +31,12 @@ class ProviderAssigned(Fact, frozen=True, kw_only=True):
     provider_id: str
 
 
+class NurseAssigned(Fact, frozen=True, kw_only=True):
+    """The patient's nurse, assigned or changed (staff id, never a name)."""
+
+    nurse_id: str
+
+
 class BedAssigned(Fact, frozen=True, kw_only=True):
     bed_id: str
     unit: str

@@ -19,6 +19,7 @@ from events.catalogue import (
     BedVacated,
     DischargeCancelled,
     Fact,
+    NurseAssigned,
     PatientArrived,
     PatientDetailsUpdated,
     PatientDischarged,
@@ -57,6 +58,8 @@ def apply_fact(entry: EncounterEntry, fact: Fact, at: datetime) -> EncounterEntr
             return replace(entry, esi=fact.esi, triaged_at=entry.triaged_at or at)
         case ProviderAssigned():
             return replace(entry, provider_id=fact.provider_id, provider_at=entry.provider_at or at)
+        case NurseAssigned():
+            return replace(entry, nurse_id=fact.nurse_id)
         case BedAssigned():
             return replace(entry, bed_id=fact.bed_id, unit=fact.unit, roomed_at=entry.roomed_at or at)
         case PatientTransferred():
@@ -142,6 +145,7 @@ def board_value(entry: EncounterEntry | None, as_of: datetime, targets: dict[int
         over_target=status == "waiting" and is_over_target(entry.esi, entry.arrived_at, as_of, targets),
         wait_target_minutes=targets.get(entry.esi) if entry.esi is not None else None,
         ventilated=entry.ventilated,
+        nurse_id=entry.nurse_id,
     )
 
 

@@ -68,6 +68,7 @@ class EncounterEntry(_Entry, kw_only=True):
     lwbs: bool = False
     # On a ventilator; counted only while the visit is open (departure ends the count).
     ventilated: bool = False
+    nurse_id: str | None = None
 
 
 class BedEntry(_Entry, kw_only=True):

@@ -7,6 +7,7 @@ import { clock, h, localDay } from "./dom.js";
 import { drawAlert, drawAppointments, drawBeds, drawCapacity, drawMetrics, drawWaiting } from "./panels.js";
 import { capacityAt } from "./instant.js";
 import { offerMeasures } from "./measures.js";
+import { clearPatientActions, drawPatientActions } from "./patient_actions.js";
 import { drawSparkline, History } from "./sparkline.js";
 
 const $ = (id) => document.getElementById(id);
@@ -16,7 +17,7 @@ const UNIT_KEY = "edflow.unit";
 const STATE_TEXT = { connecting: "connecting…", live: "live", reconnecting: "reconnecting", resyncing: "resyncing",
                      stale: "stale", waiting: "waiting for board", refused: "refused", error: "error", offline: "offline" };
 
-let connection = null, commands = null, selected = null, drawQueued = false;
+let connection = null, commands = null, selected = null, drawQueued = false, role = null;
 const trend = new History();
 const knownUnits = new Set();
 
@@ -62,6 +63,7 @@ function openBoard(token, facility, c) {
   $("facility-name").textContent = facility;
   $("who").textContent = `${c.sub} · ${c.role}`;
   offerMeasures(token, facility, c.role);
+  role = c.role;
   commands = new Commands(token, facility, toast);
   fetch(`/board/history?facility=${encodeURIComponent(facility)}`, { headers: { Authorization: `Bearer ${token}` } })
     .then((r) => (r.ok ? r.json() : { points: [] })).then((body) => { trend.load(body.points || []); draw(); })
@@ -165,6 +167,7 @@ function draw() {
     $("waiting-count").textContent = `(${count})`;
     const chosen = selected && entities.get("encounter|" + selected);
     $("selection").textContent = chosen ? `Selected ${chosen.initials || "?"} (${chosen.chief_complaint || "no complaint"}): choose an available bed.` : "";
+    if (chosen) drawPatientActions($("patient-actions"), selected, chosen, role, commands); else clearPatientActions($("patient-actions"));
     drawBeds($("units"), entities, now, bedActions);
     drawCapacity($("capacity"), capacityAt(entities.get("capacity|ed"), entities, now));
     drawMetrics($("metrics"), entities.get("metrics|today"));

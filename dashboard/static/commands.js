@@ -44,6 +44,15 @@ export class Commands {
   assignBed(encounterId, bedId) {
     return this.post(`/encounters/${encodeURIComponent(encounterId)}/bed`, { bed_id: bedId }, `Bed ${bedId}`);
   }
+  triage(encounterId, esi) {
+    return this.post(`/encounters/${encodeURIComponent(encounterId)}/triage`, { esi }, `Triage ESI ${esi}`);
+  }
+  assignProvider(encounterId, providerId) {
+    return this.post(`/encounters/${encodeURIComponent(encounterId)}/provider`, { provider_id: providerId }, `Provider ${providerId}`);
+  }
+  assignNurse(encounterId, nurseId) {
+    return this.post(`/encounters/${encodeURIComponent(encounterId)}/nurse`, { nurse_id: nurseId }, `Nurse ${nurseId}`);
+  }
   release(bedId) { return this.post(`/beds/${encodeURIComponent(bedId)}/release`, {}, `Release ${bedId}`); }
   startCleaning(bedId) { return this.post(`/beds/${encodeURIComponent(bedId)}/cleaning-started`, {}, `Cleaning ${bedId}`); }
   cleaned(bedId) { return this.post(`/beds/${encodeURIComponent(bedId)}/cleaned`, {}, `Cleaned ${bedId}`); }

@@ -2,6 +2,7 @@
 // label beside it, and patients appear only as initials, age, sex, complaint.
 
 import { clock, duration, h, localDay, minutesBetween, replace } from "./dom.js";
+import { staffLine } from "./patient_actions.js";
 
 // Service targets (minutes from arrival to being seen) per ESI level; ESI 2
 // and 3 follow the AHRQ handbook's common targets, the others common practice.
@@ -38,6 +39,7 @@ export function drawWaiting(tbody, entities, nowMs, selectedId, onSelect) {
       h("td", { class: `esi esi-${e.esi ?? "none"}` }, e.esi ? `ESI ${e.esi}` : "untriaged"),
       h("td", {}, patient(e), e.arrival_mode === "ambulance" ? h("span", { class: "tag" }, "EMS") : null),
       h("td", {}, e.chief_complaint || "–"),
+      h("td", { class: "staff", "data-testid": "staff" }, staffLine(e) || "–"),
       h("td", { class: `wait wait-${band}` }, duration(waited), h("span", { class: "band" }, label)));
   }));
   return waiting.length;
@@ -65,6 +67,7 @@ function bedTile(id, bed, enc, nowMs, actionsFor) {
     enc ? h("div", { class: "bed-patient" }, enc.esi ? `ESI ${enc.esi} · ` : "", patient(enc),
       enc.status === "boarding" ? h("span", { class: "tag boarding" }, "boarding") : null,
       enc.ventilated ? h("span", { class: "tag vent", title: "on a ventilator", "data-testid": "vent" }, "vent") : null) : null,
+    enc && staffLine(enc) ? h("div", { class: "bed-staff muted", "data-testid": "bed-staff" }, staffLine(enc)) : null,
     bed.status === "blocked" && bed.reason ? h("div", { class: "reason" }, bed.reason) : null,
     h("div", { class: "since muted" }, `${inState} in state`),
     h("div", { class: "bed-actions" }, actionsFor(id, bed, enc)));

@@ -119,12 +119,21 @@ class EDActions(BedActions):
                     bed.status, visit.bed_id = "occupied", bed.bed_id
                     if previous is not None:
                         self.bed_left(previous)
+                    else:
+                        self._assign_nurse(visit, bed.unit)
                     return True
                 if reply.error_code != "bed_not_available":
                     self._closed(visit, reply)
                     return False
                 self.learn_bed(bed, reply.error_details.get("status"))
         return False
+
+    def _assign_nurse(self, visit: Visit, unit: str) -> None:
+        """One of the unit's three nurses, by the visit (no draw from the
+        simulation's random streams, so a seed plays the same visits as before)."""
+        nurse = f"rn-{unit}-{int(visit.encounter_id.replace('-', ''), 16) % 3 + 1}"
+        path = f"/encounters/{visit.encounter_id}/nurse"
+        self._closed(visit, self.command("charge-nurse", path, {"nurse_id": nurse}))
 
     # --- the stay -------------------------------------------------------------
 

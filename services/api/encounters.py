@@ -16,6 +16,7 @@ from services.api.schemas import (
     ArrivalOut,
     Arrive,
     AssignBed,
+    AssignNurse,
     AssignProvider,
     CommandBody,
     Correction,
@@ -69,6 +70,12 @@ def triage(encounter_id: EncounterId, body: Triage, command: Command, hospital: 
 @router.post("/{encounter_id}/provider", name="encounters.provider", response_model=OutcomeOut)
 def assign_provider(encounter_id: EncounterId, body: AssignProvider, command: Command, hospital: HospitalDep):
     return command(hospital.assign_provider, body, encounter_id, provider_id=body.provider_id)
+
+
+@router.post("/{encounter_id}/nurse", name="encounters.nurse", response_model=OutcomeOut)
+def assign_nurse(encounter_id: EncounterId, body: AssignNurse, command: Command, hospital: HospitalDep):
+    """The patient's nurse, assigned or changed while the visit is open."""
+    return command(hospital.assign_nurse, body, encounter_id, nurse_id=body.nurse_id)
 
 
 @router.post("/{encounter_id}/bed", name="encounters.bed", response_model=OutcomeOut)

@@ -127,6 +127,10 @@ class AssignProvider(CommandBody):
     provider_id: Code
 
 
+class AssignNurse(CommandBody):
+    nurse_id: Code = Field(description="the nurse's staff id (never a name); 409 if already this patient's nurse")
+
+
 class AssignBed(CommandBody):
     bed_id: Key
 

@@ -110,6 +110,7 @@ def encounter_view(hospital: Hospital, facility_id: str, encounter_id: str, full
         "chief_complaint": complaint,
         "esi": encounter.esi,
         "provider_id": encounter.provider_id,
+        "nurse_id": encounter.nurse_id,
         "bed_id": encounter.bed_id,
         "admit_decided": encounter.admit_decided,
         "ventilated": encounter.ventilated,

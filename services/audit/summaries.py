@@ -23,6 +23,7 @@ from events.catalogue import (
     InsuranceVerificationFailed,
     InsuranceVerificationRequested,
     InsuranceVerified,
+    NurseAssigned,
     PatientArrived,
     PatientDischarged,
     PatientTransferred,
@@ -63,6 +64,8 @@ def summary(fact: Any, bed: str | None = None) -> str:
             return f"triaged ESI {fact.esi}"
         case ProviderAssigned():
             return f"provider {fact.provider_id} assigned"
+        case NurseAssigned():
+            return f"nurse {fact.nurse_id} assigned"
         case BedAssigned():
             return f"to bed {fact.bed_id} ({fact.unit})"
         case PatientTransferred():

@@ -154,6 +154,9 @@ class EDCommands(HospitalBase):
     def assign_provider(self, meta: Meta, encounter_id: str, provider_id: str, **idem: Unpack[Idempotency]) -> Outcome:
         return self._encounter_command(meta, encounter_id, lambda e: e.assign_provider(provider_id, meta), **idem)
 
+    def assign_nurse(self, meta: Meta, encounter_id: str, nurse_id: str, **idem: Unpack[Idempotency]) -> Outcome:
+        return self._encounter_command(meta, encounter_id, lambda e: e.assign_nurse(nurse_id, meta), **idem)
+
     def ventilation(
         self, meta: Meta, encounter_id: str, action: Literal["start", "stop"], **idem: Unpack[Idempotency]
     ) -> Outcome:

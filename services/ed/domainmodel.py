@@ -8,7 +8,7 @@ by the application and saved atomically.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 from events.catalogue import (
     AdmitDecided,
@@ -26,6 +26,7 @@ from events.catalogue import (
     Disposition,
     Fact,
     LevelOfCare,
+    NurseAssigned,
     PatientArrived,
     PatientDetailsUpdated,
     PatientDischarged,
@@ -52,7 +53,9 @@ BedStatus = Literal["available", "occupied", "dirty", "cleaning", "blocked"]
 
 class Encounter(FlowAggregate):
     TOPIC = "edflow:Encounter"
-    ventilated = False  # set on arrival; the default keeps older cached states readable
+    ventilated = False  # set on arrival; the defaults keep older cached states readable
+    # Not annotated: the aggregate's metaclass would take an annotated default for a constructor argument.
+    nurse_id = cast("str | None", None)
 
     class Created(FlowAggregate.Created):
         TOPIC = "edflow:Encounter.Created"
@@ -75,6 +78,12 @@ class Encounter(FlowAggregate):
     def assign_provider(self, provider_id: str, meta: Meta) -> None:
         self._check_open_move(meta, "assigned a provider")
         self._record(ProviderAssigned(provider_id=provider_id), meta)
+
+    def assign_nurse(self, nurse_id: str, meta: Meta) -> None:
+        self._check_open_move(meta, "assigned a nurse")
+        if self.nurse_id == nurse_id:
+            raise InvalidTransition(f"{nurse_id} is already this patient's nurse")
+        self._record(NurseAssigned(nurse_id=nurse_id), meta)
 
     def move_to_bed(self, bed_id: str, unit: str, meta: Meta) -> None:
         """Into a bed from the waiting room, or a transfer between beds."""
@@ -175,10 +184,13 @@ class Encounter(FlowAggregate):
                 self.admit_decided = False
                 self.disposition = None
                 self.ventilated = False
+                self.nurse_id = None
             case PatientTriaged():
                 self.esi = fact.esi
             case ProviderAssigned():
                 self.provider_id = fact.provider_id
+            case NurseAssigned():
+                self.nurse_id = fact.nurse_id
             case BedAssigned():
                 self.bed_id, self.status = fact.bed_id, "roomed"
             case PatientTransferred():

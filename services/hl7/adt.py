@@ -13,6 +13,7 @@ from services.hl7.problems import REQUIRED_MISSING, TABLE_VALUE, UNKNOWN_KEY, Co
 
 BED = Location("PV1", 3)
 PRIOR_BED = Location("PV1", 6)
+ATTENDING = Location("PV1", 7)
 DISPOSITION = Location("PV1", 36)
 # HL7 table 0430 (mode of arrival), PV2-38.
 ARRIVAL_MODES: dict[str, ArrivalMode] = {
@@ -75,10 +76,26 @@ def _room(ctx: MessageContext, step: int) -> None:
         ctx.note(f"{refused.problem.text}; the patient is recorded as waiting", BED, refused.problem.code, "W")
 
 
+def _attending(ctx: MessageContext, step: int) -> None:
+    """The PV1-7 attending doctor (its ID, component 1) as the visit's
+    provider, when sent and not already the provider."""
+    provider_id = ctx.message.value("PV1", 7, 1).strip()
+    if not provider_id or ctx.encounter().provider_id == provider_id:
+        return
+    try:
+        ctx.issue(
+            step, ctx.hospital.assign_provider, ATTENDING, encounter_id=ctx.encounter_id(), provider_id=provider_id
+        )
+    except ContentError as refused:
+        # Like a bed: the visit is recorded either way; the floor can assign the provider.
+        ctx.note(f"{refused.problem.text}; no provider recorded", ATTENDING, refused.problem.code, "W")
+
+
 def register(ctx: MessageContext) -> None:
     """A04: the patient arrived in the ED."""
     _arrive(ctx)
     _room(ctx, 2)
+    _attending(ctx, 3)
 
 
 def admit(ctx: MessageContext) -> None:
@@ -87,6 +104,7 @@ def admit(ctx: MessageContext) -> None:
     if not ctx.has_encounter():
         _arrive(ctx)
         _room(ctx, 2)
+    _attending(ctx, 4)
     if ctx.message.value("PV1", 2).upper() == "E":
         return
     service = ctx.message.value("PV1", 10).upper()
@@ -153,6 +171,7 @@ def update(ctx: MessageContext) -> None:
         patient=person_of(pid, ctx.meta.occurred_at) if pid else None, chief_complaint=_complaint(ctx) or None
     )
     ctx.issue(1, ctx.hospital.update_details, Location("PID", 3), encounter_id=ctx.encounter_id(), update=change)
+    _attending(ctx, 2)
 
 
 def _reason(ctx: MessageContext, default: str) -> str:

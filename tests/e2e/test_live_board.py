@@ -106,6 +106,33 @@ def test_assigning_a_bed_on_one_page_turns_it_occupied_on_another(chain, browser
     second.context.close()
 
 
+def test_a_charge_nurse_triages_and_assigns_provider_and_nurse_from_the_page(chain, browser, nurse, intake):
+    page, watcher = open_board(browser, chain, nurse), open_board(browser, chain, chain.token("cora", "coordinator"))
+    encounter = arrive(chain, intake, "LP", "shortness of breath", esi=None)
+    row = f'[data-testid=waiting-row][data-encounter="{encounter}"]'
+    page.locator(row).click(timeout=LIVE_TIMEOUT_MS)
+    actions = page.get_by_test_id("patient-actions")
+    actions.get_by_label("ESI level").select_option("2")
+    actions.get_by_test_id("triage-form").get_by_role("button", name="Set").click()
+    expect(watcher.locator(row)).to_contain_text("ESI 2", timeout=LIVE_TIMEOUT_MS)
+    actions.get_by_label("Provider staff id").fill("dr-kim")
+    actions.get_by_test_id("provider-form").get_by_role("button", name="Assign").click()
+    actions.get_by_label("Nurse staff id").fill("rn-lee")
+    actions.get_by_test_id("nurse-form").get_by_role("button", name="Assign").click()
+    expect(watcher.locator(row).get_by_test_id("staff")).to_have_text("Dr dr-kim · RN rn-lee", timeout=LIVE_TIMEOUT_MS)
+    # A coordinator watches but is offered no action; staff follow the patient into a bed.
+    watcher.locator(row).click()
+    expect(watcher.locator("#selection")).to_contain_text("Selected LP")
+    expect(watcher.get_by_test_id("patient-actions")).to_be_hidden()
+    bed(page, "A9").locator("[data-action=assign]").click()
+    staff = bed(watcher, "A9").get_by_test_id("bed-staff")
+    expect(staff).to_have_text("Dr dr-kim · RN rn-lee", timeout=LIVE_TIMEOUT_MS)
+    bed(page, "A9").locator("[data-action=release]").click()
+    expect(bed(watcher, "A9")).to_have_attribute("data-status", "dirty", timeout=LIVE_TIMEOUT_MS)
+    page.context.close()
+    watcher.context.close()
+
+
 def test_a_conflict_is_shown_plainly_and_the_page_changes_only_when_the_delta_arrives(chain, browser, nurse, intake):
     page = open_board(browser, chain, nurse)
     mine, theirs = arrive(chain, intake, "AL", "headache"), arrive(chain, intake, "BO", "cough")

@@ -27,6 +27,7 @@ from events.catalogue import (
     BedVacated,
     DischargeCancelled,
     Fact,
+    NurseAssigned,
     PatientArrived,
     PatientDetailsUpdated,
     PatientDischarged,
@@ -63,6 +64,7 @@ MOVES = (
     "unblock",
     "register_bed",
     "ventilate",
+    "nurse",
 )
 # How often each move is drawn: a busy floor, with corrections now and then.
 WEIGHTED_MOVES = (
@@ -211,6 +213,9 @@ class Story:
             "Encounter",
         )
 
+    def nurse(self, visit: uuid.UUID, nurse_id: str) -> None:
+        self.record(visit, NurseAssigned(nurse_id=nurse_id), "Encounter")
+
     def ventilate(self, visit: uuid.UUID) -> None:
         """Start ventilation, or stop it if the patient is on a ventilator."""
         state = self.visits[visit]
@@ -273,6 +278,8 @@ class Story:
             self.cancel_discharge(choose(gone))
         elif move == "ventilate" and visit:
             self.ventilate(visit)
+        elif move == "nurse" and visit:
+            self.nurse(visit, f"rn-{pick % 3}")
         elif move == "update" and (live := [v for v, s in self.visits.items() if s["status"] != "cancelled"]):
             self.update(choose(live))
         return len(self.envelopes) > before

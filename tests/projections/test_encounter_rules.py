@@ -107,3 +107,15 @@ def test_details_update_amends_the_board_entry_and_no_identity_reaches_the_board
     assert (value["initials"], value["chief_complaint"]) == ("ZD", "abdominal pain")
     text = str(value)
     assert "Zoe" not in text and "Diaz" not in text and "MRN" not in text
+
+
+def test_the_patients_nurse_reaches_the_board_and_is_absent_until_assigned():
+    story = Story()
+    visit = story.at(0).arrive("V1")
+    key = ("encounter", str(visit))
+    assert "nurse_id" not in board_of(fold_into({}, story.envelopes))[key]  # same bytes as before nurses
+    story.at(5).nurse(visit, "rn-lee")
+    story.at(9).nurse(visit, "rn-ortiz")
+    story.at(10).provider(visit)
+    shown = board_of(fold_into({}, story.envelopes))[key]
+    assert (shown["nurse_id"], shown["provider_id"]) == ("rn-ortiz", "ed-okafor")

@@ -28,6 +28,7 @@ def requests_by_route(visit: str) -> dict[str, tuple[str, str, dict | None]]:
         "encounters.read": ("GET", f"/encounters/{visit}", None),
         "encounters.triage": ("POST", f"/encounters/{visit}/triage", {"esi": 3}),
         "encounters.provider": ("POST", f"/encounters/{visit}/provider", {"provider_id": "dr-kim"}),
+        "encounters.nurse": ("POST", f"/encounters/{visit}/nurse", {"nurse_id": "rn-kim"}),
         "encounters.bed": ("POST", f"/encounters/{visit}/bed", {"bed_id": "ED-1"}),
         "encounters.admit-decision": ("POST", f"/encounters/{visit}/admit-decision", {}),
         "encounters.discharge": ("POST", f"/encounters/{visit}/discharge", {"disposition": "home"}),

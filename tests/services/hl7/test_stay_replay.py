@@ -13,6 +13,7 @@ from events.catalogue import (
     DischargeCancelled,
     PatientArrived,
     PatientDischarged,
+    ProviderAssigned,
 )
 from services.ed.application import encounter_id_for
 from tests.services.hl7.conftest import ack_code, facts, sample, segments
@@ -42,8 +43,9 @@ def test_the_sample_stay_replays_as_one_consistent_visit(running, tmp_path):
     def visit():
         return app.encounter(FACILITY, VISIT)
 
-    assert step("A04") == [PatientArrived, BedAssigned, BedOccupied]
-    assert (visit().status, visit().bed_id) == ("roomed", BED_03)
+    # PV1-7, the attending doctor, becomes the visit's provider (once: later messages name the same one).
+    assert step("A04") == [PatientArrived, BedAssigned, BedOccupied, ProviderAssigned]
+    assert (visit().status, visit().bed_id, visit().provider_id) == ("roomed", BED_03, "1122334")
     patient = next(f for f in facts(app) if isinstance(f, PatientArrived)).patient
     assert (patient.mrn, patient.family_name, patient.given_name, patient.sex) == ("PATID1234", "EVERYMAN", "ADAM", "M")
     assert str(patient.birth_date) == "1988-08-18"
@@ -69,7 +71,7 @@ def test_every_stay_fact_names_the_interface_as_its_actor(running, tmp_path):
     running.send(tmp_path, stay("A04"), stay("A01"))
     stored = [running.app.mapper.to_domain_event(n) for n in running.app.recorder.select_notifications(1, 1000)]
     from_feed = [e.meta for e in stored if getattr(e, "meta", None) and e.meta.actor.id != "test-setup"]
-    assert len(from_feed) == 4
+    assert len(from_feed) == 5  # arrived, bed assigned and occupied, provider (PV1-7); admit decided
     assert {(m.actor.id, m.actor.role, m.correlation_id) for m in from_feed} == {
         ("hl7:ADTApp", "interface", "hl7:ADTApp:MSG00001")
     }
