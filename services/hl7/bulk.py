@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from services.hl7.intake import Intake, Item, frame_items
+from services.hl7.intake import Intake, Item, Prepared, frame_items, likely_reads
 from services.hl7.mllp import START, FrameReader, refusal
 from services.hl7.parse import Segment, separators_of
 from services.hl7.senders import Peer
+from services.store_probe import probe
 
 # Messages written in one store transaction: a commit costs far more than a message.
 PER_TRANSACTION = 100
@@ -88,7 +89,13 @@ def _apply_together(intake: Intake, chunk: list[tuple[int, str, Entry]]) -> Iter
     is applied again in a transaction of its own, with its own answer."""
     try:
         with intake.hospital.one_transaction():
-            acks = [_reply(intake, item) for _, _, item in chunk]
+            prepared = [_prepare(intake, item) for _, _, item in chunk]
+            # One store query for what the chunk's messages would read one by one.
+            probe(
+                intake.hospital,
+                (i for p in prepared if isinstance(p, Prepared) for i in likely_reads(p, intake.options)),
+            )
+            acks = [p if isinstance(p, str) else intake.apply(p) for p in prepared]
     except Exception:
         acks = [_reply(intake, item) for _, _, item in chunk]
     for (position, source, item), ack in zip(chunk, acks, strict=True):
@@ -96,9 +103,14 @@ def _apply_together(intake: Intake, chunk: list[tuple[int, str, Entry]]) -> Iter
 
 
 def _reply(intake: Intake, item: Entry) -> str:
+    prepared = _prepare(intake, item)
+    return prepared if isinstance(prepared, str) else intake.apply(prepared)
+
+
+def _prepare(intake: Intake, item: Entry) -> Prepared | str:
     if isinstance(item, Refused):
         return refusal(item.kind, item.head, len(item.head) + 1).decode()
-    return intake.reply(item, Peer())
+    return intake.prepare(item, Peer())
 
 
 def _message_type(item: Entry) -> str:
