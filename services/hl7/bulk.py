@@ -6,8 +6,8 @@ messages one after another. Every message goes through `Intake.reply`, the
 same path as a message arriving over MLLP: the same checks, the same
 dedupe by (sender, control id, type) and the same ACK, kept in the store.
 Each message gets one `Result`, read from its ACK. Messages are written
-`PER_TRANSACTION` to a store transaction (each message a savepoint: one that
-fails to apply leaves the others whole).
+`PER_TRANSACTION` to a store transaction (`together.py`: each message a
+savepoint, one that fails to apply leaves the others whole).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from services.hl7.intake import Intake, Item, Prepared, frame_items, likely_reads
+from services.hl7.intake import Intake, Item, Prepared, frame_items
 from services.hl7.mllp import START, FrameReader, refusal
 from services.hl7.parse import Segment, separators_of
 from services.hl7.senders import Peer
-from services.store_probe import probe
+from services.hl7.together import apply_together
 
 # Messages written in one store transaction: a commit costs far more than a message.
 PER_TRANSACTION = 100
@@ -84,27 +84,9 @@ def apply(
 
 
 def _apply_together(intake: Intake, chunk: list[tuple[int, str, Entry]]) -> Iterator[Result]:
-    """Messages applied in one store transaction; if writing it fails (it met
-    another writer, or the store), nothing of it was written and each message
-    is applied again in a transaction of its own, with its own answer."""
-    try:
-        with intake.hospital.one_transaction():
-            prepared = [_prepare(intake, item) for _, _, item in chunk]
-            # One store query for what the chunk's messages would read one by one.
-            probe(
-                intake.hospital,
-                (i for p in prepared if isinstance(p, Prepared) for i in likely_reads(p, intake.options)),
-            )
-            acks = [p if isinstance(p, str) else intake.apply(p) for p in prepared]
-    except Exception:
-        acks = [_reply(intake, item) for _, _, item in chunk]
+    acks = apply_together(intake, [_prepare(intake, item) for _, _, item in chunk])
     for (position, source, item), ack in zip(chunk, acks, strict=True):
         yield _result(position, source, _message_type(item), ack)
-
-
-def _reply(intake: Intake, item: Entry) -> str:
-    prepared = _prepare(intake, item)
-    return prepared if isinstance(prepared, str) else intake.apply(prepared)
 
 
 def _prepare(intake: Intake, item: Entry) -> Prepared | str:

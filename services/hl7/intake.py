@@ -79,6 +79,15 @@ def frame_items(raw: bytes) -> tuple[list[Segment], list[Item]]:
     return headers, [item for item in items if item != ""]
 
 
+def frame_reply(headers: list[Segment], replies: list[str]) -> bytes:
+    """The reply to a frame: one message's ACK, or the batch of its messages' ACKs."""
+    if not replies:
+        replies = [build_ack(None, "AR", [Problem("the frame holds no HL7 message", None, SEGMENT_SEQUENCE)])]
+    if not headers and len(replies) == 1:
+        return replies[0].encode()
+    return wrap_batch(replies, headers).encode()
+
+
 class Prepared(NamedTuple):
     """A message routed to its handler, from an identified sender."""
 
@@ -119,12 +128,7 @@ class Intake:
         what the connection proved (its client certificate), if anything."""
         peer = peer or Peer()
         headers, items = frame_items(raw)
-        replies = [self.reply(item, peer) for item in items]
-        if not replies:
-            replies = [build_ack(None, "AR", [Problem("the frame holds no HL7 message", None, SEGMENT_SEQUENCE)])]
-        if not headers and len(replies) == 1:
-            return replies[0].encode()
-        return wrap_batch(replies, headers).encode()
+        return frame_reply(headers, [self.reply(item, peer) for item in items])
 
     def reply(self, item: Item, peer: Peer) -> str:
         """The ACK of one message of a frame (or AR for stray segments)."""
