@@ -27,7 +27,7 @@ from services.errors import ConcurrentChange, DomainError, IdempotencyKeyReused,
 from services.group_commit import GroupCommit
 from services.recording import FlowAggregate, Meta, MsgspecTranscoder
 from services.store_env import store_environment
-from services.unit_of_work import OpenUnits, UnitOfWork
+from services.unit_of_work import OpenUnits, UnitOfWork, collect
 
 ID_NAMESPACE = uuid.UUID("0b7f6d1e-0d5c-4f57-a1a8-7a3c8f0a2d11")
 MAX_ATTEMPTS = 5
@@ -140,7 +140,7 @@ class HospitalBase(Application):
         if kwargs:  # tracking or recorder options: a transaction of its own
             return super().save(*objs, **kwargs)
         processing: ProcessingEvent[Any] = ProcessingEvent()
-        processing.collect_events(*objs)
+        collect(processing, objs)
         if (unit := self.units.current) is not None:
             unit.keep(processing)
             return []

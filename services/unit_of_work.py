@@ -14,11 +14,11 @@ from __future__ import annotations
 import copy
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from eventsourcing.application import ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 from eventsourcing.domain import Aggregate
 
 
@@ -28,6 +28,18 @@ class UnitOfWork:
     def __init__(self) -> None:
         self.processing: ProcessingEvent[Any] = ProcessingEvent()
         self.versions: dict[uuid.UUID, int] = {}  # of each aggregate as it was saved
+        # Aggregates a probe of the store found absent (`services.store_probe`), and all it asked about.
+        self.absent: set[uuid.UUID] = set()
+        self.probed: set[uuid.UUID] = set()
+
+    def to_probe(self, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        """Those of `ids` not yet asked about nor kept by the unit; from now on, asked."""
+        asked = set(ids) - self.probed - self.processing.aggregates.keys()
+        self.probed |= asked
+        return asked
+
+    def note_absent(self, ids: Iterable[uuid.UUID]) -> None:
+        self.absent.update(ids)
 
     def keep(self, processing: ProcessingEvent[Any]) -> None:
         self.processing.events.extend(processing.events)
@@ -52,13 +64,28 @@ class UnitOfWork:
 
     def get(self, aggregate_id: uuid.UUID) -> Aggregate | None:
         """A copy of the aggregate as the unit's saves left it, if they touched
-        it: a decision on the copy that fails half-way leaves the kept one as saved."""
+        it: a decision on the copy that fails half-way leaves the kept one as saved.
+        AggregateNotFoundError when the store had none and the unit kept none."""
         kept = self.processing.aggregates.get(aggregate_id)
         if not isinstance(kept, Aggregate):
+            if aggregate_id in self.absent:
+                raise AggregateNotFoundError(aggregate_id)
             return None
         if kept.version != self.versions[aggregate_id]:
             raise RuntimeError(f"aggregate {aggregate_id} was changed after its save and not saved again")
         return copy.deepcopy(kept)
+
+
+def collect(processing: ProcessingEvent[Any], objs: Iterable[Any]) -> None:
+    """`processing.collect_events(*objs)`, in the same order, without its
+    runtime Protocol checks for aggregates (the usual case; they cost a tenth
+    of an HL7 message's time)."""
+    for obj in objs:
+        if isinstance(obj, Aggregate):
+            processing.events.extend(obj.collect_events())
+            processing.aggregates[obj.id] = obj
+        elif obj is not None:
+            processing.collect_events(obj)
 
 
 class OpenUnits(threading.local):

@@ -1,5 +1,6 @@
-"""HL7 over MLLP: messages acknowledged per second over one connection and over
-ten, against the raw parse rate of the same messages measured in the same run.
+"""HL7 over MLLP: messages acknowledged per second over one connection (one
+frame at a time, as most interface engines send, and pipelined: --window
+frames in flight), and over ten connections, against the raw parse rate of the same messages measured in the same run.
 
     .venv/bin/python deploy/bench/bench_mllp.py --messages 300
 
@@ -73,6 +74,28 @@ def send_all(port: int, batch: list[bytes], progress=None, task=None) -> int:
     return accepted
 
 
+def send_pipelined(port: int, batch: list[bytes], window: int, progress=None, task=None) -> int:
+    """Up to `window` frames in flight on one connection, ACKs read in order (MLLP pipelining)."""
+    accepted, answered, sent, received = 0, 0, 0, b""
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
+        while answered < len(batch):
+            if sent < len(batch) and sent - answered < window:
+                upto = min(len(batch), answered + window)
+                sock.sendall(b"".join(b"\x0b" + raw + b"\x1c\r" for raw in batch[sent:upto]))
+                sent = upto
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("listener closed the connection")
+            received += chunk
+            while b"\x1c\r" in received:
+                reply, received = received.split(b"\x1c\r", 1)
+                answered += 1
+                accepted += b"MSA|AA|" in reply
+                if progress is not None:
+                    progress.advance(task)
+    return accepted
+
+
 def run_store(store: str, args: argparse.Namespace, scratch: Path) -> None:
     with scratch_settings(store, scratch / f"{store}-raw", args.postgres_dsn) as settings:
         raw_commit = raw_commit_rate(settings, args.messages)
@@ -84,13 +107,18 @@ def run_store(store: str, args: argparse.Namespace, scratch: Path) -> None:
         listener = MllpListener(Intake(app, FeedOptions(senders=senders)), "127.0.0.1", 0, 1 << 20)
         _, port = asyncio.run_coroutine_threadsafe(listener.start(), loop).result(30)
 
-        one, ten = messages(args.messages, "ONE"), messages(args.messages, "TEN")
+        one, ten, piped = messages(args.messages, "ONE"), messages(args.messages, "TEN"), messages(args.messages, "PIP")
         baseline = parse_rate(one)
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task(f"{store}: one connection", total=len(one))
             started = time.perf_counter()
             ok_one = send_all(port, one, progress, task)
             one_rate = len(one) / (time.perf_counter() - started)
+
+            task = progress.add_task(f"{store}: one connection, pipelined", total=len(piped))
+            started = time.perf_counter()
+            ok_piped = send_pipelined(port, piped, args.window, progress, task)
+            piped_rate = len(piped) / (time.perf_counter() - started)
 
             task = progress.add_task(f"{store}: ten connections", total=len(ten))
             shares = [ten[i::10] for i in range(10)]
@@ -105,7 +133,11 @@ def run_store(store: str, args: argparse.Namespace, scratch: Path) -> None:
     console.print(f"HL7 A04 ({SAMPLE.stat().st_size} bytes), {args.messages} messages per scenario, {store} store")
     console.print(f"  baseline: raw parse             {baseline:10.0f} msg/s")
     console.print(f"  baseline: raw {store} commit   {raw_commit:10.0f} /s")
-    for label, ok, rate in (("1 connection, AA ", ok_one, one_rate), ("10 connections, AA", ok_ten, ten_rate)):
+    for label, ok, rate in (
+        ("1 connection, AA ", ok_one, one_rate),
+        (f"1 connection, {args.window} in flight, AA", ok_piped, piped_rate),
+        ("10 connections, AA", ok_ten, ten_rate),
+    ):
         console.print(
             f"  MLLP, {label} {ok:4d} {rate:10.1f} msg/s  ({rate / baseline:.4f} of parse, "
             f"{rate / raw_commit:.2f}x raw commit)"
@@ -115,6 +147,7 @@ def run_store(store: str, args: argparse.Namespace, scratch: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=300, help="messages per scenario (default 300)")
+    parser.add_argument("--window", type=int, default=20, help="frames in flight when pipelining (default 20)")
     add_store_arguments(parser)
     args = parser.parse_args()
     stores = chosen_stores(args)

@@ -18,6 +18,8 @@ RECEIVER = "EDFLOW"
 
 def escape(text: str, seps: Separators = Separators()) -> str:
     e = seps.escape
+    if not any(c in text for c in (e, seps.field, seps.component, seps.subcomponent, seps.repetition, "\r", "\n")):
+        return text
     table = {
         e: f"{e}E{e}",
         seps.field: f"{e}F{e}",

@@ -6,8 +6,8 @@ messages one after another. Every message goes through `Intake.reply`, the
 same path as a message arriving over MLLP: the same checks, the same
 dedupe by (sender, control id, type) and the same ACK, kept in the store.
 Each message gets one `Result`, read from its ACK. Messages are written
-`PER_TRANSACTION` to a store transaction (each message a savepoint: one that
-fails to apply leaves the others whole).
+`PER_TRANSACTION` to a store transaction (`together.py`: each message a
+savepoint, one that fails to apply leaves the others whole).
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from services.hl7.intake import Intake, Item, frame_items
+from services.hl7.intake import Intake, Item, Prepared, frame_items
 from services.hl7.mllp import START, FrameReader, refusal
 from services.hl7.parse import Segment, separators_of
 from services.hl7.senders import Peer
+from services.hl7.together import apply_together
 
 # Messages written in one store transaction: a commit costs far more than a message.
 PER_TRANSACTION = 100
@@ -83,22 +84,15 @@ def apply(
 
 
 def _apply_together(intake: Intake, chunk: list[tuple[int, str, Entry]]) -> Iterator[Result]:
-    """Messages applied in one store transaction; if writing it fails (it met
-    another writer, or the store), nothing of it was written and each message
-    is applied again in a transaction of its own, with its own answer."""
-    try:
-        with intake.hospital.one_transaction():
-            acks = [_reply(intake, item) for _, _, item in chunk]
-    except Exception:
-        acks = [_reply(intake, item) for _, _, item in chunk]
+    acks = apply_together(intake, [_prepare(intake, item) for _, _, item in chunk])
     for (position, source, item), ack in zip(chunk, acks, strict=True):
         yield _result(position, source, _message_type(item), ack)
 
 
-def _reply(intake: Intake, item: Entry) -> str:
+def _prepare(intake: Intake, item: Entry) -> Prepared | str:
     if isinstance(item, Refused):
         return refusal(item.kind, item.head, len(item.head) + 1).decode()
-    return intake.reply(item, Peer())
+    return intake.prepare(item, Peer())
 
 
 def _message_type(item: Entry) -> str:

@@ -27,6 +27,12 @@ P = ParamSpec("P")
 
 VISIT = Location("PV1", 19)
 VISIT_ERRORS = (EncounterClosed, NotYetArrived)
+STEPS = (1, 2, 3)  # the step numbers handlers issue
+
+
+def key_prefix(sender: str, control_id: str, event: str) -> str:
+    """What a message's steps' idempotency keys start with."""
+    return f"hl7:{sender}:{control_id}:{event}"
 
 
 @dataclass(frozen=True)
@@ -58,7 +64,7 @@ class MessageContext:
     def __post_init__(self) -> None:
         control_id = self.message.msh.get(10)
         self.tz = ZoneInfo(self.options.timezone)
-        self.key_prefix = f"hl7:{self.sender}:{control_id}:{self.event}"
+        self.key_prefix = key_prefix(self.sender, control_id, self.event)
         check_text(self.message)
         self.meta = Meta(
             facility_id=self.facility_id,

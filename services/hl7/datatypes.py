@@ -43,7 +43,11 @@ def check_text(message: Message) -> None:
         seen[segment.name] = seen.get(segment.name, 0) + 1
         if segment.name not in MAPPED_SEGMENTS:
             continue
-        for number in range(3 if segment.name == "MSH" else 1, len(segment.fields)):
+        first = 3 if segment.name == "MSH" else 1
+        whole = "|".join(segment.fields[first:])
+        if segment.seps.escape not in whole and whole.isprintable():
+            continue  # no escape sequence, and every field plain text
+        for number in range(first, len(segment.fields)):
             problem = text_problem(unescape(segment.fields[number], segment.seps))
             if problem:
                 where = Location(segment.name, number, seen[segment.name])

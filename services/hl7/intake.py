@@ -20,13 +20,16 @@ import re
 import traceback
 import uuid
 from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 from eventsourcing.persistence import IntegrityError
 
-from services.application import CommandReceipt, derived_id
+from services.application import CommandReceipt, derived_id, legacy_receipt_id, receipt_id
+from services.ed.application import bed_aggregate_id, encounter_id_for
 from services.hl7 import adt, siu
 from services.hl7.ack import build_ack, wrap_batch
-from services.hl7.context import FeedOptions, MessageContext
+from services.hl7.context import STEPS, FeedOptions, MessageContext, key_prefix
+from services.hl7.datatypes import place_of
 from services.hl7.parse import Message, Segment, Unparseable, decode_text, parse_message, separators_of, split_segments
 from services.hl7.problems import (
     APPLICATION_ERROR,
@@ -43,6 +46,7 @@ from services.hl7.problems import (
 )
 from services.hl7.senders import Peer, identify
 from services.hospital import Hospital
+from services.store_probe import probe
 
 log = logging.getLogger("edflow.hl7")
 Handler = Callable[[MessageContext], None]
@@ -75,6 +79,43 @@ def frame_items(raw: bytes) -> tuple[list[Segment], list[Item]]:
     return headers, [item for item in items if item != ""]
 
 
+def frame_reply(headers: list[Segment], replies: list[str]) -> bytes:
+    """The reply to a frame: one message's ACK, or the batch of its messages' ACKs."""
+    if not replies:
+        replies = [build_ack(None, "AR", [Problem("the frame holds no HL7 message", None, SEGMENT_SEQUENCE)])]
+    if not headers and len(replies) == 1:
+        return replies[0].encode()
+    return wrap_batch(replies, headers).encode()
+
+
+class Prepared(NamedTuple):
+    """A message routed to its handler, from an identified sender."""
+
+    message: Message
+    handler: Handler
+    event: str  # e.g. "ADT^A04"
+    sender: str
+    facility: str
+    ack_id: uuid.UUID
+
+
+def likely_reads(prepared: Prepared, options: FeedOptions) -> list[uuid.UUID]:
+    """The aggregates applying the message is likely to read: its ACK, its
+    steps' receipts, its visit and the beds PV1 names (`services.store_probe`)."""
+    message, _, event, sender, facility, ack_id = prepared
+    ids = [ack_id]
+    prefix = key_prefix(sender, message.msh.get(10), event)
+    for step in STEPS:
+        key = f"{prefix}:{step}"
+        ids += [receipt_id(facility, ("hl7", sender), key), legacy_receipt_id(facility, key)]
+    if visit := message.value("PV1", 19) or message.value("PID", 18):
+        ids.append(encounter_id_for(facility, visit))
+    for field in (3, 6):
+        if bed := place_of(message.first("PV1"), field).bed_id(options.bed_template):
+            ids.append(bed_aggregate_id(facility, bed))
+    return ids
+
+
 class Intake:
     def __init__(self, hospital: Hospital, options: FeedOptions | None = None):
         self.hospital = hospital
@@ -87,15 +128,15 @@ class Intake:
         what the connection proved (its client certificate), if anything."""
         peer = peer or Peer()
         headers, items = frame_items(raw)
-        replies = [self.reply(item, peer) for item in items]
-        if not replies:
-            replies = [build_ack(None, "AR", [Problem("the frame holds no HL7 message", None, SEGMENT_SEQUENCE)])]
-        if not headers and len(replies) == 1:
-            return replies[0].encode()
-        return wrap_batch(replies, headers).encode()
+        return frame_reply(headers, [self.reply(item, peer) for item in items])
 
     def reply(self, item: Item, peer: Peer) -> str:
         """The ACK of one message of a frame (or AR for stray segments)."""
+        prepared = self.prepare(item, peer)
+        return prepared if isinstance(prepared, str) else self.apply(prepared)
+
+    def prepare(self, item: Item, peer: Peer) -> Prepared | str:
+        """The message read, routed and its sender identified; or its AR."""
         if isinstance(item, str):
             problem = Problem(f"segment {item} appears before any MSH segment", None, SEGMENT_SEQUENCE)
             log.info("hl7 frame rejected: segments before MSH")
@@ -104,11 +145,15 @@ class Intake:
             message = parse_message(item)
         except Unparseable as error:
             return build_ack(None, "AR", [Problem(str(error), None, SEGMENT_SEQUENCE)])
-        return self.handle_message(message, peer)
+        return self.route(message, peer)
 
     # --- one message ----------------------------------------------------------
 
     def handle_message(self, message: Message, peer: Peer | None = None) -> str:
+        prepared = self.route(message, peer)
+        return prepared if isinstance(prepared, str) else self.apply(prepared)
+
+    def route(self, message: Message, peer: Peer | None = None) -> Prepared | str:
         msh = message.msh
         facility = msh.get(self.options.facility_field) or self.options.default_facility
         try:
@@ -117,30 +162,36 @@ class Intake:
         except Rejection as rejection:
             log.info("hl7 rejected %s/%s control=%s: %s", msh.get(3), msh.get(4), msh.get(10), rejection.problem.code)
             return build_ack(msh, "AR", [rejection.problem])
+        ack_id = derived_id("hl7-ack", facility, sender, msh.get(10), event)
+        return Prepared(message, handler, event, sender, facility, ack_id)
+
+    def apply(self, prepared: Prepared) -> str:
+        """Apply one routed message; its ACK once what it decided is durable."""
         try:
-            return self._apply(message, handler, event, sender, facility)
+            return self._apply(prepared)
         except Exception as error:  # a bug or a store outage: AR (resend later), logged loudly, not kept
             stack = "".join(traceback.format_tb(error.__traceback__))
-            log.error(
-                "hl7 %s %s control=%s failed with %s\n%s", sender, event, msh.get(10), type(error).__name__, stack
-            )
+            msh = prepared.message.msh
+            log.error("hl7 %s %s control=%s failed with %s\n%s", prepared.sender, prepared.event, msh.get(10),
+                      type(error).__name__, stack)  # fmt: skip
             problem = Problem("edflow could not process this message now; resend it later", None, APPLICATION_ERROR)
             return build_ack(msh, "AR", [problem])
 
-    def _apply(self, message: Message, handler: Handler, event: str, sender: str, facility: str) -> str:
-        ack_id = derived_id("hl7-ack", facility, sender, message.msh.get(10), event)
+    def _apply(self, prepared: Prepared) -> str:
+        alone = self.hospital.units.current is None  # else a bulk import probed its chunk
         try:
             with self.hospital.one_transaction():  # the steps' events and receipts, and the ACK, together
-                return self._decide(message, handler, event, sender, facility, ack_id)
+                if alone:
+                    probe(self.hospital, likely_reads(prepared, self.options))
+                return self._decide(prepared)
         except IntegrityError:
             # Another connection wrote first to an aggregate this message
             # touches (or sent this very message): nothing of it was written.
             # Applied again step by step, each step decides against the new state.
-            return self._decide(message, handler, event, sender, facility, ack_id)
+            return self._decide(prepared)
 
-    def _decide(
-        self, message: Message, handler: Handler, event: str, sender: str, facility: str, ack_id: uuid.UUID
-    ) -> str:
+    def _decide(self, prepared: Prepared) -> str:
+        message, handler, event, sender, facility, ack_id = prepared
         msh = message.msh
         stored = self.hospital.find(CommandReceipt, ack_id)
         if stored is not None:

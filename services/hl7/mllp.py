@@ -1,8 +1,10 @@
 """MLLP over TCP (optionally TLS): 0x0B message 0x1C 0x0D, one ACK per frame.
 
-The listener only frames bytes and hands each frame to `Intake` on a worker
-thread (Hospital commands are synchronous). Frames on one connection are
-applied in order, so a feed's A04 is always applied before its A03. Why this is
+The listener only frames bytes and hands them to `Intake` on a worker thread
+(Hospital commands are synchronous). Frames on one connection are applied in
+order and answered in order, so a feed's A04 is always applied before its
+A03. A peer that sends frames before waiting for their ACKs (pipelining) has
+the frames read meanwhile applied together in one store transaction. Why this is
 not `hl7.mllp`'s stream reader, with measurements: README.md.
 """
 
@@ -17,9 +19,12 @@ from services.hl7.intake import Intake
 from services.hl7.parse import Segment, decode_text, separators_of, split_segments
 from services.hl7.problems import APPLICATION_ERROR, Problem
 from services.hl7.senders import Peer
+from services.hl7.together import handle_frames
 
 START, END, CR = b"\x0b", b"\x1c", b"\x0d"
 READ_CHUNK = 65536
+# Frames read ahead of the one being applied; at most this many go in one transaction.
+READ_AHEAD = 64
 log = logging.getLogger("edflow.mllp")
 
 
@@ -128,20 +133,21 @@ class MllpListener:
         task = asyncio.current_task()
         if task is not None:
             self.connections.add(task)
+        read: asyncio.Queue[tuple[str, bytes] | None] = asyncio.Queue(READ_AHEAD)
+        answering = asyncio.create_task(self._answer(read, writer, proven, peer))
         try:
             while data := await reader.read(READ_CHUNK):
-                for kind, body in frames.feed(data):
-                    if kind == "frame":
-                        reply = await asyncio.to_thread(self.intake.handle_frame, body, proven)
-                    else:
-                        log.info("mllp %s from %s", kind, peer)
-                        reply = refusal(kind, body, self.max_frame_bytes)
-                    writer.write(START + reply + END + CR)
-                    await writer.drain()
+                for item in frames.feed(data):
+                    await read.put(item)
+            await read.put(None)
+            await answering  # what was read whole is applied and answered
         except (ConnectionError, ssl.SSLError, asyncio.IncompleteReadError):
-            # The peer went away; whatever it sent whole was applied and is kept.
+            # The peer went away; whatever it sent whole is applied and kept.
             log.info("mllp peer %s left mid-conversation", peer)
+            await read.put(None)
+            await answering
         finally:
+            answering.cancel()  # when the listener closes: frames not yet applied are dropped
             if task is not None:
                 self.connections.discard(task)
             writer.close()
@@ -149,3 +155,40 @@ class MllpListener:
                 await writer.wait_closed()
             except (ConnectionError, ssl.SSLError):
                 pass
+
+    async def _answer(
+        self, read: asyncio.Queue[tuple[str, bytes] | None], writer: asyncio.StreamWriter, proven: Peer, peer: object
+    ) -> None:
+        """Applies the frames read, in order, and writes their replies in order.
+        Frames that arrived while the previous ones were applied are applied
+        together, in one store transaction (`together.py`)."""
+        writing, ended = True, False
+        while not ended and (item := await read.get()) is not None:
+            group = [item]
+            while len(group) < READ_AHEAD and not read.empty():
+                more = read.get_nowait()
+                if more is None:
+                    ended = True
+                    break
+                group.append(more)
+            if not writing:  # the peer is gone: what it sends now is not applied
+                continue
+            replies = await asyncio.to_thread(self._replies, group, proven, peer)
+            try:
+                for reply in replies:
+                    writer.write(START + reply + END + CR)
+                await writer.drain()
+            except (ConnectionError, ssl.SSLError):
+                log.info("mllp peer %s left before its acknowledgements", peer)
+                writing = False
+
+    def _replies(self, group: list[tuple[str, bytes]], proven: Peer, peer: object) -> list[bytes]:
+        applied = iter(handle_frames(self.intake, [body for kind, body in group if kind == "frame"], proven))
+        replies = []
+        for kind, body in group:
+            if kind == "frame":
+                replies.append(next(applied))
+            else:
+                log.info("mllp %s from %s", kind, peer)
+                replies.append(refusal(kind, body, self.max_frame_bytes))
+        return replies

@@ -54,10 +54,11 @@ def split_segments(text: str) -> list[str]:
 
 
 class Segment:
-    __slots__ = ("name", "fields", "seps")
+    __slots__ = ("name", "fields", "seps", "_read")
 
     def __init__(self, line: str, seps: Separators):
         self.seps = seps
+        self._read: dict[tuple[int, int, int, int], str] = {}  # values already read by `get`
         parts = line.split(seps.field)
         self.name = parts[0][:3].upper()
         if self.name in HEADERS:
@@ -78,6 +79,13 @@ class Segment:
     def get(self, field: int, component: int = 1, subcomponent: int = 1, repetition: int = 0) -> str:
         """One value by HL7 position (1-based field/component/subcomponent),
         unescaped; "" when absent or sent as the explicit null `""`."""
+        where = (field, component, subcomponent, repetition)
+        value = self._read.get(where)
+        if value is None:
+            value = self._read[where] = self._get(field, component, subcomponent, repetition)
+        return value
+
+    def _get(self, field: int, component: int, subcomponent: int, repetition: int) -> str:
         reps = self.repetitions(field)
         if repetition >= len(reps):
             return ""
@@ -124,9 +132,12 @@ class Message:
     def __init__(self, segments: list[Segment]):
         self.segments = segments
         self.msh = segments[0]
+        self._first: dict[str, Segment] = {}
+        for segment in reversed(segments):
+            self._first[segment.name] = segment
 
     def first(self, name: str) -> Segment | None:
-        return next((s for s in self.segments if s.name == name), None)
+        return self._first.get(name)
 
     def all(self, name: str) -> list[Segment]:
         return [s for s in self.segments if s.name == name]
