@@ -35,3 +35,18 @@ def test_a_merged_mrns_records_appear_under_the_survivor_with_the_merge(hospital
         assert all(row["actor"] == "sched-sue" and "duplicate registration" in row["summary"] for row in merges)
         assert "merged into M-1" in merges[0]["summary"] and "Orr" not in str(rows)
         assert [r.ref() for r in records if r.kind == "patient"] == ["Patient/M-1", "Patient/M-2"]
+
+
+def test_the_cli_timeline_of_a_merged_mrn_shows_the_survivors_records_and_the_merge(hospital, settings):
+    import json
+
+    from tests.services.audit.tampering import run_cli
+
+    hospital.arrive(meta(0), "V1", Person(mrn="M-1"))
+    hospital.arrive(meta(5), "V2", Person(mrn="M-2"))
+    hospital.merge_patients(meta(10, "sched-sue", "scheduler"), "M-2", "M-1", "duplicate")
+    result = run_cli(settings, "audit", "timeline", "--facility", "fac-1", "--mrn", "M-2", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {r["reference"] for r in rows} == {"V1", "V2", "M-1", "M-2"}
+    assert [r["actor"] for r in rows if r["type"] == "PatientRecordsMerged"] == ["sched-sue", "sched-sue"]
