@@ -82,9 +82,10 @@ def search_patients(
     if mrn is None and birth_date is None and not (name or "").strip():
         raise Invalid(NO_CRITERION, field="mrn")
     patients = reader.hospital.patient_index()
-    found = patients.search(reader.facility_id, mrn, name, birth_date, limit)
-    index = patients.facility(reader.facility_id)
-    results = [search_result(index, entry, reader.sees_identity) for entry in found]
+    with patients.lock:  # another request's catch-up does not move records under this one
+        found = patients.search(reader.facility_id, mrn, name, birth_date, limit)
+        index = patients.facility(reader.facility_id)
+        results = [search_result(index, entry, reader.sees_identity) for entry in found]
     reader.disclosed([f"Patient/{entry.mrn}" for entry in found])
     return {"results": results, "count": len(results)}
 
@@ -95,8 +96,10 @@ def read_patient(mrn: Mrn, reader: Reader) -> dict:
     (those of the records merged into it included), coverage checks,
     contacts, and its history of changes and merges. A merged record shows
     where it went (`merged_into`) and its history; 404 for an unknown MRN."""
-    index = reader.hospital.patient_index().facility(reader.facility_id)
-    view, disclosed = patient_view(reader.hospital, index, mrn, reader.sees_identity)
+    patients = reader.hospital.patient_index()
+    with patients.lock:
+        index = patients.facility(reader.facility_id)
+        view, disclosed = patient_view(reader.hospital, index, mrn, reader.sees_identity)
     reader.disclosed(disclosed)
     return view
 

@@ -83,12 +83,13 @@ class PatientCommands(HospitalBase):
                 check_birth_date(patient.birth_date, meta.occurred_at)
 
         def decide():
-            _, entry = self.patient_entry(meta.facility_id, mrn)
-            record = self._record_of(meta.facility_id, mrn)
-            merged_into = record.merged_into if record is not None else entry.merged_into
-            if merged_into is not None:
-                raise MergedRecord(f"patient {mrn} was merged into {merged_into}; change that record", mrn=mrn)
-            fact = _changes(entry, mrn, reason, patient, contact, coverage)
+            with self.patient_index().lock:
+                _, entry = self.patient_entry(meta.facility_id, mrn)
+                record = self._record_of(meta.facility_id, mrn)
+                merged_into = record.merged_into if record is not None else entry.merged_into
+                if merged_into is not None:
+                    raise MergedRecord(f"patient {mrn} was merged into {merged_into}; change that record", mrn=mrn)
+                fact = _changes(entry, mrn, reason, patient, contact, coverage)
             if fact is None:
                 return mrn, []
             return mrn, [self._open_or_record(meta.facility_id, mrn, fact, meta)]
@@ -104,22 +105,23 @@ class PatientCommands(HospitalBase):
         def decide():
             if merged_mrn == surviving_mrn:
                 raise SelfMerge(f"patient {merged_mrn} cannot be merged into itself", field="surviving_mrn")
-            index, _ = self.patient_entry(meta.facility_id, merged_mrn)
-            self.patient_entry(meta.facility_id, surviving_mrn)
-            records = {m: self._record_of(meta.facility_id, m) for m in (merged_mrn, surviving_mrn)}
-            for mrn, what in ((surviving_mrn, "into"), (merged_mrn, "from")):
-                record = records[mrn]
-                into = record.merged_into if record is not None else index.entries[mrn].merged_into
-                if into is not None:
-                    message = f"patient {mrn} was already merged into {into}; cannot merge {what} it"
-                    raise MergedRecord(message, mrn=mrn, merged_into=into)
-            fact = PatientRecordsMerged(
-                surviving_mrn=surviving_mrn,
-                merged_mrn=merged_mrn,
-                visits=tuple(sorted(index.visits_of(merged_mrn).values())),
-                appointments=tuple(sorted(index.appointments_of(merged_mrn).values())),
-                reason=reason,
-            )
+            with self.patient_index().lock:  # another thread's catch-up does not move records meanwhile
+                index, _ = self.patient_entry(meta.facility_id, merged_mrn)
+                self.patient_entry(meta.facility_id, surviving_mrn)
+                records = {m: self._record_of(meta.facility_id, m) for m in (merged_mrn, surviving_mrn)}
+                for mrn, what in ((surviving_mrn, "into"), (merged_mrn, "from")):
+                    record = records[mrn]
+                    into = record.merged_into if record is not None else index.entries[mrn].merged_into
+                    if into is not None:
+                        message = f"patient {mrn} was already merged into {into}; cannot merge {what} it"
+                        raise MergedRecord(message, mrn=mrn, merged_into=into)
+                fact = PatientRecordsMerged(
+                    surviving_mrn=surviving_mrn,
+                    merged_mrn=merged_mrn,
+                    visits=tuple(sorted(index.visits_of(merged_mrn).values())),
+                    appointments=tuple(sorted(index.appointments_of(merged_mrn).values())),
+                    reason=reason,
+                )
             changed = [self._open_or_record(meta.facility_id, m, fact, meta) for m in (merged_mrn, surviving_mrn)]
             return surviving_mrn, changed
 

@@ -125,3 +125,26 @@ def test_an_mrn_correction_of_a_visit_moves_it_between_records(hospital, clock, 
     hospital.update_details(clock.meta(role="intake"), two_records["V2"], fix)
     index = hospital.patient_index().facility("fac-1")
     assert sorted(index.entries["M-1"].visits.values()) == ["V1", "V2"] and index.entries["M-2"].visits == {}
+
+
+def test_crossed_merges_racing_have_exactly_one_winner(hospital, clock, two_records):
+    """M-2 into M-1 and M-1 into M-2 at once: one is recorded, the other is
+    told the record was merged (never both, which would merge each into the other)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    meta = clock.meta(role="scheduler")
+
+    def attempt(pair):
+        try:
+            hospital.merge_patients(meta, *pair, "duplicate")
+            return "won"
+        except Conflict:
+            return "refused"
+
+    pairs = [("M-2", "M-1"), ("M-1", "M-2")] * 4
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(attempt, pairs))
+    assert results.count("won") == 1
+    index = hospital.patient_index().facility("fac-1")
+    merged = [e.mrn for e in index.entries.values() if e.merged_into is not None]
+    assert len(merged) == 1 and index.survivor(merged[0]) != merged[0]
