@@ -20,7 +20,8 @@ from events.catalogue import Contact, Coverage, PatientRecordsMerged, PatientRec
 from services.application import HospitalBase, Idempotency, Outcome
 from services.bounds import refused_as_invalid
 from services.errors import Conflict, Invalid, NotFound
-from services.patients.index import DETAILS, Entry, FacilityIndex, PatientIndex
+from services.patients.entry import DETAILS, Entry
+from services.patients.index import FacilityIndex, PatientIndex
 from services.patients.record import PatientRecord, patient_record_id
 from services.recording import Meta
 

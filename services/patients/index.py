@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -32,8 +31,6 @@ from eventsourcing.utils import get_topic
 from base.store_log import records
 from events.catalogue import (
     AppointmentBooked,
-    Contact,
-    Coverage,
     InsuranceVerificationFailed,
     InsuranceVerificationRequested,
     InsuranceVerified,
@@ -47,6 +44,7 @@ from events.catalogue import (
 from services.access.contacts import ContactLog
 from services.access.domainmodel import Appointment
 from services.ed.domainmodel import Encounter
+from services.patients.entry import CoverageCheck, Entry, history_item, merged_contact, search_keys, stated_mrn
 from services.patients.record import PatientRecord, patient_record_id
 
 TOPICS = [
@@ -54,52 +52,6 @@ TOPICS = [
     for c in (Encounter.Created, Encounter.Recorded, Appointment.Created, Appointment.Recorded,
               ContactLog.Created, PatientRecord.Created, PatientRecord.Recorded)
 ]  # fmt: skip
-DETAILS = ("family_name", "given_name", "birth_date", "age_years", "sex")
-
-
-@dataclass
-class CoverageCheck:
-    appointment: UUID
-    payer: str
-    plan: str
-    requested_at: datetime
-    requested_by: str
-    status: str = "requested"  # requested, verified, failed
-    note: str = ""
-    answered_at: datetime | None = None
-    answered_by: str | None = None
-
-
-@dataclass
-class Entry:
-    """One MRN's record as the log states it."""
-
-    mrn: str
-    since: int  # the log position that first named the MRN
-    details: dict[str, Any] = field(default_factory=dict)
-    contact: Contact | None = None
-    coverage: Coverage | None = None
-    visits: dict[UUID, str] = field(default_factory=dict)  # encounter id -> visit number
-    appointments: dict[UUID, str] = field(default_factory=dict)  # aggregate id -> appointment id
-    merged_into: str | None = None
-    merged_from: list[str] = field(default_factory=list)
-    history: list[dict[str, Any]] = field(default_factory=list)  # the record's own facts
-
-    def state(self, fact_details: Person | None) -> None:
-        if fact_details is None:
-            return
-        for name in DETAILS:
-            value = getattr(fact_details, name)
-            if value is not None and not (name == "sex" and value == "U"):
-                self.details[name] = value
-
-    def matches(self, mrn: str | None, name: list[str], born: date | None) -> bool:
-        if mrn is not None and self.mrn.casefold() != mrn.casefold():
-            return False
-        if born is not None and self.details.get("birth_date") != born:
-            return False
-        names = [str(self.details.get(n) or "").casefold() for n in ("family_name", "given_name")]
-        return all(any(n.startswith(token) for n in names) for token in name)
 
 
 class FacilityIndex:
@@ -110,12 +62,49 @@ class FacilityIndex:
         self.visit_numbers: dict[UUID, str] = {}
         self.appointment_mrn: dict[UUID, str] = {}
         self.checks: dict[UUID, list[CoverageCheck]] = {}
+        # What searches look up instead of judging every record: MRN in any
+        # case, the first two letters of each name, the birth date.
+        self.by_mrn: dict[str, set[str]] = {}
+        self.by_prefix: dict[str, set[str]] = {}
+        self.by_birth: dict[date, set[str]] = {}
 
     def entry(self, mrn: str, position: int) -> Entry:
         found = self.entries.get(mrn)
         if found is None:
             found = self.entries[mrn] = Entry(mrn, position)
+            self.by_mrn.setdefault(mrn.casefold(), set()).add(mrn)
         return found
+
+    def state(self, entry: Entry, person: Person | None) -> None:
+        """`entry` takes what `person` states; the search keys follow."""
+        if person is None:
+            return
+        before = search_keys(entry)
+        entry.state(person)
+        after = search_keys(entry)
+        if before == after:
+            return
+        for prefix in before[0] - after[0]:
+            self.by_prefix[prefix].discard(entry.mrn)
+        for prefix in after[0] - before[0]:
+            self.by_prefix.setdefault(prefix, set()).add(entry.mrn)
+        if before[1] != after[1]:
+            if before[1] is not None:
+                self.by_birth[before[1]].discard(entry.mrn)
+            if after[1] is not None:
+                self.by_birth.setdefault(after[1], set()).add(entry.mrn)
+
+    def candidates(self, mrn: str | None, tokens: list[str], born: date | None) -> list[Entry]:
+        """Records that may match (a superset of those that do); all of them when nothing narrows it."""
+        narrowed: list[set[str]] = []
+        if mrn is not None:
+            narrowed.append(self.by_mrn.get(mrn.casefold(), set()))
+        if born is not None:
+            narrowed.append(self.by_birth.get(born, set()))
+        narrowed += [self.by_prefix.get(t[:2], set()) for t in tokens if len(t) >= 2]
+        if not narrowed:
+            return list(self.entries.values())
+        return [self.entries[m] for m in set.intersection(*narrowed)]
 
     def survivor(self, mrn: str) -> str:
         """The unmerged record `mrn` leads to (itself when not merged)."""
@@ -156,11 +145,11 @@ class FacilityIndex:
                 self._visit_carries(aggregate, fact.patient, position)
             case PatientDetailsUpdated() if fact.patient is not None:
                 self._visit_carries(aggregate, fact.patient, position)
-            case AppointmentBooked() if (mrn := _mrn(fact.patient)) is not None:
+            case AppointmentBooked() if (mrn := stated_mrn(fact.patient)) is not None:
                 entry = self.entry(mrn, position)
                 entry.appointments[aggregate] = fact.appointment_id or str(aggregate)
                 self.appointment_mrn[aggregate] = mrn
-                entry.state(fact.patient)
+                self.state(entry, fact.patient)
                 entry.contact = fact.contact or entry.contact
             case InsuranceVerificationRequested():
                 check = CoverageCheck(aggregate, fact.coverage.payer, fact.coverage.plan, meta.occurred_at,
@@ -173,25 +162,25 @@ class FacilityIndex:
                 last.status = "verified" if isinstance(fact, InsuranceVerified) else "failed"
                 last.note = fact.reference if isinstance(fact, InsuranceVerified) else fact.reason
                 last.answered_at, last.answered_by = meta.occurred_at, meta.actor.id
-            case PatientContacted() if (mrn := _mrn(fact.patient)) is not None:
-                self.entry(mrn, position).state(fact.patient)
+            case PatientContacted() if (mrn := stated_mrn(fact.patient)) is not None:
+                self.state(self.entry(mrn, position), fact.patient)
             case PatientRecordUpdated():
                 entry = self.entry(fact.mrn, position)
-                entry.state(fact.patient)
-                entry.contact = _contact(entry.contact, fact.contact)
+                self.state(entry, fact.patient)
+                entry.contact = merged_contact(entry.contact, fact.contact)
                 entry.coverage = fact.coverage or entry.coverage
-                entry.history.append(_history(position, event, fact.reason))
+                entry.history.append(history_item(position, event, fact.reason))
             case PatientRecordsMerged():
                 merged, surviving = self.entry(fact.merged_mrn, position), self.entry(fact.surviving_mrn, position)
                 if merged.merged_into is None:
                     merged.merged_into = fact.surviving_mrn
                     surviving.merged_from.append(fact.merged_mrn)
                 mine = merged if aggregate == patient_record_id(self.facility_id, fact.merged_mrn) else surviving
-                mine.history.append(_history(position, event, fact.reason))
+                mine.history.append(history_item(position, event, fact.reason))
 
     def _visit_carries(self, visit: UUID, patient: Person, position: int) -> None:
         """The visit belongs to the MRN it now carries; its details go to that record."""
-        mrn = _mrn(patient) or self.visit_mrn.get(visit)
+        mrn = stated_mrn(patient) or self.visit_mrn.get(visit)
         if mrn is None:
             return
         before = self.visit_mrn.get(visit)
@@ -200,26 +189,7 @@ class FacilityIndex:
         entry = self.entry(mrn, position)
         entry.visits[visit] = self.visit_numbers.get(visit, "")
         self.visit_mrn[visit] = mrn
-        entry.state(patient)
-
-
-def _mrn(person: Person | None) -> str | None:
-    return person.mrn.strip() or None if person is not None and person.mrn is not None else None
-
-
-def _contact(old: Contact | None, new: Contact | None) -> Contact | None:
-    if new is None:
-        return old
-    if old is None:
-        return new
-    return Contact(email=new.email or old.email, phone=new.phone or old.phone)
-
-
-def _history(position: int, event: Any, reason: str) -> dict[str, Any]:
-    meta = event.meta
-    return {"position": position, "type": type(event.fact).__name__, "occurred_at": meta.occurred_at,
-            "recorded_at": event.timestamp, "actor": meta.actor.id, "role": meta.actor.role, "reason": reason,
-            "fact": event.fact}  # fmt: skip
+        self.state(entry, patient)
 
 
 def _order(entry: Entry) -> tuple[bool, str, str, str]:
@@ -269,7 +239,7 @@ class PatientIndex:
         tokens = [t.casefold() for t in (name or "").replace(",", " ").split()]
         with self.lock:
             index = self.facility(facility_id)
-            found = [e for e in index.entries.values() if e.matches(mrn, tokens, born)]
+            found = [e for e in index.candidates(mrn, tokens, born) if e.matches(mrn, tokens, born)]
         found.sort(key=_order)
         return found[:limit]
 

@@ -14,7 +14,8 @@ import msgspec
 from events.catalogue import Person
 from services.audit.summaries import summary
 from services.errors import NotFound
-from services.patients.index import Entry, FacilityIndex
+from services.patients.entry import Entry
+from services.patients.index import FacilityIndex
 from services.patients.record import patient_record_id
 
 
