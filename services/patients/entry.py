@@ -59,8 +59,9 @@ class Entry:
 
 
 def search_keys(entry: Entry) -> tuple[set[str], date | None]:
+    """The record's names (case-folded) and birth date, as searches look them up."""
     names = (str(entry.details.get(n) or "").casefold() for n in ("family_name", "given_name"))
-    return {n[:2] for n in names if len(n) >= 2}, entry.details.get("birth_date")
+    return {n for n in names if n}, entry.details.get("birth_date")
 
 
 def stated_mrn(person: Person | None) -> str | None:

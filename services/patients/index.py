@@ -20,6 +20,7 @@ it later) is found under the survivor (`FacilityIndex.survivor`).
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections.abc import Iterator
 from datetime import date
@@ -63,9 +64,10 @@ class FacilityIndex:
         self.appointment_mrn: dict[UUID, str] = {}
         self.checks: dict[UUID, list[CoverageCheck]] = {}
         # What searches look up instead of judging every record: MRN in any
-        # case, the first two letters of each name, the birth date.
+        # case, (name, MRN) sorted by case-folded name (a prefix is a bisected
+        # range of it), the birth date.
         self.by_mrn: dict[str, set[str]] = {}
-        self.by_prefix: dict[str, set[str]] = {}
+        self.names: list[tuple[str, str]] = []
         self.by_birth: dict[date, set[str]] = {}
 
     def entry(self, mrn: str, position: int) -> Entry:
@@ -84,10 +86,10 @@ class FacilityIndex:
         after = search_keys(entry)
         if before == after:
             return
-        for prefix in before[0] - after[0]:
-            self.by_prefix[prefix].discard(entry.mrn)
-        for prefix in after[0] - before[0]:
-            self.by_prefix.setdefault(prefix, set()).add(entry.mrn)
+        for name in before[0] - after[0]:
+            del self.names[bisect.bisect_left(self.names, (name, entry.mrn))]
+        for name in after[0] - before[0]:
+            bisect.insort(self.names, (name, entry.mrn))
         if before[1] != after[1]:
             if before[1] is not None:
                 self.by_birth[before[1]].discard(entry.mrn)
@@ -101,7 +103,7 @@ class FacilityIndex:
             narrowed.append(self.by_mrn.get(mrn.casefold(), set()))
         if born is not None:
             narrowed.append(self.by_birth.get(born, set()))
-        narrowed += [self.by_prefix.get(t[:2], set()) for t in tokens if len(t) >= 2]
+        narrowed += [self._starting(token) for token in tokens]
         if not narrowed:
             return list(self.entries.values())
         return [self.entries[m] for m in set.intersection(*narrowed)]
@@ -127,6 +129,12 @@ class FacilityIndex:
             entry = self.entries.get(current)
             pending.extend(entry.merged_from if entry else ())
         return found
+
+    def _starting(self, prefix: str) -> set[str]:
+        """The MRNs with a name that starts with `prefix` (case-folded)."""
+        first = bisect.bisect_left(self.names, (prefix, ""))
+        last = bisect.bisect_left(self.names, (prefix + "\U0010ffff", ""))
+        return {mrn for _, mrn in self.names[first:last]}
 
     def visits_of(self, mrn: str) -> dict[UUID, str]:
         """Every visit of the record `mrn` leads to, merged records' included."""
