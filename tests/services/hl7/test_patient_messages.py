@@ -49,6 +49,7 @@ def test_an_a08_without_a_visit_updates_the_patients_record(intake):
     reply = intake.handle_frame(message("A08", "U1", pid))
     assert code_of(reply) == "AA", reply
     [update] = [f for f in facts(intake.hospital) if isinstance(f, PatientRecordUpdated)]
+    assert update.patient is not None and update.contact is not None
     assert update.patient.given_name == "JANET" and update.patient.family_name is None  # only what changed
     assert update.contact.phone == "555-0100" and update.contact.email == "jane@example.org"
     entry = intake.hospital.patient_index().facility("FAC1").entries["MRN1"]
