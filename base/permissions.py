@@ -62,6 +62,11 @@ ALLOWED: dict[str, frozenset[str]] = {
     "contacts.cancel-call-back": frozenset({"scheduler", ADMIN}),
     "contacts.read-patient": frozenset({"scheduler", "auditor", ADMIN}),
     "contacts.read-appointment": frozenset({"scheduler", "auditor", ADMIN}),
+    # the patient index: schedulers keep it (corrections, merges); readers search it
+    "patients.search": frozenset({"scheduler", "intake", "auditor", ADMIN}),
+    "patients.read": frozenset({"scheduler", "intake", "auditor", ADMIN}),
+    "patients.correct": frozenset({"scheduler", ADMIN}),
+    "patients.merge": frozenset({"scheduler", ADMIN}),
     # scheduling: schedules, availability, waitlist, preparation, work queue, reports
     **dict.fromkeys(
         (
@@ -114,6 +119,8 @@ SEES_IDENTITY: dict[str, frozenset[str]] = {
     "encounters.read": frozenset({"provider", "intake", "auditor", ADMIN}),
     "appointments.read": frozenset({"scheduler", "provider", "intake", "auditor", ADMIN}),
     "scheduling.work-queue": frozenset({"scheduler", ADMIN}),
+    "patients.search": frozenset({"scheduler", ADMIN}),
+    "patients.read": frozenset({"scheduler", ADMIN}),
 }
 
 

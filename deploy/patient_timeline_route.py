@@ -55,9 +55,9 @@ class CorrectedBy(BaseModel):
 class TimelineEvent(BaseModel):
     position: int
     event_id: str
-    kind: Literal["visit", "appointment"]
+    kind: Literal["visit", "appointment", "patient"]
     record_id: str
-    reference: str  # the visit number or the appointment id
+    reference: str  # the visit number, the appointment id, or the patient record's MRN
     type: str
     occurred_at: str
     recorded_at: str
@@ -76,7 +76,7 @@ class TimelineEvent(BaseModel):
 
 
 class TimelineRecord(BaseModel):
-    kind: Literal["visit", "appointment"]
+    kind: Literal["visit", "appointment", "patient"]
     record_id: str
     reference: str
 
@@ -84,6 +84,7 @@ class TimelineRecord(BaseModel):
 class PatientTimeline(BaseModel):
     facility: str
     mrn: str
+    surviving_mrn: str  # the record the MRN leads to in the patient index (itself unless merged)
     by: Literal["occurred", "recorded"]
     records: list[TimelineRecord]
     events: list[TimelineEvent]
@@ -109,12 +110,13 @@ def patient_timeline_router(settings: Settings, hospital: Any) -> APIRouter:
         mrn: Annotated[str, Query(min_length=1, max_length=64, pattern=r"\S", description=MRN_HELP)],
         by: Annotated[Literal["occurred", "recorded"], Query(description="order by this time")] = "occurred",
     ):
-        """Every event of every visit and appointment that carried the MRN, in
-        order of `by`: occurred and recorded time, actor and role, a summary,
-        and each correction linked to the event it corrected with the values
-        before and after. Roles `auditor` and admin; an audited read."""
+        """Every event of every visit and appointment that carried the MRN (or an
+        MRN merged with it in the patient index, and the records' own changes
+        and merges), in order of `by`: occurred and recorded time, actor and
+        role, a summary, and each correction linked to the event it corrected
+        with the values before and after. Roles `auditor` and admin; an audited read."""
         from services.audit.access import record_disclosed, record_read
-        from services.audit.timeline import check_mrn
+        from services.audit.timeline import check_mrn, merge_group
         from services.audit.timeline import patient_timeline as build
         from services.errors import Invalid, NotFound
 
@@ -137,7 +139,9 @@ def patient_timeline_router(settings: Settings, hospital: Any) -> APIRouter:
             return error_response(404, "not_found", missing.message)
         refs = [record.ref() for record in records]
         await asyncio.to_thread(record_disclosed, hospital, principal, facility, RESOURCE, mrn, client, refs)
-        body = PatientTimeline(facility=facility, mrn=mrn, by=by, records=[r.fields() for r in records], events=events)
+        survivor = (await asyncio.to_thread(merge_group, hospital, facility, mrn))[0]
+        body = PatientTimeline(facility=facility, mrn=mrn, surviving_mrn=survivor, by=by,
+                               records=[r.fields() for r in records], events=events)  # fmt: skip
         return JSONResponse(body.model_dump(), headers={"Cache-Control": "no-store"})
 
     return router

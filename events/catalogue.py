@@ -1,9 +1,10 @@
 """The event catalogue: every fact edflow records, as a typed class.
 
 The facts live by context: `events.common` (the `Fact` base, `Person`),
-`events.ed` (visits and beds) and `events.access` (appointments, calendars,
-insurance, waitlist, the contact log). This module names them all, in one place, and groups
-them by the topic and aggregate they travel on.
+`events.ed` (visits and beds), `events.access` (appointments, calendars,
+insurance, waitlist, the contact log) and `events.patients` (the patient
+index). This module names them all, in one place, and groups them by the
+topic and aggregate they travel on.
 
 The class name is the event's published `type` and its stored tag: renaming a
 class breaks every stored and published event of that type, so don't — add a
@@ -91,6 +92,7 @@ from events.ed import (
     VentilationStarted,
     VentilationStopped,
 )
+from events.patients import PatientRecordsMerged, PatientRecordUpdated
 
 __all__ = [
     "ALL_FACTS",
@@ -142,7 +144,10 @@ __all__ = [
     "PatientContacted",
     "PatientDetailsUpdated",
     "PatientDischarged",
+    "PATIENT_FACTS",
     "PatientLeftWithoutBeingSeen",
+    "PatientRecordUpdated",
+    "PatientRecordsMerged",
     "PatientTransferred",
     "PatientTriaged",
     "Person",
@@ -230,5 +235,7 @@ SCHEDULING_FACTS: tuple[type[Fact], ...] = (
     PatientContacted,
     CallBackCancelled,
 )
-ALL_FACTS: tuple[type[Fact], ...] = ENCOUNTER_FACTS + BED_FACTS + SCHEDULING_FACTS
+# The patient index's own facts travel with patient access (events/topics.py).
+PATIENT_FACTS: tuple[type[Fact], ...] = (PatientRecordUpdated, PatientRecordsMerged)
+ALL_FACTS: tuple[type[Fact], ...] = ENCOUNTER_FACTS + BED_FACTS + SCHEDULING_FACTS + PATIENT_FACTS
 FACTS_BY_TYPE: dict[str, type[Fact]] = {cls.__name__: cls for cls in ALL_FACTS}

@@ -12,7 +12,9 @@ identity:
   are published instead, with the sex;
 - appointment and waitlist contact details (phone, e-mail) are withheld;
 - an insurance member id is published empty;
-- a contact's free-text note is published empty.
+- a contact's free-text note is published empty;
+- the patient index's facts publish their MRNs empty (records are told apart
+  by aggregate id, derived from facility and MRN and not reversible).
 
 Facts that carry these fields are published at schema version 2 (identity
 withheld); version 1 envelopes, published before, carried them in full, and
@@ -33,6 +35,8 @@ from events.catalogue import (
     PatientArrived,
     PatientContacted,
     PatientDetailsUpdated,
+    PatientRecordsMerged,
+    PatientRecordUpdated,
     Person,
     WaitlistJoined,
 )
@@ -44,7 +48,12 @@ IDENTITY_WITHHELD_SINCE: dict[type[Fact], int] = {
     AppointmentBooked: 2,
     WaitlistJoined: 2,
     InsuranceVerificationRequested: 2,
+    # the patient index's facts withhold identity from their first version
+    PatientRecordUpdated: 1,
+    PatientRecordsMerged: 1,
 }
+# Top-level MRN fields of those facts: always published empty.
+WITHHELD_MRN_FIELDS = ("mrn", "surviving_mrn", "merged_mrn")
 # Person fields that are never published (always null in a published envelope).
 WITHHELD_PERSON_FIELDS = ("mrn", "family_name", "given_name", "birth_date")
 WITHHELD = "withheld from published events: kept only in the event store"
@@ -110,4 +119,10 @@ def published_fact(fact: Fact, occurred_at: datetime) -> Fact:
             return replace(fact, coverage=replace(fact.coverage, member_id=""))
         case PatientContacted():
             return replace(fact, patient=published_person(fact.patient, occurred_at), note="")
+        case PatientRecordUpdated():
+            patient = published_person(fact.patient, occurred_at) if fact.patient is not None else None
+            coverage = replace(fact.coverage, member_id="") if fact.coverage is not None else None
+            return replace(fact, mrn="", patient=patient, contact=None, coverage=coverage)
+        case PatientRecordsMerged():
+            return replace(fact, surviving_mrn="", merged_mrn="")
     return fact

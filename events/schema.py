@@ -18,7 +18,13 @@ import msgspec
 from events.board import BoardMessage
 from events.catalogue import ALL_FACTS, Fact
 from events.envelope import Envelope
-from events.published import IDENTITY_WITHHELD_SINCE, WITHHELD, WITHHELD_PERSON_FIELDS, published_version
+from events.published import (
+    IDENTITY_WITHHELD_SINCE,
+    WITHHELD,
+    WITHHELD_MRN_FIELDS,
+    WITHHELD_PERSON_FIELDS,
+    published_version,
+)
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 BOARD_SCHEMA = SCHEMA_DIR / "board" / "BoardMessage.json"
@@ -59,6 +65,7 @@ def _identity_withheld(available: dict[str, Any], fact_name: str) -> dict[str, A
         ("Person", ("given_initial", "family_initial"), initial),
         (fact_name, ("contact",), withheld),
         ("Coverage", ("member_id",), {"const": "", "description": WITHHELD}),
+        (fact_name, WITHHELD_MRN_FIELDS, {"const": "", "description": WITHHELD}),
     ):
         definition = patched.get(name)
         if definition is None or not set(fields) & set(definition["properties"]):

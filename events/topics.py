@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from events.catalogue import BED_FACTS, ENCOUNTER_FACTS, SCHEDULING_FACTS, Fact
+from events.catalogue import BED_FACTS, ENCOUNTER_FACTS, PATIENT_FACTS, SCHEDULING_FACTS, Fact
 
 # Encounters and beds share one topic so that a facility's board events arrive
 # in the order they were recorded.
@@ -48,6 +48,6 @@ class Topics:
         cls = fact if isinstance(fact, type) else type(fact)
         if cls in ED_FACTS:
             return self.ed
-        if cls in SCHEDULING_FACTS:
+        if cls in SCHEDULING_FACTS or cls in PATIENT_FACTS:
             return self.access
         raise KeyError(f"no topic for event type {cls.__name__}")

@@ -11,7 +11,8 @@ async function showPatient() {
   const mrn = $("mrn").value.trim();
   if (!mrn) return;
   const body = await get("/audit/patient-timeline", { mrn, by: $("patient-by").value });
-  $("patient-records").textContent = body.records
+  const merged = body.surviving_mrn !== body.mrn ? `${body.mrn} was merged into ${body.surviving_mrn}: ` : "";
+  $("patient-records").textContent = merged + body.records
     .map((r) => `${r.kind} ${r.reference}`).join(", ");
   replace($("patient-rows"), body.events.map((e) => h("tr", {
     "data-testid": "patient-event", "data-type": e.type, "data-reference": e.reference,

@@ -9,6 +9,7 @@ import { Calendar } from "./scheduler_calendar.js";
 import { Contacts } from "./scheduler_contacts.js";
 import { Dialogs } from "./scheduler_dialogs.js";
 import { Finder } from "./scheduler_find.js";
+import { Patients } from "./scheduler_patients.js";
 import { Queue } from "./scheduler_queue.js";
 import { Reports } from "./scheduler_reports.js";
 import { Waitlist } from "./scheduler_waitlist.js";
@@ -46,12 +47,12 @@ function show(view) {
   for (const tab of document.querySelectorAll(".tab")) {
     if (tab.dataset.view === view) tab.setAttribute("aria-current", "page"); else tab.removeAttribute("aria-current");
   }
-  for (const name of ["queue", "calendar", "find", "waitlist", "reports"]) $(`view-${name}`).hidden = name !== view;
+  for (const name of ["queue", "calendar", "find", "waitlist", "reports", "patients"]) $(`view-${name}`).hidden = name !== view;
   desk.view = view;
   if (view === "calendar") desk.calendar.load();
   if (view === "queue") desk.queue.load();
   if (view === "waitlist") desk.waitlist.load();
-  $(`${{ queue: "queue", calendar: "cal", find: "find", waitlist: "waitlist", reports: "reports" }[view]}-title`).focus();
+  $(`${{ queue: "queue", calendar: "cal", find: "find", waitlist: "waitlist", reports: "reports", patients: "patients" }[view]}-title`).focus();
 }
 
 // Everything that changes the schedule goes through here: the desk reloads
@@ -88,6 +89,8 @@ async function signIn(token, facility) {
   desk.contacts = new Contacts(desk);
   desk.reports = new Reports(desk);
   desk.waitlist = new Waitlist(desk);
+  desk.role = c.role;
+  desk.patients = new Patients(desk);
   connect(token, facility);
   show("queue");
   return null;
@@ -122,7 +125,7 @@ function signOut() {
 
 function start() {
   for (const tab of document.querySelectorAll(".tab")) tab.addEventListener("click", () => show(tab.dataset.view));
-  for (const id of ["queue-title", "cal-title", "find-title", "waitlist-title", "reports-title"]) $(id).tabIndex = -1;
+  for (const id of ["queue-title", "cal-title", "find-title", "waitlist-title", "reports-title", "patients-title"]) $(id).tabIndex = -1;
   $("sign-out").addEventListener("click", signOut);
   $("login-form").addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -39,8 +39,8 @@ def register(sub) -> None:
     which.add_argument("--visit", help="visit number (as registered) or encounter id")
     which.add_argument(
         "--mrn",
-        help="medical record number within the facility: all its ED visits and appointments "
-        "(MRNs merged elsewhere, e.g. by an HL7 A40, are not joined: there is no patient index)",
+        help="medical record number within the facility: all its ED visits and appointments, and those "
+        "of every MRN merged with it in the patient index (HL7 A40 or a scheduler's merge), with the merge",
     )
     timeline.add_argument(
         "--by",

@@ -23,6 +23,7 @@ from services.api import (
     docs,
     encounters,
     errors,
+    patients,
     scheduling,
     scheduling_directory,
     scheduling_reports,
@@ -42,6 +43,7 @@ TAGS = [
     {"name": "beds", "description": "Beds and their cleaning and blocking cycle."},
     {"name": "appointments", "description": "Scheduling without double bookings; check-in; insurance."},
     {"name": "contacts", "description": "The contact log: calls, e-mails, letters, texts; call-backs."},
+    {"name": "patients", "description": "The patient index: search, one record per MRN, corrections, merges."},
 ]
 
 
@@ -88,7 +90,8 @@ def create_app(
     app.state.work_queue = work_queue(hospital) if work_queue is not None else None
     app.state.payer = payer  # None: insurance is verified by hand
     facility = APIRouter(prefix=API_PREFIX, dependencies=[Depends(_facility)])
-    for module in (encounters, beds, appointments, contacts, scheduling, scheduling_reports, scheduling_directory):
+    routers = (encounters, beds, appointments, contacts, patients, scheduling, scheduling_reports, scheduling_directory)
+    for module in routers:
         _check_every_route_has_permissions(module.router)
         _document_body_limits(module.router)
         facility.include_router(module.router)

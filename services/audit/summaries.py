@@ -26,6 +26,8 @@ from events.catalogue import (
     NurseAssigned,
     PatientArrived,
     PatientDischarged,
+    PatientRecordsMerged,
+    PatientRecordUpdated,
     PatientTransferred,
     PatientTriaged,
     PreOpItemCompleted,
@@ -119,4 +121,21 @@ def summary(fact: Any, bed: str | None = None) -> str:
             return f"pre-op {fact.item} done" + (f": {fact.note}" if fact.note else "")
         case ReminderSent():
             return f"reminder sent by {fact.channel}, {fact.lead_minutes} min ahead"
+        case PatientRecordUpdated():
+            return f"record {fact.mrn} changed ({', '.join(_changed_parts(fact))}): {fact.reason}"
+        case PatientRecordsMerged():
+            moved = f"{len(fact.visits)} visit(s), {len(fact.appointments)} appointment(s) moved"
+            return f"record {fact.merged_mrn} merged into {fact.surviving_mrn}, {moved}: {fact.reason}"
     return PLAIN.get(type(fact).__name__, type(fact).__name__)
+
+
+def _changed_parts(fact: PatientRecordUpdated) -> list[str]:
+    """What a record change names, without the values (names and birth date are identity)."""
+    parts = []
+    if fact.patient is not None:
+        details = ("family_name", "given_name", "birth_date", "age_years")
+        parts += [n.replace("_", " ") for n in details if getattr(fact.patient, n) is not None]
+        parts += ["sex"] if fact.patient.sex != "U" else []
+    parts += ["contact"] if fact.contact is not None else []
+    parts += ["coverage"] if fact.coverage is not None else []
+    return parts

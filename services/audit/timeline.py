@@ -3,10 +3,12 @@ event, who caused it, when it happened and when it was recorded — including
 the bed and calendar events it caused — with corrections linked to what they
 corrected (services/audit/timeline_rows.py).
 
-A patient is an MRN within a facility. There is no patient index yet, so
-the patient's records are the ED visits whose arrival (or a later details
-correction) carried the MRN and the appointments booked under it; two MRNs
-of one person merged elsewhere (an HL7 A40) are not joined here.
+A patient is a record of the patient index (services/patients/): its
+visits and appointments are those whose arrival (or a later details
+correction) or booking carried its MRN or the MRN of a record merged into it
+(an HL7 A40, or a merge by a person). Asked for a merged MRN, the timeline is
+the surviving record's, and the merge itself is shown, as are the record's
+own changes.
 """
 
 from __future__ import annotations
@@ -20,10 +22,13 @@ from events.catalogue import AppointmentBooked, PatientArrived, PatientDetailsUp
 from services.audit.timeline_rows import Rows
 from services.ed.application import encounter_id_for
 from services.errors import Invalid, NotFound
+from services.patients.index import PatientIndex
+from services.patients.record import PatientRecord, patient_record_id
 
 ENCOUNTER_TOPICS = ("edflow:Encounter.Created", "edflow:Encounter.Recorded")
 APPOINTMENT_TOPICS = ("edflow:Appointment.Created", "edflow:Appointment.Recorded")
 # Other aggregates' events that belong to a visit (beds) or an appointment (calendars).
+PATIENT_TOPICS = ("edflow:PatientRecord.Created", "edflow:PatientRecord.Recorded")
 RELATED_TOPICS = (
     "edflow:Bed.Created",
     "edflow:Bed.Recorded",
@@ -38,15 +43,17 @@ MRN_MAX_LENGTH = 64
 class Record(NamedTuple):
     """One visit or appointment of the timeline."""
 
-    kind: Literal["visit", "appointment"]
+    kind: Literal["visit", "appointment", "patient"]
     aggregate_id: uuid.UUID
-    reference: str  # the visit number, or the scheduler's appointment id
+    reference: str  # the visit number, the scheduler's appointment id, or the record's MRN
 
     def fields(self) -> dict[str, str]:
         return {"kind": self.kind, "record_id": str(self.aggregate_id), "reference": self.reference}
 
     def ref(self) -> str:
         """As the access log names it: `Encounter/<id>`, `Appointment/<id>`."""
+        if self.kind == "patient":
+            return f"Patient/{self.reference}"
         return f"Encounter/{self.aggregate_id}" if self.kind == "visit" else f"Appointment/{self.reference}"
 
 
@@ -91,19 +98,30 @@ def check_mrn(mrn: str) -> str:
     return stripped
 
 
-def patient_records(app, facility_id: str, mrn: str) -> dict[uuid.UUID, Record]:
-    """The visits and appointments of `facility_id` that carried `mrn`, in the order they began."""
+def merge_group(app, facility_id: str, mrn: str) -> list[str]:
+    """The record `mrn` leads to (the survivor of any merge) first, then every MRN merged into it."""
+    index = app.patient_index() if hasattr(app, "patient_index") else PatientIndex(app)
+    return index.facility(facility_id).group(mrn)
+
+
+def patient_records(app, facility_id: str, mrns: set[str]) -> dict[uuid.UUID, Record]:
+    """The visits and appointments of `facility_id` that carried one of `mrns`,
+    in the order they began, then the patient-index records of `mrns`."""
     found: dict[uuid.UUID, Record] = {}
     for _, event in records(app, topics=(*ENCOUNTER_TOPICS, APPOINTMENT_TOPICS[0])):
         fact, meta = getattr(event, "fact", None), getattr(event, "meta", None)
         if meta is None or meta.facility_id != facility_id or event.originator_id in found:
             continue
         if isinstance(fact, PatientArrived | PatientDetailsUpdated):
-            if fact.patient is not None and fact.patient.mrn is not None and fact.patient.mrn.strip() == mrn:
+            if fact.patient is not None and fact.patient.mrn is not None and fact.patient.mrn.strip() in mrns:
                 # A details correction names no visit number: the arrival is read below.
                 found[event.originator_id] = Record("visit", event.originator_id, "")
-        elif isinstance(fact, AppointmentBooked) and fact.patient.mrn is not None and fact.patient.mrn.strip() == mrn:
+        elif isinstance(fact, AppointmentBooked) and fact.patient.mrn is not None and fact.patient.mrn.strip() in mrns:
             found[event.originator_id] = Record("appointment", event.originator_id, fact.appointment_id or "")
+    for mrn in sorted(mrns):
+        record = app.find(PatientRecord, patient_record_id(facility_id, mrn))
+        if record is not None and record.facility_id == facility_id:
+            found[record.id] = Record("patient", record.id, mrn)
     return found
 
 
@@ -113,7 +131,7 @@ def patient_timeline(
     """The patient's visits and appointments, and all their events ordered
     by occurred time (or recorded time), store order among equals."""
     mrn = check_mrn(mrn)
-    found = patient_records(app, facility_id, mrn)
+    found = patient_records(app, facility_id, set(merge_group(app, facility_id, mrn)))
     if not found:
         raise NotFound(f"no visit or appointment with that MRN in facility {facility_id}")
     for aggregate_id, record in list(found.items()):
@@ -131,7 +149,7 @@ def _rows(app, facility_id: str, members: dict[uuid.UUID, Record]) -> list[dict[
     by_encounter = {str(r.aggregate_id): r for r in members.values() if r.kind == "visit"}
     by_appointment = {r.reference: r for r in members.values() if r.kind == "appointment"}
     rows = Rows()
-    topics = (*ENCOUNTER_TOPICS, *APPOINTMENT_TOPICS, *RELATED_TOPICS)
+    topics = (*ENCOUNTER_TOPICS, *APPOINTMENT_TOPICS, *PATIENT_TOPICS, *RELATED_TOPICS)
     for notification, event in records(app, topics=topics):
         fact, meta = getattr(event, "fact", None), getattr(event, "meta", None)
         if fact is None or meta is None or meta.facility_id != facility_id:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from events.catalogue import ArrivalMode, Disposition, LevelOfCare, PatientDetailsUpdated
 from services.hl7.context import VISIT, MessageContext
 from services.hl7.datatypes import person_of
+from services.hl7.patients import merge, names_a_visit, update_record
 from services.hl7.problems import REQUIRED_MISSING, TABLE_VALUE, UNKNOWN_KEY, ContentError, Location
 
 BED = Location("PV1", 3)
@@ -164,7 +165,10 @@ def discharge(ctx: MessageContext) -> None:
 
 
 def update(ctx: MessageContext) -> None:
-    """A08: demographics or complaint changed."""
+    """A08: demographics or complaint changed (the patient's record when no visit is named)."""
+    if not names_a_visit(ctx):
+        update_record(ctx)
+        return
     ctx.encounter()
     pid = ctx.message.first("PID")
     change = PatientDetailsUpdated(
@@ -194,5 +198,5 @@ def cancel_discharge(ctx: MessageContext) -> None:
 
 ROUTES = {
     "A01": admit, "A02": transfer, "A03": discharge, "A04": register, "A08": update,
-    "A11": cancel_visit, "A12": cancel_transfer, "A13": cancel_discharge,
+    "A11": cancel_visit, "A12": cancel_transfer, "A13": cancel_discharge, "A40": merge,
 }  # fmt: skip

@@ -22,7 +22,7 @@ _DTM = re.compile(r"^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:\.(\d{1,4
 BIRTH = Location("PID", 7)
 SEXES: dict[str, Sex] = {"F": "F", "M": "M", "O": "O", "U": "U", "A": "O", "N": "U"}
 # The segments the ADT and SIU mappings read values from (MAPPING.md).
-MAPPED_SEGMENTS = frozenset({"MSH", "EVN", "PID", "PV1", "PV2", "SCH", "TQ1", "AIS", "AIL", "AIP", "AIG", "IN1"})
+MAPPED_SEGMENTS = frozenset({"MSH", "EVN", "PID", "PV1", "PV2", "SCH", "TQ1", "AIS", "AIL", "AIP", "AIG", "IN1", "MRG"})
 
 
 @contextmanager

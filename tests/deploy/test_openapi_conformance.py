@@ -25,7 +25,7 @@ from base.permissions import ALLOWED
 from base.settings import Settings
 from deploy.commands.facility import load_beds, load_schedules
 from deploy.server import build_app
-from services.api import appointments, beds, contacts, encounters, scheduling, scheduling_reports
+from services.api import appointments, beds, contacts, encounters, patients, scheduling, scheduling_reports
 from services.api.app import API_PREFIX
 from services.fhir.booking import RULES as FHIR_BOOKING_RULES
 from services.fhir.router import READ_ROUTE
@@ -63,6 +63,7 @@ RULES_NOT_IN_JSON_SCHEMA = (
     # default now), and an appointment of the patient in the path.
     "call_back_at is not after the contact",
     "is for another patient",
+    "search by at least one of",  # the patient search needs one of its query parameters
     *FHIR_BOOKING_RULES,  # which Patient, Practitioner and Slot an Appointment names
 )
 
@@ -84,7 +85,7 @@ def app(tmp_path: Path) -> Iterator[FastAPI]:
 # (method, path) -> route name, for the command API's routes (all under API_PREFIX).
 API_ROUTES = {
     (method, API_PREFIX + route.path): route.name
-    for module in (appointments, beds, contacts, encounters, scheduling, scheduling_reports)
+    for module in (appointments, beds, contacts, encounters, patients, scheduling, scheduling_reports)
     for route in module.router.routes
     if isinstance(route, APIRoute)
     for method in route.methods or ()

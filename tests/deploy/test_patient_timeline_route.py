@@ -74,3 +74,25 @@ def test_an_auditor_reads_a_patients_timeline_and_the_read_is_logged(sqlite_sett
         [disclosed] = [e for e in reads if e.action == "disclosed"]
         assert disclosed.refs() == tuple(f"Encounter/{i}" for i in (ids[0], ids[2]))
         assert not any(e.resource == "patient-timeline" for e in access_log(hospital, actor_id="nurse-2"))
+
+
+def test_the_timeline_of_a_merged_mrn_is_the_survivors_with_the_merge(sqlite_settings):
+    app = build_app(sqlite_settings)
+    with TestClient(app) as client:
+
+        def bearer(sub: str, role: str) -> dict:
+            return {"Authorization": "Bearer " + mint_token(sqlite_settings, sub, role, ["fac-1"])}
+
+        for visit, mrn in (("V1", "M-1"), ("V2", "M-2")):
+            body = {"visit_number": visit, "patient": {"mrn": mrn, "sex": "F"}}
+            assert client.post(f"{BASE}/encounters", json=body, headers=bearer("desk", "intake")).status_code == 201
+        merge = {"into": "M-1", "reason": "duplicate"}
+        merged = client.post(f"{BASE}/patients/M-2/merge", json=merge, headers=bearer("sue", "scheduler"))
+        assert merged.status_code == 200, merged.text
+        params = {"facility": "fac-1", "mrn": "M-2"}
+        body = client.get("/audit/patient-timeline", params=params, headers=bearer("ivy", "auditor")).json()
+        assert body["surviving_mrn"] == "M-1"
+        assert {(r["kind"], r["reference"]) for r in body["records"]} == {
+            ("visit", "V1"), ("visit", "V2"), ("patient", "M-1"), ("patient", "M-2")
+        }  # fmt: skip
+        assert [e["reference"] for e in body["events"] if e["type"] == "PatientRecordsMerged"] == ["M-2", "M-1"]
