@@ -101,7 +101,8 @@ class FakeDesk:
         elif path.endswith("/scheduling/directory"):
             route.fulfill(json=self.directory())
         elif "/scheduling/grid/" in path:
-            route.fulfill(json=self.grid(*path.rsplit("/", 2)[1:], query["from"], query.get("to", query["from"])))
+            kind, resource = path.rsplit("/", 2)[1:]
+            route.fulfill(json=self.grid(kind, resource, query["from"], query.get("to", query["from"])))
         elif path.endswith("/scheduling/calendar"):
             route.fulfill(json={"from": query["from"], "to": query.get("to"), "appointments": self.appointments})
         elif path.endswith("/work-queue"):
