@@ -14,7 +14,17 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.chain import Chain
-from tests.e2e.scheduler_desk import ARTIFACTS, ZONE, at, book, define_clinic_schedules, open_desk, put, tomorrow
+from tests.e2e.scheduler_desk import (
+    ARTIFACTS,
+    ZONE,
+    at,
+    axe_violations,
+    book,
+    define_clinic_schedules,
+    open_desk,
+    put,
+    tomorrow,
+)
 
 pytestmark = [pytest.mark.kafka, pytest.mark.browser]
 WEEK = [{"weekday": d, "start": s, "end": e} for d in range(7) for s, e in (("08:00", "12:00"), ("13:00", "17:00"))]
@@ -74,8 +84,10 @@ def test_a_room_grid_shows_its_bookings_blocks_and_holidays_and_books_a_free_slo
     expect(cell(page, "room", "or-1", at(day, 13))).to_have_attribute("data-status", "blocked")
     expect(page.locator(f"#calendar .slot.holiday[data-day='{holiday}']")).to_have_text("Holiday · Refit")
 
+    assert axe_violations(page) == []
     cell(page, "room", "or-1", at(day, 10)).click()
     expect(page.locator("#book-when")).to_contain_text("Operating Room 1")
+    assert axe_violations(page) == []  # with the provider picker a room's booking adds
     page.select_option("#book-provider", "surg-mbeki")
     for field, value in (("#book-mrn", "MRN-ROOM"), ("#book-family", "Theatre"), ("#book-given", "Tam")):
         page.fill(field, value)
