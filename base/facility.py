@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
-from base.facility_hours import Booking, Hours, booking_problem, hours_problem
+from base.facility_hours import Booking, Hours, Room, booking_problem, hours_problem
 from base.input_bounds import text_problem
 from events.catalogue import AppointmentType, BedType
 
@@ -115,6 +115,7 @@ class Facility(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     departments: list[Department] = []
     appointment_types: list[AppointmentKind] = []
     providers: list[Provider] = []
+    rooms: list[Room] = []
     hl7_senders: list[HL7Sender] = []
     booking: Booking = msgspec.field(default_factory=Booking)
 
@@ -190,6 +191,8 @@ def _labelled_text(facility: Facility) -> list[tuple[str, str, int]]:
     for provider in facility.providers:
         found += [("provider id", provider.id, MAX_ID_LENGTH)]
         found += [(f"provider {provider.id!r} name", provider.name, MAX_NAME_LENGTH)]
+    for room in facility.rooms:
+        found += [("room id", room.id, MAX_ID_LENGTH), (f"room {room.id!r} name", room.name, MAX_NAME_LENGTH)]
     return found
 
 
@@ -259,6 +262,13 @@ def _scheduling(facility: Facility) -> str | None:
         provider_ids.add(provider.id)
         if provider.department not in departments:
             return f"provider {provider.id!r} names unknown department {provider.department!r}"
+    room_ids: set[str] = set()
+    for room in facility.rooms:
+        if room.id in room_ids:
+            return f"duplicate room id {room.id!r}"
+        room_ids.add(room.id)
+        if room.department not in departments:
+            return f"room {room.id!r} names unknown department {room.department!r}"
     return booking_problem(facility.booking)
 
 

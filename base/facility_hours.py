@@ -1,12 +1,12 @@
 """The parts of a facility file that say when clinics work and how patients
-book: each department's working week (given to every provider of it by
-`edflow facility load`) and the booking details published with free time
-(`$bulk-publish`)."""
+book: each department's working week (given to every provider and room of it
+by `edflow facility load`), its rooms, and the booking details published with
+free time (`$bulk-publish`)."""
 
 from __future__ import annotations
 
 from datetime import time
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 import msgspec
@@ -36,13 +36,22 @@ class Booking(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     postal_code: str = ""
 
 
-class WorkingWeek(NamedTuple):
-    """One provider's schedule as the facility file defines it."""
+class Room(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    """A room booked with a provider (an operating room, an exam room)."""
 
-    provider_id: str
+    id: str
+    name: str
+    department: str
+
+
+class WorkingWeek(NamedTuple):
+    """One provider's (or, kind "room", one room's) schedule as the facility file defines it."""
+
+    provider_id: str  # the provider's id, or the room's
     department: str
     hours: list[tuple[int, time, time]]  # (weekday 0=Mon, start, end)
     slot_lengths: dict[str, int]  # appointment type -> minutes
+    kind: Literal["provider", "room"] = "provider"
 
 
 def clock(text: str) -> time | None:
@@ -79,9 +88,10 @@ def booking_problem(booking: Booking) -> str | None:
     return None
 
 
-def working_weeks(facility: Any) -> list[WorkingWeek]:
-    """The schedule of every provider of a department that has hours: its
-    hours, and slots as long as the appointment types booked there.
+def working_weeks(facility: Any, rooms: bool = False) -> list[WorkingWeek]:
+    """The schedule of every provider (and, with `rooms`, every room) of a
+    department that has hours: its hours, and slots as long as the
+    appointment types booked there.
     `facility` is a `base.facility.Facility` (which imports this module)."""
     weeks = []
     for department in facility.departments:
@@ -91,4 +101,7 @@ def working_weeks(facility: Any) -> list[WorkingWeek]:
         lengths = {k.type: k.minutes for k in facility.appointment_types if k.department == department.id}
         for provider in facility.providers_in(department.id):
             weeks.append(WorkingWeek(provider.id, department.id, hours, lengths))  # type: ignore[arg-type]
+        for room in facility.rooms if rooms else ():
+            if room.department == department.id:
+                weeks.append(WorkingWeek(room.id, department.id, hours, lengths, "room"))  # type: ignore[arg-type]
     return weeks

@@ -94,6 +94,7 @@ ALLOWED: dict[str, frozenset[str]] = {
             "scheduling.report-stats",
             "scheduling.directory",
             "scheduling.calendar",
+            "scheduling.grid",
         ),
         frozenset({"scheduler", "auditor", ADMIN}),
     ),

@@ -23,9 +23,12 @@ export class Dialogs {
   book(slot, patient = null) {
     const { directory, clock } = this.desk;
     const provider = directory.providers.find((p) => p.id === slot.provider_id);
+    const room = slot.room_id ? (directory.rooms || []).find((r) => r.id === slot.room_id) : null;
+    const department = provider ? provider.department : slot.department;
     this.slot = slot;
-    $("book-when").textContent = `${clock.when(slot.start)} · ${provider ? provider.name : slot.provider_id}`;
-    const types = directory.appointment_types.filter((t) => t.department === provider.department);
+    $("book-when").textContent = `${clock.when(slot.start)} · ${room ? room.name : provider ? provider.name : slot.provider_id}`;
+    this.providerPicker(room ? directory.providers.filter((p) => p.department === department) : null);
+    const types = directory.appointment_types.filter((t) => t.department === department);
     $("book-type").replaceChildren(...types.map((t) => h("option", { value: t.type, selected: t.type === slot.appointment_type }, t.type)));
     for (const [id, key] of [["book-mrn", "mrn"], ["book-family", "family_name"], ["book-given", "given_name"], ["book-birth", "birth_date"]]) {
       $(id).value = (patient && patient[key]) || "";
@@ -36,17 +39,31 @@ export class Dialogs {
     $("book-mrn").focus();
   }
 
+  // Booking a room's slot: the provider it is booked with is picked in the dialog.
+  providerPicker(providers) {
+    let row = $("book-provider-row");
+    if (!providers) { if (row) row.hidden = true; return; }
+    if (!row) {
+      row = h("div", { id: "book-provider-row" }, h("label", { for: "book-provider" }, "Provider"), h("select", { id: "book-provider", required: true }));
+      $("book-type").labels[0].before(row);
+    }
+    row.hidden = false;
+    $("book-provider").replaceChildren(...providers.map((p) => h("option", { value: p.id }, p.name)));
+  }
+
   async submitBooking() {
     const slot = this.slot;
     const type = this.desk.directory.appointment_types.find((t) => t.type === $("book-type").value);
-    const provider = this.desk.directory.providers.find((p) => p.id === slot.provider_id);
+    const providerId = slot.room_id ? $("book-provider").value : slot.provider_id;
+    const provider = this.desk.directory.providers.find((p) => p.id === providerId);
     const body = {
       appointment_id: newId("appt"),
       patient: { mrn: $("book-mrn").value.trim(), family_name: $("book-family").value.trim(),
                  given_name: $("book-given").value.trim(), birth_date: $("book-birth").value },
-      provider_id: slot.provider_id, department: provider.department, appointment_type: type.type,
+      provider_id: provider.id, department: provider.department, appointment_type: type.type,
       start: slot.start, end: plusMinutes(slot.start, type.minutes),
     };
+    if (slot.room_id) body.room_id = slot.room_id;
     if ($("book-reason").value.trim()) body.reason = $("book-reason").value.trim();
     $("book-confirm").disabled = true;
     const answer = await this.desk.api.post("/appointments", body);

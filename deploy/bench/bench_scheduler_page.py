@@ -1,7 +1,7 @@
 """The scheduling desk's week view in headless Chromium: how long the page
-takes to draw a week of 20 providers (about 1,600 slots), and to show a
-booking pushed by the board WebSocket (the push, the reload of the week's
-availability and calendar, the redraw). Measured in the same run, as the
+takes to draw a department's week of 20 providers (about 1,600 slots, one
+grid read), and to show a booking pushed by the board WebSocket (the push,
+the reload of the week's grid, the redraw). Measured in the same run, as the
 baseline: the day view of one provider (16 slots).
 
 The page is the real one (dashboard/static); the API and the board socket
@@ -52,6 +52,7 @@ class FakeDesk:
         return {
             "facility": {"id": "bench", "name": "Bench clinic", "time_zone": ZONE_NAME},
             "departments": [{"id": "clinic", "name": "Clinic"}],
+            "rooms": [],
             "providers": [{"id": p, "name": f"Dr. {p}", "department": "clinic"} for p in self.providers],
             "appointment_types": [{"type": "outpatient-visit", "department": "clinic", "minutes": 30}],
         }
@@ -69,6 +70,26 @@ class FakeDesk:
             day += timedelta(days=1)
         return out
 
+    def grid(self, kind: str, resource: str, first: str, last: str) -> dict:
+        """The grid read: one row per provider of the department (or the one provider)."""
+        ids = self.providers if kind == "department" else [resource]
+        rows = [
+            {"kind": "provider", "id": p, "name": f"Dr. {p}", "department": "clinic"}
+            | {"appointment_type": "outpatient-visit", "scheduled": True, "holidays": [], "blocks": []}
+            | {"slots": self.slots(p, first, last)}
+            for p in ids
+        ]
+        shown = [a for a in self.appointments if a["provider_id"] in ids]
+        return {
+            "kind": kind,
+            "id": resource,
+            "name": "Clinic",
+            "from": first,
+            "to": last,
+            "rows": rows,
+            "appointments": shown,
+        }
+
     def answer(self, route: Route) -> None:
         url = urlparse(route.request.url)
         path, query = url.path, {k: v[0] for k, v in parse_qs(url.query).items()}
@@ -79,10 +100,9 @@ class FakeDesk:
             route.fulfill(path=file, content_type=TYPES.get(file.suffix, "application/octet-stream"))
         elif path.endswith("/scheduling/directory"):
             route.fulfill(json=self.directory())
-        elif "/availability/provider/" in path:
-            provider = path.rsplit("/", 1)[1]
-            slots = self.slots(provider, query["from"], query.get("to", query["from"]))
-            route.fulfill(json={"resource": {"kind": "provider", "id": provider}, "slots": slots})
+        elif "/scheduling/grid/" in path:
+            kind, resource = path.rsplit("/", 2)[1:]
+            route.fulfill(json=self.grid(kind, resource, query["from"], query.get("to", query["from"])))
         elif path.endswith("/scheduling/calendar"):
             route.fulfill(json={"from": query["from"], "to": query.get("to"), "appointments": self.appointments})
         elif path.endswith("/work-queue"):

@@ -79,20 +79,20 @@ def _load(args: argparse.Namespace) -> int:
 
 
 def load_schedules(app, facility: Facility, actor_id: str = "facility-loader") -> tuple[int, int, list[str]]:
-    """Define the working week of every provider of a department with `hours`
-    who has no schedule yet. Returns (defined, already defined, notes about
+    """Define the working week of every provider and room of a department with
+    `hours` that has no schedule yet. Returns (defined, already defined, notes about
     schedules that differ from the file: reported, never changed)."""
     from base.facility_hours import working_weeks
     from events.envelope import Actor
     from services.recording import Meta
 
     defined, kept, differing = 0, 0, []
-    for week in working_weeks(facility):
-        existing = app.resource_schedule(facility.id, "provider", week.provider_id)
+    for week in working_weeks(facility, rooms=True):
+        existing = app.resource_schedule(facility.id, week.kind, week.provider_id)
         if existing is None:
             meta = Meta(facility_id=facility.id, occurred_at=datetime.now(UTC), actor=Actor(id=actor_id, role="admin"))
             app.define_schedule(
-                meta, "provider", week.provider_id, week.department, facility.timezone, week.hours, week.slot_lengths
+                meta, week.kind, week.provider_id, week.department, facility.timezone, week.hours, week.slot_lengths
             )
             defined += 1
             continue
@@ -101,7 +101,7 @@ def load_schedules(app, facility: Facility, actor_id: str = "facility-loader") -
         if (existing.department, existing.tz.key, hours, existing.slot_lengths) != (
             week.department, facility.timezone, week.hours, week.slot_lengths
         ):  # fmt: skip
-            differing.append(f"provider {week.provider_id} has a schedule that differs from the file; it is kept")
+            differing.append(f"{week.kind} {week.provider_id} has a schedule that differs from the file; it is kept")
     return defined, kept, differing
 
 

@@ -26,6 +26,7 @@ from services.api import (
     patients,
     scheduling,
     scheduling_directory,
+    scheduling_grids,
     scheduling_reports,
 )
 from services.api.limits import BODY_METHODS, BodyLimits
@@ -90,8 +91,8 @@ def create_app(
     app.state.work_queue = work_queue(hospital) if work_queue is not None else None
     app.state.payer = payer  # None: insurance is verified by hand
     facility = APIRouter(prefix=API_PREFIX, dependencies=[Depends(_facility)])
-    routers = (encounters, beds, appointments, contacts, patients, scheduling, scheduling_reports, scheduling_directory)
-    for module in routers:
+    modules = (encounters, beds, appointments, contacts, patients, scheduling, scheduling_reports, scheduling_directory)
+    for module in (*modules, scheduling_grids):
         _check_every_route_has_permissions(module.router)
         _document_body_limits(module.router)
         facility.include_router(module.router)

@@ -1,10 +1,10 @@
 """What the scheduler's page draws with: the facility's scheduling directory
-(departments, providers, appointment types from the facility file) and the
+(departments, providers, rooms, appointment types from the facility file) and the
 appointments of a span of days, from the work-queue read model."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,7 +17,7 @@ from base.input_bounds import TimeWindow, local_day
 from events.catalogue import missing_items
 from events.work_queue import QueueAppointment
 from services.access.schedule_commands import MAX_QUERY_DAYS
-from services.api.deps import Reader
+from services.api.deps import ReadAccess, Reader
 from services.api.query_types import IsoDate
 from services.api.scheduling_reports import queue_reader
 from services.api.schemas import ERROR_RESPONSES
@@ -32,19 +32,26 @@ def _facility_file(path: Path) -> Facility:
     return load_facility(path)
 
 
+def facility_file(request: Request, reader: ReadAccess) -> Facility:
+    """The facility file this server was started with; 404 for another facility."""
+    facility = _facility_file(request.app.state.settings.facility_config)
+    if facility.id != reader.facility_id:
+        raise NotFound(f"the facility file describes {facility.id!r}, not {reader.facility_id!r}")
+    return facility
+
+
 @router.get("/scheduling/directory", name="scheduling.directory")
 def directory(request: Request, reader: Reader) -> dict:
     """Departments, the providers of each and the appointment types they take
     (with their slot minutes), as the facility file describes them."""
-    facility = _facility_file(request.app.state.settings.facility_config)
-    if facility.id != reader.facility_id:
-        raise NotFound(f"the facility file describes {facility.id!r}, not {reader.facility_id!r}")
+    facility = facility_file(request, reader)
     return {
         "facility": {"id": facility.id, "name": facility.name, "time_zone": facility.timezone},
         # Whether insurance can be asked of the payer from the page (EDFLOW_ELIGIBILITY_URL).
         "payer_link": request.app.state.payer is not None,
         "departments": [{"id": d.id, "name": d.name} for d in facility.departments],
         "providers": [{"id": p.id, "name": p.name, "department": p.department} for p in facility.providers],
+        "rooms": [{"id": r.id, "name": r.name, "department": r.department} for r in facility.rooms],
         "appointment_types": [
             {"type": k.type, "department": k.department, "minutes": k.minutes} for k in facility.appointment_types
         ],
@@ -65,17 +72,30 @@ def calendar(
 ) -> dict:
     """The appointments (not cancelled) starting on the local days [from, to]:
     who with, when, status, insurance, confirmation and open checklist items."""
+    last = check_span(request, first, last)
+    found = appointments_between(request, reader, first, last)
+    reader.disclosed([f"Appointment/{a.appointment_id}" for a in found])
+    return {"from": first.isoformat(), "to": last.isoformat(), "appointments": [item(a) for a in found]}
+
+
+def check_span(request: Request, first: date, last: date | None) -> date:
+    """The last day of [from, to] (default: from); 422 when the span is backwards,
+    too long, or outside the facility's time window."""
     last = last or first
-    settings = request.app.state.settings
     if last < first:
         raise Invalid("to is before from", field="to")
     if (last - first).days >= MAX_QUERY_DAYS:
         raise Invalid(f"ask for at most {MAX_QUERY_DAYS} days at a time", field="to")
-    window = TimeWindow.of(settings)
+    window = TimeWindow.of(request.app.state.settings)
     with refused_as_invalid("from"):
         window.check_day(first, "from")
         window.check_day(last, "to")
-    tz = ZoneInfo(settings.facility_timezone)
+    return last
+
+
+def appointments_between(request: Request, reader: ReadAccess, first: date, last: date) -> list[QueueAppointment]:
+    """The appointments (not cancelled) starting on the local days [first, last], in time order."""
+    tz = ZoneInfo(request.app.state.settings.facility_timezone)
     found = [
         e
         for e in queue_reader(request).entries(reader.facility_id)
@@ -84,12 +104,10 @@ def calendar(
         and first - timedelta(days=1) <= e.start.date() <= last + timedelta(days=1)
         and first <= local_day(e.start, tz) <= last
     ]
-    found.sort(key=lambda a: (a.start, a.appointment_id))
-    reader.disclosed([f"Appointment/{a.appointment_id}" for a in found])
-    return {"from": first.isoformat(), "to": last.isoformat(), "appointments": [_item(a) for a in found]}
+    return sorted(found, key=lambda a: (a.start, a.appointment_id))
 
 
-def _item(a: QueueAppointment) -> dict[str, Any]:
+def item(a: QueueAppointment) -> dict[str, Any]:
     return {
         "appointment_id": a.appointment_id,
         "department": a.department,

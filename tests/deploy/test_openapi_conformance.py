@@ -25,7 +25,17 @@ from base.permissions import ALLOWED
 from base.settings import Settings
 from deploy.commands.facility import load_beds, load_schedules
 from deploy.server import build_app
-from services.api import appointments, beds, contacts, encounters, patients, scheduling, scheduling_reports
+from services.api import (
+    appointments,
+    beds,
+    contacts,
+    encounters,
+    patients,
+    scheduling,
+    scheduling_directory,
+    scheduling_grids,
+    scheduling_reports,
+)
 from services.api.app import API_PREFIX
 from services.fhir.booking import RULES as FHIR_BOOKING_RULES
 from services.fhir.router import READ_ROUTE
@@ -85,7 +95,17 @@ def app(tmp_path: Path) -> Iterator[FastAPI]:
 # (method, path) -> route name, for the command API's routes (all under API_PREFIX).
 API_ROUTES = {
     (method, API_PREFIX + route.path): route.name
-    for module in (appointments, beds, contacts, encounters, patients, scheduling, scheduling_reports)
+    for module in (
+        appointments,
+        beds,
+        contacts,
+        encounters,
+        patients,
+        scheduling,
+        scheduling_reports,
+        scheduling_directory,
+        scheduling_grids,
+    )
     for route in module.router.routes
     if isinstance(route, APIRoute)
     for method in route.methods or ()

@@ -49,6 +49,8 @@ def test_the_demo_hospital_has_the_units_and_beds_the_board_expects():
         (lambda raw: raw.pop("units"), "missing required field `units`"),
         (lambda raw: raw["units"][0].update(colour="red"), "unknown field `colour` - at `units[0]`"),
         (lambda raw: raw["providers"][0].update(department="nowhere"), "unknown department 'nowhere'"),
+        (lambda raw: raw["rooms"][0].update(department="nowhere"), "room 'or-1' names unknown department 'nowhere'"),
+        (lambda raw: raw["rooms"].append(dict(raw["rooms"][0])), "duplicate room id 'or-1'"),
         (lambda raw: raw["appointment_types"][0].update(type="house-call"), "unknown appointment type 'house-call'"),
         (lambda raw: raw["units"].append(dict(raw["units"][0])), "unit 'resus' is defined twice"),
         (lambda raw: raw["hl7_senders"].append(dict(raw["hl7_senders"][0])), "'ADTApp'/'GHHSFacility' is listed twice"),
@@ -93,15 +95,15 @@ def test_facility_load_registers_every_bed_once_and_is_idempotent(tmp_path, monk
     monkeypatch.setenv("EDFLOW_DATA_DIR", str(tmp_path))
     assert edflow(["facility", "load"]) == 0
     out = capsys.readouterr().out
-    assert "46 beds registered, 0 already registered" in out and "6 schedules defined, 0 already defined" in out
+    assert "46 beds registered, 0 already registered" in out and "10 schedules defined, 0 already defined" in out
     assert edflow(["facility", "load", "--file", str(DEMO)]) == 0
     out = capsys.readouterr().out
-    assert "0 beds registered, 46 already registered" in out and "0 schedules defined, 6 already defined" in out
+    assert "0 beds registered, 46 already registered" in out and "0 schedules defined, 10 already defined" in out
     app = Hospital(EdflowSettings(data_dir=tmp_path))
     try:
         bed = app.bed("demo", "B11")
         assert (bed.unit, bed.status) == ("acute-b", "available")
-        assert app.recorder.max_notification_id() == 46 + 6  # the second load recorded nothing
+        assert app.recorder.max_notification_id() == 46 + 10  # the second load recorded nothing
     finally:
         app.close()
 
@@ -121,6 +123,8 @@ def test_facility_load_gives_the_clinics_working_schedules_with_free_slots(tmp_p
         assert app.availability("demo", "provider", "ortho-sato", saturday, saturday, "outpatient-procedure") == []
         assert len(app.availability("demo", "provider", "fu-novak", saturday, saturday, "ed-follow-up")) == 24
         assert app.resource_schedule("demo", "provider", "ed-okafor") is None  # the ED has no clinic hours
+        # Rooms work their department's hours, in slots of its appointment types.
+        assert len(app.availability("demo", "room", "or-1", monday, monday, "surgical-case")) == 4
     finally:
         app.close()
     # A schedule changed since (by the scheduling desk) is kept, and said to differ.

@@ -4,6 +4,7 @@ callers holding real tokens of each role."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -89,6 +90,19 @@ def api_settings(settings: Settings) -> Settings:
 def api(api_settings: Settings) -> Iterator[Api]:
     hospital = Hospital(api_settings)
     # raise_server_exceptions: an unexpected exception fails the test loudly.
+    with TestClient(create_app(api_settings, hospital, work_queue=WorkQueueReader)) as client:
+        yield Api(client, api_settings, hospital)
+    hospital.close()
+
+
+@pytest.fixture
+def desk_api(settings: Settings, tmp_path: Path) -> Iterator[Api]:
+    """The API over a facility file describing this facility (the demo's clinics)."""
+    demo = Settings().facility_config.read_text()
+    facility_file = tmp_path / "facility.toml"
+    facility_file.write_text(demo.replace('id = "demo"', f'id = "{FACILITY}"', 1))
+    api_settings = with_secret(settings).model_copy(update={"facility_config": facility_file})
+    hospital = Hospital(api_settings)
     with TestClient(create_app(api_settings, hospital, work_queue=WorkQueueReader)) as client:
         yield Api(client, api_settings, hospital)
     hospital.close()

@@ -3,30 +3,9 @@ directory, and the appointments of a span of days."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from fastapi.testclient import TestClient
 
-from base.settings import Settings
-from projections.work_queue_reader import WorkQueueReader
-from services.api.app import create_app
-from services.hospital import Hospital
-from tests.services.api.conftest import FACILITY, Api, with_secret
-
-
-@pytest.fixture
-def desk_api(settings: Settings, tmp_path: Path) -> Iterator[Api]:
-    """The API over a facility file describing this facility (the demo's clinics)."""
-    demo = Settings().facility_config.read_text()
-    facility_file = tmp_path / "facility.toml"
-    facility_file.write_text(demo.replace('id = "demo"', f'id = "{FACILITY}"', 1))
-    api_settings = with_secret(settings).model_copy(update={"facility_config": facility_file})
-    hospital = Hospital(api_settings)
-    with TestClient(create_app(api_settings, hospital, work_queue=WorkQueueReader)) as client:
-        yield Api(client, api_settings, hospital)
-    hospital.close()
+from tests.services.api.conftest import FACILITY, Api
 
 
 def test_the_directory_lists_departments_providers_and_appointment_types(desk_api: Api):
