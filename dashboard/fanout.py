@@ -1,10 +1,10 @@
 """The fan-out: one board-topic reader per dashboard process feeding every
 connected client of every facility.
 
-A facility's deltas are held for up to one tick (`Tuning.tick_seconds`) and
-go out together: one `delta` frame, or one `deltas` frame when there are
-several. A quiet board's delta leaves at once; a busy one's at most once a
-tick. Each frame is encoded once per view (unit filter and the entity kinds
+A facility's deltas go out at most about once a tick (`Tuning.tick_seconds`),
+those that arrived meanwhile together: one `delta` frame, or one `deltas`
+frame when there are several. A quiet board's delta leaves at once; a busy
+one's wait for the tick. Each frame is encoded once per view (unit filter and the entity kinds
 of the role) and the same bytes go to every client with that view; a
 client's outbox is bounded, so a slow one is resynced or dropped without
 holding up the rest.
@@ -42,7 +42,10 @@ class Fanout:
         # Facility -> the first seq of the deltas held for the next tick.
         self.held: dict[str, int] = {}
         self._timers: dict[str, asyncio.TimerHandle] = {}
-        self._last_told: dict[str, float] = {}
+        # Facility -> (frames it may send now, when that was counted): one
+        # more each tick, up to `Tuning.burst_frames`. A stream as fast as the
+        # tick goes out as it comes; a late frame does not delay the ones after it.
+        self._allowance: dict[str, tuple[float, float]] = {}
 
     # -- from the board topic -------------------------------------------------
 
@@ -75,8 +78,7 @@ class Fanout:
         if facility in self.held:
             return
         self.held[facility] = board.seq or 0
-        due = self._last_told.get(facility, float("-inf")) + self.tuning.tick_seconds
-        delay = max(0.0, due - time.monotonic())
+        delay = max(0.0, 1.0 - self._frames_allowed(facility)) * self.tuning.tick_seconds
         # Even without delay, after the rest of the batch being read: it joins this frame.
         self._timers[facility] = asyncio.get_running_loop().call_later(delay, self.flush, facility)
 
@@ -88,8 +90,14 @@ class Fanout:
             if timer is not None:
                 timer.cancel()
             if first is not None:
-                self._last_told[name] = time.monotonic()
+                self._allowance[name] = (self._frames_allowed(name) - 1.0, time.monotonic())
                 self._tell_deltas(self.boards[name], first)
+
+    def _frames_allowed(self, facility: str) -> float:
+        burst = float(self.tuning.burst_frames)
+        allowed, counted = self._allowance.get(facility, (burst, 0.0))
+        tick = max(self.tuning.tick_seconds, 1e-9)
+        return min(burst, allowed + (time.monotonic() - counted) / tick)
 
     def _tell_deltas(self, board: FacilityBoard, first: int) -> None:
         frames: list[DeltaFrame] = []

@@ -80,7 +80,7 @@ async def test_every_client_gets_the_same_encoded_bytes():
 
 
 async def test_the_deltas_of_one_tick_reach_each_view_as_one_frame_encoded_once():
-    fanout = live_fanout(Tuning(tick_seconds=60))
+    fanout = live_fanout(Tuning(tick_seconds=60, burst_frames=1))
     everyone = [Subscriber(f"c{n}", fanout.tuning) for n in range(2)]
     unit_b = Subscriber("unit-b", fanout.tuning)
     beds_only = Subscriber("beds", fanout.tuning, kinds=frozenset({"bed"}))
@@ -105,7 +105,7 @@ async def test_the_deltas_of_one_tick_reach_each_view_as_one_frame_encoded_once(
 
 
 async def test_a_client_that_joins_within_a_tick_gets_only_the_deltas_after_its_snapshot():
-    fanout = live_fanout(Tuning(tick_seconds=60))
+    fanout = live_fanout(Tuning(tick_seconds=60, burst_frames=1))
     early = Subscriber("early", fanout.tuning)
     fanout.subscribe(early, "demo", None)
     fanout.receive(message(2), "0:2")
@@ -123,7 +123,7 @@ async def test_a_client_that_joins_within_a_tick_gets_only_the_deltas_after_its_
 
 
 async def test_a_gap_sends_the_held_deltas_before_the_board_turns_stale():
-    fanout = live_fanout(Tuning(tick_seconds=60))
+    fanout = live_fanout(Tuning(tick_seconds=60, burst_frames=1))
     client = Subscriber("c", fanout.tuning)
     fanout.subscribe(client, "demo", None)
     fanout.receive(message(2), "0:2")
@@ -133,3 +133,15 @@ async def test_a_gap_sends_the_held_deltas_before_the_board_turns_stale():
     frames = [decode_frame(raw) for raw in client.outbox]
     assert [type(f) for f in frames] == [Snapshot, Delta, Delta, Stale]
     assert [f.seq for f in frames] == [1, 2, 3, 3]  # type: ignore[union-attr]
+
+
+async def test_after_a_quiet_spell_a_facility_may_send_a_burst_of_frames_at_once():
+    fanout = live_fanout(Tuning(tick_seconds=60, burst_frames=2))
+    client = Subscriber("c", fanout.tuning)
+    fanout.subscribe(client, "demo", None)
+    for seq in (2, 3, 4):
+        fanout.receive(message(seq), f"0:{seq}")
+        await asyncio.sleep(0.01)
+    assert [decode_frame(raw).seq for raw in client.outbox] == [1, 2, 3]  # type: ignore[union-attr]
+    fanout.flush()
+    assert decode_frame(client.outbox[-1]).seq == 4  # type: ignore[union-attr]
