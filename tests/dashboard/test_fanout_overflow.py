@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from dashboard.fanout import Fanout
-from dashboard.protocol import Delta, Deltas, Snapshot, Stale, decode_frame
+from dashboard.protocol import Delta, Deltas, Snapshot, Stale, decode_frame, encode_frame, join_deltas
 from dashboard.subscriber import Subscriber, Tuning
 from events.board import BedStatus, BoardMessage
 from tests.dashboard.conftest import bed
@@ -145,3 +145,11 @@ async def test_after_a_quiet_spell_a_facility_may_send_a_burst_of_frames_at_once
     assert [decode_frame(raw).seq for raw in client.outbox] == [1, 2, 3]  # type: ignore[union-attr]
     fanout.flush()
     assert decode_frame(client.outbox[-1]).seq == 4  # type: ignore[union-attr]
+
+
+def test_a_deltas_frame_joined_from_encoded_deltas_is_the_encoding_of_the_typed_frame():
+    deltas = [Delta(facility="demo", seq=seq, epoch="0:1", as_of=T0, changes=[bed("A1", "dirty")]) for seq in (7, 8, 9)]
+    joined = join_deltas("demo", [encode_frame(d) for d in deltas])
+    assert joined == encode_frame(Deltas(facility="demo", deltas=deltas))
+    assert decode_frame(joined) == Deltas(facility="demo", deltas=deltas)
+    assert join_deltas("demo", [encode_frame(deltas[0])]) == encode_frame(deltas[0])  # one delta: a plain frame
