@@ -103,7 +103,7 @@ class Clients:
         except websockets.ConnectionClosed:
             pass
 
-    async def settle(self, expected: int, quiet: float = 0.5, limit: float = 20.0) -> None:
+    async def settle(self, expected: int, quiet: float = 2.0, limit: float = 60.0) -> None:
         """Wait until every delta arrived, or nothing more arrives for `quiet` s."""
         deadline, last, since = time.monotonic() + limit, -1, time.monotonic()
         while self.delivered < expected and time.monotonic() < deadline:
