@@ -123,8 +123,12 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=300, help="patients in the simulated day of each facility")
     parser.add_argument("--clients", type=int, default=200, help="board clients, spread over the facilities")
     args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="edflow-bench-") as tmp:
+        measure(args, Path(tmp))
+
+
+def measure(args: argparse.Namespace, home: Path) -> None:
     console = Console()
-    home = Path(tempfile.mkdtemp(prefix="edflow-bench-"))
     prefix = f"benchmem{uuid.uuid4().hex[:8]}"
     settings = Settings(data_dir=home / "worker-home", topic_prefix=prefix, worker_id=f"{prefix}-projections")
     day = record_day(home / "store", Clock(), args.patients, facility_id="bench")
