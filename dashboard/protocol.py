@@ -4,6 +4,9 @@ Server → client, one JSON object per binary frame, `type` first:
   snapshot  the whole board of the subscription as of `seq`; replaces what the
             client holds
   delta     the entities that changed since `seq - 1`; `value` null = removed
+  deltas    consecutive deltas in one frame (`deltas`: delta frames, seq
+            ascending by one): what a facility's deltas of one tick become
+            when there are several; applied in order, as if sent one by one
   resumed   a reconnect with `since` was served from the recent deltas that follow
   stale     the server saw a gap in the board stream: the board shown is the
             last good one, as of `seq`, until the next snapshot
@@ -52,6 +55,11 @@ class Delta(msgspec.Struct, tag="delta", tag_field="type", kw_only=True):
     changes: list[EntityChange]
 
 
+class Deltas(msgspec.Struct, tag="deltas", tag_field="type", kw_only=True):
+    facility: str
+    deltas: list[Delta]
+
+
 class Resumed(msgspec.Struct, tag="resumed", tag_field="type", kw_only=True):
     facility: str
     since: int
@@ -95,7 +103,7 @@ class Resync(msgspec.Struct, tag="resync", tag_field="type", kw_only=True):
     pass
 
 
-ServerFrame = Snapshot | Delta | Resumed | Stale | Status | Error | Ping | Pong
+ServerFrame = Snapshot | Delta | Deltas | Resumed | Stale | Status | Error | Ping | Pong
 ClientMessage = Ping | Pong | Subscribe | Resync
 
 _encoder = msgspec.json.Encoder()
@@ -113,6 +121,14 @@ class BadMessage(Exception):
 
 def encode_frame(frame: ServerFrame) -> bytes:
     return _encoder.encode(frame)
+
+
+def join_deltas(facility: str, encoded: list[bytes]) -> bytes:
+    """One `deltas` frame of already encoded delta frames: the same bytes as
+    encoding `Deltas`, without encoding any delta again."""
+    if len(encoded) == 1:
+        return encoded[0]
+    return b'{"type":"deltas","facility":%s,"deltas":[%s]}' % (_encoder.encode(facility), b",".join(encoded))
 
 
 def decode_frame(raw: bytes | str) -> ServerFrame:

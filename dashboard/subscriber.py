@@ -25,6 +25,11 @@ class Tuning:
     silent_seconds: float = 45.0  # no frame from the client for this long = dead
     send_timeout_seconds: float = 20.0  # one frame that cannot be written = dead
     recent_deltas: int = 512  # how far back a reconnect can resume
+    # A facility sends about one frame a tick, with the deltas that arrived
+    # since in it: a quiet board's delta leaves at once, a busy one's wait.
+    tick_seconds: float = 0.1
+    burst_frames: int = 2  # frames a facility may send back to back after a quiet spell
+    deltas_per_frame: int = 32  # a longer run of deltas (a catch-up) is split
 
 
 class Subscriber:
@@ -42,6 +47,7 @@ class Subscriber:
         self.facility: str | None = None
         self.unit: str | None = None
         self.synced = False  # has had a snapshot (or a resume) for its facility
+        self.seq: int | None = None  # the last seq queued to it (a snapshot's, a resume's or a delta's)
         self.outbox: deque[bytes] = deque()
         self.wake = asyncio.Event()
         self.last_heard = self.last_pinged = time.monotonic()

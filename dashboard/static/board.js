@@ -77,7 +77,7 @@ function connect(token, facility) {
   connection = new BoardConnection({
     token, facility, unit, onState: showState,
     onBoard: (conn, changes) => {
-      const cap = changes.find((ch) => ch.kind === "capacity");
+      const cap = changes.findLast((ch) => ch.kind === "capacity");  // a frame may carry several
       if (cap) trend.add(conn.asOf, cap.value);
       draw();
     },

@@ -1,4 +1,5 @@
-// The board WebSocket (protocol edflow.v1): snapshot, then numbered deltas.
+// The board WebSocket (protocol edflow.v1): snapshot, then numbered deltas
+// (one by one, or several consecutive ones in a "deltas" frame).
 // Keeps the entity map, resumes with since/epoch after a drop, asks for a
 // resync on any gap, and never applies a delta that does not follow.
 
@@ -91,19 +92,10 @@ export class BoardConnection {
         this.live(frame.changes);
         break;
       case "delta":
-        if (frame.epoch !== this.epoch || this.seq === null || frame.seq !== this.seq + 1) {
-          if (this.seq !== null && frame.seq <= this.seq && frame.epoch === this.epoch) return;  // a repeat
-          this.state("resyncing");
-          this.send({ type: "resync" });
-          return;
-        }
-        for (const c of frame.changes) {
-          const key = c.kind + "|" + c.id;
-          if (c.value === null) this.entities.delete(key); else this.entities.set(key, c.value);
-        }
-        this.seq = frame.seq;
-        this.asOf = frame.as_of;
-        this.live(frame.changes);
+        this.follow([frame]);
+        break;
+      case "deltas":  // consecutive deltas of one tick, in order
+        this.follow(frame.deltas);
         break;
       case "resumed":
         this.live([]);
@@ -122,6 +114,32 @@ export class BoardConnection {
         this.state("error", frame.message);
         break;
     }
+  }
+
+  follow(deltas) {
+    // Applies the deltas that follow what it holds, in order; a repeat is
+    // skipped, anything else is a gap: ask for a resync, apply nothing more.
+    const changes = [];
+    let moved = false, gap = false;
+    for (const d of deltas) {
+      if (d.epoch !== this.epoch || this.seq === null || d.seq !== this.seq + 1) {
+        if (this.seq !== null && d.seq <= this.seq && d.epoch === this.epoch) continue;  // a repeat
+        this.state("resyncing");
+        this.send({ type: "resync" });
+        gap = true;
+        break;
+      }
+      for (const c of d.changes) {
+        const key = c.kind + "|" + c.id;
+        if (c.value === null) this.entities.delete(key); else this.entities.set(key, c.value);
+        changes.push(c);
+      }
+      this.seq = d.seq;
+      this.asOf = d.as_of;
+      moved = true;
+    }
+    if (moved && !gap) this.live(changes);
+    else if (moved) this.onBoard(this, changes);  // shown, still resyncing
   }
 
   live(changes) {

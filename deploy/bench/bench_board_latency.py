@@ -66,10 +66,11 @@ class Watcher:
                 frame = msgspec.json.decode(raw)
                 if frame["type"] == "ping":
                     await ws.send('{"type": "pong"}')
-                if frame["type"] not in ("snapshot", "delta"):
+                if frame["type"] not in ("snapshot", "delta", "deltas"):
                     continue
                 now = time.perf_counter()
-                for change in frame["changes"]:
+                changes = frame["changes"] if "changes" in frame else [c for d in frame["deltas"] for c in d["changes"]]
+                for change in changes:
                     if change["kind"] == "bed" and change["value"]:
                         status = change["value"]["status"]
                         self.beds[change["id"]] = status

@@ -1,18 +1,23 @@
 """How well the dashboard fans the board out to many WebSocket clients,
-against a bare `websockets` broadcast server of the same messages, measured in
+against a bare `websockets` broadcast server of the same deltas, measured in
 the same run:
 
-  bare websockets   a timer in the server process broadcasts pre-encoded
-                    deltas with websockets.broadcast (no broker, no auth)
+  bare websockets   a timer in the server process broadcasts each delta,
+                    pre-encoded, with websockets.broadcast as its own message
+                    (no broker, no auth, no coalescing)
   edflow dashboard  deltas produced to the board topic, read by the
-                    dashboard's one consumer, fanned out by `edflow serve`'s
-                    dashboard (uvicorn + FastAPI) to authenticated clients
+                    dashboard's one consumer, fanned out by the dashboard
+                    (uvicorn + FastAPI, configured as `edflow serve` runs it)
+                    to authenticated clients: a facility's deltas of one tick
+                    go out as one message, encoded once for all clients
 
 Latency = client receive time - the time the delta was sent (produced to the
-broker for edflow, broadcast for bare). Server CPU = the server process's CPU
-time over the run / deltas delivered to all clients. Clients offer
-permessage-deflate, as browsers do (--compression off: they do not). The clients share the machine with the
-servers, so figures at high fan-out include client-side queueing.
+broker for edflow, broadcast for bare), per delta. Server CPU = the server
+process's CPU time over the run / deltas delivered to all clients.
+--compression on: clients offer permessage-deflate, as browsers do (the bare
+server accepts and compresses per client; `edflow serve` declines). The
+clients share the machine with the servers, so figures at high fan-out
+include client-side queueing.
 
 Prints a table; asserts nothing. Needs the broker (bash deploy/kafka.sh start).
 
@@ -42,7 +47,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from base.settings import Settings  # noqa: E402
-from deploy.bench.fanout_servers import FACILITY, ORIGIN, SECRET, delta_changes, sent_at, sent_time  # noqa: E402
+from deploy.bench.fanout_servers import FACILITY, ORIGIN, SECRET, delta_changes, sent_at, sent_times  # noqa: E402
 from events.board import BoardMessage, encode_board  # noqa: E402
 
 # -- the measuring side --------------------------------------------------------
@@ -65,7 +70,8 @@ class Clients:
     def __init__(self, url: str, count: int, subprotocols: list[Subprotocol] | None, compression: str | None):
         self.url, self.count, self.subprotocols, self.compression = url, count, subprotocols, compression
         self.latencies: list[float] = []
-        self.delivered = 0
+        self.delivered = 0  # deltas
+        self.messages = 0  # WebSocket messages that carried them
         self.sockets: list = []
         self.readers: list[asyncio.Task] = []
 
@@ -89,14 +95,15 @@ class Clients:
     async def read(self, ws) -> None:
         try:
             async for raw in ws:
-                sent = sent_time(raw)
-                if sent is not None:
-                    self.delivered += 1
-                    self.latencies.append(time.time() - sent)
+                now, sent = time.time(), sent_times(raw)
+                if sent:
+                    self.messages += 1
+                    self.delivered += len(sent)
+                    self.latencies.extend(now - at for at in sent)
         except websockets.ConnectionClosed:
             pass
 
-    async def settle(self, expected: int, quiet: float = 0.5, limit: float = 20.0) -> None:
+    async def settle(self, expected: int, quiet: float = 2.0, limit: float = 60.0) -> None:
         """Wait until every delta arrived, or nothing more arrives for `quiet` s."""
         deadline, last, since = time.monotonic() + limit, -1, time.monotonic()
         while self.delivered < expected and time.monotonic() < deadline:
@@ -129,16 +136,16 @@ def spawn(*args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, str(servers), *args], cwd=REPO, stderr=subprocess.DEVNULL)
 
 
-def summary(
-    name: str, clients: int, rate: float, seconds: float, delivered: int, latencies: list[float], cpu: float
-) -> dict:
-    ordered = sorted(latencies) or [float("nan")]
+def summary(name: str, clients: int, rate: float, seconds: float, audience: Clients, cpu: float) -> dict:
+    ordered = sorted(audience.latencies) or [float("nan")]
+    delivered = audience.delivered
     return {
         "server": name,
         "clients": clients,
         "rate": rate,
         "expected": int(rate * seconds) * clients,
         "delivered": delivered,
+        "messages": audience.messages,
         "p50": 1000 * statistics.median(ordered),
         "p99": 1000 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))],
         "cpu_us": 1e6 * cpu / delivered if delivered else float("nan"),
@@ -157,7 +164,7 @@ async def run_bare(clients: int, rate: float, seconds: float, compression: str |
         await audience.settle(int(rate * seconds) * clients)
         cpu = cpu_seconds(server.pid) - before
         await audience.close()
-        return summary("bare websockets", clients, rate, seconds, audience.delivered, audience.latencies, cpu)
+        return summary("bare websockets", clients, rate, seconds, audience, cpu)
     finally:
         server.kill()
         server.wait()
@@ -194,7 +201,7 @@ async def run_edflow(
         await audience.settle(int(rate * seconds) * clients)
         cpu = cpu_seconds(server.pid) - before
         await audience.close()
-        return summary("edflow dashboard", clients, rate, seconds, audience.delivered, audience.latencies, cpu), seq
+        return summary("edflow dashboard", clients, rate, seconds, audience, cpu), seq
     finally:
         server.terminate()
         server.wait(20)
@@ -227,22 +234,28 @@ async def main(args: argparse.Namespace) -> None:
             progress.advance(task)
     await producer.stop()
     table = Table(
-        title=f"Board fan-out, {args.seconds:g} s per run, permessage-deflate {args.compression} "
-        "(latency in ms; server CPU per delivered message in µs)"
+        title=f"Board fan-out, {args.seconds:g} s per run, clients offer permessage-deflate: {args.compression} "
+        "(latency in ms; server CPU per delivered delta in µs)"
     )
-    for column in ("server", "clients", "updates/s", "delivered / expected", "p50", "p99", "server CPU/msg"):
+    columns = ("server", "clients", "updates/s", "deltas delivered / expected", "WS messages", "p50", "p99",
+               "p99 / bare", "server CPU/delta")  # fmt: skip
+    for column in columns:
         table.add_column(column, justify="left" if column == "server" else "right")
+    bare_p99 = 0.0
     for row in rows:
+        bare_p99 = row["p99"] if row["server"] == "bare websockets" else bare_p99
         table.add_row(
             row["server"],
             str(row["clients"]),
             f"{row['rate']:g}",
             f"{row['delivered']} / {row['expected']}",
+            str(row["messages"]),
             f"{row['p50']:.1f}",
             f"{row['p99']:.1f}",
+            f"{row['p99'] / bare_p99:.2f}x" if bare_p99 else "",
             f"{row['cpu_us']:.1f}",
         )
-    Console(width=120).print(table)
+    Console(width=140).print(table)
 
 
 def parse() -> argparse.Namespace:

@@ -100,11 +100,16 @@ def sent_at(sent: float) -> datetime:
     return datetime.fromtimestamp(sent, UTC)
 
 
-def sent_time(raw: bytes) -> float | None:
+def sent_times(raw: bytes) -> list[float]:
+    """When each delta a frame carries was sent: one for a `delta`, one per
+    delta of a `deltas` frame (a tick's deltas together), none for others."""
     frame = msgspec.json.decode(raw)
-    if frame.get("type") != "delta" or frame.get("as_of") is None:
-        return None
-    return datetime.fromisoformat(frame["as_of"]).timestamp()
+    deltas = frame.get("deltas", []) if frame.get("type") == "deltas" else [frame]
+    return [
+        datetime.fromisoformat(d["as_of"]).timestamp()
+        for d in deltas
+        if d.get("type") == "delta" and d.get("as_of") is not None
+    ]
 
 
 def serve_edflow(port: int, prefix: str) -> None:
@@ -112,11 +117,13 @@ def serve_edflow(port: int, prefix: str) -> None:
     from fastapi import FastAPI
 
     from dashboard.app import attach
+    from deploy.commands.serve import PER_MESSAGE_DEFLATE
 
     settings = Settings(topic_prefix=prefix, jwt_secret=SECRET, allowed_origins=[ORIGIN])
     app = FastAPI()
     attach(app, settings)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    # As `edflow serve` runs it.
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", ws_per_message_deflate=PER_MESSAGE_DEFLATE)
 
 
 def serve_bare(port: int, clients: int, rate: float, seconds: float) -> None:

@@ -17,7 +17,7 @@ import msgspec
 import websockets
 from websockets.typing import Origin, Subprotocol
 
-from dashboard.protocol import PROTOCOL, Delta, Ping, Pong, Resumed, Resync, Snapshot, Stale, decode_frame
+from dashboard.protocol import PROTOCOL, Delta, Deltas, Ping, Pong, Resumed, Resync, Snapshot, Stale, decode_frame
 
 Board = dict[tuple[str, str], Any]
 
@@ -116,8 +116,11 @@ class BoardWatch:
             if isinstance(frame, Ping):
                 await ws.send(msgspec.json.encode(Pong(t=frame.t)))
                 continue
-            if self._apply(frame):
-                await ws.send(msgspec.json.encode(Resync()))
+            # A `deltas` frame is its deltas, applied in order.
+            for one in frame.deltas if isinstance(frame, Deltas) else [frame]:
+                if self._apply(one):
+                    await ws.send(msgspec.json.encode(Resync()))
+                    break
 
     def _apply(self, frame: Any) -> bool:
         """Apply one frame; True when the client must ask for a fresh snapshot."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import weakref
+from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,7 +26,7 @@ from base.settings import Settings
 from base.topics import create_topics
 from dashboard.app import attach
 from dashboard.fanout import Fanout
-from dashboard.protocol import PROTOCOL, decode_frame, frame_type
+from dashboard.protocol import PROTOCOL, Deltas, decode_frame, frame_type
 from dashboard.subscriber import Tuning
 from events.board import (
     AppointmentChange,
@@ -147,11 +149,20 @@ async def server(board_settings: Settings, board: Board, tuning: Tuning) -> Asyn
     await asyncio.wait_for(serving, 15)
 
 
+_unread: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 async def next_frame(ws, timeout: float = 15.0, skip: tuple[str, ...] = ("ping", "status")):
-    """The next frame that is not a heartbeat (or a waiting notice)."""
+    """The next frame that is not a heartbeat (or a waiting notice); the deltas
+    of a `deltas` frame come one by one, as the page applies them."""
     while True:
+        held = _unread.setdefault(ws, deque())
+        if held:
+            return held.popleft()
         frame = decode_frame(await asyncio.wait_for(ws.recv(), timeout))
-        if frame_type(frame) not in skip:
+        if isinstance(frame, Deltas):
+            held.extend(frame.deltas)
+        elif frame_type(frame) not in skip:
             return frame
 
 

@@ -47,7 +47,8 @@ def board_server(tmp_path_factory, kafka_bootstrap) -> Iterator[Chain]:
         server.stop_all()
 
 
-def publish(server: Chain, *messages: BoardMessage) -> None:
+def publish(server: Chain, *messages: BoardMessage, together: bool = False) -> None:
+    """Each message once the one before is stored, or (`together`) all in one batch."""
     settings = Settings(
         kafka_bootstrap=server.env["EDFLOW_KAFKA_BOOTSTRAP"], topic_prefix=server.env["EDFLOW_TOPIC_PREFIX"]
     )
@@ -57,7 +58,11 @@ def publish(server: Chain, *messages: BoardMessage) -> None:
         await producer.start()
         try:
             for message in messages:
-                await producer.send_and_wait(settings.topics.board, encode_board(message), key=b"demo")
+                if together:
+                    await producer.send(settings.topics.board, encode_board(message), key=b"demo")
+                else:
+                    await producer.send_and_wait(settings.topics.board, encode_board(message), key=b"demo")
+            await producer.flush()
         finally:
             await producer.stop()
 
@@ -239,4 +244,22 @@ def test_coordinators_download_the_monthly_measures_and_intake_is_not_offered_th
 
     page = signed_in(browser, board_server, board_server.token("desk-ben", "intake"))
     expect(page.get_by_test_id("measures")).to_be_hidden()
+    page.context.close()
+
+
+def test_deltas_that_reach_the_page_in_one_frame_are_applied_in_order_and_it_stays_live(board_server, browser):
+    publish(board_server, beds(60, "snapshot", A1="available", A2="available"))
+    page = open_board(browser, board_server, board_server.token("nurse-ana", "charge-nurse"))
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
+    page.reload()  # the board's socket opens again, now with its frames recorded
+    expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "live", timeout=LIVE_TIMEOUT_MS)
+    moves: list[BedStatus] = ["occupied", "dirty", "cleaning", "available", "blocked"]
+    # One batch on the topic: the dashboard reads it at once and sends one `deltas` frame.
+    publish(board_server, *(beds(61 + n, "delta", A2=status) for n, status in enumerate(moves)), together=True)
+    tile = page.locator('[data-testid=bed][data-bed="A2"]')
+    expect(tile).to_have_attribute("data-status", "blocked", timeout=LIVE_TIMEOUT_MS)
+    expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "live")
+    assert any('"type":"deltas"' in frame for frame in frames), "the batch came as single deltas"
+    assert not any('"type":"snapshot"' in frame and '"seq":65' in frame for frame in frames), "the page resynced"
     page.context.close()
