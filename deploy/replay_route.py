@@ -14,6 +14,7 @@ audited read: it is on the access log before the history is read.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import threading
 from bisect import bisect_left, bisect_right, insort
@@ -34,6 +35,7 @@ from services.audit.timeline_rows import LATE  # recorded this much after it hap
 
 ROUTE = "board.replay"
 MARKS = 200  # the newest marks up to the instant
+FREEZE_AFTER = 1000  # events read at once, after which the history is frozen for the collector
 CORRECTIONS = (ArrivalCancelled, DischargeCancelled, PatientDetailsUpdated)
 bearer = HTTPBearer(auto_error=False)
 log = logging.getLogger("edflow.replay")
@@ -88,6 +90,11 @@ class History:
         self.index.extend(fresh)
         for envelope in fresh:
             self._see(envelope)
+        if len(fresh) >= FREEZE_AFTER:
+            # What was just read lives as long as the server: out of the
+            # collector's sight, so its full passes do not walk a year of
+            # history in the middle of an answer.
+            gc.freeze()
 
     def _see(self, envelope: Envelope) -> None:
         for axis, moment in (("recorded", envelope.recorded_at), ("occurred", envelope.occurred_at)):
@@ -111,19 +118,22 @@ class History:
         """The board of `facility` at `at`, as `edflow replay --json` prints it, and more."""
         from projections.entries import EncounterEntry
         from projections.fold import board_snapshot
-        from projections.replay import ReplayError, board_view
+        from projections.replay import board_view
 
         with self.lock:
             self._catch_up()
             replay = self.index.replay(at, by)
             moments = self.moments.get((facility, by), [])
             marks = self.marks.get(facility, [])
-            try:
-                facility_id, entries = replay.entries_of(facility)
-            except ReplayError:
-                facility_id, entries = facility, []
-        # Visits that left are kept for corrections but are on no board.
-        entries = [(key, e) for key, e in entries if not (isinstance(e, EncounterEntry) and e.phase != "open")]
+        # The facility's entries in one pass, without the visits that left:
+        # they are kept for corrections but are on no board.
+        prefix = f"{facility}|" if facility in replay.facilities else None
+        entries = [
+            (key, e)
+            for key, e in replay.table.items()
+            if prefix and key.startswith(prefix) and not (isinstance(e, EncounterEntry) and e.phase != "open")
+        ]
+        facility_id = facility
         profile = self.profile_for(facility_id)
         view = board_view(facility_id, entries, at, profile)
         view.update(by=by, source="store", events_read=replay.read, events_folded=replay.folded)

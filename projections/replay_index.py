@@ -12,11 +12,13 @@ Memory stays small over a long history: a snapshot keeps only the entries
 that changed since the one before it, and every `full_every`-th keeps the
 whole table (entries are immutable, so that is a shallow copy); a table is
 rebuilt from the nearest whole one and the changes after it. The events are
-kept encoded and decoded only when a replay feeds them.
+kept encoded, each block of `every` compressed once it is full, and decoded
+only when a replay feeds them.
 """
 
 from __future__ import annotations
 
+import zlib
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -52,7 +54,7 @@ class ReplayIndex:
     profile_for: Callable[[str], FacilityProfile] = lambda facility_id: DEFAULT_PROFILE
     every: int = EVERY
     full_every: int = FULL_EVERY
-    events: list[bytes] = field(default_factory=list)  # encoded, in store order
+    count: int = 0  # events kept, in store order
     snapshots: list[Snapshot] = field(default_factory=list)
     _running: Replay | None = None
     _latest: dict[str, datetime] = field(default_factory=dict)
@@ -61,28 +63,34 @@ class ReplayIndex:
     # Per block of `every` events: the earliest time on each axis and the
     # facilities it holds, so a replay skips blocks wholly after its instant.
     _blocks: list[tuple[dict[str, datetime], set[str]]] = field(default_factory=list)
+    # The events of each full block, encoded, one a line, compressed; then the block being filled.
+    _sealed: list[bytes] = field(default_factory=list)
+    _filling: list[bytes] = field(default_factory=list)
 
     def extend(self, envelopes: Iterable[Envelope]) -> None:
         running = self._running or Replay(profile_for=self.profile_for, changed=set())
         self._running = running
         for envelope in envelopes:
             running.feed(envelope)
-            if len(self.events) % self.every == 0:
+            if self.count % self.every == 0:
                 self._blocks.append(({}, set()))
-            self.events.append(encode(envelope))
+            self.count += 1
+            self._filling.append(encode(envelope))  # JSON: never a raw line break inside
             earliest, facilities = self._blocks[-1]
             facilities.add(envelope.facility_id)
             for axis, moment in (("recorded", envelope.recorded_at), ("occurred", envelope.occurred_at)):
                 self._latest[axis] = max(self._latest.get(axis, moment), moment)
                 earliest[axis] = min(earliest.get(axis, moment), moment)
-            if len(self.events) % self.every == 0:
+            if self.count % self.every == 0:
+                self._sealed.append(zlib.compress(b"\n".join(self._filling), 1))
+                self._filling = []
                 self._keep(running, envelope.position)
 
     def _keep(self, running: Replay, position: int) -> None:
         assert running.changed is not None
         whole = len(self.snapshots) % self.full_every == 0
         snapshot = Snapshot(
-            count=len(self.events),
+            count=self.count,
             position=position,
             changes={key: running.table.get(key) for key in running.changed},
             table=dict(running.table) if whole else None,
@@ -118,13 +126,18 @@ class ReplayIndex:
             replay.read, replay.folded, replay.skipped = snapshot.count, snapshot.folded, snapshot.skipped
             start = snapshot.count
         for block in range(start // self.every, len(self._blocks)):
-            begin, end = block * self.every, min(len(self.events), (block + 1) * self.every)
+            begin, end = block * self.every, min(self.count, (block + 1) * self.every)
             earliest, facilities = self._blocks[block]
             if earliest[by] > at:
                 # Nothing in it is folded: only counted, as a full replay would.
                 replay.read += end - max(begin, start)
                 replay.facilities |= facilities
                 continue
-            for raw in self.events[max(begin, start) : end]:
+            for raw in self._events_of(block)[max(begin, start) - begin :]:
                 replay.feed(decode(raw))
         return replay
+
+    def _events_of(self, block: int) -> list[bytes]:
+        if block < len(self._sealed):
+            return zlib.decompress(self._sealed[block]).split(b"\n")
+        return self._filling
