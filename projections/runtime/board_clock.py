@@ -12,7 +12,8 @@ shows, and publishes the ones that changed as the facility's next delta
 (`LiveFold.publish_at`: the cursor takes the next seq, so numbering stays
 gap-free). What each board shows is kept here from every message the worker
 sends (`LiveFold.watchers`); a board not yet seen whole since this worker
-started (no snapshot yet) is left for its snapshot.
+started (no snapshot yet) is left for its snapshot. While the clock runs, the
+snapshots asked for (at start, after a gap) are taken at its instant too.
 """
 
 from __future__ import annotations
@@ -53,10 +54,17 @@ class BoardClock:
     def is_tick(key: bytes | None) -> bool:
         return key == TICK_KEY
 
+    def instant_for(self, facility_id: str, now: datetime | None = None) -> datetime:
+        """The clock's instant for a facility's board (never before its last event)."""
+        key = clock.clock_keys(facility_id, [], self.live.profile_for(facility_id), now or datetime.now(UTC))[0]
+        return clock.instant(self.live.read([key])[key], now or datetime.now(UTC))
+
     def install(self, app: Any, requests: Any, event_topic: str) -> None:
-        """Start the timer on `app`: ticks for the partitions of `event_topic` it owns."""
+        """Start the timer on `app`: ticks for the partitions of `event_topic`
+        it owns; snapshots asked for (start, gaps) are then also taken at the clock."""
         if self.interval <= 0:
             return
+        self.live.clock_instant = self.instant_for
 
         @app.timer(interval=self.interval, name="board_clock")
         async def board_clock() -> None:
@@ -79,10 +87,8 @@ class BoardClock:
             self.ticked[facility_id] = time.monotonic()
             profile = self.live.profile_for(facility_id)
             visits = clock.visits_shown(view.entities)
-            summary_key, *_ = keys = clock.clock_keys(facility_id, visits, profile, now)
-            at = clock.instant(self.live.read([summary_key])[summary_key], now)
-            if at != now:
-                keys = clock.clock_keys(facility_id, visits, profile, at)
+            at = self.instant_for(facility_id, now)
+            keys = clock.clock_keys(facility_id, visits, profile, at)
             entities = clock.entities_at(self.live.read(keys), facility_id, visits, profile, at)
             changes = clock.changed(view.entities, entities)
             if changes:

@@ -70,6 +70,8 @@ class LiveFold:
         self.published: dict[str, int] = {}
         # Told of every board message sent (the board clock keeps what each board shows).
         self.watchers: list[Callable[[Any], None]] = []
+        # The board clock's instant for a facility, when the clock runs.
+        self.clock_instant: Callable[[str], datetime] | None = None
 
     def on_rebalance(self, published: dict[str, int]) -> None:
         self._resumed.clear()
@@ -189,9 +191,11 @@ class LiveFold:
             if cursor is None or cursor.partition != partition:
                 continue
             cursor = self._resume(cursor)
-            cursor = bs.renumbered(msgspec.structs.replace(cursor, pending={}))
+            # With a board clock, the snapshot is the board at its instant.
+            at = self.clock_instant(facility_id) if self.clock_instant else None
+            cursor = bs.renumbered(msgspec.structs.replace(cursor, pending={}, as_of=at or cursor.as_of))
             self._put(bs.cursor_key(facility_id), bs.encode_cursor(cursor))
-            await self._send(bs.snapshot(cursor, self._entities(cursor), self.profile_for(facility_id).timezone))
+            await self._send(bs.snapshot(cursor, self._entities(cursor, at), self.profile_for(facility_id).timezone))
 
     # --- table access -------------------------------------------------------
 

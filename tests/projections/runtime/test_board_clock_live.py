@@ -1,7 +1,8 @@
 """The live worker moves its boards on with the server's clock while no event
 arrives: waits, over-target flags, boarding time, NEDOCS and the flow metrics,
 published as ordinary deltas numbered on without a gap; after each, the board
-is the fold of the events evaluated at the delta's instant."""
+is the fold of the events evaluated at the delta's instant. A snapshot asked
+for is the board at the clock as well."""
 
 from __future__ import annotations
 
@@ -10,15 +11,15 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from base.kafka_clients import connection_options
+from base.kafka_clients import connection_options, producer_options
 from base.settings import Settings
 from events.board import BoardMessage, CapacityValue, EncounterValue, MetricsValue, decode_board
 from projections.board_stream import BoardView
 from projections.fold import board_snapshot, fold_into
 from projections.profile import DEFAULT_PROFILE
-from tests.projections.runtime.kafka_io import WorkerProcess, produce
+from tests.projections.runtime.kafka_io import WorkerProcess, produce, request_snapshot
 from tests.projections.stories import Story
 
 pytestmark = pytest.mark.kafka
@@ -64,6 +65,9 @@ def test_a_quiet_board_moves_on_with_the_clock(worker_settings: Settings, tmp_pa
             return [m for m in messages if m.type == "delta" and m.as_of is not None and m.as_of >= started]
 
         messages = asyncio.run(board_until(settings, lambda messages: len(ticks(messages)) >= 2))
+        # A snapshot asked for (a board server after a gap) is the board at the clock too.
+        asyncio.run(ask_snapshot(settings))
+        asked = asyncio.run(board_until(settings, lambda ms: any(m.type == "snapshot" for m in ms)))
     finally:
         worker.stop()
 
@@ -88,3 +92,17 @@ def test_a_quiet_board_moves_on_with_the_clock(worker_settings: Settings, tmp_pa
     assert visit.over_target
     assert capacity.longest_boarding_minutes == round((at - admitted).total_seconds() / 60, 1) >= 180
     assert rolling.as_of == at.isoformat()
+    snapshot = next(m for m in asked if m.type == "snapshot")
+    assert snapshot.as_of is not None and snapshot.as_of >= started
+    assert {(c.kind, c.id): c.value for c in snapshot.changes if c.value} == {
+        (c.kind, c.id): c.value for c in board_snapshot(table.items(), DEFAULT_PROFILE, at=snapshot.as_of) if c.value
+    }
+
+
+async def ask_snapshot(settings: Settings) -> None:
+    producer = AIOKafkaProducer(**producer_options(settings))
+    await producer.start()
+    try:
+        await request_snapshot(producer, settings, FACILITY)
+    finally:
+        await producer.stop()
