@@ -122,6 +122,11 @@ class Settings(BaseSettings):
     worker_web_port: int = Field(default=6066, ge=1, le=65535)
     table_store: Literal["rocksdb", "memory"] = "rocksdb"
     board_snapshot_every: int = Field(default=200, ge=1)
+    # How often, in seconds, the worker re-evaluates each board's waits,
+    # boarding, NEDOCS and flow metrics at its clock when no event moves them
+    # (at least every 30 s); 0 turns the clock off (boards then stand as of
+    # their last event).
+    board_refresh_seconds: float = Field(default=15.0, ge=0, le=30)
 
     # HL7 v2 over MLLP.
     mllp_host: str = "127.0.0.1"

@@ -14,6 +14,8 @@ audited read: it is on the access log before the history is read.
 from __future__ import annotations
 
 import asyncio
+import gc
+import logging
 import threading
 from bisect import bisect_left, bisect_right, insort
 from datetime import datetime
@@ -33,38 +35,66 @@ from services.audit.timeline_rows import LATE  # recorded this much after it hap
 
 ROUTE = "board.replay"
 MARKS = 200  # the newest marks up to the instant
+FREEZE_AFTER = 1000  # events read at once, after which the history is frozen for the collector
 CORRECTIONS = (ArrivalCancelled, DischargeCancelled, PatientDetailsUpdated)
 bearer = HTTPBearer(auto_error=False)
+log = logging.getLogger("edflow.replay")
 
 
 class History:
     """The store's events as the server has read them so far: a snapshot
     index of their fold (fast replay at any instant), each facility's event
     times on both axes (to step), and its marks. Brought up to date from the
-    store before each answer; one lock, as requests run in threads."""
+    store before each answer; one lock, as requests run in threads.
+
+    Before each answer the store is asked for the hash-chain link at the last
+    position read: the link covers every event up to it, so while it is the
+    one seen when reading, the store still holds exactly the history the
+    snapshots were built from. If it differs or is gone (a store restored
+    from an older copy, or replaced), everything is read again from the
+    start: a snapshot never shows a board the store does not support."""
 
     def __init__(self, settings: Settings, hospital: Any):
         from projections.profile import facility_profiles
-        from projections.replay_index import ReplayIndex
 
         self.hospital = hospital
         self.profile_for = facility_profiles(settings)
+        self.rebuilds = 0
+        self._reset()
+        self.lock = threading.Lock()
+
+    def _reset(self) -> None:
+        from projections.replay_index import ReplayIndex
+
         self.index = ReplayIndex(profile_for=self.profile_for)
         self.position = 0
+        self.link: Any = None
         self.moments: dict[tuple[str, str], list[datetime]] = {}
         self.marks: dict[str, list[tuple[datetime, datetime, dict[str, Any]]]] = {}
-        self.lock = threading.Lock()
 
     def _catch_up(self) -> None:
         from base.store_log import envelopes
 
+        if self.position and store_mark(self.hospital, self.position) != self.link:
+            log.warning("the store's history up to position %d changed: replay snapshots rebuilt", self.position)
+            self.rebuilds += 1
+            self._reset()
+
         def read_up_to(last: int) -> None:
             self.position = max(self.position, last)
 
+        start = self.position
         fresh = list(envelopes(self.hospital, after=self.position, on_page=read_up_to))
+        if self.position != start:
+            self.link = store_mark(self.hospital, self.position)
         self.index.extend(fresh)
         for envelope in fresh:
             self._see(envelope)
+        if len(fresh) >= FREEZE_AFTER:
+            # What was just read lives as long as the server: out of the
+            # collector's sight, so its full passes do not walk a year of
+            # history in the middle of an answer.
+            gc.freeze()
 
     def _see(self, envelope: Envelope) -> None:
         for axis, moment in (("recorded", envelope.recorded_at), ("occurred", envelope.occurred_at)):
@@ -86,18 +116,24 @@ class History:
 
     def at(self, facility: str, at: datetime, by: Literal["recorded", "occurred"]) -> dict[str, Any]:
         """The board of `facility` at `at`, as `edflow replay --json` prints it, and more."""
+        from projections.entries import EncounterEntry
         from projections.fold import board_snapshot
-        from projections.replay import ReplayError, board_view
+        from projections.replay import board_view
 
         with self.lock:
             self._catch_up()
             replay = self.index.replay(at, by)
             moments = self.moments.get((facility, by), [])
             marks = self.marks.get(facility, [])
-            try:
-                facility_id, entries = replay.entries_of(facility)
-            except ReplayError:
-                facility_id, entries = facility, []
+        # The facility's entries in one pass, without the visits that left:
+        # they are kept for corrections but are on no board.
+        prefix = f"{facility}|" if facility in replay.facilities else None
+        entries = [
+            (key, e)
+            for key, e in replay.table.items()
+            if prefix and key.startswith(prefix) and not (isinstance(e, EncounterEntry) and e.phase != "open")
+        ]
+        facility_id = facility
         profile = self.profile_for(facility_id)
         view = board_view(facility_id, entries, at, profile)
         view.update(by=by, source="store", events_read=replay.read, events_folded=replay.folded)
@@ -113,6 +149,20 @@ class History:
             "marks": shown[-MARKS:],
         }
         return view
+
+
+def store_mark(hospital: Any, position: int) -> Any:
+    """What identifies the store's history up to `position`: its hash-chain
+    link; in a store kept without the chain, only the event at `position`
+    (its aggregate, version and topic). None if the store holds nothing there."""
+    from services.audit.chain import link_at
+
+    if hasattr(hospital.recorder, "chain"):
+        return link_at(hospital, position)
+    found = hospital.recorder.select_notifications(position, limit=1)
+    if not found or found[0].id != position:
+        return None
+    return (found[0].originator_id, found[0].originator_version, found[0].topic)
 
 
 def _iso(moment: datetime | None) -> str | None:

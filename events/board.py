@@ -56,8 +56,9 @@ class EncounterValue(_Value, frozen=True, kw_only=True, omit_defaults=True):
     roomed_at: str | None
     admit_decided_at: str | None
     status: EncounterStatus
-    # Judged at the time of the visit's last event; with the target a screen
-    # can keep judging it against its own clock.
+    # Judged at the message's `as_of` (the visit's last event, or the
+    # worker's clock at least every 30 s); with the target a screen can keep
+    # judging it against its own clock.
     over_target: bool
     wait_target_minutes: int | None
     # On a ventilator; absent (not false) when not, so older readers see the same bytes.
@@ -240,7 +241,9 @@ class BoardMessage(msgspec.Struct, frozen=True, kw_only=True):
     facility_id: str
     seq: int
     type: Literal["snapshot", "delta"]
-    # Time of the last event folded in (event time, not wall clock).
+    # The instant the message's time-dependent values were evaluated at: the
+    # event time of the last event folded in, or, for the worker's clock
+    # deltas (`projections.board_clock`), the worker's clock.
     as_of: datetime | None
     # Store position of the last event folded in, per event topic.
     positions: dict[str, int] = {}

@@ -49,6 +49,8 @@ class Replay:
     read: int = 0
     folded: int = 0
     skipped: int = 0
+    # When a set: every table key the fold has written is added to it.
+    changed: set[str] | None = None
 
     def feed(self, envelope: Envelope) -> None:
         self.read += 1
@@ -71,6 +73,8 @@ class Replay:
             return
         apply_changes(self.table, result.changes)
         self.folded += bool(result.changes)
+        if self.changed is not None:
+            self.changed.update(result.changes)
 
     def entries_of(self, facility_id: str | None) -> tuple[str, list[tuple[str, Entry]]]:
         """The chosen facility and its entries; a ReplayError names the choices."""

@@ -7,28 +7,39 @@ those p events exactly when every one of them is at or before T on the axis
 asked for (recorded or occurred). The latest such snapshot is taken and the
 events after it are fed with the usual filter, so the answer equals a full
 replay: same table, same counts of events read, folded and skipped.
-Entries are immutable, so a snapshot is a shallow copy of the table.
+
+Memory stays small over a long history: a snapshot keeps only the entries
+that changed since the one before it, and every `full_every`-th keeps the
+whole table (entries are immutable, so that is a shallow copy); a table is
+rebuilt from the nearest whole one and the changes after it. The events are
+kept encoded, each block of `every` compressed once it is full, and decoded
+only when a replay feeds them.
 """
 
 from __future__ import annotations
 
+import zlib
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from events.envelope import Envelope
+from events.envelope import Envelope, decode, encode
 from projections.entries import Entry
+from projections.guarded import apply_changes
 from projections.profile import DEFAULT_PROFILE, FacilityProfile
 from projections.replay import Order, Replay
 
-EVERY = 1000
+EVERY = 250
+FULL_EVERY = 40
 
 
 @dataclass(frozen=True)
 class Snapshot:
     count: int  # events before it, in store order
-    table: dict[str, Entry]
+    position: int  # store position of the last of them
+    changes: dict[str, Entry | None]  # since the snapshot before it
+    table: dict[str, Entry] | None  # the whole table, every FULL_EVERY-th snapshot
     facilities: frozenset[str]
     folded: int
     skipped: int
@@ -42,7 +53,8 @@ class ReplayIndex:
 
     profile_for: Callable[[str], FacilityProfile] = lambda facility_id: DEFAULT_PROFILE
     every: int = EVERY
-    events: list[Envelope] = field(default_factory=list)
+    full_every: int = FULL_EVERY
+    count: int = 0  # events kept, in store order
     snapshots: list[Snapshot] = field(default_factory=list)
     _running: Replay | None = None
     _latest: dict[str, datetime] = field(default_factory=dict)
@@ -51,35 +63,56 @@ class ReplayIndex:
     # Per block of `every` events: the earliest time on each axis and the
     # facilities it holds, so a replay skips blocks wholly after its instant.
     _blocks: list[tuple[dict[str, datetime], set[str]]] = field(default_factory=list)
+    # The events of each full block, encoded, one a line, compressed; then the block being filled.
+    _sealed: list[bytes] = field(default_factory=list)
+    _filling: list[bytes] = field(default_factory=list)
 
     def extend(self, envelopes: Iterable[Envelope]) -> None:
-        running = self._running or Replay(profile_for=self.profile_for)
+        running = self._running or Replay(profile_for=self.profile_for, changed=set())
         self._running = running
         for envelope in envelopes:
             running.feed(envelope)
-            if len(self.events) % self.every == 0:
+            if self.count % self.every == 0:
                 self._blocks.append(({}, set()))
-            self.events.append(envelope)
+            self.count += 1
+            self._filling.append(encode(envelope))  # JSON: never a raw line break inside
             earliest, facilities = self._blocks[-1]
             facilities.add(envelope.facility_id)
             for axis, moment in (("recorded", envelope.recorded_at), ("occurred", envelope.occurred_at)):
                 self._latest[axis] = max(self._latest.get(axis, moment), moment)
                 earliest[axis] = min(earliest.get(axis, moment), moment)
-            if len(self.events) % self.every == 0:
-                self._keep(running)
+            if self.count % self.every == 0:
+                self._sealed.append(zlib.compress(b"\n".join(self._filling), 1))
+                self._filling = []
+                self._keep(running, envelope.position)
 
-    def _keep(self, running: Replay) -> None:
+    def _keep(self, running: Replay, position: int) -> None:
+        assert running.changed is not None
+        whole = len(self.snapshots) % self.full_every == 0
         snapshot = Snapshot(
-            count=len(self.events),
-            table=dict(running.table),
+            count=self.count,
+            position=position,
+            changes={key: running.table.get(key) for key in running.changed},
+            table=dict(running.table) if whole else None,
             facilities=frozenset(running.facilities),
             folded=running.folded,
             skipped=running.skipped,
             latest=dict(self._latest),
         )
+        running.changed = set()
         self.snapshots.append(snapshot)
         for axis in self._keys:
             self._keys[axis].append(snapshot.latest[axis])
+
+    def table_at(self, number: int) -> dict[str, Entry]:
+        """The whole table of snapshot `number` (a fresh dict)."""
+        whole = number - number % self.full_every
+        table = self.snapshots[whole].table
+        assert table is not None
+        table = dict(table)
+        for snapshot in self.snapshots[whole + 1 : number + 1]:
+            apply_changes(table, snapshot.changes)
+        return table
 
     def replay(self, at: datetime, by: Order = "recorded") -> Replay:
         """What `Replay(at=at, by=by)` fed every event would hold."""
@@ -88,18 +121,23 @@ class ReplayIndex:
         start = 0
         if usable:
             snapshot = self.snapshots[usable - 1]
-            replay.table = dict(snapshot.table)
+            replay.table = self.table_at(usable - 1)
             replay.facilities = set(snapshot.facilities)
             replay.read, replay.folded, replay.skipped = snapshot.count, snapshot.folded, snapshot.skipped
             start = snapshot.count
         for block in range(start // self.every, len(self._blocks)):
-            begin, end = block * self.every, min(len(self.events), (block + 1) * self.every)
+            begin, end = block * self.every, min(self.count, (block + 1) * self.every)
             earliest, facilities = self._blocks[block]
             if earliest[by] > at:
                 # Nothing in it is folded: only counted, as a full replay would.
                 replay.read += end - max(begin, start)
                 replay.facilities |= facilities
                 continue
-            for envelope in self.events[max(begin, start) : end]:
-                replay.feed(envelope)
+            for raw in self._events_of(block)[max(begin, start) - begin :]:
+                replay.feed(decode(raw))
         return replay
+
+    def _events_of(self, block: int) -> list[bytes]:
+        if block < len(self._sealed):
+            return zlib.decompress(self._sealed[block]).split(b"\n")
+        return self._filling

@@ -10,7 +10,7 @@ event was.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from events.board import (
@@ -58,13 +58,31 @@ def board_snapshot(
     if summary is not None:
         board.append(CapacityChange(id="ed", value=capacity.capacity_value(summary, profile, at)))
     buckets = {e.day: e for e in values if isinstance(e, DayBucket)}
+    board.extend(metric_entities(summary, buckets, profile, at))
+    return board
+
+
+def metric_days(when: datetime, profile: FacilityProfile) -> list[str]:
+    """The days whose buckets the flow metrics at `when` read."""
+    return days_back(profile.day_of(when), 2)
+
+
+def metric_entities(
+    summary: FacilitySummary | None,
+    buckets: Mapping[str, DayBucket | None],
+    profile: FacilityProfile,
+    at: datetime | None = None,
+) -> list[EntityChange]:
+    """The flow metrics ("today", rolling 24 h) once the fold has published them: at `at`
+    when given (both share the board's instant), else at the event times the
+    summary recorded for each. `buckets` holds at least `metric_days`."""
+    board: list[EntityChange] = []
     for name, published_at, entity in (
         ("today", summary.metrics_at if summary else None, metrics.today_entity),
         ("rolling24h", summary.rolling_at if summary else None, metrics.rolling_entity),
     ):
-        # Both windows share the board's instant when one is asked for.
         when = at if at is not None and published_at is not None else published_at
         if when is not None:
-            wanted = {d: buckets.get(d) for d in days_back(profile.day_of(when), 2)}
+            wanted = {d: buckets.get(d) for d in metric_days(when, profile)}
             board.append(MetricsChange(id=name, value=entity(wanted, when, profile)))
     return board

@@ -34,6 +34,7 @@ from events.board import DeadLetterNote, EntityChange, encode_board
 from events.deadletter import DeadLetter, encode_dead_letter
 from events.envelope import Envelope, decode
 from projections import board_stream as bs
+from projections.board_clock import ticked
 from projections.facility_entries import facility_items
 from projections.guarded import failure_reason
 
@@ -67,6 +68,10 @@ class LiveFold:
         self._resumed: set[str] = set()
         # Last seq per facility already on the board topic (read at start).
         self.published: dict[str, int] = {}
+        # Told of every board message sent (the board clock keeps what each board shows).
+        self.watchers: list[Callable[[Any], None]] = []
+        # The board clock's instant for a facility, when the clock runs.
+        self.clock_instant: Callable[[str], datetime] | None = None
 
     def on_rebalance(self, published: dict[str, int]) -> None:
         self._resumed.clear()
@@ -156,10 +161,24 @@ class LiveFold:
         self._write({mark: raw})
         await self._publish(cursor, bs.alert(cursor))
 
-    async def _publish(self, cursor: bs.BoardCursor, changes: list[EntityChange]) -> None:
+    async def publish_at(self, facility_id: str, changes: list[EntityChange], at: datetime) -> None:
+        """Board values re-evaluated at `at` (`projections.board_clock`) as the
+        facility's next message; only the cursor is written."""
+        cursor = self._stored_cursor(facility_id)
+        if cursor is None:
+            return
+        cursor = ticked(self._resume(cursor), at)
+        self._put(bs.cursor_key(facility_id), bs.encode_cursor(cursor))
+        await self._publish(cursor, changes, at)
+
+    def read(self, keys: list[str]) -> dict[str, Any]:
+        """The fold's entries at `keys` (None where absent)."""
+        return {key: self._entry(key) for key in keys}
+
+    async def _publish(self, cursor: bs.BoardCursor, changes: list[EntityChange], at: datetime | None = None) -> None:
         timezone = self.profile_for(cursor.facility_id).timezone
         if bs.snapshot_due(cursor.seq, self.snapshot_every):
-            await self._send(bs.snapshot(cursor, self._entities(cursor), timezone))
+            await self._send(bs.snapshot(cursor, self._entities(cursor, at), timezone))
         else:
             await self._send(bs.delta(cursor, changes, timezone))
 
@@ -172,9 +191,11 @@ class LiveFold:
             if cursor is None or cursor.partition != partition:
                 continue
             cursor = self._resume(cursor)
-            cursor = bs.renumbered(msgspec.structs.replace(cursor, pending={}))
+            # With a board clock, the snapshot is the board at its instant.
+            at = self.clock_instant(facility_id) if self.clock_instant else None
+            cursor = bs.renumbered(msgspec.structs.replace(cursor, pending={}, as_of=at or cursor.as_of))
             self._put(bs.cursor_key(facility_id), bs.encode_cursor(cursor))
-            await self._send(bs.snapshot(cursor, self._entities(cursor), self.profile_for(facility_id).timezone))
+            await self._send(bs.snapshot(cursor, self._entities(cursor, at), self.profile_for(facility_id).timezone))
 
     # --- table access -------------------------------------------------------
 
@@ -231,14 +252,16 @@ class LiveFold:
             else:
                 self._put(key, raw)
 
-    def _entities(self, cursor: bs.BoardCursor) -> list:
+    def _entities(self, cursor: bs.BoardCursor, at: datetime | None = None) -> list:
         items = (
             (key, self.fold.decode_entry(raw))
             for key, raw in facility_items(self.entries, cursor.partition, cursor.facility_id)
             if not bs.is_worker_key(key)
         )
-        return [*self.fold.board_snapshot(items, self.profile_for(cursor.facility_id)), *bs.alert(cursor)]
+        return [*self.fold.board_snapshot(items, self.profile_for(cursor.facility_id), at), *bs.alert(cursor)]
 
     async def _send(self, message: Any) -> None:
         self.counts[message.type] += 1
+        for watch in self.watchers:
+            watch(message)
         await self.board_topic.send(key=message.facility_id.encode(), value=encode_board(message))

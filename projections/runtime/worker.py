@@ -23,6 +23,7 @@ from typing import Any, TypedDict
 from base.private_files import private_dir
 from base.settings import Settings
 from projections.profile import facility_profiles
+from projections.runtime.board_clock import BoardClock
 from projections.runtime.board_tail import last_published_seqs
 from projections.runtime.changelog_flush import flush_fully_before_commit
 from projections.runtime.first_start import rewind_uncommitted
@@ -154,13 +155,17 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
         profile_for=facility_profiles(settings),
         deadletter_topic=deadletter,
     )
+    clock = BoardClock(live, settings.board_refresh_seconds)
+    clock.install(app, requests, topics.ed)
 
     # --- agents ---------------------------------------------------------------
     @app.agent(sources, name="project")
     async def project(stream: Any) -> None:
         async for event in stream.events():
             message = event.message
-            if message.topic == requests.get_topic_name():
+            if message.topic == requests.get_topic_name() and clock.is_tick(message.key):
+                await clock.on_tick(message.partition)
+            elif message.topic == requests.get_topic_name():
                 wanted = message.value.decode() if message.value else None
                 await live.publish_snapshots(message.partition, wanted)
             else:

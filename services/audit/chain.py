@@ -198,3 +198,15 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         links = self.chain.links(bytes(row["hash"]) if row else GENESIS, ids or [], stored_events)
         curs.executemany(self._insert_link, links)
         return ids
+
+
+def link_at(app: Any, position: int) -> bytes | None:
+    """The chain's link at store position `position`, None if the store holds
+    none there. Each link covers every event up to it, so an unchanged link
+    means an unchanged history up to that position."""
+    with app.recorder.datastore.transaction(commit=False) as cursor:
+        cursor.execute(f"SELECT hash FROM {CHAIN_TABLE} WHERE notification_id = {int(position)}")
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return bytes(row["hash"] if isinstance(row, dict) else row[0])

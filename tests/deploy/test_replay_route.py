@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from base.auth import mint_token
 from deploy.server import build_app
+from events.catalogue import Person
 from projections.profile import facility_profiles
 from projections.replay import Replay, board_view, store_envelopes
 from services.audit.access import access_log
@@ -85,3 +86,49 @@ def test_the_access_log_timeline_and_chain_state_are_for_auditors_and_audited(sq
 
         chain = client.get("/audit/chain", params={"facility": "fac-1"}, headers=auditor).json()
         assert chain["state"] == "intact" and chain["verified_up_to"] >= 1
+
+
+def test_a_store_that_no_longer_holds_the_history_read_rebuilds_the_snapshots(tmp_path):
+    """The server's snapshots are checked against the store's hash chain before
+    each answer: a store that now holds another history at the same positions
+    (restored from another copy) is read again, never answered from snapshots
+    of the old one."""
+    from base.settings import Settings
+    from deploy.replay_route import History
+    from services.hospital import Hospital
+    from tests.conftest import Clock
+
+    def store(name: str, visits: list[str]) -> Hospital:
+        app = Hospital(Settings(data_dir=tmp_path / name, event_store="sqlite"))
+        clock = Clock()
+        app.register_bed(clock.meta(), "ED-1", unit="ED-A")
+        for visit in visits:
+            app.arrive(clock.meta(role="registrar"), visit, Person(age_years=30, sex="F"))
+        return app
+
+    first, second = store("first", ["V1", "V2", "V3"]), store("second", ["W1", "W2", "W3"])
+    try:
+        settings = Settings(data_dir=tmp_path / "first", event_store="sqlite")
+        history = History(settings, first)
+        at = datetime(2030, 1, 1, tzinfo=UTC)
+        before = history.at("fac-1", at, "recorded")
+        assert history.rebuilds == 0 and len(before["waiting"]) == 3
+        assert history.at("fac-1", at, "recorded") == before  # same store: answered from the snapshots
+
+        history.hospital = second  # same positions, other events
+        after = history.at("fac-1", at, "recorded")
+
+        assert history.rebuilds == 1
+        replay = Replay(at=at, by="recorded", profile_for=history.profile_for)
+        for envelope in store_envelopes(second):
+            replay.feed(envelope)
+        facility, entries = replay.entries_of("fac-1")
+        assert {k: after[k] for k in ("waiting", "beds", "capacity")} == {
+            k: v
+            for k, v in board_view(facility, entries, at, history.profile_for(facility)).items()
+            if k in ("waiting", "beds", "capacity")
+        }
+        assert {row["visit_number"] for row in after["waiting"]} == {"W1", "W2", "W3"}
+    finally:
+        first.close()
+        second.close()

@@ -1,5 +1,6 @@
 """Replay from the nearest snapshot equals a full replay, at any instant, on
-either time axis, with events documented late."""
+either time axis, with events documented late, whichever snapshots keep the
+whole table and which only their changes."""
 
 from __future__ import annotations
 
@@ -35,10 +36,17 @@ def late_story(plays, late: list[int]) -> list:
 
 
 @fast
-@given(moves, st.lists(st.integers(0, 600), min_size=1, max_size=5), st.integers(-60, 4000), st.integers(1, 9))
-def test_replay_from_the_nearest_snapshot_equals_a_full_replay(plays, late, minute, every):
+@given(
+    moves,
+    st.lists(st.integers(0, 600), min_size=1, max_size=5),
+    st.integers(-60, 4000),
+    st.integers(1, 9),
+    st.integers(1, 4),
+)
+def test_replay_from_the_nearest_snapshot_equals_a_full_replay(plays, late, minute, every, full_every):
     envelopes = late_story(plays, late)
-    index = ReplayIndex(every=every)
+    # Snapshots every `every` events, a whole table every `full_every` of them.
+    index = ReplayIndex(every=every, full_every=full_every)
     half = len(envelopes) // 2
     index.extend(envelopes[:half])
     index.extend(envelopes[half:])  # events recorded since are added as they come

@@ -25,6 +25,9 @@ def worker_settings(tmp_path, topic_prefix: str, kafka_bootstrap: str) -> Settin
         topic_prefix=topic_prefix,
         worker_id=f"{topic_prefix}-projections",
         board_snapshot_every=40,
+        # The clock off: these tests compare boards with the fold as of its
+        # last event (test_board_clock_live turns it on).
+        board_refresh_seconds=0,
     )
     asyncio.run(prepare_topics(settings))
     return settings

@@ -33,6 +33,7 @@ def worker_env(settings: Settings) -> dict[str, str]:
         "EDFLOW_WORKER_ID": settings.worker_id,
         "EDFLOW_TABLE_STORE": settings.table_store,
         "EDFLOW_BOARD_SNAPSHOT_EVERY": str(settings.board_snapshot_every),
+        "EDFLOW_BOARD_REFRESH_SECONDS": str(settings.board_refresh_seconds),
     }
 
 
