@@ -30,7 +30,7 @@ from services.api import (
     scheduling_reports,
 )
 from services.api.limits import BODY_METHODS, BodyLimits
-from services.api.schemas import BODY_RESPONSES
+from services.api.replies import BODY_RESPONSES
 from services.hospital import Hospital
 
 API_PREFIX = "/api/v1/facilities/{facility_id}"

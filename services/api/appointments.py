@@ -8,18 +8,8 @@ from fastapi import APIRouter, Path, Request
 
 from events.catalogue import Contact, Coverage, Person
 from services.api.deps import Command, HospitalDep, Reader
-from services.api.schemas import (
-    ERROR_RESPONSES,
-    PAYER_RESPONSES,
-    Book,
-    CommandBody,
-    Correction,
-    OutcomeOut,
-    PayerCheckOut,
-    RequestVerification,
-    Reschedule,
-    VerificationResult,
-)
+from services.api.replies import ERROR_RESPONSES, PAYER_RESPONSES, OutcomeOut, PayerCheckOut
+from services.api.schemas import Book, CommandBody, Correction, RequestVerification, Reschedule, VerificationResult
 from services.api.views import appointment_view
 from services.application import Idempotency, Outcome
 from services.errors import NoPayerLink

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from services.api.deps import Command, HospitalDep, Reader
-from services.api.schemas import ERROR_RESPONSES, BlockBed, CommandBody, OutcomeOut, RegisterBed
+from services.api.replies import ERROR_RESPONSES, OutcomeOut
+from services.api.schemas import BlockBed, CommandBody, RegisterBed
 from services.api.views import bed_view
 
 router = APIRouter(prefix="/beds", tags=["beds"], responses=ERROR_RESPONSES)

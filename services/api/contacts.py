@@ -14,7 +14,8 @@ from base.input_bounds import MAX_NOTE_CHARS
 from events.catalogue import ContactChannel, ContactDirection, ContactOutcome
 from services.access.contacts import ContactLog
 from services.api.deps import Command, HospitalDep, ReadAccess, Reader
-from services.api.schemas import ERROR_RESPONSES, PLAIN, CommandBody, Correction, Key, Name, OutcomeOut, Plain
+from services.api.replies import ERROR_RESPONSES, OutcomeOut
+from services.api.schemas import PLAIN, CommandBody, Correction, Key, Name, Plain
 from services.errors import NotFound
 
 router = APIRouter(tags=["contacts"], responses=ERROR_RESPONSES)

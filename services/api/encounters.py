@@ -11,9 +11,8 @@ from base.settings import Settings
 from base.stay_codes import stay_code, stay_code_key
 from events.catalogue import PatientDetailsUpdated, Person
 from services.api.deps import Command, HospitalDep, Reader, get_settings
+from services.api.replies import ERROR_RESPONSES, ArrivalOut, OutcomeOut
 from services.api.schemas import (
-    ERROR_RESPONSES,
-    ArrivalOut,
     Arrive,
     AssignBed,
     AssignNurse,
@@ -22,7 +21,6 @@ from services.api.schemas import (
     Correction,
     DecideAdmit,
     Discharge,
-    OutcomeOut,
     Triage,
     UpdateDetails,
     Ventilation,

@@ -17,16 +17,8 @@ from events.catalogue import Contact, Coverage, Person, Sex
 from services.api.contacts import Mrn
 from services.api.deps import Command, HospitalDep, Reader
 from services.api.query_types import IsoDate
-from services.api.schemas import (
-    ERROR_RESPONSES,
-    CommandBody,
-    ContactIn,
-    CoverageIn,
-    Name,
-    OutcomeOut,
-    Text,
-    one_of_set,
-)
+from services.api.replies import ERROR_RESPONSES, OutcomeOut
+from services.api.schemas import CommandBody, ContactIn, CoverageIn, Name, Text, one_of_set
 from services.errors import Invalid
 from services.patients.view import patient_view, search_result
 

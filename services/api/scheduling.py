@@ -13,6 +13,7 @@ from services.access.schedule_commands import MAX_QUERY_DAYS
 from services.access.waitlist_commands import parse_scope
 from services.api.deps import Command, HospitalDep, Reader
 from services.api.query_types import IsoDate
+from services.api.replies import ERROR_RESPONSES, OutcomeOut
 from services.api.scheduling_schemas import (
     AcceptOffer,
     BlockTime,
@@ -22,7 +23,7 @@ from services.api.scheduling_schemas import (
     JoinWaitlist,
     Modify,
 )
-from services.api.schemas import ERROR_RESPONSES, CommandBody, Correction, OutcomeOut
+from services.api.schemas import CommandBody, Correction
 from services.errors import NotFound
 
 router = APIRouter(tags=["scheduling"], responses=ERROR_RESPONSES)

@@ -19,8 +19,8 @@ from events.work_queue import QueueAppointment
 from services.access.schedule_commands import MAX_QUERY_DAYS
 from services.api.deps import ReadAccess, Reader
 from services.api.query_types import IsoDate
+from services.api.replies import ERROR_RESPONSES
 from services.api.scheduling_reports import queue_reader
-from services.api.schemas import ERROR_RESPONSES
 from services.bounds import refused_as_invalid
 from services.errors import Invalid, NotFound
 

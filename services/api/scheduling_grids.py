@@ -16,9 +16,9 @@ from services.access.grids import GridRow, draw_rows
 from services.access.schedule_commands import MAX_QUERY_DAYS
 from services.api.deps import Reader
 from services.api.query_types import IsoDate
+from services.api.replies import ERROR_RESPONSES
 from services.api.scheduling import ResourceId
 from services.api.scheduling_directory import appointments_between, check_span, facility_file, item
-from services.api.schemas import ERROR_RESPONSES
 from services.errors import NotFound
 
 router = APIRouter(tags=["scheduling"], responses=ERROR_RESPONSES)

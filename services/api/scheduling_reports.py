@@ -16,7 +16,7 @@ from services.access.reports import SCHEDULE_COLUMNS, STATS_COLUMNS, Period, sch
 from services.access.work_queue_view import view
 from services.api.deps import ReadAccess, Reader
 from services.api.query_types import IsoDate, IsoDateTime
-from services.api.schemas import ERROR_RESPONSES
+from services.api.replies import ERROR_RESPONSES
 from services.bounds import refused_as_invalid
 from services.errors import Invalid
 

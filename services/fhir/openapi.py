@@ -38,7 +38,7 @@ OPERATION_OUTCOME = {
     },
 }
 # A malformed id in the path is refused before the FHIR route runs, in the
-# command API's error body (`services.api.schemas.ErrorOut`).
+# command API's error body (`services.api.replies.ErrorOut`).
 API_ERROR = {
     "type": "object",
     "required": ["error"],

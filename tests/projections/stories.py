@@ -14,7 +14,6 @@ from msgspec import to_builtins
 
 from events.catalogue import (
     AdmitDecided,
-    AppointmentBooked,
     ArrivalCancelled,
     BedAssigned,
     BedBlocked,
@@ -288,20 +287,3 @@ class Story:
 def board_of(table: Mapping[str, Entry], profile: FacilityProfile = DEFAULT_PROFILE) -> dict[tuple[str, str], Any]:
     """The board a snapshot of `table` publishes, as the JSON a consumer reads."""
     return {(c.kind, c.id): to_builtins(c.value) for c in board_snapshot(table.items(), profile)}
-
-
-def book_appointment(story: Story, appointment: uuid.UUID, day: int, department: str = "orthopedics") -> None:
-    """A procedure at 15:00 UTC on `day` March 2026."""
-    start = datetime(2026, 3, day, 15, 0, tzinfo=UTC)
-    story.record(
-        appointment,
-        AppointmentBooked(
-            patient=Person(given_name="Li", family_name="Wu"),
-            provider_id="ortho-sato",
-            department=department,
-            appointment_type="outpatient-procedure",
-            start=start,
-            end=start + timedelta(hours=1),
-        ),
-        "Appointment",
-    )
