@@ -34,7 +34,7 @@ def test_requests_are_logged_by_route_template(client: TestClient, caplog):
     client.get("/fhir/R4/demo/Coverage", params={"patient": "MRN-777"})
     client.get("/fhir/R4/demo/Encounter/MRN-777")
     client.get("/api/v1/facilities/demo/beds/MRN-777")
-    client.get("/api/v1/facilities/demo/patients/MRN-777", params={"name": "Quasimodo"})
+    client.get("/api/v1/facilities/demo/no-such-things/MRN-777", params={"name": "Quasimodo"})
     lines = [r.getMessage() for r in caplog.records if r.name == "edflow.http"]
     assert [line.split(" - ", 1)[1].rsplit(" ", 1)[0] for line in lines] == [
         '"GET /fhir/R4/{facility_id}/Coverage" 200',
