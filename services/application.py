@@ -26,7 +26,7 @@ from services.audit.chain import ChainWriter
 from services.errors import ConcurrentChange, DomainError, IdempotencyKeyReused, NotFound
 from services.group_commit import GroupCommit
 from services.recording import FlowAggregate, Meta, MsgspecTranscoder
-from services.store_env import store_environment
+from services.store_env import created_despite_others, store_environment
 from services.unit_of_work import OpenUnits, UnitOfWork, collect
 
 ID_NAMESPACE = uuid.UUID("0b7f6d1e-0d5c-4f57-a1a8-7a3c8f0a2d11")
@@ -131,6 +131,9 @@ class HospitalBase(Application):
             chain.configure(settings)
         self.group_commit = GroupCommit(self.events.put)
         self.units = OpenUnits()
+
+    def construct_recorder(self) -> Any:
+        return created_despite_others(super().construct_recorder)
 
     def save(
         self, *objs: MutableOrImmutableAggregate[Any] | DomainEventProtocol[Any] | None, **kwargs: Any

@@ -21,6 +21,7 @@ from eventsourcing.persistence import IntegrityError, Notification, Tracking
 from base.store_log import page_after, to_envelope
 from events.envelope import Envelope, encode
 from events.topics import Topics
+from services.store_env import created_despite_others
 
 RELAY_NAME = "kafka-relay"
 log = logging.getLogger("edflow.relay")
@@ -79,7 +80,7 @@ class Relay:
         self.producer = producer
         self.topics = topics
         self.batch_size = batch_size
-        self.tracking = app.factory.tracking_recorder()
+        self.tracking = created_despite_others(app.factory.tracking_recorder)
         self.position: int | None = None
         self._read_ahead: tuple[int, asyncio.Future[Batch | None]] | None = None
 

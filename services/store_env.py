@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import unquote, urlparse
+
+from eventsourcing.persistence import IntegrityError, InternalError
 
 from base.private_files import private_dir, private_file, tighten
 from base.settings import Settings
+
+T = TypeVar("T")
 
 
 def store_environment(settings: Settings) -> dict[str, str]:
@@ -42,3 +50,19 @@ def store_environment(settings: Settings) -> dict[str, str]:
     if settings.cipher_key:
         env.update(CIPHER_TOPIC="eventsourcing.cryptography:AESCipher", CIPHER_KEY=settings.cipher_key)
     return env
+
+
+def created_despite_others(create: Callable[[], T], attempts: int = 6) -> T:
+    """`create` (a recorder: it creates its tables, types and functions), tried
+    again when it collides with another process opening the same PostgreSQL
+    store at the same moment: two that replace one function fail with "tuple
+    concurrently updated", two that create one table with a unique violation.
+    The other process has done the work, so the next try passes."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return create()
+        except (InternalError, IntegrityError):
+            if attempt == attempts:
+                raise
+            time.sleep(0.05 * attempt + random.uniform(0, 0.1))
+    raise AssertionError("unreachable")

@@ -57,7 +57,8 @@ class Site:
             event_store="postgres" if self.postgres_dsn else "sqlite",
             postgres_dsn=self._scratch_database(),
         )
-        self.say(f"cluster at {self.cluster.bootstrap}; store: {self.settings.event_store}")
+        store = f"postgres, database {self._database}" if self.postgres_dsn else "sqlite"
+        self.say(f"cluster at {self.cluster.bootstrap}; store: {store}")
         self.edflow("topics", "create")
         self.edflow("facility", "load")
         for name in ("a", "b"):

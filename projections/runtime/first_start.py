@@ -23,8 +23,9 @@ from base.settings import Settings
 log = logging.getLogger("edflow.worker")
 
 
-async def rewind_uncommitted(app: Any, settings: Settings, partitions: Iterable[Any]) -> list[Any]:
-    """Seek the partitions (faust TPs) without a committed offset to their beginning."""
+async def rewind_uncommitted(app: Any, settings: Settings, partitions: Iterable[Any]) -> dict[tuple[str, int], int]:
+    """Seek the partitions (faust TPs) without a committed offset to their
+    beginning; where each partition resumes, by (topic, partition)."""
     partitions = list(partitions)
     admin = kafka_clients.admin(settings)
     await admin.start()
@@ -37,11 +38,17 @@ async def rewind_uncommitted(app: Any, settings: Settings, partitions: Iterable[
         for tp in partitions
         if (found := committed.get(TopicPartition(tp.topic, tp.partition))) is None or found.offset < 0
     ]
+    starts = {
+        (tp.topic, tp.partition): found.offset
+        for tp in partitions
+        if (found := committed.get(TopicPartition(tp.topic, tp.partition))) is not None and found.offset >= 0
+    }
     if fresh:
         log.info("no committed offset for %d partitions; reading them from the beginning", len(fresh))
         for tp, offset in (await _beginnings(settings, fresh)).items():
             await app.consumer.seek(tp, offset)
-    return fresh
+            starts[(tp.topic, tp.partition)] = offset
+    return starts
 
 
 async def _beginnings(settings: Settings, partitions: list[Any]) -> dict[Any, int]:

@@ -12,7 +12,9 @@ changes nothing and publishes nothing. faust's exactly-once mode is not used
 `table_state` (rebuild tables from changelogs after a crash), `changelog_flush`
 (commit offsets only after table writes are out), `first_start` (read
 never-committed partitions from the start), `board_tail` (number on after the
-last published seq) and the cursor's pending writes (`live_fold`).
+last published seq), the cursor's pending writes (`live_fold`) and
+`offset_guard` (fold each partition in offset order without a hole, commit
+nothing past it, whatever faust hands over around a rebalance).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from projections.runtime.board_tail import last_published_seqs
 from projections.runtime.changelog_flush import flush_fully_before_commit
 from projections.runtime.first_start import rewind_uncommitted
 from projections.runtime.live_fold import LiveFold
+from projections.runtime.offset_guard import install as install_offset_guard
 from projections.runtime.topics import changelog_topic
 
 log = logging.getLogger("edflow.worker")
@@ -96,6 +99,7 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
     )
 
     flush_fully_before_commit(app)
+    guard = install_offset_guard(app, (topics.ed, topics.access))
 
     # --- topics ---------------------------------------------------------------
     sources = app.topic(
@@ -168,8 +172,9 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
             elif message.topic == requests.get_topic_name():
                 wanted = message.value.decode() if message.value else None
                 await live.publish_snapshots(message.partition, wanted)
-            else:
+            elif await guard.admit(message.topic, message.partition, message.offset):
                 await live.on_event_record(message.topic, message.partition, message.offset, message.value)
+                guard.folded(message.topic, message.partition, message.offset)
 
     @entries.on_recover
     async def resume_after_recovery() -> None:
@@ -183,7 +188,7 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
 
     async def start_streams_and_snapshots() -> None:
         assigned = app.consumer.assignment()
-        await rewind_uncommitted(app, settings, [tp for tp in assigned if tp.topic in sources.topics])
+        guard.reset(await rewind_uncommitted(app, settings, [tp for tp in assigned if tp.topic in sources.topics]))
         # Every facility of every partition we own gets a snapshot, so late
         # or out-of-sync board consumers can rebuild.
         owned = sorted(tp.partition for tp in assigned if tp.topic == topics.ed)
@@ -193,6 +198,10 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
             await requests.send(value=b"", partition=partition)
 
     # --- timers ---------------------------------------------------------------
+    @app.timer(interval=1.0)
+    async def reread_skipped_records() -> None:
+        await guard.recheck()
+
     reported: dict[str, int] = {}
 
     @app.timer(interval=1.0)

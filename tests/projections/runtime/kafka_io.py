@@ -145,6 +145,9 @@ class WorkerProcess:
                 raise TimeoutError(f"worker never logged {text!r}:\n{self.log()[-3000:]}")
             time.sleep(0.2)
 
+    def signal(self, signum: int) -> None:
+        self._started().send_signal(signum)
+
     def kill(self) -> None:
         process = self._started()
         process.send_signal(signal.SIGKILL)
