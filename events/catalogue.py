@@ -1,8 +1,9 @@
 """The event catalogue: every fact edflow records, as a typed class.
 
 The facts live by context: `events.common` (the `Fact` base, `Person`),
-`events.ed` (visits and beds) and `events.access` (appointments, calendars,
-insurance, waitlist, the contact log). This module names them all, in one place, and groups
+`events.ed` (visits and beds), `events.placement` (bed requests and
+inpatient beds) and `events.access` (appointments, calendars, insurance,
+waitlist, the contact log). This module names them all, in one place, and groups
 them by the topic and aggregate they travel on.
 
 The class name is the event's published `type` and its stored tag: renaming a
@@ -90,9 +91,29 @@ from events.ed import (
     VentilationStarted,
     VentilationStopped,
 )
+from events.placement import (
+    INPATIENT_BED_FACTS,
+    NO_NEEDS,
+    REQUEST_FACTS,
+    AdmissionCancelled,
+    BedNeeds,
+    BedRequestCancelled,
+    BedRequestChanged,
+    BedRequested,
+    InpatientBedAssigned,
+    InpatientBedOccupied,
+    InpatientBedPrepared,
+    InpatientBedReady,
+    InpatientBedReleased,
+    InpatientBedReserved,
+    Isolation,
+    RequestedLevel,
+    RequestState,
+)
 
 __all__ = [
     "ALL_FACTS",
+    "AdmissionCancelled",
     "AdmitDecided",
     "AppointmentBooked",
     "AppointmentCancelled",
@@ -109,9 +130,13 @@ __all__ = [
     "BedBlocked",
     "BedCleaned",
     "BedCleaningStarted",
+    "BedNeeds",
     "BedOccupied",
     "BedRegistered",
     "BedReleased",
+    "BedRequestCancelled",
+    "BedRequestChanged",
+    "BedRequested",
     "BedType",
     "BedUnblocked",
     "BedVacated",
@@ -128,12 +153,21 @@ __all__ = [
     "FACTS_BY_TYPE",
     "Fact",
     "HolidayDeclared",
+    "INPATIENT_BED_FACTS",
+    "InpatientBedAssigned",
+    "InpatientBedOccupied",
+    "InpatientBedPrepared",
+    "InpatientBedReady",
+    "InpatientBedReleased",
+    "InpatientBedReserved",
     "InsuranceRecheckNeeded",
     "InsuranceVerificationFailed",
     "InsuranceVerificationRequested",
     "InsuranceVerified",
+    "Isolation",
     "LevelOfCare",
     "NEEDS_CHECKLIST",
+    "NO_NEEDS",
     "PRE_OP_ITEMS",
     "PatientArrived",
     "PatientCheckedIn",
@@ -148,7 +182,10 @@ __all__ = [
     "ProviderAssigned",
     "ProviderTimeReleased",
     "ProviderTimeReserved",
+    "REQUEST_FACTS",
     "ReminderSent",
+    "RequestState",
+    "RequestedLevel",
     "ResourceKind",
     "RoomTimeReleased",
     "RoomTimeReserved",
@@ -185,6 +222,7 @@ ENCOUNTER_FACTS: tuple[type[Fact], ...] = (
     PatientDetailsUpdated,
     VentilationStarted,
     VentilationStopped,
+    *REQUEST_FACTS,
 )
 BED_FACTS: tuple[type[Fact], ...] = (
     BedRegistered,
@@ -227,5 +265,5 @@ SCHEDULING_FACTS: tuple[type[Fact], ...] = (
     PatientContacted,
     CallBackCancelled,
 )
-ALL_FACTS: tuple[type[Fact], ...] = ENCOUNTER_FACTS + BED_FACTS + SCHEDULING_FACTS
+ALL_FACTS: tuple[type[Fact], ...] = ENCOUNTER_FACTS + BED_FACTS + INPATIENT_BED_FACTS + SCHEDULING_FACTS
 FACTS_BY_TYPE: dict[str, type[Fact]] = {cls.__name__: cls for cls in ALL_FACTS}

@@ -35,6 +35,7 @@ from events.catalogue import (
     RoomTimeReleased,
     RoomTimeReserved,
 )
+from services.audit.placement_summaries import placement_summary
 
 # Events whose whole meaning is their type.
 PLAIN = {
@@ -116,4 +117,4 @@ def summary(fact: Any, bed: str | None = None) -> str:
             return f"pre-op {fact.item} done" + (f": {fact.note}" if fact.note else "")
         case ReminderSent():
             return f"reminder sent by {fact.channel}, {fact.lead_minutes} min ahead"
-    return PLAIN.get(type(fact).__name__, type(fact).__name__)
+    return placement_summary(fact) or PLAIN.get(type(fact).__name__, type(fact).__name__)

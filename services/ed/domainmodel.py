@@ -8,9 +8,11 @@ by the application and saved atomically.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from events.catalogue import (
+    REQUEST_FACTS,
+    AdmissionCancelled,
     AdmitDecided,
     ArrivalCancelled,
     BedAssigned,
@@ -36,6 +38,7 @@ from events.catalogue import (
     VentilationStarted,
     VentilationStopped,
 )
+from services.ed.placement_rules import request_after
 from services.errors import (
     BedNotAvailable,
     EncounterClosed,
@@ -46,6 +49,9 @@ from services.errors import (
 )
 from services.recording import FlowAggregate, Meta
 
+if TYPE_CHECKING:
+    from services.ed.placement_rules import BedRequest
+
 EncounterStatus = Literal["waiting", "roomed", "finished", "cancelled"]
 BedStatus = Literal["available", "occupied", "dirty", "cleaning", "blocked"]
 
@@ -53,6 +59,8 @@ BedStatus = Literal["available", "occupied", "dirty", "cleaning", "blocked"]
 class Encounter(FlowAggregate):
     TOPIC = "edflow:Encounter"
     ventilated = False  # set on arrival; the default keeps older cached states readable
+    # services.ed.placement_rules; not annotated: an annotation would make it a constructor field
+    bed_request = cast("BedRequest | None", None)
 
     class Created(FlowAggregate.Created):
         TOPIC = "edflow:Encounter.Created"
@@ -199,8 +207,14 @@ class Encounter(FlowAggregate):
                 self.ventilated = True
             case VentilationStopped():
                 self.ventilated = False
-            case PatientDetailsUpdated():
-                pass
+            case AdmissionCancelled():
+                self.admit_decided = False
+        if isinstance(fact, (*REQUEST_FACTS, *_CLOSING)):
+            self.bed_request = request_after(self.bed_request, fact)
+
+
+# Facts that close or reopen a visit, and so its bed request.
+_CLOSING = (PatientDischarged, PatientLeftWithoutBeingSeen, ArrivalCancelled, DischargeCancelled)
 
 
 class Bed(FlowAggregate):
