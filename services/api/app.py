@@ -23,6 +23,7 @@ from services.api import (
     docs,
     encounters,
     errors,
+    placement,
     scheduling,
     scheduling_directory,
     scheduling_reports,
@@ -88,7 +89,16 @@ def create_app(
     app.state.work_queue = work_queue(hospital) if work_queue is not None else None
     app.state.payer = payer  # None: insurance is verified by hand
     facility = APIRouter(prefix=API_PREFIX, dependencies=[Depends(_facility)])
-    for module in (encounters, beds, appointments, contacts, scheduling, scheduling_reports, scheduling_directory):
+    for module in (
+        encounters,
+        beds,
+        placement,
+        appointments,
+        contacts,
+        scheduling,
+        scheduling_reports,
+        scheduling_directory,
+    ):
         _check_every_route_has_permissions(module.router)
         _document_body_limits(module.router)
         facility.include_router(module.router)

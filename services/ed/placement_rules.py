@@ -10,7 +10,7 @@ free it) is read off the request before and after: see `bed_holding`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import msgspec
 from msgspec.structs import replace
@@ -37,9 +37,6 @@ from events.catalogue import (
 )
 from services.errors import BedNotAvailable, InvalidTransition
 from services.recording import FlowAggregate, Meta
-
-if TYPE_CHECKING:
-    from services.ed.domainmodel import Encounter
 
 OPEN = ("requested", "assigned", "ready")
 
@@ -111,6 +108,17 @@ def request_after(request: BedRequest | None, fact: Fact) -> BedRequest | None:
 
 
 # --- decisions on the visit ---------------------------------------------------
+
+
+class Encounter(Protocol):
+    """What the rules read and call on `services.ed.domainmodel.Encounter`."""
+
+    admit_decided: bool
+    bed_request: BedRequest | None
+
+    def _check_open_move(self, meta: Meta, what: str) -> None: ...
+
+    def _record(self, fact: Fact, meta: Meta) -> None: ...
 
 
 def _open_request(encounter: Encounter, meta: Meta, what: str) -> BedRequest:
