@@ -103,7 +103,8 @@ def request_after(request: BedRequest | None, fact: Fact) -> BedRequest | None:
         case DischargeCancelled():
             if request.state != "left":
                 return request
-            return replace(request, state="ready" if request.ready else "assigned")
+            back: RequestState = "requested" if request.bed_id is None else "ready" if request.ready else "assigned"
+            return replace(request, state=back)
     return request
 
 

@@ -14,7 +14,6 @@ from msgspec import to_builtins
 
 from events.catalogue import (
     AdmitDecided,
-    AppointmentBooked,
     ArrivalCancelled,
     BedAssigned,
     BedBlocked,
@@ -42,6 +41,7 @@ from events.envelope import Actor, Envelope, event_id_for
 from projections.entries import Entry
 from projections.profile import DEFAULT_PROFILE, FacilityProfile
 from projections.snapshot import board_snapshot
+from tests.projections import placement_story
 
 START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 # An impossible move falls through to the next possible one in this order.
@@ -63,6 +63,7 @@ MOVES = (
     "unblock",
     "register_bed",
     "ventilate",
+    *placement_story.MOVES,
 )
 # How often each move is drawn: a busy floor, with corrections now and then.
 WEIGHTED_MOVES = (
@@ -88,6 +89,8 @@ class Story:
     versions: dict[uuid.UUID, int] = field(default_factory=dict)
     beds: dict[str, dict] = field(default_factory=dict)  # bed_id -> {id, status, encounter, before}
     visits: dict[uuid.UUID, dict] = field(default_factory=dict)  # id -> {status, bed, provider, admitted, discharged}
+    # Inpatient beds with a record: bed_id -> {id, status, encounter} (tests/projections/placement_story.py)
+    inpatient: dict[str, dict] = field(default_factory=dict)
 
     # --- recording ----------------------------------------------------------
 
@@ -191,17 +194,20 @@ class Story:
     def admit(self, visit: uuid.UUID) -> None:
         self.visits[visit]["admitted"] = True
         self.record(visit, AdmitDecided(), "Encounter")
+        placement_story.request(self, visit)
 
     def leave(self, visit: uuid.UUID, fact: Fact, status: str = "finished") -> None:
         """Discharge, LWBS or cancelled arrival: the bed, if any, is released in the same save."""
         state = self.visits[visit]
         self.record(visit, fact, "Encounter")
+        placement_story.settle(self, visit, fact)
         if state["bed"] is not None:
             self._release_bed(state["bed"], visit)
         state.update(bed=None, status=status, discharged=isinstance(fact, PatientDischarged))
 
     def cancel_discharge(self, visit: uuid.UUID) -> None:
         self.record(visit, DischargeCancelled(reason="recorded in error"), "Encounter")
+        placement_story.settle(self, visit, DischargeCancelled(reason="recorded in error"))
         self.visits[visit].update(status="waiting", discharged=False)
 
     def update(self, visit: uuid.UUID) -> None:
@@ -273,6 +279,8 @@ class Story:
             self.cancel_discharge(choose(gone))
         elif move == "ventilate" and visit:
             self.ventilate(visit)
+        elif move in placement_story.MOVES:
+            placement_story.play(self, move, [v for v in open_visits if self.visits[v]["admitted"]], pick)
         elif move == "update" and (live := [v for v, s in self.visits.items() if s["status"] != "cancelled"]):
             self.update(choose(live))
         return len(self.envelopes) > before
@@ -281,20 +289,3 @@ class Story:
 def board_of(table: Mapping[str, Entry], profile: FacilityProfile = DEFAULT_PROFILE) -> dict[tuple[str, str], Any]:
     """The board a snapshot of `table` publishes, as the JSON a consumer reads."""
     return {(c.kind, c.id): to_builtins(c.value) for c in board_snapshot(table.items(), profile)}
-
-
-def book_appointment(story: Story, appointment: uuid.UUID, day: int, department: str = "orthopedics") -> None:
-    """A procedure at 15:00 UTC on `day` March 2026."""
-    start = datetime(2026, 3, day, 15, 0, tzinfo=UTC)
-    story.record(
-        appointment,
-        AppointmentBooked(
-            patient=Person(given_name="Li", family_name="Wu"),
-            provider_id="ortho-sato",
-            department=department,
-            appointment_type="outpatient-procedure",
-            start=start,
-            end=start + timedelta(hours=1),
-        ),
-        "Appointment",
-    )

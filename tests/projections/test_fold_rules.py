@@ -6,7 +6,8 @@ import uuid
 
 from projections.entries import decode_entry, encode_entry
 from projections.fold import fold_into, keys_for, step
-from tests.projections.stories import Story, book_appointment
+from tests.projections.appointment_story import book_appointment
+from tests.projections.stories import Story
 
 
 def test_every_key_starts_with_the_facility_and_the_summary_is_always_read():

@@ -17,7 +17,8 @@ from events.catalogue import (
     PatientCheckedIn,
 )
 from projections.fold import fold_into, keys_for, step
-from tests.projections.stories import Story, board_of, book_appointment
+from tests.projections.appointment_story import book_appointment
+from tests.projections.stories import Story, board_of
 
 
 def test_schedule_counts_follow_each_appointment_through_its_day():

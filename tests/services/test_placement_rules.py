@@ -120,3 +120,30 @@ def test_requests_need_an_admission_and_one_at_a_time(hospital, clock):
     with pytest.raises(InvalidTransition, match="held bed is freed"):
         hospital.assign_inpatient_bed(clock.meta(), visit, "4W", "4W-05")
         hospital.release_inpatient_bed(clock.meta(), "4W-05", "x")
+
+
+def test_racing_assignments_of_one_bed_leave_one_winner(hospital, clock):
+    """Each loser of the race decides again, finds the bed held and is refused (409)."""
+    import threading
+
+    visits = [admitted(hospital, clock, f"R{n}") for n in range(4)]
+    barrier, results = threading.Barrier(len(visits)), {}
+    meta = clock.meta()
+
+    def assign(visit):
+        barrier.wait()
+        try:
+            hospital.assign_inpatient_bed(meta, visit, "ICU", "ICU-01")
+            results[visit] = "won"
+        except BedNotAvailable:
+            results[visit] = "refused"
+
+    threads = [threading.Thread(target=assign, args=(v,)) for v in visits]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results.values()) == ["refused"] * 3 + ["won"]
+    winner = next(v for v, r in results.items() if r == "won")
+    assert holder(hospital, "ICU-01") == ("reserved", winner)
+    assert [hospital.encounter("fac-1", v).bed_request.state for v in visits].count("assigned") == 1
