@@ -44,6 +44,11 @@ class InpatientBeds(HospitalBase):
     def inpatient_bed(self, facility_id: str, bed_id: str) -> InpatientBed | None:
         return self.find(InpatientBed, inpatient_bed_aggregate_id(facility_id, bed_id))
 
+    def inpatient_unit_of(self, facility_id: str, bed_id: str) -> str | None:
+        """The unit of an inpatient bed the facility file lists; None for any other."""
+        listed_for, beds = _inpatient_directory(self.settings.facility_config)
+        return beds.get(bed_id) if listed_for == facility_id else None
+
     def check_inpatient_bed(self, facility_id: str, unit: str, bed_id: str) -> None:
         """A facility whose file lists inpatient units takes only their beds."""
         listed_for, beds = _inpatient_directory(self.settings.facility_config)
