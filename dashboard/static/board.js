@@ -1,6 +1,7 @@
 // The board page: sign-in (token kept in sessionStorage, never in the URL),
 // the live connection, the panels, and the charge-nurse actions.
 
+import { boarders, drawBoarding } from "./boarding.js";
 import { Commands } from "./commands.js";
 import { BoardConnection } from "./connection.js";
 import { clock, h, localDay } from "./dom.js";
@@ -165,6 +166,8 @@ function draw() {
     $("selection").textContent = chosen ? `Selected ${chosen.initials || "?"} (${chosen.chief_complaint || "no complaint"}): choose an available bed.` : "";
     drawBeds($("units"), entities, now, bedActions);
     drawCapacity($("capacity"), capacityAt(entities.get("capacity|ed"), entities, now));
+    drawBoarding($("boarding"), entities, now);
+    $("boarding-count").textContent = `(${boarders(entities).length})`;
     drawMetrics($("metrics"), entities.get("metrics|today"));
     const zone = connection.timeZone;
     drawAlert($("alerts"), entities.get("alert|dead-letters"), zone);
