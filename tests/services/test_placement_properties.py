@@ -20,8 +20,12 @@ from tests.conftest import Clock
 
 VISITS = ("V1", "V2", "V3")
 BEDS = ("4W-1", "4W-2", "ICU-1")
-COMMANDS = ("assign", "assign", "ready", "cancel_request", "cancel_admission")
-COMMANDS += ("admit", "request", "leave", "undo_leave")
+COMMANDS = ("assign", "assign", "ready", "cancel_request", "cancel_admission") + (
+    "admit",
+    "request",
+    "leave",
+    "undo_leave",
+)
 
 commands = st.lists(st.tuples(st.sampled_from(COMMANDS), st.sampled_from(VISITS), st.sampled_from(BEDS)), max_size=25)
 

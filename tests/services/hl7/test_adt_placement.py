@@ -6,13 +6,24 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from events.envelope import Actor
-from services.hl7.intake import Intake
 from services.recording import Meta
 from tests.services.hl7.messages import adt
 from tests.services.hl7.test_adt_rules import VISIT, code_of, intake, send
 
 __all__ = ["intake"]
 LATER = "20260302090000-0600"  # the move, after the bed was placed at 08:30
+
+
+def request_state(hospital) -> str:
+    request = hospital.encounter("FAC1", VISIT).bed_request
+    assert request is not None
+    return request.state
+
+
+def inpatient_bed(hospital, bed_id: str):
+    bed = hospital.inpatient_bed("FAC1", bed_id)
+    assert bed is not None
+    return bed
 
 
 def setup_meta(facility_id: str) -> Meta:
@@ -24,23 +35,23 @@ def setup_meta(facility_id: str) -> Meta:
     )
 
 
-def test_an_a02_to_the_assigned_inpatient_bed_completes_the_request(intake: Intake):
+def test_an_a02_to_the_assigned_inpatient_bed_completes_the_request(intake):
     hospital = intake.hospital
     send(intake, adt("A04"))
     hospital.decide_admit(setup_meta("FAC1"), VISIT, "ward", "4W")
     hospital.assign_inpatient_bed(setup_meta("FAC1"), VISIT, "4W", "4W-07")
     assert code_of(send(intake, adt("A02", "C2", bed="4W^^07", patient_class="I", evn=LATER))) == "AA"
     encounter = hospital.encounter("FAC1", VISIT)
-    assert (encounter.status, encounter.disposition, encounter.bed_request.state) == ("finished", "admitted", "left")
-    bed = hospital.inpatient_bed("FAC1", "4W-07")
+    assert (encounter.status, encounter.disposition, request_state(hospital)) == ("finished", "admitted", "left")
+    bed = inpatient_bed(hospital, "4W-07")
     assert (bed.status, bed.encounter_id) == ("occupied", VISIT)
     assert hospital.bed("FAC1", "ED-1").status == "dirty"  # the ED bed is released as on any departure
     # Resent: the same steps are not recorded twice.
     assert code_of(send(intake, adt("A02", "C2", bed="4W^^07", patient_class="I", evn=LATER))) == "AA"
-    assert hospital.inpatient_bed("FAC1", "4W-07").version == bed.version
+    assert inpatient_bed(hospital, "4W-07").version == bed.version
 
 
-def test_an_a01_naming_an_inpatient_bed_on_a_decided_visit_assigns_it_and_completes(intake: Intake):
+def test_an_a01_naming_an_inpatient_bed_on_a_decided_visit_assigns_it_and_completes(intake):
     hospital = intake.hospital
     send(intake, adt("A04"))
     hospital.decide_admit(setup_meta("FAC1"), VISIT, "icu", "ICU")
@@ -50,11 +61,11 @@ def test_an_a01_naming_an_inpatient_bed_on_a_decided_visit_assigns_it_and_comple
     hospital.request_bed(setup_meta("FAC1"), VISIT, "icu", "ICU")
     hospital.assign_inpatient_bed(setup_meta("FAC1"), VISIT, "ICU", "ICU-03")
     assert code_of(send(intake, adt("A01", "C2", bed="ICU^^03", patient_class="I", evn=LATER))) == "AA"
-    assert hospital.encounter("FAC1", VISIT).bed_request.state == "left"
-    assert hospital.inpatient_bed("FAC1", "ICU-03").status == "occupied"
-    assert hospital.inpatient_bed("FAC1", "ICU-02").status == "free"
+    assert request_state(hospital) == "left"
+    assert inpatient_bed(hospital, "ICU-03").status == "occupied"
+    assert inpatient_bed(hospital, "ICU-02").status == "free"
 
 
-def test_an_a02_to_an_unknown_bed_is_still_refused(intake: Intake):
+def test_an_a02_to_an_unknown_bed_is_still_refused(intake):
     send(intake, adt("A04"))
     assert code_of(send(intake, adt("A02", "C2", bed="4W^^07"))) == "AE"
