@@ -30,6 +30,8 @@ ROLES: tuple[str, ...] = (
     "coordinator",
     "auditor",
     "admin",
+    # Places admitted patients in inpatient beds (the boarding board).
+    "bed-manager",
     # A hallway display screen: the public, PHI-free view only.
     "display",
 )

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 
 from base.facility_hours import Booking, Hours, Room, booking_problem, hours_problem
+from base.inpatient_units import InpatientUnit, units_problem
 from base.input_bounds import text_problem
 from events.catalogue import AppointmentType, BedType
 
@@ -112,6 +113,7 @@ class Facility(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     inpatient_beds: int
     ed_ventilators: int
     units: list[Unit]
+    inpatient_units: list[InpatientUnit] = []  # where boarders go (base.inpatient_units)
     departments: list[Department] = []
     appointment_types: list[AppointmentKind] = []
     providers: list[Provider] = []
@@ -168,7 +170,7 @@ def parse_facility(raw: dict, source: str = "facility") -> Facility:
 
 def _first_problem(facility: Facility) -> str | None:
     """The first inconsistency, in file order; None when the facility is usable."""
-    checks = (_text, _identity, _beds, _scheduling, _senders)
+    checks = (_text, _identity, _beds, _inpatient, _scheduling, _senders)
     for check in checks:
         if problem := check(facility):
             return problem
@@ -241,6 +243,10 @@ def _beds(facility: Facility) -> str | None:
         if bed.bed_type not in BED_TYPES:
             return f"bed {bed.bed_id!r} has unknown bed type {bed.bed_type!r}; use one of {', '.join(BED_TYPES)}"
     return None
+
+
+def _inpatient(facility: Facility) -> str | None:
+    return units_problem(facility.inpatient_units, facility.inpatient_beds, {u.id for u in facility.units})
 
 
 def _scheduling(facility: Facility) -> str | None:

@@ -42,6 +42,14 @@ ALLOWED: dict[str, frozenset[str]] = {
     "encounters.admit-decision": frozenset({"provider", ADMIN}),
     "encounters.discharge": frozenset({"provider", "charge-nurse", ADMIN}),
     "encounters.ventilation": frozenset({"provider", "charge-nurse", ADMIN}),
+    # placement: bed requests and inpatient beds
+    "placement.request": frozenset({"provider", "charge-nurse", "bed-manager", ADMIN}),
+    "placement.change": frozenset({"provider", "charge-nurse", "bed-manager", ADMIN}),
+    "placement.assign": frozenset({"bed-manager", "charge-nurse", ADMIN}),
+    "placement.ready": frozenset({"bed-manager", "charge-nurse", ADMIN}),
+    "placement.cancel": frozenset({"provider", "bed-manager", ADMIN}),
+    "placement.cancel-admission": frozenset({"provider", ADMIN}),
+    "placement.release-bed": frozenset({"bed-manager", ADMIN}),
     "encounters.left-without-being-seen": frozenset({"intake", "charge-nurse", ADMIN}),
     "encounters.arrival-cancellation": frozenset({"intake", "charge-nurse", ADMIN}),
     "encounters.discharge-cancellation": frozenset({"provider", "charge-nurse", ADMIN}),
@@ -100,8 +108,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     ),
     # the live board (dashboard): clinical roles and schedulers watch it;
     # display screens get only the PHI-free hallway view
-    "board.watch": EVERYONE_CLINICAL | {"scheduler"},
-    "board.facilities": EVERYONE_CLINICAL | {"scheduler", "display"},
+    "board.watch": EVERYONE_CLINICAL | {"scheduler", "bed-manager"},
+    "board.facilities": EVERYONE_CLINICAL | {"scheduler", "display", "bed-manager"},
     "board.history": EVERYONE_CLINICAL | {"scheduler"},
     "board.hallway": EVERYONE_CLINICAL | {"scheduler", "display"},
     # the API description (/openapi.json, when the docs are on): staff, not screens
@@ -129,6 +137,8 @@ SEES_IDENTITY: dict[str, frozenset[str]] = {
 # all of it. Schedulers run appointments, not the ED floor: no patients in beds.
 BOARD_KINDS: dict[str, frozenset[str]] = {
     "scheduler": frozenset({"appointment", "schedule"}),
+    # The bed manager places boarders: the patients, ED beds, capacity and inpatient units.
+    "bed-manager": frozenset({"encounter", "bed", "capacity", "metrics", "inpatient-unit"}),
 }
 
 

@@ -155,6 +155,11 @@ def _routes(settings: Settings, fanout: Fanout, audit: BoardAudit | None) -> API
     async def scheduler_page() -> FileResponse:
         return FileResponse(STATIC / "scheduler.html", headers=PAGE_HEADERS)
 
+    @router.get("/beds", include_in_schema=False)
+    async def beds_page() -> FileResponse:
+        """The bed manager's placement page."""
+        return FileResponse(STATIC / "beds.html", headers=PAGE_HEADERS)
+
     @router.get("/board/facilities", responses=_errors(401, 403))
     async def facilities(credentials: Credentials):
         """Facilities with a board that this token may watch."""

@@ -127,6 +127,7 @@ run_in_background simulate "${edflow[@]}" simulate --url "$url" \
   --speed "${EDFLOW_DEMO_SPEED:-60}" --warmup "${EDFLOW_DEMO_WARMUP:-4h}" --seed "${EDFLOW_DEMO_SEED:-$(date +%s)}"
 
 token="$("${edflow[@]}" token --sub demo-charge-nurse --role charge-nurse --facility demo --ttl 43200)"
+bed_token="$("${edflow[@]}" token --sub demo-bed-manager --role bed-manager --facility demo --ttl 43200)"
 cat <<EOF
 
   edflow demo is running.
@@ -135,6 +136,10 @@ cat <<EOF
   Sign in with this charge-nurse token (valid 12 hours) for facility "demo":
 
   $token
+
+  Bed placement:    $url/beds  (the bed manager's page), with this token:
+
+  $bed_token
 
   API docs:         $url/docs (sign in with a token)
   Logs:             $logs/{relay,worker,serve,reminders,simulate}.log

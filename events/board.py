@@ -8,7 +8,7 @@ a gap (a delta whose seq is not last seq + 1) discards its board and waits for
 (or asks for) the next snapshot.
 
 Each change is `{"kind", "id", "value"}`; the kind ("encounter", "bed",
-"capacity", "metrics", "appointment", "schedule", "alert") says which value
+"capacity", "metrics", "appointment", "schedule", "alert", "inpatient-unit") says which value
 struct below `value` holds. `value` null means the entity left the board. A
 consumer that does not know a kind ignores its changes. Times in
 values are ISO 8601 strings as Python's `isoformat` writes them (`+00:00`,
@@ -24,10 +24,11 @@ from typing import ClassVar, Literal
 import msgspec
 
 from events.access import AppointmentType
+from events.board_placement import BedRequestValue, InpatientUnitValue
 from events.common import Sex
 from events.ed import ArrivalMode, BedType
 
-EntityKind = Literal["encounter", "bed", "capacity", "metrics", "appointment", "schedule", "alert"]
+EntityKind = Literal["encounter", "bed", "capacity", "metrics", "appointment", "schedule", "alert", "inpatient-unit"]
 EncounterStatus = Literal["waiting", "roomed", "boarding"]
 BedStatus = Literal["available", "occupied", "dirty", "cleaning", "blocked"]
 AppointmentStatus = Literal["booked", "checked-in", "noshow", "fulfilled", "cancelled"]
@@ -65,6 +66,8 @@ class EncounterValue(_Value, frozen=True, kw_only=True, omit_defaults=True):
     ventilated: bool = False
     # The patient's nurse (staff id); absent until one is assigned.
     nurse_id: str | None = None
+    # An admitted patient's bed request (events/board_placement.py); absent when none.
+    bed_request: BedRequestValue | None = None
 
 
 class BedValue(_Value, frozen=True, kw_only=True):
@@ -129,6 +132,10 @@ class MetricsValue(_Value, frozen=True, kw_only=True):
     visits: int
     lwbs: int
     lwbs_rate: float | None
+    # The boarding split beside ED-2; absent while the window holds no such sample.
+    decision_to_request: Interval | msgspec.UnsetType = msgspec.UNSET
+    request_to_assigned: Interval | msgspec.UnsetType = msgspec.UNSET
+    assigned_to_departure: Interval | msgspec.UnsetType = msgspec.UNSET
 
 
 class AppointmentValue(_Value, frozen=True, kw_only=True):
@@ -213,10 +220,31 @@ class AlertChange(_Change, frozen=True, kw_only=True, tag="alert"):
     value: AlertValue | None
 
 
+class InpatientUnitChange(_Change, frozen=True, kw_only=True, tag="inpatient-unit"):
+    kind: ClassVar[Literal["inpatient-unit"]] = "inpatient-unit"
+    value: InpatientUnitValue | None
+
+
 EntityChange = (
-    EncounterChange | BedChange | CapacityChange | MetricsChange | AppointmentChange | ScheduleChange | AlertChange
+    EncounterChange
+    | BedChange
+    | CapacityChange
+    | MetricsChange
+    | AppointmentChange
+    | ScheduleChange
+    | AlertChange
+    | InpatientUnitChange
 )
-BoardValue = EncounterValue | BedValue | CapacityValue | MetricsValue | AppointmentValue | ScheduleValue | AlertValue
+BoardValue = (
+    EncounterValue
+    | BedValue
+    | CapacityValue
+    | MetricsValue
+    | AppointmentValue
+    | ScheduleValue
+    | AlertValue
+    | InpatientUnitValue
+)
 # Kind -> the change class that carries it (called with id= and value=).
 CHANGE_TYPES: dict[str, Callable[..., EntityChange]] = {
     cls.kind: cls
@@ -228,6 +256,7 @@ CHANGE_TYPES: dict[str, Callable[..., EntityChange]] = {
         AppointmentChange,
         ScheduleChange,
         AlertChange,
+        InpatientUnitChange,
     )
 }
 

@@ -1,10 +1,11 @@
 """The event catalogue: every fact edflow records, as a typed class.
 
 The facts live by context: `events.common` (the `Fact` base, `Person`),
-`events.ed` (visits and beds), `events.access` (appointments, calendars,
-insurance, waitlist, the contact log) and `events.patients` (the patient
-index). This module names them all, in one place, and groups them by the
-topic and aggregate they travel on.
+`events.ed` (visits and beds), `events.placement` (bed requests and
+inpatient beds), `events.access` (appointments, calendars, insurance,
+waitlist, the contact log) and `events.patients` (the patient index). This
+module names them all, in one place, and groups them by the topic and
+aggregate they travel on.
 
 The class name is the event's published `type` and its stored tag: renaming a
 class breaks every stored and published event of that type, so don't — add a
@@ -93,9 +94,29 @@ from events.ed import (
     VentilationStopped,
 )
 from events.patients import PatientRecordsMerged, PatientRecordUpdated
+from events.placement import (
+    INPATIENT_BED_FACTS,
+    NO_NEEDS,
+    REQUEST_FACTS,
+    AdmissionCancelled,
+    BedNeeds,
+    BedRequestCancelled,
+    BedRequestChanged,
+    BedRequested,
+    InpatientBedAssigned,
+    InpatientBedOccupied,
+    InpatientBedPrepared,
+    InpatientBedReady,
+    InpatientBedReleased,
+    InpatientBedReserved,
+    Isolation,
+    RequestedLevel,
+    RequestState,
+)
 
 __all__ = [
     "ALL_FACTS",
+    "AdmissionCancelled",
     "AdmitDecided",
     "AppointmentBooked",
     "AppointmentCancelled",
@@ -112,9 +133,13 @@ __all__ = [
     "BedBlocked",
     "BedCleaned",
     "BedCleaningStarted",
+    "BedNeeds",
     "BedOccupied",
     "BedRegistered",
     "BedReleased",
+    "BedRequestCancelled",
+    "BedRequestChanged",
+    "BedRequested",
     "BedType",
     "BedUnblocked",
     "BedVacated",
@@ -131,13 +156,22 @@ __all__ = [
     "FACTS_BY_TYPE",
     "Fact",
     "HolidayDeclared",
+    "INPATIENT_BED_FACTS",
+    "InpatientBedAssigned",
+    "InpatientBedOccupied",
+    "InpatientBedPrepared",
+    "InpatientBedReady",
+    "InpatientBedReleased",
+    "InpatientBedReserved",
     "InsuranceRecheckNeeded",
     "InsuranceVerificationFailed",
     "InsuranceVerificationRequested",
     "InsuranceVerified",
+    "Isolation",
     "LevelOfCare",
     "NEEDS_CHECKLIST",
     "NurseAssigned",
+    "NO_NEEDS",
     "PRE_OP_ITEMS",
     "PatientArrived",
     "PatientCheckedIn",
@@ -155,7 +189,10 @@ __all__ = [
     "ProviderAssigned",
     "ProviderTimeReleased",
     "ProviderTimeReserved",
+    "REQUEST_FACTS",
     "ReminderSent",
+    "RequestState",
+    "RequestedLevel",
     "ResourceKind",
     "RoomTimeReleased",
     "RoomTimeReserved",
@@ -193,6 +230,7 @@ ENCOUNTER_FACTS: tuple[type[Fact], ...] = (
     VentilationStarted,
     VentilationStopped,
     NurseAssigned,
+    *REQUEST_FACTS,
 )
 BED_FACTS: tuple[type[Fact], ...] = (
     BedRegistered,
@@ -237,5 +275,5 @@ SCHEDULING_FACTS: tuple[type[Fact], ...] = (
 )
 # The patient index's own facts travel with patient access (events/topics.py).
 PATIENT_FACTS: tuple[type[Fact], ...] = (PatientRecordUpdated, PatientRecordsMerged)
-ALL_FACTS: tuple[type[Fact], ...] = ENCOUNTER_FACTS + BED_FACTS + SCHEDULING_FACTS + PATIENT_FACTS
+ALL_FACTS: tuple[type[Fact], ...] = ENCOUNTER_FACTS + BED_FACTS + INPATIENT_BED_FACTS + SCHEDULING_FACTS + PATIENT_FACTS
 FACTS_BY_TYPE: dict[str, type[Fact]] = {cls.__name__: cls for cls in ALL_FACTS}

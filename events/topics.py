@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from events.catalogue import BED_FACTS, ENCOUNTER_FACTS, PATIENT_FACTS, SCHEDULING_FACTS, Fact
+from events.catalogue import BED_FACTS, ENCOUNTER_FACTS, INPATIENT_BED_FACTS, PATIENT_FACTS, SCHEDULING_FACTS, Fact
 
-# Encounters and beds share one topic so that a facility's board events arrive
-# in the order they were recorded.
-ED_FACTS = ENCOUNTER_FACTS + BED_FACTS
+# Encounters, beds and inpatient beds share one topic so that a facility's
+# board events arrive in the order they were recorded.
+ED_FACTS = ENCOUNTER_FACTS + BED_FACTS + INPATIENT_BED_FACTS
 
 
 @dataclass(frozen=True)

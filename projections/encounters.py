@@ -13,6 +13,7 @@ from msgspec.structs import replace
 
 from events.board import EncounterStatus, EncounterValue
 from events.catalogue import (
+    REQUEST_FACTS,
     AdmitDecided,
     ArrivalCancelled,
     BedAssigned,
@@ -31,6 +32,7 @@ from events.catalogue import (
     VentilationStopped,
 )
 from events.published import age_at, initials_of
+from projections import placement
 from projections.entries import EncounterEntry, initials
 from projections.waiting import is_over_target
 
@@ -52,6 +54,10 @@ def arrived(encounter_id: str, fact: PatientArrived, at: datetime) -> EncounterE
 
 def apply_fact(entry: EncounterEntry, fact: Fact, at: datetime) -> EncounterEntry:
     """The visit after `fact` happened at `at` (event time)."""
+    if entry.request is not None or isinstance(fact, REQUEST_FACTS):
+        entry = placement.with_request_fact(entry, fact, at)  # the bed request
+        if isinstance(fact, REQUEST_FACTS):
+            return entry
     match fact:
         case PatientTriaged():
             # Door-to-triage measures the first triage; a re-triage only changes the level.
@@ -146,6 +152,7 @@ def board_value(entry: EncounterEntry | None, as_of: datetime, targets: dict[int
         wait_target_minutes=targets.get(entry.esi) if entry.esi is not None else None,
         ventilated=entry.ventilated,
         nurse_id=entry.nurse_id,
+        bed_request=placement.request_value(entry.request),
     )
 
 

@@ -14,7 +14,7 @@ from typing import Literal
 import msgspec
 
 from events.board import AppointmentStatus, BedStatus, InsuranceStatus
-from events.catalogue import AppointmentType, ArrivalMode, BedType, Sex
+from events.catalogue import AppointmentType, ArrivalMode, BedNeeds, BedType, RequestedLevel, RequestState, Sex
 
 Phase = Literal["open", "departed", "cancelled"]
 
@@ -38,6 +38,9 @@ class FacilitySummary(_Entry, kw_only=True):
     boarders: dict[str, datetime] = {}
     beds: dict[str, int] = {}  # bed status -> count
     beds_total: int = 0
+    # Inpatient unit -> bed status ("reserved", "ready", "occupied") -> count;
+    # None until the first inpatient-bed event (projections/placement.py).
+    inpatient: dict[str, dict[str, int]] | None = None
     last_bedded_wait_minutes: float | None = None
     # Event times the published "today" and "rolling24h" metrics were computed at.
     metrics_at: datetime | None = None
@@ -69,6 +72,36 @@ class EncounterEntry(_Entry, kw_only=True):
     # On a ventilator; counted only while the visit is open (departure ends the count).
     ventilated: bool = False
     nurse_id: str | None = None
+    request: RequestEntry | None = None  # the bed request (projections/placement.py)
+
+
+class RequestEntry(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A visit's bed request: what it asks for and when each step happened."""
+
+    state: RequestState
+    level_of_care: RequestedLevel
+    inpatient_unit: str | None = None
+    needs: BedNeeds = BedNeeds()
+    # Times of the visit's first request, its admit decision and first
+    # assignment: a reopened request keeps them, so the boarding split's
+    # samples change only by a correction (projections/boarding_split.py).
+    requested_at: datetime
+    decided_at: datetime | None = None
+    unit: str | None = None
+    bed_id: str | None = None
+    assigned_at: datetime | None = None  # the first assignment
+    ready_at: datetime | None = None
+
+
+class InpatientBedEntry(_Entry, kw_only=True):
+    """One inpatient bed with a record: who holds it, since when."""
+
+    id: str
+    bed_id: str
+    unit: str
+    status: str = "free"  # free, reserved, ready, occupied
+    encounter_id: str | None = None
+    since: datetime
 
 
 class BedEntry(_Entry, kw_only=True):
@@ -102,6 +135,10 @@ class VisitSamples(msgspec.Struct, kw_only=True, frozen=True):
     los_admitted: Sample | None = None
     boarding: Sample | None = None
     lwbs_at: datetime | None = None
+    # The boarding split (projections/boarding_split.py).
+    decision_to_request: Sample | None = None
+    request_to_assigned: Sample | None = None
+    assigned_to_departure: Sample | None = None
 
 
 class DayBucket(_Entry, kw_only=True):
@@ -118,6 +155,9 @@ class DayBucket(_Entry, kw_only=True):
     los_discharged: list[Sample] = []
     los_admitted: list[Sample] = []
     boarding: list[Sample] = []
+    decision_to_request: list[Sample] = []
+    request_to_assigned: list[Sample] = []
+    assigned_to_departure: list[Sample] = []
 
 
 class AppointmentEntry(_Entry, kw_only=True):
@@ -147,6 +187,7 @@ Entry = (
     FacilitySummary
     | EncounterEntry
     | BedEntry
+    | InpatientBedEntry
     | DayBucket
     | AppointmentEntry
     | ScheduleBook

@@ -27,6 +27,7 @@ from events.board import (
 )
 from events.catalogue import (
     ENCOUNTER_FACTS,
+    INPATIENT_BED_FACTS,
     ArrivalCancelled,
     BedRegistered,
     DischargeCancelled,
@@ -35,7 +36,7 @@ from events.catalogue import (
 from events.envelope import Envelope
 from events.topics import ED_FACTS
 from events.work_queue import QueueEntry
-from projections import beds, capacity, encounters, metrics, work_queue
+from projections import beds, capacity, encounters, metrics, placement, work_queue
 from projections.entries import (
     BedEntry,
     DayBucket,
@@ -57,6 +58,7 @@ from projections.profile import (
     day_keys,
     encounter_key,
     facility_key,
+    inpatient_bed_key,
     schedule_key,
 )
 from projections.snapshot import board_snapshot
@@ -107,6 +109,7 @@ def keys_for(envelope: Envelope, profile: FacilityProfile = DEFAULT_PROFILE) -> 
     keys = [facility_key(facility)]
     if type(fact) in ED_FACTS:
         owner = encounter_key if isinstance(fact, _ENCOUNTER_FACTS) else bed_key
+        owner = inpatient_bed_key if isinstance(fact, INPATIENT_BED_FACTS) else owner
         keys.append(owner(facility, aggregate))
         # Day buckets: written by visits, read by every ED event because the
         # "today" and rolling metrics move on with event time.
@@ -151,6 +154,8 @@ def step(
         buckets = {d: b if isinstance(b := get(key), DayBucket) else None for d, key in _days(envelope, profile)}
         if isinstance(envelope.data, _ENCOUNTER_FACTS):
             new_summary = _encounter_step(out, advanced, envelope, profile, buckets)
+        elif isinstance(envelope.data, INPATIENT_BED_FACTS):
+            new_summary = placement.inpatient_step(out, advanced, envelope, profile)
         else:
             new_summary = _bed_step(out, advanced, envelope)
         new_summary = refresh_metrics(out, new_summary, buckets, profile)

@@ -24,12 +24,13 @@ from msgspec.structs import replace
 
 from base.input_bounds import plus
 from events.board import Interval, MetricsValue
+from projections.boarding_split import SPLIT, split_intervals, split_samples
 from projections.entries import DayBucket, EncounterEntry, Sample, VisitSamples
 from projections.profile import FacilityProfile, days_back
 
 INTERVALS = ("door_to_triage", "door_to_provider", "los_discharged", "los_admitted", "boarding")
 # DayBucket series and the VisitSamples field that feeds each.
-SERIES = (("arrivals", "arrived_at"), ("lwbs", "lwbs_at")) + tuple((name, name) for name in INTERVALS)
+SERIES = (("arrivals", "arrived_at"), ("lwbs", "lwbs_at")) + tuple((name, name) for name in INTERVALS + SPLIT)
 
 
 def _minutes(start: datetime, end: datetime) -> float:
@@ -64,6 +65,8 @@ def visit_samples(entry: EncounterEntry | None, profile: FacilityProfile) -> dic
             put(left, los, Sample(_minutes(entry.arrived_at, left), left))
         if entry.admit_decided_at is not None:
             put(left, "boarding", Sample(_minutes(entry.admit_decided_at, left), left))
+    for name, sample in split_samples(entry):
+        put(sample.at, name, sample)
     return {day: VisitSamples(**fields) for day, fields in by_day.items()}
 
 
@@ -83,6 +86,7 @@ def same_samples(old: EncounterEntry | None, new: EncounterEntry | None) -> bool
         and old.provider_at is new.provider_at
         and old.departed_at is new.departed_at
         and old.admit_decided_at is new.admit_decided_at
+        and old.request is new.request
     )
 
 
@@ -111,6 +115,7 @@ def with_samples(bucket: DayBucket, old: VisitSamples | None, new: VisitSamples 
         or result.los_discharged
         or result.los_admitted
         or result.boarding
+        or any(getattr(result, name) for name in SPLIT)
     )
     return result if holds else None
 
@@ -150,7 +155,12 @@ def summarize(ordered: Sequence[Any], value: Callable[[Any], float] = lambda sam
 
 
 def _value(
-    as_of: datetime, intervals: list[Interval], arrivals: int, lwbs: int, day: str | msgspec.UnsetType = msgspec.UNSET
+    as_of: datetime,
+    intervals: list[Interval],
+    arrivals: int,
+    lwbs: int,
+    day: str | msgspec.UnsetType = msgspec.UNSET,
+    split: dict[str, Any] | None = None,
 ) -> MetricsValue:
     """`intervals` in INTERVALS order."""
     door_to_triage, door_to_provider, los_discharged, los_admitted, boarding = intervals
@@ -165,6 +175,7 @@ def _value(
         visits=arrivals,
         lwbs=lwbs,
         lwbs_rate=round(lwbs / arrivals, 4) if arrivals else None,
+        **(split or {}),
     )
 
 
@@ -172,20 +183,22 @@ def day_value(bucket: DayBucket | None, as_of: datetime, day: str) -> MetricsVal
     """Metrics of one whole day."""
     bucket = bucket or DayBucket(day="")
     intervals = [summarize(getattr(bucket, name)) for name in INTERVALS]
-    return _value(as_of, intervals, len(bucket.arrivals), len(bucket.lwbs), day)
+    split = split_intervals(lambda name: getattr(bucket, name), summarize)
+    return _value(as_of, intervals, len(bucket.arrivals), len(bucket.lwbs), day, split)
 
 
 def window_value(days: list[DayBucket | None], since: datetime, until: datetime) -> MetricsValue:
     """Metrics of the samples that ended in (since, until], from sorted days."""
     present = [d for d in days if d is not None]
-    intervals = []
-    for name in INTERVALS:
+
+    def merged(name: str) -> list[Sample]:
         # Each day's list is sorted; Timsort merges the runs in linear time.
-        merged = sorted(s for d in present for s in getattr(d, name) if since < s.at <= until)
-        intervals.append(summarize(merged))
+        return sorted(s for d in present for s in getattr(d, name) if since < s.at <= until)
+
+    intervals = [summarize(merged(name)) for name in INTERVALS]
     arrivals = sum(bisect_right(d.arrivals, until) - bisect_right(d.arrivals, since) for d in present)
     lwbs = sum(bisect_right(d.lwbs, until) - bisect_right(d.lwbs, since) for d in present)
-    return _value(until, intervals, arrivals, lwbs)
+    return _value(until, intervals, arrivals, lwbs, split=split_intervals(merged, summarize))
 
 
 def today_at_hand(buckets: dict[str, DayBucket | None], today: str) -> bool:

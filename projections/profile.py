@@ -15,6 +15,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from base.facility import load_facility
+from base.inpatient_units import InpatientUnit
 from base.input_bounds import local_day
 from base.settings import Settings
 
@@ -31,9 +32,15 @@ class FacilityProfile:
     inpatient_beds: int = 300
     ventilated: int = 0  # added to the visits the fold counts as ventilated
     wait_targets: dict[int, int] = field(default_factory=lambda: dict(DEFAULT_WAIT_TARGETS))
+    # Where boarders go (the facility file's inpatient units); their staffed
+    # beds add up to `inpatient_beds` when listed.
+    inpatient_units: tuple[InpatientUnit, ...] = ()
 
     def __hash__(self) -> int:  # dict field: hash what identifies the profile
-        return hash((self.timezone, self.inpatient_beds, self.ventilated, tuple(sorted(self.wait_targets.items()))))
+        units = tuple((u.id, u.name, u.level_of_care, u.staffed_beds) for u in self.inpatient_units)
+        return hash(
+            (self.timezone, self.inpatient_beds, self.ventilated, tuple(sorted(self.wait_targets.items())), units)
+        )
 
     def day_of(self, moment: datetime) -> str:
         # Total: a time within a day of year 1 or 9999 (stored before event
@@ -54,7 +61,13 @@ def facility_profiles(settings: Settings) -> Callable[[str], FacilityProfile]:
     ventilation started. Raises FacilityError."""
     facility = load_facility(settings.facility_config)
     default = FacilityProfile(timezone=settings.facility_timezone)
-    known = {facility.id: FacilityProfile(timezone=facility.timezone, inpatient_beds=facility.inpatient_beds)}
+    known = {
+        facility.id: FacilityProfile(
+            timezone=facility.timezone,
+            inpatient_beds=facility.inpatient_beds,
+            inpatient_units=tuple(facility.inpatient_units),
+        )
+    }
     return lambda facility_id: known.get(facility_id, default)
 
 
@@ -122,6 +135,10 @@ def encounter_key(facility_id: str, encounter_id: str) -> str:
 
 def bed_key(facility_id: str, bed_aggregate_id: str) -> str:
     return f"{facility_id}|bed|{bed_aggregate_id}"
+
+
+def inpatient_bed_key(facility_id: str, bed_aggregate_id: str) -> str:
+    return f"{facility_id}|ipbed|{bed_aggregate_id}"
 
 
 def day_key(facility_id: str, day: str) -> str:

@@ -22,7 +22,7 @@ from events.board import (
     MetricsChange,
     ScheduleChange,
 )
-from projections import beds, capacity, encounters, metrics, schedule
+from projections import beds, capacity, encounters, metrics, placement, schedule
 from projections.entries import (
     AppointmentEntry,
     BedEntry,
@@ -57,6 +57,7 @@ def board_snapshot(
                 board.append(ScheduleChange(id=sid, value=schedule.schedule_value(entry, sid)))
     if summary is not None:
         board.append(CapacityChange(id="ed", value=capacity.capacity_value(summary, profile, at)))
+        board.extend(placement.unit_changes(summary, profile))
     buckets = {e.day: e for e in values if isinstance(e, DayBucket)}
     board.extend(metric_entities(summary, buckets, profile, at))
     return board

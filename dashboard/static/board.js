@@ -1,6 +1,7 @@
 // The board page: sign-in (token kept in sessionStorage, never in the URL),
 // the live connection, the panels, and the charge-nurse actions.
 
+import { boarders, drawBoarding } from "./boarding.js";
 import { Commands } from "./commands.js";
 import { BoardConnection } from "./connection.js";
 import { clock, h, localDay } from "./dom.js";
@@ -170,6 +171,8 @@ function draw() {
     if (chosen) drawPatientActions($("patient-actions"), selected, chosen, role, commands); else clearPatientActions($("patient-actions"));
     drawBeds($("units"), entities, now, bedActions);
     drawCapacity($("capacity"), capacityAt(entities.get("capacity|ed"), entities, now));
+    drawBoarding($("boarding"), entities, now);
+    $("boarding-count").textContent = `(${boarders(entities).length})`;
     drawMetrics($("metrics"), entities.get("metrics|today"));
     const zone = connection.timeZone;
     drawAlert($("alerts"), entities.get("alert|dead-letters"), zone);

@@ -57,5 +57,11 @@ export class Commands {
   startCleaning(bedId) { return this.post(`/beds/${encodeURIComponent(bedId)}/cleaning-started`, {}, `Cleaning ${bedId}`); }
   cleaned(bedId) { return this.post(`/beds/${encodeURIComponent(bedId)}/cleaned`, {}, `Cleaned ${bedId}`); }
   block(bedId, reason) { return this.post(`/beds/${encodeURIComponent(bedId)}/block`, { reason }, `Block ${bedId}`); }
+  assignInpatient(encounterId, unit, bedId) {
+    return this.post(`/encounters/${encodeURIComponent(encounterId)}/bed-request/assignment`, { unit, bed_id: bedId }, `Inpatient bed ${bedId}`);
+  }
+  inpatientReady(encounterId) {
+    return this.post(`/encounters/${encodeURIComponent(encounterId)}/bed-request/ready`, {}, "Bed ready");
+  }
   unblock(bedId) { return this.post(`/beds/${encodeURIComponent(bedId)}/unblock`, {}, `Unblock ${bedId}`); }
 }

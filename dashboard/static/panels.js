@@ -1,6 +1,7 @@
 // The board panels, each drawn from the entity map. Every colour has a text
 // label beside it, and patients appear only as initials, age, sex, complaint.
 
+import { requestTag } from "./boarding.js";
 import { clock, duration, h, localDay, minutesBetween, replace } from "./dom.js";
 import { staffLine } from "./patient_actions.js";
 
@@ -65,7 +66,7 @@ function bedTile(id, bed, enc, nowMs, actionsFor) {
   return h("div", { class: `bed bed-${bed.status}`, "data-bed": id, "data-status": bed.status, "data-testid": "bed" },
     h("div", { class: "bed-head" }, h("strong", { title: bed.label || id }, id), h("span", { class: "status" }, BED_STATUS_LABEL[bed.status] || bed.status)),
     enc ? h("div", { class: "bed-patient" }, enc.esi ? `ESI ${enc.esi} · ` : "", patient(enc),
-      enc.status === "boarding" ? h("span", { class: "tag boarding" }, "boarding") : null,
+      enc.status === "boarding" ? h("span", { class: "tag boarding" }, "boarding") : null, requestTag(enc),
       enc.ventilated ? h("span", { class: "tag vent", title: "on a ventilator", "data-testid": "vent" }, "vent") : null) : null,
     enc && staffLine(enc) ? h("div", { class: "bed-staff muted", "data-testid": "bed-staff" }, staffLine(enc)) : null,
     bed.status === "blocked" && bed.reason ? h("div", { class: "reason" }, bed.reason) : null,
@@ -110,7 +111,10 @@ export function drawMetrics(container, metrics) {
     h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, ""), h("th", {}, "median"), h("th", {}, "90th pct"), h("th", {}, "n"))),
       h("tbody", {}, row("Door to triage", metrics.door_to_triage), row("Door to provider", metrics.door_to_provider),
         row("LOS, discharged", metrics.los_discharged), row("LOS, admitted", metrics.los_admitted),
-        row("Boarding", metrics.boarding))),
+        row("Boarding", metrics.boarding),
+        metrics.decision_to_request ? row("· decision to request", metrics.decision_to_request) : null,
+        metrics.request_to_assigned ? row("· request to bed assigned", metrics.request_to_assigned) : null,
+        metrics.assigned_to_departure ? row("· assigned to left ED", metrics.assigned_to_departure) : null)),
     h("p", {}, `Visits: ${metrics.visits ?? 0} · Left without being seen: ${lwbs}`));
 }
 

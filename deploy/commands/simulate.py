@@ -16,7 +16,7 @@ from deploy.times import iso_time
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhd]?)\s*$")
 _UNIT_MINUTES = {"m": 1, "h": 60, "d": 24 * 60, "": 60}
-ROLES = ("intake", "charge-nurse", "provider", "scheduler")
+ROLES = ("intake", "charge-nurse", "provider", "scheduler", "bed-manager")
 
 
 class SimulatorTokens(Mapping[str, str]):

@@ -71,6 +71,7 @@ class Simulator(EDActions, ClinicActions):
         self.beds: dict[str, BedState] = {
             b.bed_id: BedState(b.bed_id, b.unit, b.bed_type) for b in plan.facility.beds()
         }
+        self._inpatient_taken: set[str] = set()  # inpatient beds held or occupied (placement)
         self.ed_providers = [p.id for p in plan.facility.providers_in("emergency")]
         self._queue = []
         self._order = count()

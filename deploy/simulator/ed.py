@@ -13,9 +13,9 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from deploy.simulator.beds import BedActions
 from deploy.simulator.client import Reply
 from deploy.simulator.patients import CORRECTED_COMPLAINTS, Course, draw_course
+from deploy.simulator.placement import PlacementActions
 from deploy.simulator.state import Visit
 
 # Bed types a patient may be roomed in, best first.
@@ -29,7 +29,7 @@ BED_PREFERENCE: dict[int, tuple[str, ...]] = {
 LWBS_CHANCE = 0.7  # of patients still waiting when their patience runs out
 
 
-class EDActions(BedActions):
+class EDActions(PlacementActions):
     def _patient(self, course: Course) -> dict[str, Any]:
         patient = {
             "mrn": course.mrn,
@@ -164,13 +164,11 @@ class EDActions(BedActions):
             return
         course, path = visit.course, f"/encounters/{visit.encounter_id}"
         if course.outcome in ("ward", "icu"):
-            reply = self.command(
-                "provider",
-                f"{path}/admit-decision",
-                {"level_of_care": course.outcome, "inpatient_unit": course.inpatient_unit},
-            )
+            body = self.admission_body(visit)
+            reply = self.command("provider", f"{path}/admit-decision", body)
             if not self._closed(visit, reply):
                 visit.stage, visit.boarding = "leaving", True
+                self.plan_placement(visit, body["inpatient_unit"])
                 self.after(course.boarding_minutes, self._depart, visit, "admitted", course.destination)
         elif course.outcome == "observation" and self._move_to_bed(visit, ("observation",)):
             visit.stage = "leaving"
@@ -183,10 +181,16 @@ class EDActions(BedActions):
     def _depart(self, visit: Visit, disposition: str, destination: str | None) -> None:
         if visit.gone:
             return
+        if disposition == "admitted" and visit.inpatient_bed is not None:
+            destination = visit.inpatient_bed
         body = {"disposition": disposition} | ({"destination": destination} if destination else {})
         reply = self.command("provider", f"/encounters/{visit.encounter_id}/discharge", body)
         if self._closed(visit, reply):
             return
+        if disposition == "admitted":
+            self.left_for_inpatient_bed(visit)
+        else:
+            self.bed_request_closed(visit)
         if visit.bed_id is not None:
             self.bed_left(visit.bed_id)
         self._gone(visit, "inherited" if visit.inherited else disposition)

@@ -45,6 +45,7 @@ class Visit:
     inherited: bool = False  # in a bed before this run began: not in the tally
     discharge_cancelled: bool = False
     ventilated: bool = False
+    inpatient_bed: str | None = None  # the bed its request was given (deploy.simulator.placement)
 
     @property
     def gone(self) -> bool:
@@ -58,6 +59,7 @@ class Tally:
     stays_minutes: list[float] = field(default_factory=list)  # arrival -> departure
     corrections: int = 0
     ventilations: int = 0  # started
+    placements: int = 0  # inpatient beds assigned to boarders
     appointments: int = 0
 
 

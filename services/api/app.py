@@ -24,6 +24,7 @@ from services.api import (
     encounters,
     errors,
     patients,
+    placement,
     scheduling,
     scheduling_directory,
     scheduling_grids,
@@ -91,8 +92,8 @@ def create_app(
     app.state.work_queue = work_queue(hospital) if work_queue is not None else None
     app.state.payer = payer  # None: insurance is verified by hand
     facility = APIRouter(prefix=API_PREFIX, dependencies=[Depends(_facility)])
-    modules = (encounters, beds, appointments, contacts, patients, scheduling, scheduling_reports, scheduling_directory)
-    for module in (*modules, scheduling_grids):
+    modules = (encounters, beds, placement, appointments, contacts, patients, scheduling, scheduling_reports)
+    for module in (*modules, scheduling_directory, scheduling_grids):
         _check_every_route_has_permissions(module.router)
         _document_body_limits(module.router)
         facility.include_router(module.router)

@@ -11,6 +11,7 @@ from base.settings import Settings
 from base.stay_codes import stay_code, stay_code_key
 from events.catalogue import PatientDetailsUpdated, Person
 from services.api.deps import Command, HospitalDep, Reader, get_settings
+from services.api.placement import AdmitAndRequest
 from services.api.replies import ERROR_RESPONSES, ArrivalOut, OutcomeOut
 from services.api.schemas import (
     Arrive,
@@ -19,7 +20,6 @@ from services.api.schemas import (
     AssignProvider,
     CommandBody,
     Correction,
-    DecideAdmit,
     Discharge,
     Triage,
     UpdateDetails,
@@ -83,9 +83,16 @@ def assign_bed(encounter_id: EncounterId, body: AssignBed, command: Command, hos
 
 
 @router.post("/{encounter_id}/admit-decision", name="encounters.admit-decision", response_model=OutcomeOut)
-def decide_admit(encounter_id: EncounterId, body: DecideAdmit, command: Command, hospital: HospitalDep):
+def decide_admit(encounter_id: EncounterId, body: AdmitAndRequest, command: Command, hospital: HospitalDep):
+    """The admit decision; it opens the bed request for the receiving service."""
     return command(
-        hospital.decide_admit, body, encounter_id, level_of_care=body.level_of_care, inpatient_unit=body.inpatient_unit
+        hospital.decide_admit,
+        body,
+        encounter_id,
+        level_of_care=body.level_of_care,
+        inpatient_unit=body.inpatient_unit,
+        requested_level=body.requested_level,
+        needs=body.needs.fact(),
     )
 
 

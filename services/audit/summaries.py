@@ -38,6 +38,7 @@ from events.catalogue import (
     RoomTimeReleased,
     RoomTimeReserved,
 )
+from services.audit.placement_summaries import placement_summary
 
 # Events whose whole meaning is their type.
 PLAIN = {
@@ -126,7 +127,7 @@ def summary(fact: Any, bed: str | None = None) -> str:
         case PatientRecordsMerged():
             moved = f"{len(fact.visits)} visit(s), {len(fact.appointments)} appointment(s) moved"
             return f"record {fact.merged_mrn} merged into {fact.surviving_mrn}, {moved}: {fact.reason}"
-    return PLAIN.get(type(fact).__name__, type(fact).__name__)
+    return placement_summary(fact) or PLAIN.get(type(fact).__name__, type(fact).__name__)
 
 
 def _changed_parts(fact: PatientRecordUpdated) -> list[str]:

@@ -8,7 +8,9 @@ from typing import Literal, Unpack
 
 from base.input_bounds import check_birth_date
 from events.catalogue import (
+    NO_NEEDS,
     ArrivalMode,
+    BedNeeds,
     BedRegistered,
     BedType,
     Disposition,
@@ -16,10 +18,14 @@ from events.catalogue import (
     PatientArrived,
     PatientDetailsUpdated,
     Person,
+    RequestedLevel,
 )
-from services.application import HospitalBase, Idempotency, Outcome, derived_id
+from services.application import Idempotency, Outcome, derived_id
 from services.bounds import refused_as_invalid
+from services.ed import placement_rules
 from services.ed.domainmodel import Bed, Encounter
+from services.ed.placement import PlacementCommands
+from services.ed.placement_rules import InpatientBed, bed_holding
 from services.errors import AlreadyExists, InvalidTransition, NotFound
 from services.recording import Meta
 
@@ -32,7 +38,7 @@ def bed_aggregate_id(facility_id: str, bed_id: str) -> uuid.UUID:
     return derived_id("bed", facility_id, bed_id)
 
 
-class EDCommands(HospitalBase):
+class EDCommands(PlacementCommands):
     # --- beds ---------------------------------------------------------------
 
     def register_bed(
@@ -134,12 +140,15 @@ class EDCommands(HospitalBase):
         **idem: Unpack[Idempotency],
     ) -> Outcome:
         """One encounter decision; if the patient leaves a bed (`act` returns
-        its id), the bed is released in the same save."""
+        its id), the bed is released in the same save, and so is what the
+        visit's bed request now asks of an inpatient bed."""
 
         def decide():
             encounter = self.encounter(meta.facility_id, encounter_id)
+            holding = bed_holding(encounter.bed_request)
             left_bed = act(encounter)
-            touched: list[Encounter | Bed] = [encounter]
+            touched: list[Encounter | Bed | InpatientBed] = [encounter]
+            touched.extend(self.settle_inpatient_bed(encounter, holding, meta))
             if isinstance(left_bed, str):
                 bed = self.bed(meta.facility_id, left_bed)
                 bed.release(str(encounter.id), meta)
@@ -173,11 +182,18 @@ class EDCommands(HospitalBase):
         encounter_id: str,
         level_of_care: LevelOfCare = "ward",
         inpatient_unit: str | None = None,
+        requested_level: RequestedLevel | None = None,
+        needs: BedNeeds = NO_NEEDS,
         **idem: Unpack[Idempotency],
     ) -> Outcome:
-        return self._encounter_command(
-            meta, encounter_id, lambda e: e.decide_admit(level_of_care, inpatient_unit, meta), **idem
-        )
+        """The admit decision, and the bed request it opens for the receiving
+        service (`requested_level` when it differs from the decision's, e.g. step-down)."""
+
+        def act(e: Encounter) -> None:
+            e.decide_admit(level_of_care, inpatient_unit, meta)
+            placement_rules.open_request(e, requested_level or level_of_care, inpatient_unit, needs, meta)
+
+        return self._encounter_command(meta, encounter_id, act, **idem)
 
     def discharge(
         self,

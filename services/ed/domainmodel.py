@@ -8,9 +8,11 @@ by the application and saved atomically.
 
 from __future__ import annotations
 
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 from events.catalogue import (
+    REQUEST_FACTS,
+    AdmissionCancelled,
     AdmitDecided,
     ArrivalCancelled,
     BedAssigned,
@@ -37,6 +39,7 @@ from events.catalogue import (
     VentilationStarted,
     VentilationStopped,
 )
+from services.ed.placement_rules import request_after
 from services.errors import (
     BedNotAvailable,
     EncounterClosed,
@@ -47,6 +50,9 @@ from services.errors import (
 )
 from services.recording import FlowAggregate, Meta
 
+if TYPE_CHECKING:
+    from services.ed.placement_rules import BedRequest
+
 EncounterStatus = Literal["waiting", "roomed", "finished", "cancelled"]
 BedStatus = Literal["available", "occupied", "dirty", "cleaning", "blocked"]
 
@@ -56,6 +62,7 @@ class Encounter(FlowAggregate):
     ventilated = False  # set on arrival; the defaults keep older cached states readable
     # Not annotated: the aggregate's metaclass would take an annotated default for a constructor argument.
     nurse_id = cast("str | None", None)
+    bed_request = cast("BedRequest | None", None)  # services.ed.placement_rules
 
     class Created(FlowAggregate.Created):
         TOPIC = "edflow:Encounter.Created"
@@ -175,16 +182,9 @@ class Encounter(FlowAggregate):
     def _apply(self, fact: Fact, meta: Meta) -> None:
         match fact:
             case PatientArrived():
-                self.visit_number = fact.visit_number
-                self.status = "waiting"
-                self.arrived_at = meta.occurred_at
-                self.esi = None
-                self.provider_id = None
-                self.bed_id = None
-                self.admit_decided = False
-                self.disposition = None
-                self.ventilated = False
-                self.nurse_id = None
+                self.visit_number, self.status, self.arrived_at = fact.visit_number, "waiting", meta.occurred_at
+                self.esi = self.provider_id = self.nurse_id = self.bed_id = self.disposition = None
+                self.admit_decided = self.ventilated = False
             case PatientTriaged():
                 self.esi = fact.esi
             case ProviderAssigned():
@@ -211,8 +211,14 @@ class Encounter(FlowAggregate):
                 self.ventilated = True
             case VentilationStopped():
                 self.ventilated = False
-            case PatientDetailsUpdated():
-                pass
+            case AdmissionCancelled():
+                self.admit_decided = False
+        if isinstance(fact, (*REQUEST_FACTS, *_CLOSING)):
+            self.bed_request = request_after(self.bed_request, fact)
+
+
+# Facts that close or reopen a visit, and so its bed request.
+_CLOSING = (PatientDischarged, PatientLeftWithoutBeingSeen, ArrivalCancelled, DischargeCancelled)
 
 
 class Bed(FlowAggregate):

@@ -7,6 +7,7 @@ MAPPING.md for the field-by-field table.
 from __future__ import annotations
 
 from events.catalogue import ArrivalMode, Disposition, LevelOfCare, PatientDetailsUpdated
+from services.hl7 import placement
 from services.hl7.context import VISIT, MessageContext
 from services.hl7.datatypes import person_of
 from services.hl7.patients import merge, names_a_visit, update_record
@@ -105,13 +106,19 @@ def admit(ctx: MessageContext) -> None:
     if not ctx.has_encounter():
         _arrive(ctx)
         _room(ctx, 2)
-    _attending(ctx, 4)
+    _attending(ctx, 9)  # steps 4-7 are the placement's (a PV1-3 inpatient bed)
     if ctx.message.value("PV1", 2).upper() == "E":
+        return
+    target = placement.inpatient_target(ctx)  # in an inpatient bed: the request is completed
+    if target is not None and ctx.encounter().admit_decided:
+        placement.complete_request(ctx, target, 4)
         return
     service = ctx.message.value("PV1", 10).upper()
     level: LevelOfCare = "icu" if service in ICU_SERVICES else "observation" if service.startswith("OBS") else "ward"
     ctx.issue(3, ctx.hospital.decide_admit, Location("PV1", 2), encounter_id=ctx.encounter_id(), level_of_care=level,
               inpatient_unit=ctx.message.value("PV1", 10) or None)  # fmt: skip
+    if target is not None:
+        placement.complete_request(ctx, target, 4)
 
 
 def _move_to(ctx: MessageContext, field_number: int, where: Location) -> None:
@@ -127,7 +134,11 @@ def _move_to(ctx: MessageContext, field_number: int, where: Location) -> None:
 
 
 def transfer(ctx: MessageContext) -> None:
-    """A02: to the bed in PV1-3."""
+    """A02: to the ED bed in PV1-3, or to an inpatient bed: the visit leaves the ED for it."""
+    target = placement.inpatient_target(ctx)
+    if target is not None:
+        placement.complete_request(ctx, target, 1)
+        return
     _move_to(ctx, 3, BED)
 
 

@@ -205,6 +205,49 @@ def book_todays_clinic(chain) -> int:
     return booked
 
 
+def test_a_bed_manager_places_a_boarder_and_the_ed_board_shows_it(chain, browser, nurse, intake):
+    encounter = arrive(chain, intake, "PB", "sepsis", esi=2)
+    chain.post(f"/api/v1/facilities/demo/encounters/{encounter}/bed", nurse, {"bed_id": "B3"})
+    admit = {"level_of_care": "ward", "inpatient_unit": "4W", "needs": {"telemetry": True, "isolation": "contact"}}
+    chain.post(
+        f"/api/v1/facilities/demo/encounters/{encounter}/admit-decision", chain.token("dr-ng", "provider"), admit
+    )
+    board = open_board(browser, chain, nurse)
+    expect(bed(board, "B3").get_by_test_id("request-state")).to_have_text("bed requested", timeout=LIVE_TIMEOUT_MS)
+    boarder = board.locator(f'[data-testid=boarder][data-encounter="{encounter}"]')
+    expect(boarder).to_contain_text("telemetry, contact isolation")
+    # The bed manager's page: assign a bed, then mark it ready.
+    manager = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    manager.goto(chain.url + "/beds")
+    manager.fill("#token", chain.token("bm-lee", "bed-manager"))
+    manager.click("#login-form button[type=submit]")
+    row = manager.locator(f'[data-testid=boarder][data-encounter="{encounter}"]')
+    expect(row.get_by_test_id("boarder-state")).to_have_text("bed requested", timeout=LIVE_TIMEOUT_MS)
+    row.get_by_test_id("assign-bed").fill("4W-012")
+    row.locator("[data-action=assign-inpatient]").click()
+    expect(bed(board, "B3").get_by_test_id("request-state")).to_have_text(
+        "bed assigned 4W-012", timeout=LIVE_TIMEOUT_MS
+    )
+    expect(row.get_by_test_id("boarder-bed")).to_have_text("4W-012 (4W)", timeout=LIVE_TIMEOUT_MS)
+    unit = manager.locator('[data-testid=inpatient-unit][data-unit="4W"]')
+    expect(unit.get_by_test_id("unit-free")).to_have_text("119")
+    row.locator("[data-action=bed-ready]").click()
+    expect(bed(board, "B3").get_by_test_id("request-state")).to_have_text("bed ready 4W-012", timeout=LIVE_TIMEOUT_MS)
+    expect(unit.get_by_test_id("unit-ready")).to_have_text("1", timeout=LIVE_TIMEOUT_MS)
+    # A second boarder cannot be given the same bed: the page says so and nothing changes.
+    other = arrive(chain, intake, "QC", "pneumonia", esi=3)
+    chain.post(f"/api/v1/facilities/demo/encounters/{other}/admit-decision", chain.token("dr-ng", "provider"), {})
+    second = manager.locator(f'[data-testid=boarder][data-encounter="{other}"]')
+    expect(second).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    second.get_by_test_id("assign-unit").select_option("4W")
+    second.get_by_test_id("assign-bed").fill("4W-012")
+    second.locator("[data-action=assign-inpatient]").click()
+    expect(manager.get_by_test_id("toast-conflict")).to_contain_text("held for another patient")
+    expect(second.get_by_test_id("boarder-state")).to_have_text("bed requested")
+    manager.context.close()
+    board.context.close()
+
+
 def test_the_demo_hospital_board_reads_well(chain, browser, nurse):
     chain.run(
         "simulate",

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from base.store_log import to_envelope
 from events import FACTS_BY_TYPE, decode, encode
 from events.board import decode_board, encode_board
-from events.catalogue import ALL_FACTS, Coverage, Person
+from events.catalogue import ALL_FACTS, BedNeeds, Coverage, Person
 from events.schema import BOARD_SCHEMA, SCHEMA_DIR, render_all, render_board
 from tests.projections.board_record import recorded_board
 
@@ -46,7 +46,10 @@ def test_recorded_events_validate_against_their_schemas(sqlite_settings, clock):
     app.triage(clock.meta(), enc, 3)
     app.assign_bed(clock.meta(), enc, "A1")
     app.decide_admit(clock.meta(), enc, "icu", "MICU")
-    app.discharge(clock.meta(), enc, "admitted", "MICU")
+    app.change_bed_request(clock.meta(), enc, "icu", "ICU", BedNeeds(isolation="airborne"), "unit named")
+    app.assign_inpatient_bed(clock.meta(), enc, "ICU", "ICU-01")
+    app.inpatient_bed_ready(clock.meta(), enc)
+    app.discharge(clock.meta(), enc, "admitted", "ICU-01")
     start = clock.now + timedelta(days=1)
     appt = app.book(
         clock.meta(), patient, "dr-1", "cardiology", "ed-follow-up", start, start + timedelta(minutes=20)
@@ -64,6 +67,8 @@ def test_recorded_events_validate_against_their_schemas(sqlite_settings, clock):
         jsonschema.validate(payload, schema_for(envelope.type), format_checker=jsonschema.FormatChecker())
         seen.add(envelope.type)
     assert {"PatientArrived", "BedAssigned", "AdmitDecided", "AppointmentBooked", "InsuranceVerified"} <= seen
+    assert {"BedRequested", "BedRequestChanged", "InpatientBedAssigned", "InpatientBedReserved"} <= seen
+    assert {"InpatientBedReady", "InpatientBedPrepared", "InpatientBedOccupied"} <= seen
 
 
 def test_schema_rejects_an_event_missing_its_actor():

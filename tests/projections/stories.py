@@ -42,6 +42,7 @@ from events.envelope import Actor, Envelope, event_id_for
 from projections.entries import Entry
 from projections.profile import DEFAULT_PROFILE, FacilityProfile
 from projections.snapshot import board_snapshot
+from tests.projections import placement_story
 
 START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 # An impossible move falls through to the next possible one in this order.
@@ -64,6 +65,7 @@ MOVES = (
     "register_bed",
     "ventilate",
     "nurse",
+    *placement_story.MOVES,
 )
 # How often each move is drawn: a busy floor, with corrections now and then.
 WEIGHTED_MOVES = (
@@ -89,6 +91,8 @@ class Story:
     versions: dict[uuid.UUID, int] = field(default_factory=dict)
     beds: dict[str, dict] = field(default_factory=dict)  # bed_id -> {id, status, encounter, before}
     visits: dict[uuid.UUID, dict] = field(default_factory=dict)  # id -> {status, bed, provider, admitted, discharged}
+    # Inpatient beds with a record: bed_id -> {id, status, encounter} (tests/projections/placement_story.py)
+    inpatient: dict[str, dict] = field(default_factory=dict)
 
     # --- recording ----------------------------------------------------------
 
@@ -192,17 +196,20 @@ class Story:
     def admit(self, visit: uuid.UUID) -> None:
         self.visits[visit]["admitted"] = True
         self.record(visit, AdmitDecided(), "Encounter")
+        placement_story.request(self, visit)
 
     def leave(self, visit: uuid.UUID, fact: Fact, status: str = "finished") -> None:
         """Discharge, LWBS or cancelled arrival: the bed, if any, is released in the same save."""
         state = self.visits[visit]
         self.record(visit, fact, "Encounter")
+        placement_story.settle(self, visit, fact)
         if state["bed"] is not None:
             self._release_bed(state["bed"], visit)
         state.update(bed=None, status=status, discharged=isinstance(fact, PatientDischarged))
 
     def cancel_discharge(self, visit: uuid.UUID) -> None:
         self.record(visit, DischargeCancelled(reason="recorded in error"), "Encounter")
+        placement_story.settle(self, visit, DischargeCancelled(reason="recorded in error"))
         self.visits[visit].update(status="waiting", discharged=False)
 
     def update(self, visit: uuid.UUID) -> None:
@@ -279,6 +286,8 @@ class Story:
             self.ventilate(visit)
         elif move == "nurse" and visit:
             self.nurse(visit, f"rn-{pick % 3}")
+        elif move in placement_story.MOVES:
+            placement_story.play(self, move, [v for v in open_visits if self.visits[v]["admitted"]], pick)
         elif move == "update" and (live := [v for v, s in self.visits.items() if s["status"] != "cancelled"]):
             self.update(choose(live))
         return len(self.envelopes) > before

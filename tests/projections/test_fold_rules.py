@@ -6,7 +6,7 @@ import uuid
 
 from projections.entries import decode_entry, encode_entry
 from projections.fold import fold_into, keys_for, step
-from tests.projections.booking import book_appointment
+from tests.projections.appointment_story import book_appointment
 from tests.projections.stories import Story
 
 

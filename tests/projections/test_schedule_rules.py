@@ -17,7 +17,7 @@ from events.catalogue import (
     PatientCheckedIn,
 )
 from projections.fold import fold_into, keys_for, step
-from tests.projections.booking import book_appointment
+from tests.projections.appointment_story import book_appointment
 from tests.projections.stories import Story, board_of
 
 

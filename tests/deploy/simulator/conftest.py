@@ -26,7 +26,7 @@ from services.api.app import create_app
 from services.hospital import Hospital
 
 DEMO = Path(__file__).resolve().parents[3] / "deploy" / "facilities" / "demo.toml"
-ROLES = ("intake", "charge-nurse", "provider", "scheduler")
+ROLES = ("intake", "charge-nurse", "provider", "scheduler", "bed-manager")
 
 
 def _free_port() -> int:

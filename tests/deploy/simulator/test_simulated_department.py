@@ -20,7 +20,7 @@ from deploy.simulator.patients import FAMILY, GIVEN_F, GIVEN_M
 
 # A Monday 06:00 in Chicago: the morning ramp-up.
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-SIMULATOR_ROLES = {"intake", "charge-nurse", "provider", "scheduler"}
+SIMULATOR_ROLES = {"intake", "charge-nurse", "provider", "scheduler", "bed-manager"}
 
 
 def test_a_simulated_shift_sends_only_valid_commands_on_the_simulated_clock(new_department):

@@ -47,7 +47,10 @@ def test_a_visit_goes_from_arrival_to_discharge(api: Api):
     assert types(api.ok(f"/encounters/{visit}/bed", {"bed_id": "ED-1"})) == ["BedAssigned", "BedOccupied"]
     moved = api.ok(f"/encounters/{visit}/bed", {"bed_id": "ED-2"})
     assert types(moved) == ["PatientTransferred", "BedOccupied", "BedReleased"]
-    assert types(api.ok(f"/encounters/{visit}/admit-decision", {"level_of_care": "icu"})) == ["AdmitDecided"]
+    assert types(api.ok(f"/encounters/{visit}/admit-decision", {"level_of_care": "icu"})) == [
+        "AdmitDecided",
+        "BedRequested",
+    ]
     assert types(api.patch(f"/encounters/{visit}", {"chief_complaint": "chest pain"}).json()) == [
         "PatientDetailsUpdated"
     ]

@@ -10,6 +10,7 @@ from events.catalogue import (
     BedAssigned,
     BedOccupied,
     BedReleased,
+    BedRequested,
     DischargeCancelled,
     PatientArrived,
     PatientDischarged,
@@ -50,7 +51,7 @@ def test_the_sample_stay_replays_as_one_consistent_visit(running, tmp_path):
     assert (patient.mrn, patient.family_name, patient.given_name, patient.sex) == ("PATID1234", "EVERYMAN", "ADAM", "M")
     assert str(patient.birth_date) == "1988-08-18"
 
-    assert step("A01") == [AdmitDecided]
+    assert step("A01") == [AdmitDecided, BedRequested]  # the decision opens a bed request
     assert visit().admit_decided and visit().bed_id == BED_03
 
     assert step("A02") == []  # PV1-3 is the bed the patient is already in
@@ -71,7 +72,7 @@ def test_every_stay_fact_names_the_interface_as_its_actor(running, tmp_path):
     running.send(tmp_path, stay("A04"), stay("A01"))
     stored = [running.app.mapper.to_domain_event(n) for n in running.app.recorder.select_notifications(1, 1000)]
     from_feed = [e.meta for e in stored if getattr(e, "meta", None) and e.meta.actor.id != "test-setup"]
-    assert len(from_feed) == 5  # arrived, bed assigned and occupied, provider (PV1-7); admit decided
+    assert len(from_feed) == 6  # A04: arrival, bed (two records), provider (PV1-7); A01: decision, bed request
     assert {(m.actor.id, m.actor.role, m.correlation_id) for m in from_feed} == {
         ("hl7:ADTApp", "interface", "hl7:ADTApp:MSG00001")
     }

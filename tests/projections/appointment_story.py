@@ -1,4 +1,4 @@
-"""An appointment booked into a story, for the schedule's rules."""
+"""An outpatient appointment in a story (tests/projections/stories.py)."""
 
 from __future__ import annotations
 
