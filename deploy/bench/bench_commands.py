@@ -8,8 +8,9 @@ Prints, per store, in the same run:
      transactions between concurrent commands);
   3. the HTTP API: POST .../triage through a real uvicorn server with
      `--clients` concurrent keep-alive clients (in a process of their own);
-  4. latency with one client: POST .../triage p50 and an authorised
-     GET .../encounters/{id} p50 (each GET writes its access-log record).
+  4. latency with one client (in a process of its own): POST .../triage p50
+     and an authorised GET .../encounters/{id} p50 (each GET writes its
+     access-log record).
 
     .venv/bin/python deploy/bench/bench_commands.py [--commands 300] [--clients 16] [--rounds 3]
         [--store sqlite|postgres|both] [--postgres-dsn DSN (default EDFLOW_TEST_POSTGRES_DSN)]
@@ -31,7 +32,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import httpx
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -92,10 +92,8 @@ def http_figures(settings: Settings, count: int, clients: int) -> tuple[float, f
     hospital = Hospital(settings)
     try:
         burst, single = arrivals(hospital, count, "burst"), arrivals(hospital, count, "single")
-        headers = {"Authorization": f"Bearer {mint_token(settings, 'bench', 'admin', [FACILITY])}"}
-        path = f"/api/v1/facilities/{FACILITY}/encounters"
+        token = mint_token(settings, "bench", "admin", [FACILITY])
         with running_server(create_app(settings, hospital)) as base:
-            token = headers["Authorization"].split()[1]
             burst_run = subprocess.run(
                 [sys.executable, str(Path(__file__).with_name("http_burst.py")), base, token, FACILITY, str(clients)],
                 input=json.dumps(burst),
@@ -105,18 +103,16 @@ def http_figures(settings: Settings, count: int, clients: int) -> tuple[float, f
             if burst_run.returncode != 0:
                 raise SystemExit(f"the HTTP burst failed: {burst_run.stderr[-2000:]}")
             rate = count / float(burst_run.stdout)
-            posts, gets = [], []
-            with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
-                for visit in single:
-                    began = time.perf_counter()
-                    response = client.post(f"{path}/{visit}/triage", json=BODY)
-                    posts.append(time.perf_counter() - began)
-                    began = time.perf_counter()
-                    read = client.get(f"{path}/{visit}")
-                    gets.append(time.perf_counter() - began)
-                    if response.status_code != 200 or read.status_code != 200:
-                        raise SystemExit(f"HTTP request failed: {response.status_code} / {read.status_code}")
-        return rate, statistics.median(posts) * 1000, statistics.median(gets) * 1000
+            one_client = subprocess.run(
+                [sys.executable, str(Path(__file__).with_name("http_latency.py")), base, token, FACILITY],
+                input=json.dumps(single),
+                capture_output=True,
+                text=True,
+            )
+            if one_client.returncode != 0:
+                raise SystemExit(f"the one-client run failed: {one_client.stderr[-2000:]}")
+            latency = json.loads(one_client.stdout)
+        return rate, latency["post"], latency["get"]
     finally:
         hospital.close()
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Request
 
 from events.catalogue import Contact, Coverage, Person
 from services.api.deps import Command, HospitalDep, Reader
+from services.api.one_hop import OneHopRoute
 from services.api.replies import ERROR_RESPONSES, PAYER_RESPONSES, OutcomeOut, PayerCheckOut
 from services.api.schemas import Book, CommandBody, Correction, RequestVerification, Reschedule, VerificationResult
 from services.api.views import appointment_view
@@ -15,7 +16,7 @@ from services.application import Idempotency, Outcome
 from services.errors import NoPayerLink
 from services.recording import Meta
 
-router = APIRouter(prefix="/appointments", tags=["appointments"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/appointments", tags=["appointments"], responses=ERROR_RESPONSES, route_class=OneHopRoute)
 
 AppointmentId = Annotated[str, Path(min_length=1, max_length=64)]
 

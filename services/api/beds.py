@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from services.api.deps import Command, HospitalDep, Reader
+from services.api.one_hop import OneHopRoute
 from services.api.replies import ERROR_RESPONSES, OutcomeOut
 from services.api.schemas import BlockBed, CommandBody, RegisterBed
 from services.api.views import bed_view
 
-router = APIRouter(prefix="/beds", tags=["beds"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/beds", tags=["beds"], responses=ERROR_RESPONSES, route_class=OneHopRoute)
 
 BedId = Annotated[str, Path(min_length=1, max_length=64, description="the bed's code, e.g. ED-12")]
 

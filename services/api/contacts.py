@@ -14,11 +14,12 @@ from base.input_bounds import MAX_NOTE_CHARS
 from events.catalogue import ContactChannel, ContactDirection, ContactOutcome
 from services.access.contacts import ContactLog
 from services.api.deps import Command, HospitalDep, ReadAccess, Reader
+from services.api.one_hop import OneHopRoute
 from services.api.replies import ERROR_RESPONSES, OutcomeOut
 from services.api.schemas import PLAIN, CommandBody, Correction, Key, Name, Plain
 from services.errors import NotFound
 
-router = APIRouter(tags=["contacts"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["contacts"], responses=ERROR_RESPONSES, route_class=OneHopRoute)
 
 Mrn = Annotated[
     str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="the patient's MRN")

@@ -19,6 +19,7 @@ from base.permissions import sees_identity
 from base.settings import Settings
 from events.envelope import Actor
 from services.api.errors import Forbidden
+from services.api.one_hop import Deferred
 from services.api.schemas import CommandBody
 from services.application import CommandMethod, Idempotency, call_command
 from services.audit.access import record_disclosed, record_read
@@ -50,15 +51,14 @@ def route_name(request: Request) -> str:
 
 
 async def authorized(
-    request: Request,
-    settings: Annotated[Settings, Depends(get_settings)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> Principal:
     """The caller, allowed to call this route for this facility; else 401/403/422.
     Reads the raw facility from the path so auth is decided before any body.
     A token verified before is checked on the event loop; a new one on a
     worker thread (verifying it may fetch the issuer's keys)."""
     token = credentials.credentials if credentials is not None else None
+    settings = request.app.state.settings
     check = (token, route_name(request), request.path_params.get("facility_id", ""), settings)
     try:
         if token is None or verified_before(settings, token) is not None:
@@ -104,7 +104,8 @@ class CommandRunner:
         self.route = route_name(request)
         self.path_params = dict(request.path_params)
         self.facility_id = self.path_params["facility_id"]
-        self.window = TimeWindow.of(request.app.state.settings)
+        self.settings: Settings = request.app.state.settings
+        self.window = TimeWindow.of(self.settings)
 
     def meta(self, body: CommandBody) -> Meta:
         now = datetime.now(UTC)
@@ -137,10 +138,7 @@ class CommandRunner:
 
 
 async def command_runner(
-    request: Request,
-    hospital: HospitalDep,
-    principal: PrincipalDep,
-    idempotency_key: IdempotencyKey = None,
+    request: Request, principal: PrincipalDep, idempotency_key: IdempotencyKey = None
 ) -> CommandRunner:
     if idempotency_key is not None and idempotency_key[:4].lower() == RESERVED_KEY_PREFIX:
         raise Invalid(
@@ -148,42 +146,50 @@ async def command_runner(
             "choose another key",
             field="Idempotency-Key",
         )
-    return CommandRunner(request, hospital, principal, idempotency_key)
+    return CommandRunner(request, request.app.state.hospital, principal, idempotency_key)
 
 
 Command = Annotated[CommandRunner, Depends(command_runner)]
 
 
-class ReadAccess:
+class ReadAccess(Deferred):
     """A verified caller reading one facility's records."""
 
     def __init__(self, request: Request, hospital: Hospital, principal: Principal, query: str = ""):
         self.hospital, self.principal = hospital, principal
+        self.settings: Settings = request.app.state.settings
         self.facility_id = request.path_params["facility_id"]
         self.sees_identity = sees_identity(route_name(request), principal.role)
         self.route, self.query = route_name(request), query
         self.client = request.client.host if request.client else None
+        self.recorded = False
+
+    def record(self) -> None:
+        """The access-log record of this read (once)."""
+        if not self.recorded:
+            record_read(self.hospital, self.principal, self.facility_id, self.route, self.query, self.client)
+            self.recorded = True
+
+    def before_endpoint(self) -> None:
+        self.record()
 
     def disclosed(self, refs: Sequence[str]) -> None:
         """Record the records a list returned (`Appointment/<id>`, ...), before it is sent."""
         record_disclosed(self.hospital, self.principal, self.facility_id, self.route, self.query, self.client, refs)
 
 
-def read_access(request: Request, hospital: HospitalDep, principal: PrincipalDep) -> ReadAccess:
+async def read_access(request: Request, principal: PrincipalDep) -> ReadAccess:
     """Every authorised read is recorded in the access log before any data is
     built, so a read that fails half-way is still accounted for; a list also
-    records what it returned (`ReadAccess.disclosed`)."""
+    records what it returned (`ReadAccess.disclosed`). On a `OneHopRoute` the
+    record is written on the endpoint's own worker thread, just before it
+    runs; elsewhere on a worker thread of its own, here."""
     params = {k: v for k, v in request.path_params.items() if k != "facility_id"}
     query = ",".join(str(v) for v in params.values()) or str(request.url.query)
-    record_read(
-        hospital,
-        principal,
-        request.path_params["facility_id"],
-        route_name(request),
-        query,
-        request.client.host if request.client else None,
-    )
-    return ReadAccess(request, hospital, principal, query)
+    access = ReadAccess(request, request.app.state.hospital, principal, query)
+    if not getattr(request.scope["route"], "one_hop", False):
+        await run_in_threadpool(access.record)
+    return access
 
 
 Reader = Annotated[ReadAccess, Depends(read_access)]

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Path
 
-from base.settings import Settings
 from base.stay_codes import stay_code, stay_code_key
 from events.catalogue import PatientDetailsUpdated, Person
-from services.api.deps import Command, HospitalDep, Reader, get_settings
+from services.api.deps import Command, Reader
+from services.api.one_hop import OneHopRoute
 from services.api.placement import AdmitAndRequest
 from services.api.replies import ERROR_RESPONSES, ArrivalOut, OutcomeOut
 from services.api.schemas import (
@@ -27,7 +27,7 @@ from services.api.schemas import (
 )
 from services.api.views import current_patient, encounter_view, encounter_with_facts
 
-router = APIRouter(prefix="/encounters", tags=["encounters"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/encounters", tags=["encounters"], responses=ERROR_RESPONSES, route_class=OneHopRoute)
 
 EncounterId = Annotated[str, Path(min_length=1, max_length=64, description="the encounter id returned on arrival")]
 
@@ -36,57 +36,54 @@ def _person(patient) -> Person:
     return Person(**patient.model_dump(exclude_none=True))
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-
-
 @router.post("", name="encounters.arrive", status_code=201, response_model=ArrivalOut)
-def arrive(body: Arrive, command: Command, hospital: HospitalDep, settings: SettingsDep):
+def arrive(body: Arrive, command: Command):
     """Register an arrival; the id of the new visit and the stay code to tell the patient are returned."""
     outcome = command(
-        hospital.arrive,
+        command.hospital.arrive,
         body,
         visit_number=body.visit_number,
         patient=_person(body.patient),
         arrival_mode=body.arrival_mode,
         chief_complaint=body.chief_complaint or "",
     )
-    return {**outcome, "stay_code": stay_code(stay_code_key(settings), outcome["id"])}
+    return {**outcome, "stay_code": stay_code(stay_code_key(command.settings), outcome["id"])}
 
 
 @router.get("/{encounter_id}", name="encounters.read")
-def read(encounter_id: EncounterId, reader: Reader, settings: SettingsDep) -> dict:
+def read(encounter_id: EncounterId, reader: Reader) -> dict:
     """The visit as it stands now, with its stay code. Identity only for roles that need it."""
     view = encounter_view(reader.hospital, reader.facility_id, encounter_id, reader.sees_identity)
-    return {**view, "stay_code": stay_code(stay_code_key(settings), view["id"])}
+    return {**view, "stay_code": stay_code(stay_code_key(reader.settings), view["id"])}
 
 
 @router.post("/{encounter_id}/triage", name="encounters.triage", response_model=OutcomeOut)
-def triage(encounter_id: EncounterId, body: Triage, command: Command, hospital: HospitalDep):
-    return command(hospital.triage, body, encounter_id, esi=body.esi)
+def triage(encounter_id: EncounterId, body: Triage, command: Command):
+    return command(command.hospital.triage, body, encounter_id, esi=body.esi)
 
 
 @router.post("/{encounter_id}/provider", name="encounters.provider", response_model=OutcomeOut)
-def assign_provider(encounter_id: EncounterId, body: AssignProvider, command: Command, hospital: HospitalDep):
-    return command(hospital.assign_provider, body, encounter_id, provider_id=body.provider_id)
+def assign_provider(encounter_id: EncounterId, body: AssignProvider, command: Command):
+    return command(command.hospital.assign_provider, body, encounter_id, provider_id=body.provider_id)
 
 
 @router.post("/{encounter_id}/nurse", name="encounters.nurse", response_model=OutcomeOut)
-def assign_nurse(encounter_id: EncounterId, body: AssignNurse, command: Command, hospital: HospitalDep):
+def assign_nurse(encounter_id: EncounterId, body: AssignNurse, command: Command):
     """The patient's nurse, assigned or changed while the visit is open."""
-    return command(hospital.assign_nurse, body, encounter_id, nurse_id=body.nurse_id)
+    return command(command.hospital.assign_nurse, body, encounter_id, nurse_id=body.nurse_id)
 
 
 @router.post("/{encounter_id}/bed", name="encounters.bed", response_model=OutcomeOut)
-def assign_bed(encounter_id: EncounterId, body: AssignBed, command: Command, hospital: HospitalDep):
+def assign_bed(encounter_id: EncounterId, body: AssignBed, command: Command):
     """Into a bed, or a transfer if the patient is already in one."""
-    return command(hospital.assign_bed, body, encounter_id, bed_id=body.bed_id)
+    return command(command.hospital.assign_bed, body, encounter_id, bed_id=body.bed_id)
 
 
 @router.post("/{encounter_id}/admit-decision", name="encounters.admit-decision", response_model=OutcomeOut)
-def decide_admit(encounter_id: EncounterId, body: AdmitAndRequest, command: Command, hospital: HospitalDep):
+def decide_admit(encounter_id: EncounterId, body: AdmitAndRequest, command: Command):
     """The admit decision; it opens the bed request for the receiving service."""
     return command(
-        hospital.decide_admit,
+        command.hospital.decide_admit,
         body,
         encounter_id,
         level_of_care=body.level_of_care,
@@ -97,42 +94,42 @@ def decide_admit(encounter_id: EncounterId, body: AdmitAndRequest, command: Comm
 
 
 @router.post("/{encounter_id}/ventilation", name="encounters.ventilation", response_model=OutcomeOut)
-def ventilation(encounter_id: EncounterId, body: Ventilation, command: Command, hospital: HospitalDep):
+def ventilation(encounter_id: EncounterId, body: Ventilation, command: Command):
     """Put the patient on a ventilator or take them off (a NEDOCS input). Only while the
     visit is open; a patient who leaves ventilated leaves the count without a stop."""
-    return command(hospital.ventilation, body, encounter_id, action=body.action)
+    return command(command.hospital.ventilation, body, encounter_id, action=body.action)
 
 
 @router.post("/{encounter_id}/discharge", name="encounters.discharge", response_model=OutcomeOut)
-def discharge(encounter_id: EncounterId, body: Discharge, command: Command, hospital: HospitalDep):
-    return command(hospital.discharge, body, encounter_id, disposition=body.disposition, destination=body.destination)
+def discharge(encounter_id: EncounterId, body: Discharge, command: Command):
+    return command(
+        command.hospital.discharge, body, encounter_id, disposition=body.disposition, destination=body.destination
+    )
 
 
 @router.post(
     "/{encounter_id}/left-without-being-seen", name="encounters.left-without-being-seen", response_model=OutcomeOut
 )
-def leave_without_being_seen(
-    encounter_id: EncounterId, command: Command, hospital: HospitalDep, body: CommandBody | None = None
-):
-    return command(hospital.leave_without_being_seen, body or CommandBody(), encounter_id)
+def leave_without_being_seen(encounter_id: EncounterId, command: Command, body: CommandBody | None = None):
+    return command(command.hospital.leave_without_being_seen, body or CommandBody(), encounter_id)
 
 
 @router.post("/{encounter_id}/arrival-cancellation", name="encounters.arrival-cancellation", response_model=OutcomeOut)
-def cancel_arrival(encounter_id: EncounterId, body: Correction, command: Command, hospital: HospitalDep):
+def cancel_arrival(encounter_id: EncounterId, body: Correction, command: Command):
     """Correction: the arrival was recorded in error."""
-    return command(hospital.cancel_arrival, body, encounter_id, reason=body.reason)
+    return command(command.hospital.cancel_arrival, body, encounter_id, reason=body.reason)
 
 
 @router.post(
     "/{encounter_id}/discharge-cancellation", name="encounters.discharge-cancellation", response_model=OutcomeOut
 )
-def cancel_discharge(encounter_id: EncounterId, body: Correction, command: Command, hospital: HospitalDep):
+def cancel_discharge(encounter_id: EncounterId, body: Correction, command: Command):
     """Correction: the discharge was recorded in error; the stay goes on."""
-    return command(hospital.cancel_discharge, body, encounter_id, reason=body.reason)
+    return command(command.hospital.cancel_discharge, body, encounter_id, reason=body.reason)
 
 
 @router.patch("/{encounter_id}", name="encounters.update", response_model=OutcomeOut)
-def update_details(encounter_id: EncounterId, body: UpdateDetails, command: Command, hospital: HospitalDep):
+def update_details(encounter_id: EncounterId, body: UpdateDetails, command: Command):
     """Correct demographics, complaint or arrival mode; fields not sent keep their value."""
     patient = None
     if body.patient is not None:
@@ -142,4 +139,4 @@ def update_details(encounter_id: EncounterId, body: UpdateDetails, command: Comm
     update = PatientDetailsUpdated(
         patient=patient, chief_complaint=body.chief_complaint, arrival_mode=body.arrival_mode
     )
-    return command(hospital.update_details, body, encounter_id, update)
+    return command(command.hospital.update_details, body, encounter_id, update)

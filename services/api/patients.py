@@ -16,13 +16,14 @@ from pydantic import ConfigDict, Field, model_validator
 from events.catalogue import Contact, Coverage, Person, Sex
 from services.api.contacts import Mrn
 from services.api.deps import Command, HospitalDep, Reader
+from services.api.one_hop import OneHopRoute
 from services.api.query_types import IsoDate
 from services.api.replies import ERROR_RESPONSES, OutcomeOut
 from services.api.schemas import CommandBody, ContactIn, CoverageIn, Name, Text, one_of_set
 from services.errors import Invalid
 from services.patients.view import patient_view, search_result
 
-router = APIRouter(tags=["patients"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["patients"], responses=ERROR_RESPONSES, route_class=OneHopRoute)
 
 MAX_RESULTS = 50
 MrnPattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"

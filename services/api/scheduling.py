@@ -12,6 +12,7 @@ from events.catalogue import AppointmentType, Contact, Person
 from services.access.schedule_commands import MAX_QUERY_DAYS
 from services.access.waitlist_commands import parse_scope
 from services.api.deps import Command, HospitalDep, Reader
+from services.api.one_hop import OneHopRoute
 from services.api.query_types import IsoDate
 from services.api.replies import ERROR_RESPONSES, OutcomeOut
 from services.api.scheduling_schemas import (
@@ -26,7 +27,7 @@ from services.api.scheduling_schemas import (
 from services.api.schemas import CommandBody, Correction
 from services.errors import NotFound
 
-router = APIRouter(tags=["scheduling"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["scheduling"], responses=ERROR_RESPONSES, route_class=OneHopRoute)
 
 ResourceId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
 Kind = Literal["provider", "room", "department"]

@@ -18,13 +18,14 @@ from events.catalogue import missing_items
 from events.work_queue import QueueAppointment
 from services.access.schedule_commands import MAX_QUERY_DAYS
 from services.api.deps import ReadAccess, Reader
+from services.api.one_hop import OneHopRoute
 from services.api.query_types import IsoDate
 from services.api.replies import ERROR_RESPONSES
 from services.api.scheduling_reports import queue_reader
 from services.bounds import refused_as_invalid
 from services.errors import Invalid, NotFound
 
-router = APIRouter(tags=["scheduling"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["scheduling"], responses=ERROR_RESPONSES, route_class=OneHopRoute)
 
 
 @lru_cache(maxsize=8)

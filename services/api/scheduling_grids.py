@@ -15,13 +15,14 @@ from events.catalogue import AppointmentType
 from services.access.grids import GridRow, draw_rows
 from services.access.schedule_commands import MAX_QUERY_DAYS
 from services.api.deps import Reader
+from services.api.one_hop import OneHopRoute
 from services.api.query_types import IsoDate
 from services.api.replies import ERROR_RESPONSES
 from services.api.scheduling import ResourceId
 from services.api.scheduling_directory import appointments_between, check_span, facility_file, item
 from services.errors import NotFound
 
-router = APIRouter(tags=["scheduling"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["scheduling"], responses=ERROR_RESPONSES, route_class=OneHopRoute)
 GridKind = Literal["provider", "room", "department"]
 SlotStatus = Literal["free", "busy", "busy-unavailable", "busy-tentative"]
 

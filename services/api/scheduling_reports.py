@@ -15,13 +15,14 @@ from services.access.report_files import MEDIA_TYPES, render
 from services.access.reports import SCHEDULE_COLUMNS, STATS_COLUMNS, Period, schedule_rows, stats_rows
 from services.access.work_queue_view import view
 from services.api.deps import ReadAccess, Reader
+from services.api.one_hop import OneHopRoute
 from services.api.query_types import IsoDate, IsoDateTime
 from services.api.replies import ERROR_RESPONSES
 from services.bounds import refused_as_invalid
 from services.errors import Invalid
 
 Format = Literal["csv", "xlsx"]
-router = APIRouter(tags=["scheduling"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["scheduling"], responses=ERROR_RESPONSES, route_class=OneHopRoute)
 MAX_REPORT_DAYS = 366
 
 

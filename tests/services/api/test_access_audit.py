@@ -136,3 +136,13 @@ def test_audit_access_shows_who_was_shown_a_record(sqlite_settings):
     assert [json.loads(line)["actor_id"] for line in by_reference.stdout.splitlines()] == ["dr-cy"]
     table = run_cli(sqlite_settings, "audit", "access", "--record", "e-2")
     assert table.returncode == 0 and "Enco" in table.stdout, table.stderr
+
+
+def test_a_read_that_fails_is_still_in_the_access_log(sqlite_settings):
+    """The record is written on the read's worker thread before its data is built."""
+    app = create_app(sqlite_settings)
+    with TestClient(app) as client:
+        provider = {"Authorization": "Bearer " + mint_token(sqlite_settings, "dr-bo", "provider", ["fac-1"])}
+        assert client.get("/api/v1/facilities/fac-1/encounters/no-such-visit", headers=provider).status_code == 404
+        entries = list(access_log(app.state.hospital, facility_id="fac-1"))
+    assert [(e.actor_id, e.resource, e.resource_id) for e in entries] == [("dr-bo", "encounters.read", "no-such-visit")]
