@@ -26,6 +26,7 @@ from services.patients.record import PatientRecord, patient_record_id
 from services.recording import Meta
 
 _index_lock = threading.Lock()
+_MERGES = threading.Lock()  # see merge_patients
 
 
 class MergedRecord(Conflict):
@@ -113,6 +114,12 @@ class PatientCommands(HospitalBase):
                 for mrn, what in ((surviving_mrn, "into"), (merged_mrn, "from")):
                     record = records[mrn]
                     into = record.merged_into if record is not None else index.entries[mrn].merged_into
+                    # Each side's record also names what it absorbed: a merge already
+                    # recorded is refused even when read from the other record.
+                    other = merged_mrn if mrn == surviving_mrn else surviving_mrn
+                    other_record = records[other]
+                    absorbed = other_record.merged_from if other_record is not None else []
+                    into = into or (other if mrn in absorbed else None)
                     if into is not None:
                         message = f"patient {mrn} was already merged into {into}; cannot merge {what} it"
                         raise MergedRecord(message, mrn=mrn, merged_into=into)
@@ -126,7 +133,11 @@ class PatientCommands(HospitalBase):
             changed = [self._open_or_record(meta.facility_id, m, fact, meta) for m in (merged_mrn, surviving_mrn)]
             return surviving_mrn, changed
 
-        return self.run(decide, facility_id=meta.facility_id, **idem)
+        # Merges in one process are decided and saved one at a time: a merge
+        # decided while another's save is still pending could repeat it.
+        # Processes sharing a store rely on the records' version check.
+        with _MERGES:
+            return self.run(decide, facility_id=meta.facility_id, **idem)
 
 
 def _changes(
