@@ -37,7 +37,23 @@ export class Queue {
     this.draw();
   }
 
+  // A live push redraws the queue while a scheduler may be typing in a row's
+  // form: what was typed, and where the caret was, carry over to the new rows.
   draw() {
+    const lists = $("queue-lists");
+    const typed = [...lists.querySelectorAll("input[id]")].filter((input) => input.value).map((input) => [input.id, input.value]);
+    const active = lists.contains(document.activeElement) ? document.activeElement : null;
+    const caret = active && active.tagName === "INPUT" ? [active.selectionStart, active.selectionEnd] : null;
+    this.drawLists();
+    for (const [id, value] of typed) { const input = $(id); if (input) input.value = value; }
+    const again = active && active.id ? $(active.id) : null;
+    if (again) {
+      again.focus();
+      if (caret) again.setSelectionRange(...caret);
+    }
+  }
+
+  drawLists() {
     const q = this.data;
     $("queue-counts").replaceChildren(...KINDS.map(([kind, title]) =>
       h("li", { "data-kind": kind }, h("a", { href: `#q-${kind}` }, title, ": ", h("strong", { "data-testid": `count-${kind}` }, String(q[kind].length))))));

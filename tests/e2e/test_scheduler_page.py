@@ -55,6 +55,25 @@ def test_the_work_queue_comes_first_and_insurance_is_verified_inline(browser, ch
     expect(unconfirmed).to_have_count(0)
 
 
+def test_what_a_scheduler_is_typing_survives_a_live_redraw_of_the_queue(browser, chain, scheduler):
+    day = tomorrow()
+    first = book(chain, scheduler, "im-abara", "internal-medicine", "outpatient-visit", at(day, 11), 30, "Typing")
+    page = open_desk(browser, chain, scheduler)
+    row = page.locator(f"[data-testid=queue-unverified_coverage] tr[data-appointment='{first}']")
+    row.get_by_label("Payer").fill("Acme Health")
+    row.get_by_label("Member id").fill("AC-77")
+    # Another desk books meanwhile: the push redraws the whole queue.
+    second = book(chain, scheduler, "im-abara", "internal-medicine", "outpatient-visit", at(day, 11, 30), 30, "Other")
+    expect(page.locator(f"[data-testid=queue-unverified_coverage] tr[data-appointment='{second}']")).to_be_visible(
+        timeout=LIVE_TIMEOUT_MS
+    )
+    expect(row.get_by_label("Payer")).to_have_value("Acme Health")
+    expect(row.get_by_label("Member id")).to_have_value("AC-77")
+    expect(row.get_by_label("Member id")).to_be_focused()
+    row.get_by_label("Member id").press("9")
+    expect(row.get_by_label("Member id")).to_have_value("AC-779")
+
+
 def test_a_free_slot_is_booked_without_the_mouse(browser, chain, scheduler):
     day = tomorrow()
     page = open_desk(browser, chain, scheduler)
