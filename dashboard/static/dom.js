@@ -16,6 +16,24 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+// Redraw what is inside `container` (a live push) without losing what the
+// person was entering there: values of fields with an id, the focus and the
+// caret carry over to the fields of the same id in the new content.
+export function redrawKeepingInput(container, redraw) {
+  const kept = [...container.querySelectorAll("input[id], select[id], textarea[id]")].map((field) => [field.id, field.value]);
+  const active = container.contains(document.activeElement) && document.activeElement.id ? document.activeElement : null;
+  const caret = active && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
+  redraw();
+  for (const [id, value] of kept) {
+    const field = document.getElementById(id);
+    if (field && container.contains(field)) field.value = value;
+  }
+  const again = active ? document.getElementById(active.id) : null;
+  if (!again || !container.contains(again)) return;
+  again.focus();
+  if (caret && typeof again.selectionStart === "number") again.setSelectionRange(...caret);
+}
+
 export function svg(tag, attrs = {}) {
   const el = document.createElementNS("http://www.w3.org/2000/svg", tag);
   for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, String(value));

@@ -2,7 +2,7 @@
 // and its rows, and each row's action inline (verify insurance, record the
 // payer's answer, open a checklist, rebook a no-show, do a call-back).
 
-import { h } from "./dom.js";
+import { h, redrawKeepingInput } from "./dom.js";
 import { addDays } from "./scheduler_api.js";
 
 const $ = (id) => document.getElementById(id);
@@ -37,20 +37,9 @@ export class Queue {
     this.draw();
   }
 
-  // A live push redraws the queue while a scheduler may be typing in a row's
-  // form: what was typed, and where the caret was, carry over to the new rows.
+  // A live push redraws the queue while a scheduler may be typing in a row's form.
   draw() {
-    const lists = $("queue-lists");
-    const typed = [...lists.querySelectorAll("input[id]")].filter((input) => input.value).map((input) => [input.id, input.value]);
-    const active = lists.contains(document.activeElement) ? document.activeElement : null;
-    const caret = active && active.tagName === "INPUT" ? [active.selectionStart, active.selectionEnd] : null;
-    this.drawLists();
-    for (const [id, value] of typed) { const input = $(id); if (input) input.value = value; }
-    const again = active && active.id ? $(active.id) : null;
-    if (again) {
-      again.focus();
-      if (caret) again.setSelectionRange(...caret);
-    }
+    redrawKeepingInput($("queue-lists"), () => this.drawLists());
   }
 
   drawLists() {
