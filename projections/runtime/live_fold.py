@@ -2,9 +2,12 @@
 publish the board message. Runs inside a faust stream (the table picks the
 partition from the current event), but knows nothing else of faust.
 
-Per event, writes are O(1): the fold's changed entries plus the facility's
-board cursor. Order matters for a crash at any instant:
-1. the cursor, carrying the event's encoded changes (`pending`), then
+Records come in batches; each facility's events of a batch (up to `RUN`) are
+folded in memory, one after the other, and then written once: every changed
+entry once, whatever number of the events changed it, the cursor once, and
+one board message carrying the board changes of them all. Order matters for
+a crash at any instant:
+1. the cursor, carrying the run's encoded changes (`pending`), then
 2. the changes themselves, then
 3. the board message.
 A worker killed between 1 and 2 finishes the pending writes before it folds
@@ -15,7 +18,8 @@ last seq published there (`published`, read at start), so no seq repeats.
 
 An event a reducer cannot apply stops nothing: its changes are computed and
 encoded before anything is written, so none of them is kept (atomic per
-event), and it goes to the dead-letter topic instead (`set_aside`). The
+event); the run's events before it are written, and it goes to the
+dead-letter topic instead (`set_aside`). The
 board counts it in its alert and moves on; the offset is committed as usual.
 """
 
@@ -24,7 +28,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -37,8 +41,12 @@ from projections import board_stream as bs
 from projections.board_clock import ticked
 from projections.facility_entries import facility_items
 from projections.guarded import failure_reason
+from projections.runtime.entry_table import EntryTable
 
 log = logging.getLogger("edflow.worker")
+# Most events of one facility folded in memory and written together: bounds
+# the cursor, which carries their changes, well under Kafka's message size.
+RUN = 100
 
 
 class Place(NamedTuple):
@@ -49,7 +57,7 @@ class Place(NamedTuple):
     offset: int
 
 
-class LiveFold:
+class LiveFold(EntryTable):
     def __init__(
         self,
         fold: Any,
@@ -61,7 +69,8 @@ class LiveFold:
         profile_for: Callable[[str], Any],
         deadletter_topic: Any,
     ):
-        self.fold, self.entries, self.facilities, self.profile_for = fold, entries, facilities, profile_for
+        super().__init__(entries, fold)
+        self.facilities, self.profile_for = facilities, profile_for
         self.deadletter_topic = deadletter_topic
         self.board_topic, self.streams, self.snapshot_every = board_topic, streams, snapshot_every
         self.counts: Counter[str] = Counter()
@@ -75,6 +84,7 @@ class LiveFold:
 
     def on_rebalance(self, published: dict[str, int]) -> None:
         self._resumed.clear()
+        self.forget()  # the tables were recovered from their changelogs
         self.published = published
 
     def owned_facilities(self, partitions: set[int]) -> dict[int, set[str]]:
@@ -86,40 +96,74 @@ class LiveFold:
                 owned[cursor.partition].add(cursor.facility_id)
         return owned
 
-    async def on_event_record(self, topic: str, partition: int, offset: int, value: bytes | None) -> None:
-        try:
-            envelope = decode(value or b"")
-        except (msgspec.DecodeError, msgspec.ValidationError) as error:
-            # The record can never fold; say where it is (no payload: PHI) and go on.
-            self.counts["rejected"] += 1
-            log.error("skipped undecodable record %s[%d]@%d: %s", topic, partition, offset, error)
-            return
-        await self.apply(envelope, self.streams[topic], Place(topic, partition, offset))
+    async def on_event_records(self, records: Sequence[tuple[Place, bytes | None]]) -> None:
+        """Fold records of one partition in their order: each facility's
+        events in runs of up to `RUN` (`apply_run`)."""
+        runs: dict[str, list[tuple[Envelope, bs.Stream, Place]]] = {}
+        for place, value in records:
+            try:
+                envelope = decode(value or b"")
+            except (msgspec.DecodeError, msgspec.ValidationError) as error:
+                # The record can never fold; say where it is (no payload: PHI) and go on.
+                self.counts["rejected"] += 1
+                log.error("skipped undecodable record %s[%d]@%d: %s", *place, error)
+                continue
+            runs.setdefault(envelope.facility_id, []).append((envelope, self.streams[place.topic], place))
+        for run in runs.values():
+            for start in range(0, len(run), RUN):
+                await self.apply_run(run[start : start + RUN])
 
-    async def apply(self, envelope: Envelope, stream: bs.Stream, place: Place) -> None:
-        facility_id = envelope.facility_id
-        cursor = self._cursor(facility_id, place.partition)
-        profile = self.profile_for(facility_id)
-        self.counts["events"] += 1
-        try:
-            keys = self.fold.keys_for(envelope, profile)
-            current = {key: self._entry(key) for key in keys}
-            step = self.fold.step(current, envelope, profile)
-            pending = {k: None if v is None else self.fold.encode_entry(v) for k, v in step.changes.items()}
-        except Exception as error:
-            # Nothing of the event was written: it is dropped whole.
-            await self.set_aside(cursor, envelope, place, error)
-            return
-        if not step.changes and not step.board:
-            self.counts["unchanged"] += 1
-            return
-        cursor = bs.advance(cursor, envelope, stream, pending, publishes=bool(step.board))
-        self._put(bs.cursor_key(facility_id), bs.encode_cursor(cursor))
+    async def apply_run(self, run: Sequence[tuple[Envelope, bs.Stream, Place]]) -> None:
+        """Fold one facility's events in order, each onto what those before it
+        left (`folded`, in memory), then write them together (`_save`)."""
+        facility_id = run[0][0].facility_id
+        cursor = self._cursor(facility_id, run[0][2].partition)
+        fold, profile = self.fold, self.profile_for(facility_id)
+        folded: dict[str, Any] = {}
+        pending: dict[str, bytes | None] = {}
+        board: list[EntityChange] = []
+        for envelope, stream, place in run:
+            self.counts["events"] += 1
+            try:
+                current = {k: folded[k] if k in folded else self._entry(k) for k in fold.keys_for(envelope, profile)}
+                step = fold.step(current, envelope, profile)
+                encoded = {k: None if v is None else fold.encode_entry(v) for k, v in step.changes.items()}
+            except Exception as error:
+                # Nothing of the event is written: it is dropped whole, after those before it.
+                cursor = await self.set_aside(await self._save(cursor, pending, board, folded), envelope, place, error)
+                folded, pending, board = {}, {}, []
+                continue
+            if not step.changes and not step.board:
+                self.counts["unchanged"] += 1
+                continue
+            folded.update(step.changes)
+            pending.update(encoded)
+            board.extend(step.board or ())
+            cursor = bs.advance(cursor, envelope, stream, {}, publishes=False)
+        await self._save(cursor, pending, board, folded)
+
+    async def _save(
+        self,
+        cursor: bs.BoardCursor,
+        pending: dict[str, bytes | None],
+        board: list[EntityChange],
+        folded: Mapping[str, Any],
+    ) -> bs.BoardCursor:
+        """Write a run: the cursor with its changes, the changes, one board
+        message (the last change of each entity) if the board changed."""
+        if not pending and not board:
+            return cursor
+        cursor = msgspec.structs.replace(cursor, seq=cursor.seq + 1 if board else cursor.seq, pending=pending)
+        self._put(bs.cursor_key(cursor.facility_id), bs.encode_cursor(cursor))
         self._write(pending)
-        if step.board:
-            await self._publish(cursor, step.board)
+        self.remember(folded)
+        if board:
+            await self._publish(cursor, list({(c.kind, c.id): c for c in board}.values()))
+        return cursor
 
-    async def set_aside(self, cursor: bs.BoardCursor, envelope: Envelope, place: Place, error: Exception) -> None:
+    async def set_aside(
+        self, cursor: bs.BoardCursor, envelope: Envelope, place: Place, error: Exception
+    ) -> bs.BoardCursor:
         """Dead-letter an event a reducer could not apply: the record (keyed by
         event id) first, then the cursor with its alert and the event's mark,
         then the board. A worker killed before the mark is written sends the
@@ -139,7 +183,7 @@ class LiveFold:
         mark = bs.dead_letter_key(envelope.facility_id, str(envelope.event_id))
         if self._get(mark) is not None:
             self.counts["unchanged"] += 1
-            return
+            return cursor
         self.counts["dead"] += 1
         at = datetime.now(UTC)
         raw = encode_dead_letter(
@@ -160,6 +204,7 @@ class LiveFold:
         self._put(bs.cursor_key(envelope.facility_id), bs.encode_cursor(cursor))
         self._write({mark: raw})
         await self._publish(cursor, bs.alert(cursor))
+        return cursor
 
     async def publish_at(self, facility_id: str, changes: list[EntityChange], at: datetime) -> None:
         """Board values re-evaluated at `at` (`projections.board_clock`) as the
@@ -224,33 +269,11 @@ class LiveFold:
             self._write(unfinished)
         published = self.published.get(cursor.facility_id, 0)
         if published > cursor.seq:
-            log.warning(
-                "facility %s: board seq %d already published, tables at %d; numbering on from %d",
-                cursor.facility_id,
-                published,
-                cursor.seq,
-                published,
-            )
+            message = "facility %s: board seq %d already published, tables at %d; numbering on from that"
+            log.warning(message, cursor.facility_id, published, cursor.seq)
             cursor = msgspec.structs.replace(cursor, seq=published)
             self._put(bs.cursor_key(cursor.facility_id), bs.encode_cursor(cursor))
         return cursor
-
-    def _entry(self, key: str) -> Any:
-        raw = self._get(key)
-        return None if raw is None else self.fold.decode_entry(raw)
-
-    def _get(self, key: str) -> bytes | None:
-        return self.entries.get(key.encode())
-
-    def _put(self, key: str, raw: bytes) -> None:
-        self.entries[key.encode()] = raw
-
-    def _write(self, changes: Mapping[str, bytes | None]) -> None:
-        for key, raw in changes.items():
-            if raw is None:
-                self.entries.pop(key.encode(), None)
-            else:
-                self._put(key, raw)
 
     def _entities(self, cursor: bs.BoardCursor, at: datetime | None = None) -> list:
         items = (

@@ -46,6 +46,8 @@ class OffsetGuard:
         self.topics = frozenset(topics)
         self.seek, self.clock = seek, clock
         self.next: dict[Key, int] = {}
+        # Admitted into a batch, not folded yet: the next offset to admit.
+        self.taken: dict[Key, int] = {}
         self.sought: dict[Key, float] = {}  # partitions with a hole -> when last sought back
         self.committed: dict[Key, int] = {}
         self.on_reset: Callable[[], None] = lambda: None
@@ -55,14 +57,18 @@ class OffsetGuard:
         (or its first record, if never committed)."""
         self.on_reset()
         self.next = {key: offset for key, offset in starts.items() if key[0] in self.topics}
+        self.taken.clear()
         self.committed = dict(self.next)
         self.sought.clear()
 
     async def admit(self, topic: str, partition: int, offset: int) -> bool:
-        """True if the record is the next one to fold."""
+        """True if the record is the next one to fold (after those admitted
+        into the batch being folded)."""
         key = (topic, partition)
-        expected = self.next.get(key)
+        expected = self.taken.get(key, self.next.get(key))
         if topic not in self.topics or expected is None or offset == expected:
+            if expected is not None:
+                self.taken[key] = offset + 1
             return True
         if offset > expected and self.clock() - self.sought.get(key, float("-inf")) >= RESEEK:
             log.warning(
@@ -77,9 +83,12 @@ class OffsetGuard:
         return False
 
     def folded(self, topic: str, partition: int, offset: int) -> None:
+        """The record's table writes are out: commits may pass it."""
         key = (topic, partition)
         if topic in self.topics:
             self.next[key] = offset + 1
+            if self.taken.get(key) == offset + 1:
+                del self.taken[key]
             self.sought.pop(key, None)
 
     async def recheck(self) -> None:

@@ -6,7 +6,10 @@ facility id) into one table of fine-grained entries with the pure reducers of
 periodic snapshots. Everything is built in `create_app`; nothing connects at
 import.
 
-At-least-once: a redelivered event is dropped by the fold's watermark, so it
+The agent takes records in batches (`BATCH`), and folds each partition's
+event records of a batch together (`LiveFold.on_event_records`): a backlog
+costs one write per changed entry and one board message per facility and
+run, not per event. At-least-once: a redelivered event is dropped by the fold's watermark, so it
 changes nothing and publishes nothing. faust's exactly-once mode is not used
 (it has open duplicate/loss bugs in 0.15). What makes a SIGKILL safe:
 `table_state` (rebuild tables from changelogs after a crash), `changelog_flush`
@@ -20,6 +23,7 @@ nothing past it, whatever faust hands over around a rebalance).
 from __future__ import annotations
 
 import logging
+import weakref
 from typing import Any, TypedDict
 
 from base.private_files import private_dir
@@ -29,11 +33,15 @@ from projections.runtime.board_clock import BoardClock
 from projections.runtime.board_tail import last_published_seqs
 from projections.runtime.changelog_flush import flush_fully_before_commit
 from projections.runtime.first_start import rewind_uncommitted
-from projections.runtime.live_fold import LiveFold
+from projections.runtime.live_fold import LiveFold, Place
 from projections.runtime.offset_guard import install as install_offset_guard
 from projections.runtime.topics import changelog_topic
 
 log = logging.getLogger("edflow.worker")
+# The agent takes records in batches of up to BATCH, waiting at most
+# BATCH_WAIT seconds for one to fill: a quiet board waits no longer than that.
+BATCH = 1000
+BATCH_WAIT = 0.01
 
 
 class Serializers(TypedDict):
@@ -61,6 +69,15 @@ def broker_credentials(settings: Settings) -> Any:
             ssl_context=context,
         )
     return faust.SSLCredentials(context) if context else None
+
+
+def writing_for(event: Any) -> None:
+    """Table writes from here on go to `event`'s partition (faust reads the
+    partition of a write from the event being processed, which a batch
+    taken by `take_events` does not set in the agent's task)."""
+    from faust.streams import _current_event
+
+    _current_event.set(weakref.ref(event))
 
 
 def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
@@ -99,7 +116,8 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
     )
 
     flush_fully_before_commit(app)
-    guard = install_offset_guard(app, (topics.ed, topics.access))
+    event_topics = (topics.ed, topics.access)
+    guard = install_offset_guard(app, event_topics)
 
     # --- topics ---------------------------------------------------------------
     sources = app.topic(
@@ -165,16 +183,35 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
     # --- agents ---------------------------------------------------------------
     @app.agent(sources, name="project")
     async def project(stream: Any) -> None:
-        async for event in stream.events():
+        # Events are acknowledged (so committed) only after their batch is folded.
+        async for batch in stream.take_events(BATCH, within=BATCH_WAIT):
+            await fold_batch(batch)
+
+    async def fold_batch(batch: list[Any]) -> None:
+        """Event records gather per partition, in order, and fold together;
+        a tick or a snapshot request first folds everything before it."""
+        runs: dict[int, list[Any]] = {}
+        for event in batch:
             message = event.message
-            if message.topic == requests.get_topic_name() and clock.is_tick(message.key):
-                await clock.on_tick(message.partition)
-            elif message.topic == requests.get_topic_name():
-                wanted = message.value.decode() if message.value else None
-                await live.publish_snapshots(message.partition, wanted)
+            if message.topic not in event_topics:
+                await fold_runs(runs)
+                writing_for(event)
+                if clock.is_tick(message.key):
+                    await clock.on_tick(message.partition)
+                else:
+                    await live.publish_snapshots(message.partition, message.value.decode() if message.value else None)
             elif await guard.admit(message.topic, message.partition, message.offset):
-                await live.on_event_record(message.topic, message.partition, message.offset, message.value)
-                guard.folded(message.topic, message.partition, message.offset)
+                runs.setdefault(message.partition, []).append(event)
+        await fold_runs(runs)
+
+    async def fold_runs(runs: dict[int, list[Any]]) -> None:
+        for events in runs.values():
+            writing_for(events[-1])
+            places = [Place(e.message.topic, e.message.partition, e.message.offset) for e in events]
+            await live.on_event_records([(place, e.message.value) for place, e in zip(places, events, strict=True)])
+            for place in places:
+                guard.folded(*place)
+        runs.clear()
 
     @entries.on_recover
     async def resume_after_recovery() -> None:

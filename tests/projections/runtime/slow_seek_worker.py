@@ -22,16 +22,17 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Sequence
 
 from faust.transport.consumer import Consumer
 
 from deploy.cli import main
-from projections.runtime.live_fold import LiveFold
+from projections.runtime.live_fold import LiveFold, Place
 
 DELAY = 2.0
 FOLD_DELAY = 0.003  # about 9 s for the test's 2,866-event backlog
 _perform_seek = Consumer.perform_seek
-_on_event_record = LiveFold.on_event_record
+_on_event_records = LiveFold.on_event_records
 
 
 async def perform_seek_then_wait(self: Consumer) -> None:
@@ -39,12 +40,12 @@ async def perform_seek_then_wait(self: Consumer) -> None:
     await asyncio.sleep(DELAY)
 
 
-async def fold_slowly(self: LiveFold, topic: str, partition: int, offset: int, value: bytes | None) -> None:
-    await asyncio.sleep(FOLD_DELAY)
-    await _on_event_record(self, topic, partition, offset, value)
+async def fold_slowly(self: LiveFold, records: Sequence[tuple[Place, bytes | None]]) -> None:
+    await asyncio.sleep(FOLD_DELAY * len(records))
+    await _on_event_records(self, records)
 
 
 if __name__ == "__main__":
     Consumer.perform_seek = perform_seek_then_wait  # type: ignore[method-assign]
-    LiveFold.on_event_record = fold_slowly  # type: ignore[method-assign]
+    LiveFold.on_event_records = fold_slowly  # type: ignore[method-assign]
     sys.exit(main(["worker", "--loglevel", "info"]))
