@@ -37,8 +37,8 @@ def worker_settings(tmp_path, topic_prefix: str, kafka_bootstrap: str) -> Settin
 def start_worker(worker_settings: Settings, tmp_path) -> Iterator:
     started: list[WorkerProcess] = []
 
-    def start() -> WorkerProcess:
-        worker = WorkerProcess(worker_settings, tmp_path / "worker.log").start()
+    def start(command: list[str] | None = None) -> WorkerProcess:
+        worker = WorkerProcess(worker_settings, tmp_path / "worker.log", command).start()
         started.append(worker)
         return worker
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
+import sys
 
 import pytest
 
@@ -22,6 +23,8 @@ from tests.projections.runtime.conftest import FACILITY
 from tests.projections.runtime.kafka_io import committed_offsets, produce, read_board_until_caught_up
 
 pytestmark = pytest.mark.kafka
+# A worker whose fold is slowed, so the kill lands mid-backlog on a fast day.
+SLOW_FOLD = [sys.executable, "-m", "tests.projections.runtime.slow_fold_worker"]
 PROGRESS = re.compile(r"projected events=(\d+) unchanged=(\d+)")
 
 
@@ -40,7 +43,7 @@ def test_sigkill_mid_stream_with_relay_repeats_counts_no_event_twice(
     # Every 7th record twice, as a relay that retried a send would.
     sent = asyncio.run(produce(worker_settings, busy_ed_day, repeat_every=7))
     assert sent > len(busy_ed_day)
-    worker = start_worker()
+    worker = start_worker(command=SLOW_FOLD)
     worker.wait_for_log("requesting board snapshots")
     while processed(worker.log())[0] < len(busy_ed_day) // 3:
         worker.wait_for_log("projected events=", after=len(worker.log()))
