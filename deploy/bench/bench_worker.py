@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import sys
 import tempfile
@@ -106,6 +107,12 @@ def logged_rate(log: str) -> float:
     return (n1 - n0) / max((t1 - t0).total_seconds(), 1e-9)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a running process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=300)
@@ -133,6 +140,7 @@ def main() -> None:
     worker = WorkerProcess(settings, home / "worker.log").start()
     try:
         elapsed, samples = asyncio.run(sample_worker(settings, total, worker))
+        cpu = cpu_seconds(worker.process.pid) if worker.process else float("nan")
     finally:
         worker.stop()
     print(
@@ -141,6 +149,10 @@ def main() -> None:
     )
     print(f"  = {total / elapsed / raw:.1%} of the baseline")
     print(f"live worker folding rate from its progress log: {logged_rate(worker.log()):,.0f} events/s")
+    print(
+        f"  worker CPU time, start-up included: {cpu:.1f}s, {cpu / total * 1e6:,.0f} us per event "
+        f"({total / cpu:,.0f} events per CPU-second)"
+    )
     print(
         "  lag samples (s, records):", ", ".join(f"{t:.1f}:{lag}" for t, lag in samples[:: max(1, len(samples) // 12)])
     )
