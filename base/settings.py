@@ -77,7 +77,9 @@ class Settings(BaseSettings):
     topic_replication: int = Field(default=1, ge=1)
 
     relay_batch: int = Field(default=500, ge=1)
-    relay_poll_seconds: float = Field(default=0.05, gt=0)
+    # An idle relay looks for new events this often (SQLite cannot tell it):
+    # the wait it adds to a command's way to the board, at most.
+    relay_poll_seconds: float = Field(default=0.02, gt=0)
     # A standby relay (another one holds the store's relay lock) tries the
     # lock this often; it takes over within about this long of the holder dying.
     relay_standby_seconds: float = Field(default=1.0, gt=0)
@@ -127,6 +129,11 @@ class Settings(BaseSettings):
     # (at least every 30 s); 0 turns the clock off (boards then stand as of
     # their last event).
     board_refresh_seconds: float = Field(default=15.0, ge=0, le=30)
+    # A busy board sends its clients one frame about this often, with the
+    # deltas that arrived meanwhile (a quiet board's delta leaves at once):
+    # the longest it holds a change. Longer costs less CPU per delta with
+    # many clients and adds to every change's way to the screen.
+    board_tick_seconds: float = Field(default=0.02, ge=0.005, le=1.0)
 
     # HL7 v2 over MLLP.
     mllp_host: str = "127.0.0.1"

@@ -79,7 +79,7 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 def attach(app: FastAPI, settings: Settings, tuning: Tuning | None = None, audit: BoardAudit | None = None) -> Fanout:
     """`audit` records each board subscription (the composition root hands in the access log)."""
-    fanout = Fanout(tuning)
+    fanout = Fanout(tuning or Tuning(tick_seconds=settings.board_tick_seconds))
     feed = BoardFeed(settings, fanout)
     app.state.board_fanout = fanout
     _run_during_lifespan(app, feed)

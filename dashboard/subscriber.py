@@ -27,7 +27,7 @@ class Tuning:
     recent_deltas: int = 512  # how far back a reconnect can resume
     # A facility sends about one frame a tick, with the deltas that arrived
     # since in it: a quiet board's delta leaves at once, a busy one's wait.
-    tick_seconds: float = 0.1
+    tick_seconds: float = 0.02  # EDFLOW_BOARD_TICK_SECONDS
     burst_frames: int = 2  # frames a facility may send back to back after a quiet spell
     deltas_per_frame: int = 32  # a longer run of deltas (a catch-up) is split
 

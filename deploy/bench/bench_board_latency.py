@@ -4,10 +4,15 @@ real chain (`edflow serve` → store → `edflow relay` → broker → `edflow
 worker` → broker → dashboard → WebSocket). Measured in the same run, as the
 baseline: the POST's own round trip (validated, recorded, answered).
 
-Commands block and unblock the demo hospital's beds in turn, one event each.
-Prints a table; asserts nothing. Needs the broker (bash deploy/kafka.sh start).
+Commands block and unblock the demo hospital's beds in turn, one event each
+(`--commands beds`; a bed takes one command at a time, so past ~40/s they
+queue behind each other), or register arrivals and departures, each command
+on a visit of its own (`--commands visits`: one event each, no two at once on
+the same record, for the high rates). Prints a table; asserts nothing. Needs the broker (bash
+deploy/kafka.sh start).
 
     .venv/bin/python deploy/bench/bench_board_latency.py [--rates 5,20] [--seconds 8]
+    .venv/bin/python deploy/bench/bench_board_latency.py --commands visits --rates 100,250,500
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import deque
 from pathlib import Path
 
 import httpx
@@ -35,6 +41,7 @@ sys.path.insert(0, str(REPO))
 from tests.e2e.chain import Chain  # noqa: E402
 
 FACILITY = "demo"
+CENSUS = 60  # open visits kept by --commands visits
 
 
 def percentiles(samples: list[float]) -> tuple[float, float, int]:
@@ -52,8 +59,14 @@ class Watcher:
     def __init__(self):
         self.beds: dict[str, str] = {}
         self.awaited: dict[tuple[str, str], float] = {}
+        self.encounters: dict[str, float] = {}  # visit id -> when it first reached the board
+        self.gone: dict[str, float] = {}  # visit id -> when it left the board
         self.latencies: list[float] = []
         self.ready = asyncio.Event()
+
+    def visits(self) -> dict[tuple[str, bool], float]:
+        """(visit, arrived) -> when it reached the board; (visit, False): when it left it."""
+        return {(v, True): t for v, t in self.encounters.items()} | {(v, False): t for v, t in self.gone.items()}
 
     async def follow(self, url: str, token: str, origin: str) -> None:
         async with websockets.connect(
@@ -71,6 +84,9 @@ class Watcher:
                 now = time.perf_counter()
                 changes = frame["changes"] if "changes" in frame else [c for d in frame["deltas"] for c in d["changes"]]
                 for change in changes:
+                    if change["kind"] == "encounter":
+                        seen = self.encounters if change["value"] else self.gone
+                        seen.setdefault(change["id"], now)
                     if change["kind"] == "bed" and change["value"]:
                         status = change["value"]["status"]
                         self.beds[change["id"]] = status
@@ -79,6 +95,55 @@ class Watcher:
                             self.latencies.append(now - started)
                 if len(self.beds) >= 40:
                     self.ready.set()
+
+
+async def measure_visits(
+    chain: Chain, token: str, watcher: Watcher, rate: float, seconds: float, census: deque[str]
+) -> dict:
+    """Commands at `rate`, each on a visit of its own: arrivals until `CENSUS`
+    visits are open, then arrivals and departures (left without being seen,
+    the oldest open visit) in turn, so the waiting room stays the size of a
+    busy ED's. From the POST's start to the visit's first appearance on the
+    board, or its leaving it (either may come before the answer)."""
+    posts: list[float] = []
+    sent: dict[tuple[str, bool], float] = {}  # (visit, arriving) -> when its command started
+    async with httpx.AsyncClient(base_url=chain.url, headers={"Authorization": f"Bearer {token}"}) as http:
+
+        async def arrive(number: str) -> None:
+            body = {"visit_number": number, "patient": {"age_years": 40, "sex": "F"}, "chief_complaint": "bench"}
+            started = time.perf_counter()
+            response = await http.post(f"/api/v1/facilities/{FACILITY}/encounters", json=body)
+            response.raise_for_status()
+            posts.append(time.perf_counter() - started)
+            sent[(response.json()["id"], True)] = started
+            census.append(response.json()["id"])
+
+        async def leave(visit: str) -> None:
+            started = sent[(visit, False)] = time.perf_counter()
+            path = f"/api/v1/facilities/{FACILITY}/encounters/{visit}/left-without-being-seen"
+            (await http.post(path, json={})).raise_for_status()
+            posts.append(time.perf_counter() - started)
+
+        tasks, start, tag = [], time.perf_counter(), uuid.uuid4().hex[:8]
+        for n in range(int(rate * seconds)):
+            await asyncio.sleep(max(0.0, start + n / rate - time.perf_counter()))
+            leaving = n % 2 == 1 and len(census) > CENSUS
+            tasks.append(asyncio.create_task(leave(census.popleft()) if leaving else arrive(f"B{tag}{n}")))
+        await asyncio.gather(*tasks)
+    held = len(posts) / (time.perf_counter() - start)
+    for _ in range(100):  # let the last deltas arrive
+        if sent.keys() <= watcher.visits().keys():
+            break
+        await asyncio.sleep(0.1)
+    at = watcher.visits()
+    latencies = [at[key] - started for key, started in sent.items() if key in at]
+    return {
+        "rate": rate,
+        "held": held,
+        "post": percentiles(posts),
+        "board": percentiles(latencies),
+        "lost": len(sent) - len(latencies),
+    }
 
 
 async def measure(chain: Chain, token: str, watcher: Watcher, rate: float, seconds: float) -> dict:
@@ -144,20 +209,26 @@ async def main(args: argparse.Namespace) -> None:
         with Progress(transient=True) as progress:
             task = progress.add_task("starting serve, relay, worker", total=1 + len(args.rates))
             token, watcher, follower = await start_watched_chain(chain, 120)
+            census: deque[str] = deque()
             progress.advance(task)
             for rate in args.rates:
                 progress.update(task, description=f"{rate:g} commands/s")
-                rows.append(await measure(chain, token, watcher, rate, args.seconds))
+                if args.commands == "visits":
+                    rows.append(await measure_visits(chain, token, watcher, rate, args.seconds, census))
+                else:
+                    rows.append(await measure(chain, token, watcher, rate, args.seconds))
                 progress.advance(task)
             follower.cancel()
     finally:
         chain.stop_all()
-    table = Table(title=f"Command → board latency through the whole chain, {args.seconds:g} s per rate (ms)")
-    for column in ("commands/s", "POST p50", "POST p99", "to board p50", "to board p99", "n", "not seen"):
+    title = f"Command ({args.commands}) → board latency through the whole chain, {args.seconds:g} s per rate (ms)"
+    table = Table(title=title)
+    for column in ("commands/s", "held/s", "POST p50", "POST p99", "to board p50", "to board p99", "n", "not seen"):
         table.add_column(column, justify="right")
     for row in rows:
         table.add_row(
             f"{row['rate']:g}",
+            f"{row['held']:.0f}",
             f"{row['post'][0]:.1f}",
             f"{row['post'][1]:.1f}",
             f"{row['board'][0]:.1f}",
@@ -172,5 +243,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rates", type=lambda s: [float(x) for x in s.split(",")], default=[5.0, 20.0])
     parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--commands", choices=("beds", "visits"), default="beds", help="what each command does")
     parser.add_argument("--bootstrap", default="127.0.0.1:9092")
     asyncio.run(main(parser.parse_args()))
