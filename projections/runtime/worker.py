@@ -23,7 +23,9 @@ nothing past it, whatever faust hands over around a rebalance).
 from __future__ import annotations
 
 import logging
+import uuid
 import weakref
+from pathlib import Path
 from typing import Any, TypedDict
 
 from base.private_files import private_dir
@@ -80,6 +82,17 @@ def writing_for(event: Any) -> None:
     _current_event.set(weakref.ref(event))
 
 
+def instance_id(datadir: Path) -> str:
+    """This worker's static member id in the consumer group, kept in its
+    tables' directory: a worker restarted after a crash takes its partitions
+    straight back instead of waiting for the group to time the dead one out.
+    Unique per data directory, which one worker at a time can hold."""
+    path = datadir / "group-instance-id"
+    if not path.exists():
+        path.write_text(f"edflow-worker-{uuid.uuid4()}")
+    return path.read_text().strip()
+
+
 def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
     import faust
     import mode
@@ -107,6 +120,7 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
         # A dead worker's facilities get a new owner (and their boards move
         # on) after this long, not after faust's default minute.
         broker_session_timeout=10.0,
+        consumer_group_instance_id=instance_id(datadir),
         broker_heartbeat_interval=3.0,
         # Offsets committed every second (faust: 2.8 s): a restarted worker
         # reads less again, and a backlog's lag is seen to fall sooner.
