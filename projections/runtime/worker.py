@@ -28,7 +28,7 @@ import weakref
 from pathlib import Path
 from typing import Any, TypedDict
 
-from base.private_files import private_dir
+from base.private_files import private_dir, private_file
 from base.settings import Settings
 from projections.profile import facility_profiles
 from projections.runtime.board_clock import BoardClock
@@ -88,8 +88,8 @@ def instance_id(datadir: Path) -> str:
     straight back instead of waiting for the group to time the dead one out.
     Unique per data directory, which one worker at a time can hold."""
     path = datadir / "group-instance-id"
-    if not path.exists():
-        path.write_text(f"edflow-worker-{uuid.uuid4()}")
+    if not path.exists() or not path.read_text().strip():
+        private_file(path).write_text(f"edflow-worker-{uuid.uuid4()}")
     return path.read_text().strip()
 
 
