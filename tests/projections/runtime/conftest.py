@@ -18,13 +18,19 @@ FACILITY = "fac-1"
 
 
 @pytest.fixture
-def worker_settings(tmp_path, topic_prefix: str, kafka_bootstrap: str) -> Settings:
+def snapshot_every() -> int:
+    """Board messages between periodic snapshots (a test module may ask for fewer)."""
+    return 40
+
+
+@pytest.fixture
+def worker_settings(tmp_path, topic_prefix: str, kafka_bootstrap: str, snapshot_every: int) -> Settings:
     settings = Settings(
         data_dir=tmp_path / "worker-home",
         kafka_bootstrap=kafka_bootstrap,
         topic_prefix=topic_prefix,
         worker_id=f"{topic_prefix}-projections",
-        board_snapshot_every=40,
+        board_snapshot_every=snapshot_every,
         # The clock off: these tests compare boards with the fold as of its
         # last event (test_board_clock_live turns it on).
         board_refresh_seconds=0,

@@ -21,6 +21,14 @@ from tests.projections.runtime.kafka_io import produce, read_board_until_caught_
 pytestmark = pytest.mark.kafka
 
 
+@pytest.fixture
+def snapshot_every() -> int:
+    # The worker folds a facility's events in runs of up to 100 with one board
+    # message each: a day of ~900 events may be fewer than 40 messages, and the
+    # late consumer here starts at a periodic snapshot.
+    return 4
+
+
 def test_events_become_consecutive_board_messages_that_rebuild_the_offline_fold(worker_settings, start_worker, ed_day):
     worker = start_worker()
     worker.wait_for_log("requesting board snapshots")

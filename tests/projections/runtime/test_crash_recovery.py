@@ -23,6 +23,13 @@ from tests.projections.runtime.conftest import FACILITY
 from tests.projections.runtime.kafka_io import committed_offsets, produce, read_board_until_caught_up
 
 pytestmark = pytest.mark.kafka
+
+
+@pytest.fixture
+def snapshot_every() -> int:
+    return 4  # as in test_board_stream: the late consumer starts at a periodic snapshot
+
+
 # A worker whose fold is slowed, so the kill lands mid-backlog on a fast day.
 SLOW_FOLD = [sys.executable, "-m", "tests.projections.runtime.slow_fold_worker"]
 PROGRESS = re.compile(r"projected events=(\d+) unchanged=(\d+)")

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from collections import defaultdict
 from pathlib import Path
 
+from base.settings import Settings
 from events.envelope import decode
 from services.hospital import Hospital
 from services.relay import tracked_position
@@ -38,6 +40,28 @@ STANDBY = {"EDFLOW_RELAY_STANDBY_SECONDS": "0.2"}
 HOLDING, TOOK_OVER, STANDING_BY = "holding the relay lock", "took over the relay lock", "standing by"
 # The longest a standby may take to publish after the holder dies.
 TAKEOVER_SECONDS = 5.0
+
+
+def pause_outside_a_write(relay: subprocess.Popen, settings: Settings) -> None:
+    """SIGSTOP the relay at an instant it holds no write lock on a SQLite
+    store: paused inside its tracking write, it would hold every writer off
+    (SQLite has one writer at a time) and the test's own commands would fail
+    with "database is locked", which says nothing about failover."""
+    for _ in range(200):
+        relay.send_signal(signal.SIGSTOP)
+        if settings.event_store != "sqlite":
+            return
+        probe = sqlite3.connect(settings.sqlite_path, timeout=0.05, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return
+        except sqlite3.OperationalError:
+            relay.send_signal(signal.SIGCONT)
+            time.sleep(0.01)
+        finally:
+            probe.close()
+    raise AssertionError("the relay held the store's write lock at every try")
 
 
 def said(log: Path, words: str, times: int = 1) -> bool:
@@ -142,7 +166,7 @@ def test_two_relays_one_killed_mid_stream_the_other_takes_over_without_loss_or_r
 
         # B dies mid-stream; A takes the lock back. B is paused while the
         # last visits are recorded, so it is surely behind when it dies.
-        relays[1].send_signal(signal.SIGSTOP)
+        pause_outside_a_write(relays[1], settings)
         before = tracked_position(app)
         record_visits(app, CHUNKS[2])
         relays[1].send_signal(signal.SIGCONT)
