@@ -12,7 +12,7 @@ the same record, for the high rates). Prints a table; asserts nothing. Needs the
 deploy/kafka.sh start).
 
     .venv/bin/python deploy/bench/bench_board_latency.py [--rates 5,20] [--seconds 8]
-    .venv/bin/python deploy/bench/bench_board_latency.py --commands visits --rates 100,250,500
+    .venv/bin/python deploy/bench/bench_board_latency.py --commands visits --rates 100,250,500 [--servers 2]
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import tempfile
 import time
 import uuid
 from collections import deque
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import httpx
@@ -98,18 +99,21 @@ class Watcher:
 
 
 async def measure_visits(
-    chain: Chain, token: str, watcher: Watcher, rate: float, seconds: float, census: deque[str]
+    urls: list[str], token: str, watcher: Watcher, rate: float, seconds: float, census: deque[str]
 ) -> dict:
     """Commands at `rate`, each on a visit of its own: arrivals until `CENSUS`
     visits are open, then arrivals and departures (left without being seen,
     the oldest open visit) in turn, so the waiting room stays the size of a
     busy ED's. From the POST's start to the visit's first appearance on the
-    board, or its leaving it (either may come before the answer)."""
+    board, or its leaving it (either may come before the answer). Commands
+    go to the servers (`urls`, one store) in turn."""
     posts: list[float] = []
     sent: dict[tuple[str, bool], float] = {}  # (visit, arriving) -> when its command started
-    async with httpx.AsyncClient(base_url=chain.url, headers={"Authorization": f"Bearer {token}"}) as http:
+    async with AsyncExitStack() as stack:
+        headers = {"Authorization": f"Bearer {token}"}
+        clients = [await stack.enter_async_context(httpx.AsyncClient(base_url=u, headers=headers)) for u in urls]
 
-        async def arrive(number: str) -> None:
+        async def arrive(http: httpx.AsyncClient, number: str) -> None:
             body = {"visit_number": number, "patient": {"age_years": 40, "sex": "F"}, "chief_complaint": "bench"}
             started = time.perf_counter()
             response = await http.post(f"/api/v1/facilities/{FACILITY}/encounters", json=body)
@@ -118,7 +122,7 @@ async def measure_visits(
             sent[(response.json()["id"], True)] = started
             census.append(response.json()["id"])
 
-        async def leave(visit: str) -> None:
+        async def leave(http: httpx.AsyncClient, visit: str) -> None:
             started = sent[(visit, False)] = time.perf_counter()
             path = f"/api/v1/facilities/{FACILITY}/encounters/{visit}/left-without-being-seen"
             (await http.post(path, json={})).raise_for_status()
@@ -127,8 +131,8 @@ async def measure_visits(
         tasks, start, tag = [], time.perf_counter(), uuid.uuid4().hex[:8]
         for n in range(int(rate * seconds)):
             await asyncio.sleep(max(0.0, start + n / rate - time.perf_counter()))
-            leaving = n % 2 == 1 and len(census) > CENSUS
-            tasks.append(asyncio.create_task(leave(census.popleft()) if leaving else arrive(f"B{tag}{n}")))
+            leaving, http = n % 2 == 1 and len(census) > CENSUS, clients[n % len(clients)]
+            tasks.append(asyncio.create_task(leave(http, census.popleft()) if leaving else arrive(http, f"B{tag}{n}")))
         await asyncio.gather(*tasks)
     held = len(posts) / (time.perf_counter() - start)
     for _ in range(100):  # let the last deltas arrive
@@ -186,12 +190,15 @@ async def measure(chain: Chain, token: str, watcher: Watcher, rate: float, secon
     }
 
 
-async def start_watched_chain(chain: Chain, ready_seconds: float) -> tuple[str, Watcher, asyncio.Task]:
-    """Topics, the facility, serve + relay + worker, and a board client following
-    the facility: the token it uses, the watcher, and the task to cancel at the end."""
+async def start_watched_chain(
+    chain: Chain, ready_seconds: float, servers: int = 1
+) -> tuple[str, Watcher, asyncio.Task, list[str]]:
+    """Topics, the facility, serve (`servers` of them) + relay + worker, and
+    a board client following the facility: the token it uses, the watcher,
+    the task to cancel at the end and the servers' URLs."""
     chain.create_topics()
     chain.run("facility", "load")
-    chain.serve()
+    urls = [chain.serve("serve" if n == 0 else f"serve-{n + 1}") for n in range(servers)]
     chain.start("relay", "relay")
     chain.start("worker", "worker")
     token = chain.token("bench-nurse", "charge-nurse")
@@ -199,7 +206,7 @@ async def start_watched_chain(chain: Chain, ready_seconds: float) -> tuple[str, 
     url = chain.url.replace("http", "ws") + f"/ws/board?facility={FACILITY}"
     follower = asyncio.create_task(watcher.follow(url, token, chain.url))
     await asyncio.wait_for(watcher.ready.wait(), ready_seconds)
-    return token, watcher, follower
+    return token, watcher, follower, urls
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -208,13 +215,13 @@ async def main(args: argparse.Namespace) -> None:
     try:
         with Progress(transient=True) as progress:
             task = progress.add_task("starting serve, relay, worker", total=1 + len(args.rates))
-            token, watcher, follower = await start_watched_chain(chain, 120)
+            token, watcher, follower, urls = await start_watched_chain(chain, 120, args.servers)
             census: deque[str] = deque()
             progress.advance(task)
             for rate in args.rates:
                 progress.update(task, description=f"{rate:g} commands/s")
                 if args.commands == "visits":
-                    rows.append(await measure_visits(chain, token, watcher, rate, args.seconds, census))
+                    rows.append(await measure_visits(urls, token, watcher, rate, args.seconds, census))
                 else:
                     rows.append(await measure(chain, token, watcher, rate, args.seconds))
                 progress.advance(task)
@@ -244,5 +251,8 @@ if __name__ == "__main__":
     parser.add_argument("--rates", type=lambda s: [float(x) for x in s.split(",")], default=[5.0, 20.0])
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--commands", choices=("beds", "visits"), default="beds", help="what each command does")
+    parser.add_argument(
+        "--servers", type=int, default=1, help="`edflow serve` processes on the one store (--commands visits)"
+    )
     parser.add_argument("--bootstrap", default="127.0.0.1:9092")
     asyncio.run(main(parser.parse_args()))

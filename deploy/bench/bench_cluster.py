@@ -126,7 +126,7 @@ def worker_figures(bootstrap: str, patients: int, home: Path) -> dict[str, float
 async def latency_figures(bootstrap: str, rates: list[float], seconds: float, home: Path) -> list[dict]:
     chain = Chain(home, bootstrap, f"benchcl{uuid.uuid4().hex[:8]}")
     try:
-        token, watcher, follower = await start_watched_chain(chain, 180)
+        token, watcher, follower, _ = await start_watched_chain(chain, 180)
         await measure(chain, token, watcher, rates[0], min(seconds, 3.0))  # warm-up, not counted
         rows = [await measure(chain, token, watcher, rate, seconds) for rate in rates]
         follower.cancel()

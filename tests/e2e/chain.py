@@ -82,10 +82,15 @@ class Chain:
         )
         return done.stdout
 
-    def start(self, name: str, *args: str) -> subprocess.Popen:
+    def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
         log = open(self.logs / f"{name}.log", "ab")
         process = subprocess.Popen(
-            [*EDFLOW, *args], env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            [*EDFLOW, *args],
+            env={**self.env, **(env or {})},
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.processes[name] = process
         return process
@@ -105,16 +110,20 @@ class Chain:
         for name in list(self.processes):
             self.stop(name)
 
-    def serve(self) -> None:
-        self.start("serve", "serve", "--log-level", "warning")
+    def serve(self, name: str = "serve") -> str:
+        """Start `edflow serve` (the first on `self.url`, another on a port
+        of its own, sharing the store) and wait until it answers; its URL."""
+        port = self.port if name == "serve" else free_port()
+        url = f"http://127.0.0.1:{port}"
+        self.start(name, "serve", "--log-level", "warning", env={"EDFLOW_HTTP_PORT": str(port)})
         deadline = time.monotonic() + 60
         while True:
-            assert self.processes["serve"].poll() is None, f"edflow serve exited:\n{self.log('serve')}"
+            assert self.processes[name].poll() is None, f"edflow serve exited:\n{self.log(name)}"
             try:
-                urllib.request.urlopen(self.url + "/board/static/board.css", timeout=2).close()
-                return
+                urllib.request.urlopen(url + "/board/static/board.css", timeout=2).close()
+                return url
             except (urllib.error.URLError, ConnectionError, OSError):
-                assert time.monotonic() < deadline, f"edflow serve did not answer:\n{self.log('serve')}"
+                assert time.monotonic() < deadline, f"edflow serve did not answer:\n{self.log(name)}"
                 time.sleep(0.2)
 
     def token(self, subject: str, role: str, facility: str = "demo") -> str:
