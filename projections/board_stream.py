@@ -5,10 +5,12 @@ this module what to publish, and writes the new cursor back. The cursor lives
 in the same table as the fold's entries (key `cursor_key(facility)`) so that
 its changelog is ordered with theirs.
 
-The cursor also carries the fold changes of the last event it numbered
-(`pending`): the worker writes the cursor before the entries, so if it dies
-half-way through writing them, the next event of that facility first finishes
-the job (`unfinished_changes`) instead of folding onto a half-written state.
+The cursor also carries the fold changes of the last run of events it
+numbered (`pending`; the worker folds a facility's events in runs and writes
+each run once): the worker writes the cursor before the entries, so if it
+dies half-way through writing them, the next run of that facility first
+finishes the job (`unfinished_changes`) instead of folding onto a
+half-written state.
 
 Events the fold could not apply (`projections.guarded`) are counted on the
 cursor too, with the latest few, and shown as the board's "alert" entity.
