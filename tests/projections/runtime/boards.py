@@ -13,8 +13,11 @@ from projections.profile import DEFAULT_PROFILE
 Board = dict[tuple[str, str], BoardValue]
 
 
-def offline_board(envelopes: list[Envelope]) -> Board:
-    """A clean fold of the events, each applied once, in store order."""
+def offline_board(envelopes: list[Envelope], positions: dict[str, int] | None = None) -> Board:
+    """A clean fold of the events, each applied once, in store order (only
+    those up to a message's `positions`, if given)."""
+    if positions is not None:
+        envelopes = [e for e in envelopes if e.position <= positions.get(fold.stream_of(e), 0)]
     table = fold.fold_into({}, envelopes, DEFAULT_PROFILE)
     return {(c.kind, c.id): c.value for c in fold.board_snapshot(table.items(), DEFAULT_PROFILE) if c.value is not None}
 
@@ -34,7 +37,9 @@ def snapshot_board(message: BoardMessage) -> Board:
 
 def rebuilt_from_last_snapshot(messages: list[BoardMessage]) -> BoardView:
     """What a consumer that joined at the last snapshot before the final
-    message holds after applying every later delta."""
+    message holds after applying every later delta: the board as of
+    `messages[-2].positions`. (The final message may be a periodic snapshot
+    that carries the last events itself, with no delta before it.)"""
     last = max(i for i, m in enumerate(messages[:-1]) if m.type == "snapshot")
     view = BoardView()
     for message in messages[last:-1]:

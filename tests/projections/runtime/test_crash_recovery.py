@@ -73,9 +73,12 @@ def test_sigkill_mid_stream_with_relay_repeats_counts_no_event_twice(
     for message in messages[:-1]:
         view.apply(message)
     assert view.in_sync
-    assert without_wait_flags(view.entities) == without_wait_flags(expected)
+    # Both consumers stop before the final snapshot: they hold the board as
+    # of the message before it (that snapshot may carry the last events).
+    before_last = without_wait_flags(offline_board(busy_ed_day, messages[-2].positions))
+    assert without_wait_flags(view.entities) == before_last
     late = rebuilt_from_last_snapshot(messages)
-    assert late.in_sync and without_wait_flags(late.entities) == without_wait_flags(expected)
+    assert late.in_sync and without_wait_flags(late.entities) == before_last
     log = restarted.log()
     assert "Traceback" not in log, log[log.index("Traceback") - 500 :][:3000]
 
