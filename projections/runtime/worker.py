@@ -9,7 +9,8 @@ import.
 The agent takes records in batches (`BATCH`), and folds each partition's
 event records of a batch together (`LiveFold.on_event_records`): a backlog
 costs one write per changed entry and one board message per facility and
-run, not per event. At-least-once: a redelivered event is dropped by the fold's watermark, so it
+run, not per event; faust acknowledges a batch's records once it is folded.
+At-least-once: a redelivered event is dropped by the fold's watermark, so it
 changes nothing and publishes nothing. faust's exactly-once mode is not used
 (it has open duplicate/loss bugs in 0.15). What makes a SIGKILL safe:
 `table_state` (rebuild tables from changelogs after a crash), `changelog_flush`
