@@ -63,12 +63,18 @@ class OffsetGuard:
 
     async def admit(self, topic: str, partition: int, offset: int) -> bool:
         """True if the record is the next one to fold (after those admitted
-        into the batch being folded)."""
+        into the batch being folded). A record of an event partition this
+        worker was not given at its last assignment is never folded: a batch
+        taken before a rebalance may still hold records of a partition that
+        has moved to another worker, which folds them itself."""
         key = (topic, partition)
+        if topic not in self.topics:
+            return True
         expected = self.taken.get(key, self.next.get(key))
-        if topic not in self.topics or expected is None or offset == expected:
-            if expected is not None:
-                self.taken[key] = offset + 1
+        if expected is None:
+            return False
+        if offset == expected:
+            self.taken[key] = offset + 1
             return True
         if offset > expected and self.clock() - self.sought.get(key, float("-inf")) >= RESEEK:
             log.warning(

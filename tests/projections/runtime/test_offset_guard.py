@@ -97,3 +97,14 @@ def test_a_new_assignment_starts_each_partition_at_its_committed_offset():
     assert fold(guard, ED, 0, [12]) == [12]
     assert fold(guard, ED, 2, [0]) == [0]
     assert guard.clamp({TP(REQUESTS, 0): 9}) == {TP(REQUESTS, 0): 9}
+
+
+def test_records_of_a_partition_not_in_the_last_assignment_are_not_folded():
+    # A batch taken before a rebalance can still hold records of a partition
+    # that now belongs to another worker.
+    guard, sought, _ = guarded({(ED, 0): 10, (ED, 1): 4})
+    guard.reset({(ED, 0): 10})
+    assert fold(guard, ED, 1, [4, 5]) == []
+    assert fold(guard, ED, 0, [10]) == [10]
+    assert fold(guard, REQUESTS, 1, [3]) == [3]
+    assert not sought
