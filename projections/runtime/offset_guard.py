@@ -88,6 +88,11 @@ class OffsetGuard:
             await self._seek_back(key, expected)
         return False
 
+    def owns(self, partition: int) -> bool:
+        """Whether the last assignment gave this worker `partition` of the
+        event topics (and so its facilities' boards)."""
+        return any(owned == partition for _, owned in self.next)
+
     def folded(self, topic: str, partition: int, offset: int) -> None:
         """The record's table writes are out: commits may pass it."""
         key = (topic, partition)

@@ -219,6 +219,8 @@ def create_app(settings: Settings, fold: Any = None, web: bool = False) -> Any:
         for event in batch:
             message = event.message
             if message.topic not in event_topics:
+                if not guard.owns(message.partition):
+                    continue  # taken before a rebalance; the facilities' new owner answers
                 await fold_runs(runs)
                 writing_for(event)
                 if clock.is_tick(message.key):

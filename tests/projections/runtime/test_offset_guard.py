@@ -108,3 +108,5 @@ def test_records_of_a_partition_not_in_the_last_assignment_are_not_folded():
     assert fold(guard, ED, 0, [10]) == [10]
     assert fold(guard, REQUESTS, 1, [3]) == [3]
     assert not sought
+    # Nor are its board's ticks and snapshot requests answered here.
+    assert guard.owns(0) and not guard.owns(1)
